@@ -1,0 +1,66 @@
+"""The `briefbot` command line: one subcommand a module in this package.
+
+Each module exposes `register(subparsers)`, which adds its parser and sets
+`func` to a callable taking the parsed arguments and returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+
+# Order is the order `briefbot --help` lists them in.
+SUBCOMMAND_MODULES = [
+    "bot.cli.lookup",
+    "bot.cli.validate",
+]
+
+
+def content_dir_default() -> str:
+    return os.environ.get("BRIEFBOT_CONTENT_DIR") or "content"
+
+
+def add_content_option(parser: argparse.ArgumentParser) -> None:
+    """The `--content DIR` option every content-reading subcommand shares."""
+    parser.add_argument(
+        "--content",
+        metavar="DIR",
+        default=content_dir_default(),
+        help="content folder (default: $BRIEFBOT_CONTENT_DIR, else ./content)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description="Short AI-policy and AI-safety briefs and a glossary, served in Slack.",
+    )
+    parser.add_argument("--version", action="version", version=f"briefbot {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def default_command() -> list[str]:
+    """With no subcommand: the bot itself when Slack tokens are set, else the local console."""
+    if "bot.cli.slack" in SUBCOMMAND_MODULES:
+        return ["run"] if os.environ.get("SLACK_BOT_TOKEN") else ["console"]
+    return ["--help"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list or default_command())
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""The content library: briefs and glossary terms that admins keep as YAML."""
