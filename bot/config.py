@@ -1,0 +1,161 @@
+"""Settings, read once from the environment and validated in one place.
+
+Every mistake is reported at start-up with the variable's name and what to do,
+all of them at once, instead of failing later in the middle of a request.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 60}
+
+ENV_HELP = {
+    "SLACK_BOT_TOKEN": "bot token (xoxb-…), from OAuth & Permissions after installing the app",
+    "SLACK_APP_TOKEN": "app-level token (xapp-…) with connections:write, for Socket Mode",
+    "SLACK_SIGNING_SECRET": "signing secret from Basic Information, for HTTP mode",
+    "SLACK_API_URL": f"base URL of Slack's Web API (default {SLACK_API_DEFAULT})",
+    "BRIEFBOT_CONTENT_DIR": "folder with briefs/ and glossary.yml (default ./content)",
+    "BRIEFBOT_ADMINS": "Slack user ids allowed to run admin commands, comma-separated",
+    "BRIEFBOT_TIMEZONE": "IANA time zone for defaults, e.g. Europe/Helsinki (default UTC)",
+    "BRIEFBOT_CATCHUP": "how late a missed daily post may still go out, e.g. 3h (default 3h)",
+    "DATABASE_URL": "SQLAlchemy URL (default sqlite:///briefbot.db; postgresql+psycopg://…)",
+    "BRIEFBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+}
+
+
+class ConfigError(Exception):
+    """One or more settings are wrong; `problems` lists each in words a deployer can act on."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    api_url: str = SLACK_API_DEFAULT
+    content_dir: Path = Path("content")
+    admins: frozenset[str] = field(default_factory=frozenset)
+    timezone: str = "UTC"
+    catch_up: timedelta = timedelta(hours=3)
+    database_url: str = "sqlite:///briefbot.db"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every setting; raise ConfigError naming each bad one."""
+        env = os.environ if env is None else env
+        problems: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+
+        api_url = get("SLACK_API_URL") or SLACK_API_DEFAULT
+        if not re.match(r"^https?://[^\s/]+", api_url):
+            problems.append(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}.")
+        api_url = api_url.rstrip("/") + "/"
+
+        admins: set[str] = set()
+        for raw in re.split(r"[,\s]+", get("BRIEFBOT_ADMINS") or ""):
+            if not raw:
+                continue
+            if USER_ID_RE.match(raw):
+                admins.add(raw)
+            else:
+                problems.append(
+                    f"BRIEFBOT_ADMINS: {raw!r} is not a Slack user id (like U012AB3CD); "
+                    "find it in a profile under ⋮ → Copy member ID."
+                )
+
+        timezone = get("BRIEFBOT_TIMEZONE") or "UTC"
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                f"BRIEFBOT_TIMEZONE: unknown time zone {timezone!r}; use an IANA name "
+                "such as Europe/Helsinki or America/New_York."
+            )
+
+        catch_up = timedelta(hours=3)
+        raw_catch_up = get("BRIEFBOT_CATCHUP")
+        if raw_catch_up:
+            match = DURATION_RE.match(raw_catch_up.lower())
+            if match:
+                catch_up = timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+            else:
+                problems.append(
+                    f"BRIEFBOT_CATCHUP: {raw_catch_up!r} is not a duration; write e.g. 90m or 3h."
+                )
+
+        log_level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            problems.append("BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+
+        database_url = get("DATABASE_URL") or "sqlite:///briefbot.db"
+        if database_url.startswith("postgres://"):
+            # Heroku-style URLs name a driver SQLAlchemy does not ship with.
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+        elif database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+        if problems:
+            raise ConfigError(problems)
+        return cls(
+            bot_token=bot_token,
+            app_token=app_token,
+            signing_secret=get("SLACK_SIGNING_SECRET"),
+            api_url=api_url,
+            content_dir=Path(get("BRIEFBOT_CONTENT_DIR") or "content"),
+            admins=frozenset(admins),
+            timezone=timezone,
+            catch_up=catch_up,
+            database_url=database_url,
+            log_level=log_level,
+        )
+
+    def missing_for(self, mode: str) -> list[str]:
+        """The variables `mode` ("socket" or "http") needs and does not have."""
+        needed = ["SLACK_BOT_TOKEN"]
+        needed.append("SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET")
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+        }
+        return [name for name in needed if not values[name]]
+
+
+def missing_tokens_message(missing: list[str], mode: str) -> str:
+    """What to tell a deployer who started the bot without the tokens it needs."""
+    lines = [f"briefbot cannot start in {mode} mode: missing " + ", ".join(missing) + "."]
+    lines += [f"  {name}: {ENV_HELP[name]}" for name in missing]
+    lines += [
+        "",
+        "To get them, create the app from the manifest:",
+        "  1. https://api.slack.com/apps → Create New App → From an app manifest",
+        "  2. pick your workspace and paste app-manifest.yml from this repository",
+        "  3. Install to Workspace, then copy the tokens above into the environment.",
+        "To try briefbot without Slack, run `briefbot console`.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,369 @@
+"""Block Kit messages and views, built with slack_sdk's models.
+
+Every builder returns a `Message` with a plain-text fallback, and every text is cut
+to fit Block Kit's limits, so Slack never rejects what we send however long or odd
+the content is. Content and user text goes through `mrkdwn`, which escapes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    LinkButtonElement,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.content.model import Brief, Term
+from bot.slack.mrkdwn import escape, link, to_mrkdwn, to_plain, truncate
+
+# Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
+HEADER_MAX = 150
+SECTION_MAX = 3000
+CONTEXT_MAX = 2000
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+ACTIONS_MAX = 25
+MESSAGE_BLOCKS_MAX = 50
+HOME_BLOCKS_MAX = 100
+FALLBACK_MAX = 3000
+
+# action_ids: the listeners in bot/listeners/actions/ register one callback each.
+SHARE_BRIEF = "share_brief"
+RELATED_BRIEFS = "related_briefs"
+SHOW_BRIEF = "show_brief"
+DEFINE_TERM = "define_term"
+GLOSSARY_PAGE = "glossary_page"
+READ_STORY = "read_story"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message ready for chat.postMessage, a response_url or an ack."""
+
+    text: str
+    blocks: Sequence[Block] = field(default_factory=tuple)
+
+    def blocks_json(self) -> list[dict[str, Any]]:
+        return [block.to_dict() for block in self.blocks]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks_json()}
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text or " ", verbatim=True))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text or " ", verbatim=True)])
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(label, BUTTON_TEXT_MAX), emoji=True),
+        action_id=action_id,
+        value=value[:BUTTON_VALUE_MAX],
+        style=style,
+    )
+
+
+def _actions(elements: list[ButtonElement | LinkButtonElement]) -> list[ActionsBlock]:
+    return [
+        ActionsBlock(elements=elements[i : i + ACTIONS_MAX])
+        for i in range(0, len(elements), ACTIONS_MAX)
+    ]
+
+
+def _chunk_lines(title: str, lines: Iterable[str], limit: int = SECTION_MAX) -> list[str]:
+    """Lines grouped into section texts of at most `limit` characters each."""
+    chunks: list[str] = []
+    current = title
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def format_date(day: dt.date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _unique_ids(actions: list[ButtonElement | LinkButtonElement]) -> None:
+    # Slack rejects a message whose action_ids repeat within one actions block.
+    seen: dict[str, int] = {}
+    for element in actions:
+        base = element.action_id or ""
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        if count:
+            element.action_id = f"{base}:{count}"
+
+
+def _fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
+    if len(blocks) <= limit:
+        return blocks
+    return [*blocks[: limit - 1], _context("_More than fits in one message was cut._")]
+
+
+def brief_context_line(brief: Brief) -> str:
+    parts = [format_date(brief.date)]
+    if brief.tags:
+        parts.append(" ".join(f"#{escape(tag)}" for tag in brief.tags))
+    if brief.source:
+        parts.append(f"Read full story at {link(brief.source.url, brief.source.name)} →")
+    return truncate(" · ".join(parts), CONTEXT_MAX)
+
+
+def brief_message(
+    brief: Brief,
+    *,
+    ephemeral: bool,
+    shared_by: str | None = None,
+    daily: bool = False,
+) -> Message:
+    """A brief as on the seed page: title, summary, "In brief" bullets, its terms and source.
+
+    `ephemeral` answers carry "Share in channel"; channel posts (shared or the daily
+    post) carry "Related briefs", which threads its answer under the post.
+    """
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=truncate(brief.title, HEADER_MAX), emoji=True))
+    ]
+    if daily:
+        blocks.append(_context(":newspaper: *Today's featured brief*"))
+    elif shared_by:
+        blocks.append(_context(f"Shared by <@{shared_by}>"))
+    blocks.append(_section(to_mrkdwn(brief.summary, SECTION_MAX)))
+    if brief.points:
+        lines = [f"• {to_mrkdwn(point, SECTION_MAX - 20)}" for point in brief.points]
+        blocks.extend(_section(chunk) for chunk in _chunk_lines("*In brief*", lines))
+    if brief.terms:
+        blocks.append(_section("*Terms in this brief*"))
+        term_buttons: list[ButtonElement | LinkButtonElement] = [
+            _button(term, DEFINE_TERM, term) for term in brief.terms
+        ]
+        _unique_ids(term_buttons)
+        blocks.extend(_actions(term_buttons))
+    blocks.append(_context(brief_context_line(brief)))
+    buttons: list[ButtonElement | LinkButtonElement] = []
+    if ephemeral:
+        buttons.append(_button("Share in channel", SHARE_BRIEF, brief.id, style="primary"))
+    buttons.append(_button("Related briefs", RELATED_BRIEFS, brief.id))
+    if brief.source:
+        buttons.append(
+            LinkButtonElement(
+                text=truncate("Read full story", BUTTON_TEXT_MAX),
+                url=brief.source.url,
+                action_id=READ_STORY,
+            )
+        )
+    blocks.extend(_actions(buttons))
+    intro = "Today's featured brief: " if daily else ""
+    text = truncate(f"{intro}{brief.title}: {to_plain(brief.summary)}", FALLBACK_MAX)
+    return Message(text=escape(text), blocks=_fit(blocks))
+
+
+def brief_list_message(heading: str, briefs: Sequence[Brief], *, note: str = "") -> Message:
+    """A short list of briefs, each with its date, first line and a "Show" button."""
+    blocks: list[Block] = [_section(f"*{escape(truncate(heading, 200))}*")]
+    if note:
+        blocks.append(_context(truncate(note, CONTEXT_MAX)))
+    for brief in briefs[:15]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=to_mrkdwn(
+                        f"**{brief.title}**\n{format_date(brief.date)} · {brief.summary}",
+                        300,
+                    ),
+                    verbatim=True,
+                ),
+                accessory=_button("Show", SHOW_BRIEF, brief.id),
+            )
+        )
+    text = truncate(heading + ": " + "; ".join(b.title for b in briefs), FALLBACK_MAX)
+    return Message(text=escape(text), blocks=_fit(blocks))
+
+
+def related_message(brief: Brief, related: Sequence[Brief]) -> Message:
+    """The related briefs for a brief, as posted in its thread or answered privately."""
+    if not related:
+        return notice(f"No related briefs for “{brief.title}” yet.")
+    return brief_list_message(f"Related to “{brief.title}”", related)
+
+
+def definition_message(
+    term: Term,
+    *,
+    matched_name: str = "",
+    fuzzy_query: str = "",
+    see_also: Sequence[Term] = (),
+    used_by: Sequence[Brief] = (),
+) -> Message:
+    """A glossary entry with aliases, see-also terms and the briefs that use it."""
+    blocks: list[Block] = []
+    if fuzzy_query:
+        blocks.append(
+            _context(
+                f"No exact match for “{escape(truncate(fuzzy_query, 100))}”; showing "
+                f"*{escape(term.term)}*."
+            )
+        )
+    elif matched_name and matched_name.casefold() != term.term.casefold():
+        blocks.append(
+            _context(f"“{escape(matched_name)}” is another name for *{escape(term.term)}*.")
+        )
+    blocks.append(
+        _section(
+            truncate(f"*{escape(term.term)}*\n", 200)
+            + to_mrkdwn(term.definition, SECTION_MAX - 210)
+        )
+    )
+    if term.aliases:
+        blocks.append(
+            _context(
+                truncate("Also called: " + ", ".join(escape(a) for a in term.aliases), CONTEXT_MAX)
+            )
+        )
+    if see_also:
+        blocks.append(_context("See also:"))
+        see_buttons: list[ButtonElement | LinkButtonElement] = [
+            _button(t.term, DEFINE_TERM, t.term) for t in see_also
+        ]
+        _unique_ids(see_buttons)
+        blocks.extend(_actions(see_buttons))
+    if used_by:
+        lines = [f"• {escape(b.title)}" for b in used_by[:10]]
+        blocks.append(_section(_chunk_lines("*Briefs that use it*", lines)[0]))
+        brief_buttons: list[ButtonElement | LinkButtonElement] = [
+            _button(truncate(b.title, 40), SHOW_BRIEF, b.id) for b in used_by[:5]
+        ]
+        _unique_ids(brief_buttons)
+        blocks.extend(_actions(brief_buttons))
+    text = truncate(f"{term.term}: {to_plain(term.definition)}", FALLBACK_MAX)
+    return Message(text=escape(text), blocks=_fit(blocks))
+
+
+def did_you_mean_message(
+    query: str, candidates: Sequence[str], *, action_id: str, what: str
+) -> Message:
+    """ "Did you mean" with a button per candidate; `what` names what was looked for."""
+    shown = escape(truncate(query, 100))
+    if not candidates:
+        return notice(f"No {what} matches “{query}”.")
+    buttons: list[ButtonElement | LinkButtonElement] = [
+        _button(name, action_id, value) for name, value in _pairs(candidates)
+    ]
+    _unique_ids(buttons)
+    blocks: list[Block] = [
+        _section(f"No {what} matches “{shown}”. Did you mean:"),
+        *_actions(buttons[:10]),
+    ]
+    text = truncate(
+        f"No {what} matches “{query}”. Did you mean: " + ", ".join(candidates), FALLBACK_MAX
+    )
+    return Message(text=escape(text), blocks=blocks)
+
+
+def _pairs(candidates: Sequence[str]) -> list[tuple[str, str]]:
+    return [(c, c) for c in candidates]
+
+
+def glossary_page_message(terms: Sequence[Term], page: int, pages: int, total: int) -> Message:
+    """One page of the glossary, A to Z, with previous/next buttons."""
+    lines = [f"*{escape(t.term)}*: {to_mrkdwn(t.definition, 140)}" for t in terms]
+    blocks: list[Block] = [
+        _section(f"*Glossary* ({total} terms), page {page} of {pages}"),
+        *(_section(chunk) for chunk in _chunk_lines("", lines)),
+    ]
+    nav: list[ButtonElement | LinkButtonElement] = []
+    if page > 1:
+        nav.append(_button("← Previous", f"{GLOSSARY_PAGE}:prev", str(page - 1)))
+    if page < pages:
+        nav.append(_button("Next →", f"{GLOSSARY_PAGE}:next", str(page + 1)))
+    if nav:
+        blocks.extend(_actions(nav))
+    blocks.append(_context("Type `/define term` for one definition."))
+    text = f"Glossary, page {page} of {pages}: " + ", ".join(t.term for t in terms)
+    return Message(text=escape(truncate(text, FALLBACK_MAX)), blocks=_fit(blocks))
+
+
+def notice(text: str, *, detail: str = "") -> Message:
+    """A short message made of our own words plus, maybe, escaped user or content text."""
+    body = escape(truncate(text, SECTION_MAX - 10))
+    blocks: list[Block] = [_section(body)]
+    if detail:
+        blocks.append(_context(escape(truncate(detail, CONTEXT_MAX))))
+    return Message(text=body, blocks=blocks)
+
+
+def markdown_notice(mrkdwn_text: str, fallback: str) -> Message:
+    """A message whose mrkdwn we wrote ourselves (help texts); nothing in it is user text."""
+    return Message(
+        text=truncate(fallback, FALLBACK_MAX),
+        blocks=[_section(chunk) for chunk in _chunk_lines("", mrkdwn_text.split("\n"))],
+    )
+
+
+def home_view(
+    *,
+    featured: Brief | None,
+    latest: Sequence[Brief],
+    term_count: int,
+    brief_count: int,
+    usage: str,
+    schedules: Sequence[str] = (),
+) -> View:
+    """The App Home tab: today's brief, the latest five, glossary size and how to use it."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="briefbot", emoji=True))]
+    if featured is not None:
+        blocks.append(_section("*Today's featured brief*"))
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=to_mrkdwn(f"**{featured.title}**\n{featured.summary}", 600), verbatim=True
+                ),
+                accessory=_button("Show", SHOW_BRIEF, featured.id),
+            )
+        )
+    blocks.append(DividerBlock())
+    blocks.append(_section("*Latest briefs*"))
+    for brief in latest[:5]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=to_mrkdwn(f"**{brief.title}**\n{format_date(brief.date)}", 300),
+                    verbatim=True,
+                ),
+                accessory=_button("Show", SHOW_BRIEF, brief.id),
+            )
+        )
+    blocks.append(_context(f"{brief_count} briefs · {term_count} glossary terms"))
+    if schedules:
+        blocks.append(DividerBlock())
+        blocks.append(_section(_chunk_lines("*Daily posts*", [escape(s) for s in schedules])[0]))
+    blocks.append(DividerBlock())
+    blocks.extend(
+        _section(chunk) for chunk in _chunk_lines("*How to use briefbot*", usage.split("\n"))
+    )
+    return View(type="home", blocks=_fit(blocks, HOME_BLOCKS_MAX))
