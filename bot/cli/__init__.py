@@ -17,6 +17,7 @@ from bot import __version__
 # Order is the order `briefbot --help` lists them in.
 SUBCOMMAND_MODULES = [
     "bot.cli.lookup",
+    "bot.cli.slack",
     "bot.cli.validate",
 ]
 

@@ -1,0 +1,68 @@
+"""Building the Bolt app: one place that wires settings, content and store to the listeners.
+
+Socket Mode, HTTP mode, the WSGI application and the local console all call
+`build_app`, so they run the very same listeners.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot import listeners
+from bot.config import Settings
+from bot.content.live import LiveContent
+from bot.services import Services
+from bot.store import Store, make_engine, upgrade
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client that waits out rate limits as Slack's Retry-After says.
+
+    Only 429s are retried: a 5xx or a dropped connection may come after Slack
+    already posted, and retrying those blindly could post twice.
+    """
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    """Load content (failing loudly if it is invalid) and open and migrate the store."""
+    content = LiveContent(settings.content_dir)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return Services(settings=settings, content=content, store=Store(engine))
+
+
+def build_app(
+    services: Services, *, client: WebClient | None = None, token_verification: bool = True
+) -> App:
+    settings = services.settings
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "",
+        client=client or make_client(settings),
+        token_verification_enabled=token_verification,
+        logger=logging.getLogger("briefbot.app"),
+    )
+    app.middleware(_attach_services(services))
+    listeners.register(app)
+    return app
+
+
+def _attach_services(services: Services) -> Callable[..., None]:
+    def attach_services(context: BoltContext, next: Callable[[], None]) -> None:
+        # Each request keeps the snapshot it started with, even if a reload swaps it meanwhile.
+        context["services"] = services
+        context["library"] = services.content.current
+        next()
+
+    return attach_services

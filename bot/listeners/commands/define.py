@@ -1,0 +1,53 @@
+"""/define: a glossary definition, "did you mean" for typos, or the glossary A to Z."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext, Respond
+
+from bot.content.library import Library
+from bot.listeners.replies import Reply
+from bot.search.glossary_index import Definition, define, glossary_page
+from bot.slack import blocks
+
+HELP = """\
+*/define* _term_ — what a term means, e.g. `/define sae`
+*/define* — the whole glossary, A to Z"""
+
+MAX_QUERY = 200
+
+
+def define_command(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
+    """Answer /define with a definition, "did you mean" buttons or the glossary's first page."""
+    text = " ".join((command.get("text") or "").split())[:MAX_QUERY]
+    library: Library = context["library"]
+    reply = Reply(ack, respond)
+    if not text:
+        reply(glossary_message(library, 1))
+        return
+    found = define(library, text)
+    context["services"].store.record_lookup(
+        "define", text, found.term is not None, found.term.term if found.term else None
+    )
+    reply(definition_reply(found))
+
+
+def definition_reply(found: Definition) -> blocks.Message:
+    if found.term is not None:
+        return blocks.definition_message(
+            found.term,
+            matched_name=found.matched_name,
+            fuzzy_query=found.query if found.kind == "fuzzy" else "",
+            see_also=found.see_also,
+            used_by=found.used_by,
+        )
+    return blocks.did_you_mean_message(
+        found.query,
+        [t.term for t in found.candidates],
+        action_id=blocks.DEFINE_TERM,
+        what="glossary term",
+    )
+
+
+def glossary_message(library: Library, page: int) -> blocks.Message:
+    listing = glossary_page(library, page)
+    return blocks.glossary_page_message(listing.terms, listing.page, listing.pages, listing.total)

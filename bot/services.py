@@ -1,0 +1,37 @@
+"""What every listener needs, gathered once at start-up and handed to Bolt's context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.content.library import Library
+from bot.content.live import LiveContent
+from bot.store import Store
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    content: LiveContent
+    store: Store
+    now: Callable[[], dt.datetime] = utc_now
+    started_at: dt.datetime = field(default_factory=utc_now)
+
+    @property
+    def library(self) -> Library:
+        return self.content.current
+
+    def today(self) -> dt.date:
+        """Today's date in the team's time zone (BRIEFBOT_TIMEZONE)."""
+        return self.now().astimezone(zoneinfo.ZoneInfo(self.settings.timezone)).date()
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.settings.admins
