@@ -1,0 +1,973 @@
+"""Load and validate the content folder into one immutable `Library`.
+
+    content/
+      briefs/*.yml        one brief per file, or several under `briefs:`
+      glossary.yml        glossary terms under `terms:`
+      glossary/*.yml      more glossary files of the same shape (optional)
+
+Loading either yields a complete Library or raises `ContentInvalid` with every
+error found (file, line, field); it never yields a half-loaded library.
+
+`ContentLoader` keeps each file's parsed and validated result keyed by its stat
+(mtime, size, inode), so loading again after an edit re-reads only the files that
+changed; checks that span files (duplicate ids, terms that must resolve, pinned
+dates) are cheap and always run over everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, process
+
+from bot.content.errors import ContentError, ContentInvalid, display_path
+from bot.content.model import MAX_URL, SLUG_RE, Brief, Origin, Source, Term, normalize_key
+from bot.content.safe_yaml import (
+    DATE_RE,
+    MAX_FILE_BYTES,
+    InvalidDate,
+    YamlError,
+    YamlList,
+    YamlMap,
+    describe_value,
+    read_yaml,
+)
+from bot.content.schema import (
+    BRIEF_FIELD_NAMES,
+    BRIEF_FIELDS,
+    MAX_ID,
+    SOURCE_FIELD_NAMES,
+    SOURCE_FIELDS,
+    TERM_FIELD_NAMES,
+    TERM_FIELDS,
+    FieldSpec,
+)
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+
+BRIEFS_DIR = "briefs"
+GLOSSARY_FILE = "glossary.yml"
+GLOSSARY_DIR = "glossary"
+CONTENT_SUFFIX = ".yml"
+
+# A file modified this recently may change again within the filesystem's timestamp
+# granularity without its stat changing, so its cached result is re-checked against
+# the bytes on the next load ("racy" entries, as git calls them).
+_RACY_NS = 2_000_000_000
+
+_SPECS_BY_NAME = {spec.name: spec for spec in (*BRIEF_FIELDS, *TERM_FIELDS)}
+_SOURCE_SPECS = {spec.name: spec for spec in SOURCE_FIELDS}
+
+
+# -- per-file results ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """A name written somewhere in a file that must resolve elsewhere."""
+
+    text: str
+    key: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class _BriefEntry:
+    """A brief as read from its file, with the lines the cross-file checks need.
+
+    `brief` is None when the brief has errors of its own; the entry still takes part
+    in the cross-file checks with whatever could be read, so all errors surface at once.
+    """
+
+    brief: Brief | None
+    id: str | None
+    path: str
+    line: int
+    terms: tuple[_Ref, ...]
+    related: tuple[_Ref, ...]
+    featured_on: tuple[tuple[dt.date, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _TermEntry:
+    term: Term | None
+    name: _Ref | None
+    path: str
+    aliases: tuple[_Ref, ...]
+    see_also: tuple[_Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _FileResult:
+    briefs: tuple[_BriefEntry, ...] = ()
+    terms: tuple[_TermEntry, ...] = ()
+    errors: tuple[ContentError, ...] = ()
+
+
+@dataclass(slots=True)
+class _CacheEntry:
+    stat_key: tuple[int, int, int, int]
+    digest: bytes | None  # set while the entry is racy
+    result: _FileResult
+
+
+@dataclass(frozen=True, slots=True)
+class _FileRef:
+    path: str
+    kind: str  # "brief" or "glossary"
+
+
+# -- field checks -----------------------------------------------------------------
+
+
+class _Checker:
+    """Validates the mappings of one file, collecting errors instead of stopping."""
+
+    __slots__ = ("errors", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[ContentError] = []
+
+    def error(self, line: int, field: str | None, message: str) -> None:
+        self.errors.append(ContentError(self.path, line, field, message))
+
+    def unknown_fields(self, mapping: YamlMap, allowed: frozenset[str], where: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.error(
+                    mapping.line_of(key),
+                    key,
+                    f"unknown field '{key}'{where}{_did_you_mean(key, allowed)}",
+                )
+
+    def required(self, mapping: YamlMap, specs: Iterable[FieldSpec], where: str) -> None:
+        for spec in specs:
+            if spec.required and spec.name not in mapping:
+                self.error(mapping.line, spec.name, f"missing required field '{spec.name}'{where}")
+
+    # Each reader returns the clean value, or None after recording an error.
+
+    def text(
+        self, value: Any, raw: str | None, line: int, field: str, limit: int | None, item: str = ""
+    ) -> str | None:
+        if value.__class__ is not str:
+            if value is None:
+                self.error(line, field, f"'{field}'{item} is empty")
+            else:
+                self.wrong_type(line, field, item, "text", value, raw)
+            return None
+        text = value.strip()
+        if not text:
+            self.error(line, field, f"'{field}'{item} is empty")
+            return None
+        if limit is not None and len(text) > limit:
+            self.error(
+                line,
+                field,
+                f"'{field}'{item} is {len(text):,} characters long; the limit is {limit:,} "
+                "so that Slack can show it",
+            )
+            return None
+        return text
+
+    def slug(
+        self, value: Any, raw: str | None, line: int, field: str, item: str = ""
+    ) -> str | None:
+        text = self.text(value, raw, line, field, MAX_ID, item)
+        if text is None:
+            return None
+        if not SLUG_RE.match(text):
+            self.error(
+                line,
+                field,
+                f"'{field}'{item} must be lowercase letters, digits and single hyphens "
+                f"(like 'chip-export-rules'), got '{text}'",
+            )
+            return None
+        return text
+
+    def date(
+        self, value: Any, raw: str | None, line: int, field: str, item: str = ""
+    ) -> dt.date | None:
+        cls = value.__class__
+        if cls is dt.date:
+            return value  # type: ignore[no-any-return]
+        if cls is str or cls is InvalidDate:
+            text = str(value).strip()
+            match = DATE_RE.match(text)
+            if match:
+                try:
+                    return dt.date(int(match[1]), int(match[2]), int(match[3]))
+                except ValueError:
+                    self.error(line, field, f"'{field}'{item} is not a real date: {text}")
+                    return None
+            self.error(
+                line, field, f"'{field}'{item} must be a date written YYYY-MM-DD, got '{text}'"
+            )
+            return None
+        if value is None:
+            self.error(line, field, f"'{field}'{item} is empty")
+            return None
+        self.wrong_type(line, field, item, "a date (YYYY-MM-DD)", value, raw)
+        return None
+
+    def wrong_type(
+        self, line: int, field: str, item: str, expected: str, value: Any, raw: str | None
+    ) -> None:
+        got = describe_value(value)
+        if raw is not None and expected == "text":
+            self.error(
+                line,
+                field,
+                f"wrong type for '{field}'{item}: expected text, got {got} ({raw}); "
+                f'put it in quotes: "{raw}"',
+            )
+        else:
+            shown = f" ({raw})" if raw is not None else ""
+            self.error(
+                line,
+                field,
+                f"wrong type for '{field}'{item}: expected {expected}, got {got}{shown}",
+            )
+
+    def items(self, mapping: YamlMap, field: str, limit: int | None) -> YamlList | None:
+        """The list under `field`, or None (after an error) when it is not a usable list."""
+        value = mapping[field]
+        line = mapping.line_of(field)
+        if value.__class__ is not YamlList:
+            if value is None:
+                return YamlList(line)
+            self.wrong_type(
+                line, field, "", "a list ('- item' lines, or [a, b])", value, mapping.raw.get(field)
+            )
+            return None
+        if limit is not None and len(value) > limit:
+            self.error(line, field, f"'{field}' has {len(value)} items; the limit is {limit}")
+        return value  # type: ignore[no-any-return]
+
+    def texts(self, mapping: YamlMap, spec: FieldSpec) -> tuple[_Ref, ...]:
+        """A list of text items, each checked, with duplicates (ignoring case) reported."""
+        field = spec.name
+        values = self.items(mapping, field, spec.max_items)
+        if values is None:
+            return ()
+        out: list[_Ref] = []
+        seen: dict[str, int] = {}
+        limit = spec.max_length
+        lines = values.lines
+        for index, value in enumerate(values):
+            line = lines[index]
+            if value.__class__ is str and value and len(value) <= (limit or len(value)):
+                text = value.strip() if value[0].isspace() or value[-1].isspace() else value
+                if not text:
+                    text = self.text(value, None, line, field, limit, f" item {index + 1}")
+            else:
+                text = self.text(
+                    value, values.raw.get(index), line, field, limit, f" item {index + 1}"
+                )
+            if text is None:
+                continue
+            key = normalize_key(text) if spec.kind == "texts" else text
+            if key in seen:
+                self.error(
+                    line, field, f"'{field}' lists '{text}' twice (first at line {seen[key]})"
+                )
+                continue
+            seen[key] = line
+            out.append(_Ref(text, key, line))
+        return tuple(out)
+
+    def slugs(self, mapping: YamlMap, spec: FieldSpec) -> tuple[_Ref, ...]:
+        field = spec.name
+        values = self.items(mapping, field, spec.max_items)
+        if values is None:
+            return ()
+        out: list[_Ref] = []
+        seen: dict[str, int] = {}
+        for index, value in enumerate(values):
+            line = values.lines[index]
+            text = self.slug(value, values.raw.get(index), line, field, f" item {index + 1}")
+            if text is None:
+                continue
+            if text in seen:
+                self.error(
+                    line, field, f"'{field}' lists '{text}' twice (first at line {seen[text]})"
+                )
+                continue
+            seen[text] = line
+            out.append(_Ref(text, text, line))
+        return tuple(out)
+
+    def dates(self, mapping: YamlMap, spec: FieldSpec) -> tuple[tuple[dt.date, int], ...]:
+        """A date or a list of dates."""
+        field = spec.name
+        value = mapping[field]
+        line = mapping.line_of(field)
+        if value.__class__ is not YamlList:
+            if value is None:
+                return ()
+            date = self.date(value, mapping.raw.get(field), line, field)
+            return () if date is None else ((date, line),)
+        values = self.items(mapping, field, spec.max_items)
+        if values is None:  # pragma: no cover - a YamlList is always usable
+            return ()
+        out: list[tuple[dt.date, int]] = []
+        seen: dict[dt.date, int] = {}
+        for index, item in enumerate(values):
+            item_line = values.lines[index]
+            date = self.date(item, values.raw.get(index), item_line, field, f" item {index + 1}")
+            if date is None:
+                continue
+            if date in seen:
+                self.error(
+                    item_line,
+                    field,
+                    f"'{field}' lists {date.isoformat()} twice (first at line {seen[date]})",
+                )
+                continue
+            seen[date] = item_line
+            out.append((date, item_line))
+        return tuple(out)
+
+    def url(self, value: Any, raw: str | None, line: int, field: str) -> str | None:
+        text = self.text(value, raw, line, field, None)
+        if text is None:
+            return None
+        problem = url_problem(text)
+        if problem:
+            self.error(line, field, f"'{field}' {problem}")
+            return None
+        return text
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a usable http(s) link, or None when it is."""
+    if len(url) > MAX_URL:
+        return f"is {len(url):,} characters long; the limit is {MAX_URL:,}"
+    if any(ch.isspace() for ch in url):
+        return f"must not contain spaces: '{url}'"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return f"is not a valid link: '{url}'"
+    if parts.scheme not in ("http", "https"):
+        return f"must start with http:// or https://, got '{url}'"
+    host = parts.hostname or ""
+    if not host or host.startswith(".") or ".." in host or not _HOST_CHARS.match(host):
+        return f"has no valid host name: '{url}'"
+    return None
+
+
+_HOST_CHARS = re.compile(r"^[^\s<>\"{}|\\^`']+$")
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" when one of `choices` is close to `name`, else ""."""
+    probe = name.casefold().replace("-", "_").replace(" ", "_")
+    found = process.extractOne(probe, list(choices), scorer=fuzz.ratio, score_cutoff=60)
+    return f" (did you mean '{found[0]}'?)" if found else ""
+
+
+# -- reading one file -------------------------------------------------------------
+
+
+def _read_brief(
+    checker: _Checker, mapping: YamlMap, default_id: str | None, where: str
+) -> _BriefEntry:
+    checker.unknown_fields(mapping, BRIEF_FIELD_NAMES, where)
+    checker.required(mapping, BRIEF_FIELDS, where)
+    errors_before = len(checker.errors)
+    raw = mapping.raw
+    line_of = mapping.line_of
+
+    brief_id: str | None
+    if "id" in mapping:
+        brief_id = checker.slug(mapping["id"], raw.get("id"), line_of("id"), "id")
+    elif default_id is None:
+        checker.error(mapping.line, "id", f"missing required field 'id'{where}")
+        brief_id = None
+    elif SLUG_RE.match(default_id) and len(default_id) <= MAX_ID:
+        brief_id = default_id
+    else:
+        checker.error(
+            mapping.line,
+            "id",
+            f"the file name '{default_id}' is not a valid brief id (lowercase letters, "
+            "digits and single hyphens): rename the file or add an 'id' field",
+        )
+        brief_id = None
+
+    spec = _SPECS_BY_NAME
+    title = summary = None
+    date = None
+    if "title" in mapping:
+        title = checker.text(
+            mapping["title"], raw.get("title"), line_of("title"), "title", spec["title"].max_length
+        )
+    if "date" in mapping:
+        date = checker.date(mapping["date"], raw.get("date"), line_of("date"), "date")
+    if "summary" in mapping:
+        summary = checker.text(
+            mapping["summary"],
+            raw.get("summary"),
+            line_of("summary"),
+            "summary",
+            spec["summary"].max_length,
+        )
+    points = checker.texts(mapping, spec["points"]) if "points" in mapping else ()
+    terms = checker.texts(mapping, spec["terms"]) if "terms" in mapping else ()
+    tags = checker.texts(mapping, spec["tags"]) if "tags" in mapping else ()
+    related = checker.slugs(mapping, spec["related"]) if "related" in mapping else ()
+    featured = checker.dates(mapping, spec["featured_on"]) if "featured_on" in mapping else ()
+    source = _read_source(checker, mapping) if "source" in mapping else None
+
+    brief = None
+    if len(checker.errors) == errors_before and brief_id and title and date and summary:
+        brief = Brief(
+            id=brief_id,
+            title=title,
+            date=date,
+            summary=summary,
+            points=tuple(ref.text for ref in points),
+            terms=tuple(ref.text for ref in terms),
+            tags=tuple(ref.text for ref in tags),
+            source=source,
+            featured_on=tuple(sorted(date for date, _ in featured)),
+            related=tuple(ref.text for ref in related),
+            origin=Origin(checker.path, mapping.line),
+        )
+    return _BriefEntry(
+        brief=brief,
+        id=brief_id,
+        path=checker.path,
+        line=mapping.line,
+        terms=terms,
+        related=related,
+        featured_on=featured,
+    )
+
+
+def _read_source(checker: _Checker, mapping: YamlMap) -> Source | None:
+    value = mapping["source"]
+    line = mapping.line_of("source")
+    if value.__class__ is not YamlMap:
+        checker.wrong_type(
+            line, "source", "", "a mapping with 'name' and 'url'", value, mapping.raw.get("source")
+        )
+        return None
+    checker.unknown_fields(value, SOURCE_FIELD_NAMES, " in 'source'")
+    checker.required(value, SOURCE_FIELDS, " in 'source'")
+    name = url = None
+    if "name" in value:
+        name = checker.text(
+            value["name"],
+            value.raw.get("name"),
+            value.line_of("name"),
+            "source.name",
+            _SOURCE_SPECS["name"].max_length,
+        )
+    if "url" in value:
+        url = checker.url(value["url"], value.raw.get("url"), value.line_of("url"), "source.url")
+    if name is None or url is None:
+        return None
+    return Source(name=name, url=url)
+
+
+def _read_term(checker: _Checker, mapping: YamlMap, where: str) -> _TermEntry:
+    checker.unknown_fields(mapping, TERM_FIELD_NAMES, where)
+    checker.required(mapping, TERM_FIELDS, where)
+    errors_before = len(checker.errors)
+    raw = mapping.raw
+    spec = _SPECS_BY_NAME
+    name: _Ref | None = None
+    definition = None
+    if "term" in mapping:
+        line = mapping.line_of("term")
+        text = checker.text(mapping["term"], raw.get("term"), line, "term", spec["term"].max_length)
+        if text is not None:
+            key = normalize_key(text)
+            if key:
+                name = _Ref(text, key, line)
+            else:
+                checker.error(line, "term", f"'term' needs letters or digits, got '{text}'")
+    if "definition" in mapping:
+        definition = checker.text(
+            mapping["definition"],
+            raw.get("definition"),
+            mapping.line_of("definition"),
+            "definition",
+            spec["definition"].max_length,
+        )
+    aliases = checker.texts(mapping, spec["aliases"]) if "aliases" in mapping else ()
+    see_also = checker.texts(mapping, spec["see_also"]) if "see_also" in mapping else ()
+    for alias in aliases:
+        if not alias.key:
+            checker.error(alias.line, "aliases", f"alias '{alias.text}' needs letters or digits")
+    term = None
+    if len(checker.errors) == errors_before and name is not None and definition:
+        term = Term(
+            term=name.text,
+            definition=definition,
+            aliases=tuple(ref.text for ref in aliases),
+            see_also=tuple(ref.text for ref in see_also),
+            origin=Origin(checker.path, mapping.line),
+        )
+    return _TermEntry(
+        term=term,
+        name=name,
+        path=checker.path,
+        aliases=tuple(ref for ref in aliases if ref.key),
+        see_also=see_also,
+    )
+
+
+_BRIEF_SHAPE = "a brief (title:, date:, summary:, ...) or a 'briefs:' list"
+
+
+def parse_brief_file(path: str, data: bytes) -> _FileResult:
+    """Read and check one `briefs/*.yml` file on its own (no cross-file checks)."""
+    checker = _Checker(path)
+    try:
+        document = read_yaml(data)
+    except YamlError as exc:
+        return _FileResult(errors=(ContentError(path, exc.line, None, exc.message),))
+    for problem in document.problems:
+        checker.error(problem.line, None, problem.message)
+    root = document.value
+    entries: list[_BriefEntry] = []
+    if root.__class__ is not YamlMap:
+        if root is None:
+            checker.error(0, None, f"the file is empty; expected {_BRIEF_SHAPE}")
+        else:
+            checker.error(
+                _line_of(root), None, f"expected {_BRIEF_SHAPE}, got {describe_value(root)}"
+            )
+    elif "briefs" in root:
+        checker.unknown_fields(root, frozenset({"briefs"}), " (next to 'briefs:')")
+        items = root["briefs"]
+        if items is None:
+            pass
+        elif items.__class__ is not YamlList:
+            checker.wrong_type(
+                root.line_of("briefs"),
+                "briefs",
+                "",
+                "a list of briefs",
+                items,
+                root.raw.get("briefs"),
+            )
+        else:
+            for index, item in enumerate(items):
+                where = f" (brief {index + 1} of 'briefs')"
+                if item.__class__ is YamlMap:
+                    entries.append(_read_brief(checker, item, None, where))
+                else:
+                    checker.error(
+                        items.lines[index],
+                        "briefs",
+                        f"each item of 'briefs' must be a brief (title:, date:, ...), "
+                        f"got {describe_value(item)}",
+                    )
+    else:
+        stem = os.path.basename(path).removesuffix(CONTENT_SUFFIX)
+        entries.append(_read_brief(checker, root, stem, ""))
+    return _FileResult(briefs=tuple(entries), errors=tuple(checker.errors))
+
+
+def parse_glossary_file(path: str, data: bytes) -> _FileResult:
+    """Read and check one glossary file on its own (no cross-file checks)."""
+    checker = _Checker(path)
+    try:
+        document = read_yaml(data)
+    except YamlError as exc:
+        return _FileResult(errors=(ContentError(path, exc.line, None, exc.message),))
+    for problem in document.problems:
+        checker.error(problem.line, None, problem.message)
+    root = document.value
+    shape = "a 'terms:' list of glossary entries (term:, definition:, ...)"
+    entries: list[_TermEntry] = []
+    if root.__class__ is not YamlMap:
+        if root is None:
+            checker.error(0, None, f"the file is empty; expected {shape}")
+        else:
+            checker.error(_line_of(root), None, f"expected {shape}, got {describe_value(root)}")
+    elif "terms" not in root:
+        checker.unknown_fields(root, frozenset({"terms"}), "")
+        checker.error(root.line, "terms", f"missing 'terms:'; expected {shape}")
+    else:
+        checker.unknown_fields(root, frozenset({"terms"}), " (next to 'terms:')")
+        items = root["terms"]
+        if items is None:
+            pass
+        elif items.__class__ is not YamlList:
+            checker.wrong_type(
+                root.line_of("terms"),
+                "terms",
+                "",
+                "a list of glossary entries",
+                items,
+                root.raw.get("terms"),
+            )
+        else:
+            for index, item in enumerate(items):
+                where = f" (entry {index + 1} of 'terms')"
+                if item.__class__ is YamlMap:
+                    entries.append(_read_term(checker, item, where))
+                else:
+                    checker.error(
+                        items.lines[index],
+                        "terms",
+                        "each item of 'terms' must be a glossary entry (term:, definition:, "
+                        f"...), got {describe_value(item)}",
+                    )
+    return _FileResult(terms=tuple(entries), errors=tuple(checker.errors))
+
+
+def _line_of(value: Any) -> int:
+    return int(getattr(value, "line", 1))
+
+
+# -- checks across files ----------------------------------------------------------
+
+
+def _where(path: str, line: int) -> str:
+    return f"{display_path(path)}:{line}"
+
+
+def check_across_files(
+    briefs: Sequence[_BriefEntry], terms: Sequence[_TermEntry]
+) -> list[ContentError]:
+    """Everything that needs more than one file: uniqueness and references."""
+    errors: list[ContentError] = []
+    add = errors.append
+
+    # Glossary: every term and alias names exactly one entry.
+    owner: dict[str, tuple[_TermEntry, _Ref]] = {}
+    for entry in terms:
+        if entry.name is None:
+            continue
+        for ref, what in ((entry.name, "term"), *((alias, "alias") for alias in entry.aliases)):
+            field = "term" if what == "term" else "aliases"
+            taken = owner.get(ref.key)
+            if taken is None:
+                owner[ref.key] = (entry, ref)
+            elif taken[0] is entry:
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        field,
+                        f"alias '{ref.text}' repeats the term '{entry.name.text}' itself",
+                    )
+                )
+            else:
+                other, other_ref = taken
+                assert other.name is not None
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        field,
+                        f"duplicate {what} '{ref.text}': '{other_ref.text}' is already in the "
+                        f"glossary (entry '{other.name.text}', "
+                        f"{_where(other.path, other_ref.line)})",
+                    )
+                )
+    term_names = {key: ref.text for key, (_, ref) in owner.items()}
+    for entry in terms:
+        for ref in entry.see_also:
+            target = owner.get(ref.key)
+            if target is None:
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        "see_also",
+                        f"'see_also' names '{ref.text}', which is not in the glossary"
+                        f"{_closest(ref.key, term_names)}",
+                    )
+                )
+            elif target[0] is entry:
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        "see_also",
+                        f"'see_also' of '{ref.text}' points to the term itself",
+                    )
+                )
+
+    # Briefs: unique ids, then references to ids, terms and pinned dates.
+    by_id: dict[str, _BriefEntry] = {}
+    for entry in briefs:
+        if entry.id is None:
+            continue
+        first = by_id.setdefault(entry.id, entry)
+        if first is not entry:
+            add(
+                ContentError(
+                    entry.path,
+                    entry.line,
+                    "id",
+                    f"duplicate brief id '{entry.id}': "
+                    f"also used at {_where(first.path, first.line)}",
+                )
+            )
+    pinned: dict[dt.date, _BriefEntry] = {}
+    ids = None
+    for entry in briefs:
+        for ref in entry.terms:
+            if ref.key not in owner:
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        "terms",
+                        f"'terms' names '{ref.text}', which is not in the glossary"
+                        f"{_closest(ref.key, term_names)}",
+                    )
+                )
+        for ref in entry.related:
+            if ref.key == entry.id:
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        "related",
+                        f"'related' lists '{ref.text}', the brief itself",
+                    )
+                )
+            elif ref.key not in by_id:
+                if ids is None:
+                    ids = {key: key for key in by_id}
+                add(
+                    ContentError(
+                        entry.path,
+                        ref.line,
+                        "related",
+                        f"'related' names '{ref.text}', but no brief has that id"
+                        f"{_closest(ref.key, ids)}",
+                    )
+                )
+        for date, line in entry.featured_on:
+            first = pinned.setdefault(date, entry)
+            if first is not entry:
+                add(
+                    ContentError(
+                        entry.path,
+                        line,
+                        "featured_on",
+                        f"'featured_on' {date.isoformat()} is already pinned by brief "
+                        f"'{first.id}' ({_where(first.path, first.line)}); one brief per date",
+                    )
+                )
+    return errors
+
+
+def _closest(key: str, names: dict[str, str]) -> str:
+    """ " (did you mean 'X'?)" for the name whose key is closest to `key`."""
+    if not names:
+        return ""
+    found = process.extractOne(key, names.keys(), scorer=fuzz.ratio, score_cutoff=70)
+    return f" (did you mean '{names[found[0]]}'?)" if found else ""
+
+
+# -- the loader -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Validated briefs and terms, before indexing."""
+
+    briefs: tuple[Brief, ...]
+    terms: tuple[Term, ...]
+
+
+class ContentLoader:
+    """Loads a content folder, re-reading only files whose stat changed since last time.
+
+    Thread-safe: concurrent `load()` calls run one after another.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = os.fspath(root)
+        self._cache: dict[str, _CacheEntry] = {}
+        self._lock = threading.Lock()
+        self._last: tuple[tuple[Any, ...], Content, Library | None] | None = None
+        self.files_parsed = 0
+        """How many files the last load had to read and parse (the rest came from cache)."""
+
+    def load(self) -> Library:
+        """The content as one Library, or ContentInvalid listing every error."""
+        from bot.content.library import build_library
+
+        with self._lock:
+            state, content = self._load_content()
+            if self._last is not None and self._last[0] == state and self._last[2] is not None:
+                return self._last[2]
+            library = build_library(content.briefs, content.terms)
+            self._last = (state, content, library)
+            return library
+
+    def load_content(self) -> Content:
+        """Validated briefs and terms without building the search indexes."""
+        with self._lock:
+            return self._load_content()[1]
+
+    def _load_content(self) -> tuple[tuple[Any, ...], Content]:
+        files, errors = self._list_files()
+        if errors:
+            raise ContentInvalid(errors)
+        parsed = 0
+        seen: set[str] = set()
+        results: list[_FileResult] = []
+        state: list[Any] = []
+        for ref in files:
+            seen.add(ref.path)
+            result, key, fresh = self._file_result(ref)
+            parsed += fresh
+            results.append(result)
+            state.append((ref.path, key))
+        for gone in self._cache.keys() - seen:
+            del self._cache[gone]
+        self.files_parsed = parsed
+        state_key = tuple(state)
+        if self._last is not None and self._last[0] == state_key:
+            return state_key, self._last[1]
+
+        brief_entries = [entry for result in results for entry in result.briefs]
+        term_entries = [entry for result in results for entry in result.terms]
+        errors = [error for result in results for error in result.errors]
+        if not brief_entries and not errors:
+            errors.append(
+                ContentError(
+                    os.path.join(self.root, BRIEFS_DIR),
+                    0,
+                    None,
+                    f"no briefs found: add one .yml file per brief to "
+                    f"{display_path(os.path.join(self.root, BRIEFS_DIR))}",
+                )
+            )
+        errors.extend(check_across_files(brief_entries, term_entries))
+        if errors:
+            raise ContentInvalid(errors)
+        content = Content(
+            briefs=tuple(entry.brief for entry in brief_entries if entry.brief is not None),
+            terms=tuple(entry.term for entry in term_entries if entry.term is not None),
+        )
+        self._last = (state_key, content, None)
+        return state_key, content
+
+    def _list_files(self) -> tuple[list[_FileRef], list[ContentError]]:
+        root = self.root
+        if not os.path.isdir(root):
+            what = "is not a folder" if os.path.exists(root) else "does not exist"
+            return [], [
+                ContentError(
+                    root,
+                    0,
+                    None,
+                    f"the content folder {what}; pass the folder (or set "
+                    "BRIEFBOT_CONTENT_DIR) holding briefs/ and glossary.yml",
+                )
+            ]
+        briefs_dir = os.path.join(root, BRIEFS_DIR)
+        if not os.path.isdir(briefs_dir):
+            return [], [
+                ContentError(
+                    briefs_dir,
+                    0,
+                    None,
+                    "no briefs folder: create it and add one .yml file per brief",
+                )
+            ]
+        files = [_FileRef(path, "brief") for path in _yml_files(briefs_dir)]
+        glossary = os.path.join(root, GLOSSARY_FILE)
+        if os.path.exists(glossary):
+            files.append(_FileRef(glossary, "glossary"))
+        glossary_dir = os.path.join(root, GLOSSARY_DIR)
+        if os.path.isdir(glossary_dir):
+            files.extend(_FileRef(path, "glossary") for path in _yml_files(glossary_dir))
+        return files, []
+
+    def _file_result(self, ref: _FileRef) -> tuple[_FileResult, Any, int]:
+        """The checked result of one file, from cache when its stat is unchanged."""
+        path = ref.path
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            return _unreadable(path, exc), None, 1
+        key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        cached = self._cache.get(path)
+        data: bytes | None = None
+        if cached is not None and cached.stat_key == key:
+            if cached.digest is None:
+                return cached.result, key, 0
+            try:
+                data = _read(path)
+            except OSError as exc:
+                return _unreadable(path, exc), None, 1
+            if _digest(data) == cached.digest:
+                if not _is_racy(st.st_mtime_ns):
+                    cached.digest = None
+                return cached.result, key, 0
+        if data is None:
+            try:
+                data = _read(path)
+            except OSError as exc:
+                return _unreadable(path, exc), None, 1
+        parse = parse_brief_file if ref.kind == "brief" else parse_glossary_file
+        result = parse(path, data)
+        digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
+        self._cache[path] = _CacheEntry(key, digest, result)
+        return result, key, 1
+
+
+def _yml_files(directory: str) -> Iterator[str]:
+    """The content files in `directory`, sorted; hidden and editor temp files skipped."""
+    names = sorted(
+        entry.name
+        for entry in os.scandir(directory)
+        if entry.name.endswith(CONTENT_SUFFIX) and not entry.name.startswith((".", "~"))
+    )
+    return (os.path.join(directory, name) for name in names)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _is_racy(mtime_ns: int) -> bool:
+    return time.time_ns() - mtime_ns < _RACY_NS
+
+
+def _unreadable(path: str, exc: OSError) -> _FileResult:
+    reason = exc.strerror or exc.__class__.__name__
+    return _FileResult(errors=(ContentError(path, 0, None, f"cannot read the file: {reason}"),))
+
+
+def load_library(root: str | os.PathLike[str]) -> Library:
+    """Load and validate the content folder at `root` (see ContentLoader.load)."""
+    return ContentLoader(root).load()
+
+
+def load_content(root: str | os.PathLike[str]) -> Content:
+    """Load and validate `root` without building the search indexes."""
+    return ContentLoader(root).load_content()
