@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.content.model import Brief, Term
-from bot.slack.mrkdwn import escape, link, to_mrkdwn, to_plain, truncate
+from bot.slack.mrkdwn import escape, escape_within, link, to_mrkdwn, to_plain, truncate
 
 # Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
 HEADER_MAX = 150
@@ -185,7 +185,7 @@ def brief_message(
 
 def brief_list_message(heading: str, briefs: Sequence[Brief], *, note: str = "") -> Message:
     """A short list of briefs, each with its date, first line and a "Show" button."""
-    blocks: list[Block] = [_section(f"*{escape(truncate(heading, 200))}*")]
+    blocks: list[Block] = [_section(f"*{escape_within(heading, 200)}*")]
     if note:
         blocks.append(_context(truncate(note, CONTEXT_MAX)))
     for brief in briefs[:15]:
@@ -225,18 +225,20 @@ def definition_message(
     if fuzzy_query:
         blocks.append(
             _context(
-                f"No exact match for “{escape(truncate(fuzzy_query, 100))}”; showing "
-                f"*{escape(term.term)}*."
+                f"No exact match for “{escape_within(fuzzy_query, 100)}”; showing "
+                f"*{escape_within(term.term, 200)}*."
             )
         )
     elif matched_name and matched_name.casefold() != term.term.casefold():
         blocks.append(
-            _context(f"“{escape(matched_name)}” is another name for *{escape(term.term)}*.")
+            _context(
+                f"“{escape_within(matched_name, 200)}” is another name for "
+                f"*{escape_within(term.term, 200)}*."
+            )
         )
     blocks.append(
         _section(
-            truncate(f"*{escape(term.term)}*\n", 200)
-            + to_mrkdwn(term.definition, SECTION_MAX - 210)
+            f"*{escape_within(term.term, 200)}*\n" + to_mrkdwn(term.definition, SECTION_MAX - 210)
         )
     )
     if term.aliases:
@@ -268,7 +270,7 @@ def did_you_mean_message(
     query: str, candidates: Sequence[str], *, action_id: str, what: str
 ) -> Message:
     """ "Did you mean" with a button per candidate; `what` names what was looked for."""
-    shown = escape(truncate(query, 100))
+    shown = escape_within(query, 100)
     if not candidates:
         return notice(f"No {what} matches “{query}”.")
     buttons: list[ButtonElement | LinkButtonElement] = [
@@ -310,10 +312,10 @@ def glossary_page_message(terms: Sequence[Term], page: int, pages: int, total: i
 
 def notice(text: str, *, detail: str = "") -> Message:
     """A short message made of our own words plus, maybe, escaped user or content text."""
-    body = escape(truncate(text, SECTION_MAX - 10))
+    body = escape_within(text, SECTION_MAX - 10)
     blocks: list[Block] = [_section(body)]
     if detail:
-        blocks.append(_context(escape(truncate(detail, CONTEXT_MAX))))
+        blocks.append(_context(escape_within(detail, CONTEXT_MAX)))
     return Message(text=body, blocks=blocks)
 
 

@@ -86,15 +86,9 @@ def to_mrkdwn(markdown: str, limit: int | None = None) -> str:
             budget -= len(text)
             continue
         # Keep as much of this piece's visible text as fits once rendered.
-        lo, hi = 0, len(piece.raw)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if len(piece.render(piece.raw[:mid])) <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        if lo:
-            out.append(piece.render(piece.raw[:lo].rstrip()))
+        prefix = _longest_prefix(piece, budget)
+        if prefix:
+            out.append(piece.render(prefix))
         break
     return "".join(out).rstrip() + ELLIPSIS
 
@@ -105,6 +99,26 @@ def to_plain(markdown: str) -> str:
     for piece in _pieces(markdown):
         parts.append(f"{piece.raw} ({piece.url})" if piece.kind == "link" else piece.raw)
     return "".join(parts)
+
+
+def escape_within(text: str, limit: int) -> str:
+    """Escaped text of at most `limit` characters once escaped, cut with "…" if needed."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    return _Piece(text, "text").render(_longest_prefix(_Piece(text, "text"), limit - 1)) + ELLIPSIS
+
+
+def _longest_prefix(piece: _Piece, budget: int) -> str:
+    """The longest prefix of the piece's visible text whose rendering fits `budget`."""
+    lo, hi = 0, len(piece.raw)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(piece.render(piece.raw[:mid])) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return piece.raw[:lo].rstrip()
 
 
 def truncate(text: str, limit: int) -> str:
