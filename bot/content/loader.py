@@ -811,10 +811,11 @@ class ContentLoader:
 
     def load(self) -> Library:
         """The content as one Library, or ContentInvalid listing every error."""
-        from bot.content.library import build_library
-
         with self._lock:
             state, content = self._load_content()
+            # Imported late: the indexes are only needed once the content is valid.
+            from bot.content.library import build_library
+
             if self._last is not None and self._last[0] == state and self._last[2] is not None:
                 return self._last[2]
             library = build_library(content.briefs, content.terms)

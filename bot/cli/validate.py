@@ -1,0 +1,87 @@
+"""`briefbot validate [DIR]` and `briefbot schema [--out DIR]`.
+
+`validate` is meant for admins' CI and pre-commit hooks: exit 0 with a one-line
+summary when the content is good, exit 1 with every error (one per line, on stderr)
+when it is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bot.cli import add_content_option
+from bot.content.errors import ContentInvalid, display_path
+from bot.content.loader import load_library
+from bot.content.schema import stale_schemas, write_schemas
+
+DEFAULT_SCHEMA_DIR = os.path.join("content", "schemas")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    validate = subparsers.add_parser(
+        "validate",
+        help="check the content folder and list every error",
+        description="Load and check the content folder. Exit 0 with a summary when it is "
+        "valid; exit 1 and print every error (file:line: message) otherwise.",
+    )
+    validate.add_argument(
+        "dir",
+        nargs="?",
+        metavar="DIR",
+        help="content folder (default: --content, $BRIEFBOT_CONTENT_DIR, else ./content)",
+    )
+    add_content_option(validate)
+    validate.set_defaults(func=run_validate)
+
+    schema = subparsers.add_parser(
+        "schema",
+        help="write the JSON Schema files for brief and glossary files",
+        description="Write brief.schema.json and glossary.schema.json, which editors use to "
+        "check and autocomplete content files as they are typed.",
+    )
+    schema.add_argument(
+        "--out",
+        metavar="DIR",
+        default=DEFAULT_SCHEMA_DIR,
+        help=f"folder to write to (default: {DEFAULT_SCHEMA_DIR})",
+    )
+    schema.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the files in DIR are missing or out of date",
+    )
+    schema.set_defaults(func=run_schema)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    root = args.dir or args.content
+    try:
+        library = load_library(root)
+    except ContentInvalid as invalid:
+        for error in invalid.errors:
+            print(error, file=sys.stderr)
+        print(invalid.summary(), file=sys.stderr)
+        return 1
+    briefs, terms = len(library.briefs), len(library.terms)
+    print(
+        f"content OK: {briefs} brief{'' if briefs == 1 else 's'}, "
+        f"{terms} term{'' if terms == 1 else 's'}, version {library.version}"
+    )
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    if args.check:
+        stale = stale_schemas(args.out)
+        for path in stale:
+            print(f"{display_path(str(path))}: missing or out of date", file=sys.stderr)
+        if stale:
+            print("run `briefbot schema` to update", file=sys.stderr)
+            return 1
+        print("schema files are up to date")
+        return 0
+    for path in write_schemas(args.out):
+        print(f"wrote {display_path(str(path))}")
+    return 0
