@@ -27,7 +27,7 @@ class ContentError:
 
     def __str__(self) -> str:
         message = self.message
-        if self.field and f"'{self.field}'" not in message:
+        if self.field and self.field not in message:
             message = f"{self.field}: {message}"
         return f"{self.location}: {message}"
 

@@ -151,10 +151,13 @@ class _Checker:
                     f"unknown field '{key}'{where}{_did_you_mean(key, allowed)}",
                 )
 
-    def required(self, mapping: YamlMap, specs: Iterable[FieldSpec], where: str) -> None:
+    def required(
+        self, mapping: YamlMap, specs: Iterable[FieldSpec], where: str, line: int = 0
+    ) -> None:
         for spec in specs:
             if spec.required and spec.name not in mapping:
-                self.error(mapping.line, spec.name, f"missing required field '{spec.name}'{where}")
+                message = f"missing required field '{spec.name}'{where}"
+                self.error(line or mapping.line, spec.name, message)
 
     # Each reader returns the clean value, or None after recording an error.
 
@@ -468,7 +471,7 @@ def _read_source(checker: _Checker, mapping: YamlMap) -> Source | None:
         )
         return None
     checker.unknown_fields(value, SOURCE_FIELD_NAMES, " in 'source'")
-    checker.required(value, SOURCE_FIELDS, " in 'source'")
+    checker.required(value, SOURCE_FIELDS, " in 'source'", line)
     name = url = None
     if "name" in value:
         name = checker.text(
