@@ -1,0 +1,39 @@
+"""Persistence: subscriptions, featured picks, the delivery ledger and lookup counts.
+
+Open it with `make_engine(url)` (sqlite:///file.db or postgresql+psycopg://…), migrate
+with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
+"""
+
+from bot.store.engine import StoreError, check_connection, make_engine, sqlite_url
+from bot.store.migrate import current_revision, head_revision, upgrade
+from bot.store.records import (
+    Counted,
+    DeclaredChannelError,
+    Delivery,
+    DeliveryState,
+    FeaturedPick,
+    LookupReport,
+    Subscription,
+    SyncResult,
+)
+from bot.store.store import Store, worker_id
+
+__all__ = [
+    "Counted",
+    "DeclaredChannelError",
+    "Delivery",
+    "DeliveryState",
+    "FeaturedPick",
+    "LookupReport",
+    "Store",
+    "StoreError",
+    "Subscription",
+    "SyncResult",
+    "check_connection",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "sqlite_url",
+    "upgrade",
+    "worker_id",
+]

@@ -1,0 +1,119 @@
+"""Opening the database: an embedded SQLite file by default, PostgreSQL for several replicas.
+
+SQLite is tuned for several processes sharing one file: WAL (readers never block the
+writer), a generous busy timeout (writers queue instead of failing), foreign keys on,
+and write transactions that take the write lock up front (`BEGIN IMMEDIATE`) so two
+processes can never both read, then both try to write, and deadlock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+DEFAULT_SQLITE_PATH = Path("briefbot.db")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+# Connection option that makes a transaction a reader: plain BEGIN on SQLite, so it
+# neither waits for nor blocks the writer.
+READ_ONLY = "briefbot_read_only"
+
+
+class StoreError(Exception):
+    """The database cannot be used as configured; the message says what to change."""
+
+
+def sqlite_url(path: str | Path = DEFAULT_SQLITE_PATH) -> str:
+    """The URL of an embedded SQLite database in the file `path`."""
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def make_engine(url: str | URL, *, check: bool = True) -> Engine:
+    """An Engine for `url` (`sqlite:///path` or `postgresql+psycopg://…`).
+
+    With `check`, connects once so that a wrong URL, a missing driver or an unreachable
+    server fails now, with a StoreError that says which, rather than at the first query.
+    """
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise StoreError(
+            f"DATABASE_URL uses {backend!r}; briefbot supports sqlite:///path/to/file.db "
+            "and postgresql+psycopg://user:password@host:5432/dbname."
+        )
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise StoreError(
+            "DATABASE_URL must name a SQLite file (sqlite:///briefbot.db): an in-memory "
+            "database would forget every schedule and delivery on restart."
+        )
+    options: dict[str, Any] = {}
+    if backend == "postgresql":
+        # A replica may outlive a server restart; test pooled connections before use.
+        options["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **options)
+    except (NoSuchModuleError, ModuleNotFoundError) as error:
+        raise StoreError(
+            f"No database driver for {parsed.drivername!r} ({error}). For PostgreSQL use "
+            "postgresql+psycopg://… and install it with: pip install 'briefbot[postgres]'."
+        ) from error
+    if backend == "sqlite":
+        _tune_sqlite(engine)
+    if check:
+        check_connection(engine)
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once; raise StoreError saying what is wrong if that fails."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        hint = ""
+        if engine.dialect.name == "sqlite":
+            folder = Path(engine.url.database or "").parent
+            if not folder.is_dir():
+                hint = f" The folder {folder} does not exist; create it or change DATABASE_URL."
+        else:
+            hint = " Check that the server is running and that DATABASE_URL is right."
+        raise StoreError(f"Cannot open the database {where}: {reason}.{hint}") from error
+
+
+def _parse(url: str | URL) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as error:
+        raise StoreError(
+            f"DATABASE_URL {str(url)!r} is not a database URL; write e.g. "
+            "sqlite:///briefbot.db or postgresql+psycopg://user@host:5432/briefbot."
+        ) from error
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module (which would BEGIN lazily,
+        # only before writes) so that the "begin" hook below decides how each one starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first: switching to WAL itself waits for other connections.
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

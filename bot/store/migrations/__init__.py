@@ -1,0 +1,1 @@
+"""Alembic schema migrations for the store; run them with `bot.store.upgrade(engine)`."""

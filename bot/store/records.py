@@ -1,0 +1,169 @@
+"""Frozen records the store hands out: plain values, detached from any connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+from bot.daily.schedule import Schedule
+
+
+def _fields_of(cls: type, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {field.name: row[field.name] for field in fields(cls)}
+
+
+class DeclaredChannelError(Exception):
+    """A channel declared by the admins in content/schedule.yml was to be changed from Slack."""
+
+    def __init__(self, channel_id: str) -> None:
+        self.channel_id = channel_id
+        super().__init__(
+            "This channel's daily post is set by the admins in content/schedule.yml, so it "
+            "cannot be changed from Slack; ask an admin to change it there."
+        )
+
+
+class DeliveryState(StrEnum):
+    """Where one channel's post for one date stands.
+
+    claimed -> posting -> posted | failed | unknown; claimed -> skipped (missed by more
+    than the catch-up window) or failed (never sent); unknown -> posted once reconciled.
+    """
+
+    CLAIMED = "claimed"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+
+
+IN_FLIGHT = (DeliveryState.CLAIMED, DeliveryState.POSTING)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One channel's daily post."""
+
+    channel_id: str
+    post_time: str
+    """"HH:MM", the channel's local wall-clock time."""
+    timezone: str
+    days: str
+    created_by: str | None
+    """Who subscribed (Slack user id); None for channels declared in schedule.yml."""
+    source: str
+    """"slack" (editable with /brief) or "schedule_file" (declared by admins)."""
+    paused: bool
+    paused_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule.from_text(self.post_time, self.timezone, self.days)
+
+    @property
+    def declared(self) -> bool:
+        return self.source == "schedule_file"
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Subscription:
+        return cls(**_fields_of(cls, row))
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What `Store.sync_declared` changed, by channel id."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturedPick:
+    day: dt.date
+    brief_id: str
+    content_version: str
+    picked_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> FeaturedPick:
+        return cls(**_fields_of(cls, row))
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the delivery ledger: a channel's post for one local date."""
+
+    channel_id: str
+    local_date: dt.date
+    state: DeliveryState
+    brief_id: str
+    content_version: str
+    message_ts: str | None
+    claimed_by: str
+    claimed_at: dt.datetime
+    updated_at: dt.datetime
+    error: str | None
+    attempts: int
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Delivery:
+        values = _fields_of(cls, row)
+        values["state"] = DeliveryState(values["state"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A brief id, term or query, and how often it came up."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LookupReport:
+    """What the team looked for over a period, and what it did not find."""
+
+    since: dt.datetime
+    until: dt.datetime
+    brief_lookups: int
+    define_lookups: int
+    top_briefs: tuple[Counted, ...]
+    """Briefs found most often, by brief id."""
+    top_terms: tuple[Counted, ...]
+    """Glossary terms found most often, by canonical term."""
+    missed_queries: tuple[Counted, ...]
+    """/brief searches that found nothing, grouped ignoring case and punctuation."""
+    missed_terms: tuple[Counted, ...]
+    """/define lookups that found nothing: the glossary's to-do list."""
+
+    @property
+    def days(self) -> float:
+        return (self.until - self.since) / dt.timedelta(days=1)
+
+    def to_text(self) -> str:
+        """A plain-text rendering for the terminal."""
+        lines = [
+            f"Lookups from {self.since:%Y-%m-%d %H:%M} to {self.until:%Y-%m-%d %H:%M} UTC: "
+            f"{self.brief_lookups} brief, {self.define_lookups} define.",
+        ]
+        sections = (
+            ("Most requested briefs", self.top_briefs),
+            ("Most requested terms", self.top_terms),
+            ("Searches that found no brief", self.missed_queries),
+            ("Terms not in the glossary", self.missed_terms),
+        )
+        for title, items in sections:
+            lines.append("")
+            lines.append(f"{title}:")
+            lines.extend(f"  {item.count:>5}  {item.name}" for item in items)
+            if not items:
+                lines.append("  (none)")
+        return "\n".join(lines)
