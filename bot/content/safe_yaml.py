@@ -212,10 +212,13 @@ def resolve_plain(text: str) -> Any:
         return None
     if first not in _DIGIT_START:
         return text
-    if _INT_RE.match(text):
-        return _to_int(text)
-    if _FLOAT_RE.match(text):
-        return _to_float(text)
+    try:
+        if _INT_RE.match(text):
+            return _to_int(text)
+        if _FLOAT_RE.match(text):
+            return _to_float(text)
+    except ValueError:  # shaped like a number but holds no digits ("0b_", "._")
+        return text
     match = DATE_RE.match(text)
     if match:
         try:

@@ -1,0 +1,115 @@
+"""`briefbot validate` and `briefbot schema`, run as real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.content.schema import BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE, schema_files
+from tests.content_files import brief_text, make_content
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def briefbot(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` in `cwd` (with only `env` added) and capture its output."""
+    environment = dict(os.environ)
+    environment.pop("BRIEFBOT_CONTENT_DIR", None)
+    environment["PYTHONPATH"] = str(REPO)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_valid_content_exits_zero_with_summary(tmp_path):
+    """Valid content: exit 0 and one summary line with counts and version."""
+    make_content(tmp_path, {"a.yml": brief_text(), "b.yml": brief_text()})
+    result = briefbot("validate", "content", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("content OK: 2 briefs, 3 terms, version ")
+    assert len(lines[0].rsplit(" ", 1)[1]) == 12
+    assert result.stderr == ""
+
+
+def test_shipped_content_validates():
+    """The repository's own content passes `briefbot validate content`."""
+    result = briefbot("validate", "content", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("content OK: ")
+
+
+def test_invalid_content_exits_one_with_every_error(tmp_path):
+    """Bad content: exit 1, each error on its own stderr line, then a count line."""
+    make_content(
+        tmp_path,
+        {
+            "x.yml": "date: 2024-05-01\nsummary: s\ntags: [a]\ntitel: Chips\n",
+            "y.yml": brief_text(title="NO"),
+        },
+    )
+    result = briefbot("validate", "content", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "content/briefs/x.yml:1: missing required field 'title'",
+        "content/briefs/x.yml:4: unknown field 'titel' (did you mean 'title'?)",
+        "content/briefs/y.yml:1: wrong type for 'title': expected text, got a yes/no value "
+        '(NO); put it in quotes: "NO"',
+        "3 errors in the content",
+    ]
+
+
+def test_default_folder_comes_from_environment(tmp_path):
+    """Without DIR, validate reads $BRIEFBOT_CONTENT_DIR."""
+    content = make_content(tmp_path / "elsewhere", {"a.yml": brief_text(date="x")})
+    result = briefbot("validate", cwd=tmp_path, env={"BRIEFBOT_CONTENT_DIR": str(content)})
+    assert result.returncode == 1
+    assert "'date' must be a date written YYYY-MM-DD" in result.stderr
+
+
+def test_default_folder_is_content_in_current_folder(tmp_path):
+    """Without DIR or environment, validate reads ./content."""
+    make_content(tmp_path)
+    result = briefbot("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("content OK: 1 brief, 3 terms")
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    """A folder that does not exist: exit 1 and a message, not a traceback."""
+    result = briefbot("validate", "no-such-dir", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no-such-dir: the content folder does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_schema_command_writes_files(tmp_path):
+    """`briefbot schema --out DIR` writes both schema files, as generated."""
+    result = briefbot("schema", "--out", "schemas", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name, text in schema_files().items():
+        assert (tmp_path / "schemas" / name).read_text(encoding="utf-8") == text
+    assert f"schemas/{BRIEF_SCHEMA_FILE}" in result.stdout
+
+
+def test_schema_check_reports_stale_files(tmp_path):
+    """`briefbot schema --check` exits 1 for an outdated file and 0 when current."""
+    briefbot("schema", "--out", "schemas", cwd=tmp_path)
+    (tmp_path / "schemas" / GLOSSARY_SCHEMA_FILE).write_text("{}", encoding="utf-8")
+    stale = briefbot("schema", "--out", "schemas", "--check", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert GLOSSARY_SCHEMA_FILE in stale.stderr
+    briefbot("schema", "--out", "schemas", cwd=tmp_path)
+    assert briefbot("schema", "--out", "schemas", "--check", cwd=tmp_path).returncode == 0
