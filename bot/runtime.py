@@ -70,8 +70,12 @@ def start(mode: str, *, background: bool = True) -> Running:
     running = Running(settings, services, app)
     if background:
         start_background_jobs(running)
-    log.info("briefbot ready: %d briefs, %d terms, content %s",
-             len(services.library.briefs), len(services.library.terms), services.library.version)
+    log.info(
+        "briefbot ready: %d briefs, %d terms, content %s",
+        len(services.library.briefs),
+        len(services.library.terms),
+        services.library.version,
+    )
     return running
 
 

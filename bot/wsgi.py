@@ -29,13 +29,16 @@ def wsgi_application(app: App, services: Services) -> WsgiApp:
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            body = json.dumps({
-                "ok": True,
-                "version": __version__,
-                "content_version": services.library.version,
-            }).encode()
-            start_response("200 OK", [("Content-Type", "application/json"),
-                                      ("Content-Length", str(len(body)))])
+            body = json.dumps(
+                {
+                    "ok": True,
+                    "version": __version__,
+                    "content_version": services.library.version,
+                }
+            ).encode()
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         return slack(environ, start_response)
 

@@ -56,9 +56,16 @@ def content_version(briefs: Iterable[Brief], terms: Iterable[Term]) -> str:
 
 def _brief_fields(brief: Brief) -> list[object]:
     return [
-        brief.id, brief.title, brief.date, brief.summary, brief.points, brief.terms,
-        brief.tags, (brief.source.name, brief.source.url) if brief.source else None,
-        brief.featured_on, brief.related,
+        brief.id,
+        brief.title,
+        brief.date,
+        brief.summary,
+        brief.points,
+        brief.terms,
+        brief.tags,
+        (brief.source.name, brief.source.url) if brief.source else None,
+        brief.featured_on,
+        brief.related,
     ]
 
 
