@@ -122,7 +122,7 @@ class Store:
             where=table.c.source == "slack",
         )
         with self._write() as connection:
-            if connection.execute(stmt).rowcount == 0:
+            if not _changed(connection, stmt, table):
                 raise DeclaredChannelError(channel_id)
             return self._subscription(connection, channel_id)  # type: ignore[return-value]
 
@@ -193,7 +193,7 @@ class Store:
                     | (table.c.timezone != stmt.excluded.timezone)
                     | (table.c.days != stmt.excluded.days),
                 )
-                if connection.execute(stmt).rowcount:
+                if _changed(connection, stmt, table):
                     (updated if channel_id in before else added).append(channel_id)
             gone = sorted(
                 channel_id
@@ -299,7 +299,7 @@ class Store:
             )
         )
         with self._write() as connection:
-            return connection.execute(stmt).rowcount == 1
+            return _changed(connection, stmt, deliveries)
 
     def mark_posting(
         self, channel_id: str, local_date: dt.date, *, worker: str | None = None
@@ -544,7 +544,7 @@ class Store:
             )
         )
         with self._write() as connection:
-            return connection.execute(stmt).rowcount == 1
+            return _changed(connection, stmt, related_threads)
 
     def set_related_reply(self, channel_id: str, parent_ts: str, reply_ts: str) -> None:
         with self._write() as connection:
@@ -657,6 +657,15 @@ class Store:
                 missed_queries=missed("brief"),
                 missed_terms=missed("define"),
             )
+
+
+def _changed(connection: Connection, stmt: Any, table: Table) -> bool:
+    """Run an INSERT … ON CONFLICT; True if it inserted or updated a row.
+
+    RETURNING says so on every backend; an INSERT's rowcount is not reliable everywhere.
+    """
+    key = next(iter(table.primary_key.columns))
+    return connection.execute(stmt.returning(key)).first() is not None
 
 
 def _group_queries(queries: Iterable[str], limit: int) -> tuple[Counted, ...]:

@@ -1,0 +1,1 @@
+"""Helpers shared by tests: real services (databases, fake Slack) set up on loopback."""
