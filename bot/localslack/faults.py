@@ -1,0 +1,151 @@
+"""Deciding, for each request, whether the local Slack should misbehave and how.
+
+Four sources of trouble, checked in this order:
+
+1. a retry that comes before the Retry-After of an earlier 429 has passed: 429 again,
+   and the call is marked `early` (Slack keeps refusing until the window is over);
+2. planned faults from `LocalSlack.fail()`: an HTTP status, an error, a delay;
+3. a per-channel rate limit (`rate_limit()`), like Slack's one message a second;
+4. a deterministic fraction of calls answered 429 (`random_ratelimit()`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from bot.localslack.records import Fault
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """How to answer one call: `status`/`error` after `delay` seconds.
+
+    `apply` says whether the call takes effect (a message is stored) even though the
+    answer is a fault, as when a request times out after Slack has already acted on it.
+    """
+
+    label: str
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    apply: bool = False
+    early: bool = False
+
+    @property
+    def answers_normally(self) -> bool:
+        """True for a pure delay: after waiting, the call is served as usual."""
+        return self.status == 200 and self.error is None
+
+
+@dataclass(slots=True)
+class _ChannelLimit:
+    interval: float
+    grace: float
+
+
+@dataclass(slots=True)
+class _RandomLimit:
+    fraction: float
+    retry_after: int
+    rng: random.Random
+    scope: str
+
+
+class FaultBook:
+    """The planned faults and rate limits, and the Retry-After windows they opened."""
+
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+        self._channel_limits: dict[str, _ChannelLimit] = {}
+        self._random_limits: dict[str, _RandomLimit] = {}
+        self._last_accepted: dict[tuple[str, str | None], float] = {}
+        self._blocked_until: dict[tuple[str, str | None], float] = {}
+
+    def clear(self) -> None:
+        """Forget every fault, limit and open Retry-After window."""
+        self.faults.clear()
+        self._channel_limits.clear()
+        self._random_limits.clear()
+        self._last_accepted.clear()
+        self._blocked_until.clear()
+
+    def add_channel_limit(self, method: str, per_second: float, grace: float) -> None:
+        if per_second <= 0:
+            raise ValueError("per_channel_per_second must be positive")
+        self._channel_limits[method] = _ChannelLimit(1.0 / per_second, max(0.0, grace))
+
+    def add_random_limit(
+        self, method: str, fraction: float, retry_after: int, seed: int, scope: str
+    ) -> None:
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction must be between 0 and 1")
+        if scope not in ("channel", "method"):
+            raise ValueError("scope must be 'channel' or 'method'")
+        self._random_limits[method] = _RandomLimit(
+            fraction, retry_after, random.Random(seed), scope
+        )
+
+    def decide(self, method: str, channel: str | None, now: float) -> Decision | None:
+        """The fault for a call arriving at monotonic time `now`, or None to serve it."""
+        for key in ((method, channel), (method, None)):
+            until = self._blocked_until.get(key)
+            if until is not None and now < until:
+                wait = max(1, math.ceil(until - now))
+                return Decision("retry_too_early", 429, "ratelimited", wait, early=True)
+
+        for fault in self.faults:
+            if fault.matches(method, channel):
+                fault.hits.append(now)
+                retry_after = fault.retry_after
+                if fault.status == 429 and retry_after is None:
+                    retry_after = 1
+                error = fault.error
+                if error is None and fault.status != 200:
+                    error = _default_error(fault.status)
+                if fault.status == 429 and retry_after:
+                    self._block(method, channel, now + retry_after)
+                return Decision(
+                    fault.label,
+                    fault.status,
+                    error,
+                    retry_after,
+                    fault.delay,
+                    apply=fault.after_applying,
+                )
+
+        key = (method, channel)
+        limit = self._channel_limits.get(method)
+        if limit is not None and channel is not None:
+            last = self._last_accepted.get(key)
+            if last is not None and now - last < limit.interval - limit.grace:
+                wait = max(1, math.ceil(limit.interval - (now - last)))
+                self._block(method, channel, now + wait)
+                return Decision("ratelimited", 429, "ratelimited", wait)
+
+        chance = self._random_limits.get(method)
+        if chance is not None and chance.rng.random() < chance.fraction:
+            scope_channel = channel if chance.scope == "channel" else None
+            self._block(method, scope_channel, now + chance.retry_after)
+            return Decision("ratelimited", 429, "ratelimited", chance.retry_after)
+
+        if limit is not None and channel is not None:
+            self._last_accepted[key] = now
+        return None
+
+    def _block(self, method: str, channel: str | None, until: float) -> None:
+        key = (method, channel)
+        self._blocked_until[key] = max(until, self._blocked_until.get(key, 0.0))
+
+
+def _default_error(status: int) -> str:
+    """The error Slack puts in the body of a non-200 answer with that status."""
+    return {
+        429: "ratelimited",
+        500: "internal_error",
+        502: "bad_gateway",
+        503: "service_unavailable",
+        504: "gateway_timeout",
+    }.get(status, "fatal_error")

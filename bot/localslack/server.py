@@ -1,0 +1,755 @@
+"""`LocalSlack`: a stand-in for Slack's Web API and response URLs, served on 127.0.0.1.
+
+It speaks real HTTP, so the unmodified slack_sdk `WebClient` (and Bolt on top of it)
+talks to it through `base_url=local.api_url`, exactly as it would talk to Slack.
+`briefbot console` runs the app against it; the tests use it to see what the bot sent
+and to make Slack misbehave (rate limits, 5xx, errors, timeouts) on purpose.
+
+Standard library only: it ships with the product.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.localslack import response_urls
+from bot.localslack.faults import Decision, FaultBook
+from bot.localslack.records import Call, Fault
+from bot.localslack.webapi import ApiError, Event, Handler, Method, WebApi
+from bot.localslack.workspace import (
+    DEFAULT_TZ,
+    Channel,
+    User,
+    Workspace,
+    default_channels,
+    default_users,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Listener = Callable[[str, dict[str, Any]], None]
+
+DEFAULT_BOT_TOKEN = "xoxb-localslack"
+DEFAULT_APP_TOKEN = "xapp-localslack"
+RESPONSE_URL_METHOD = response_urls.SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request as seen by `LocalSlack.handle_route` (for subclasses' own routes)."""
+
+    verb: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer: a dict is sent as JSON, str/bytes as they are."""
+
+    status: int = 200
+    body: dict[str, Any] | str | bytes = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many concurrent clients (200 slash commands, 1,000-channel fan-out) must not be refused.
+    request_queue_size = 256
+    local: LocalSlack
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "localslack"
+
+    def do_POST(self) -> None:
+        self.server.local._serve(self)
+
+    def do_GET(self) -> None:
+        self.server.local._serve(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Every call is recorded in `LocalSlack.calls`; the access log would only be noise.
+        pass
+
+
+class LocalSlack:
+    """A small Slack workspace with a Web API on 127.0.0.1, recording every call.
+
+    Use it as a context manager, or call `start()` and `stop()`::
+
+        with LocalSlack(bot_tokens=["xoxb-test"]) as slack:
+            client = WebClient("xoxb-test", base_url=slack.api_url)
+            client.chat_postMessage(channel="C0GENERAL", text="hello")
+            assert slack.messages("C0GENERAL")[0]["text"] == "hello"
+    """
+
+    def __init__(
+        self,
+        *,
+        bot_tokens: Iterable[str] = (DEFAULT_BOT_TOKEN,),
+        app_tokens: Iterable[str] = (DEFAULT_APP_TOKEN,),
+        strict_channels: bool = True,
+        with_defaults: bool = True,
+        port: int = 0,
+    ) -> None:
+        """Set up the workspace; nothing listens until `start()`.
+
+        `strict_channels`: unknown channel ids get `channel_not_found` (as in Slack);
+        when False they are created on first use, public and with the bot in them.
+        `with_defaults`: add #general (C0GENERAL) and a few people (U0ALICE, U0BOB,
+        U0CAROL) in different time zones, so the console works out of the box.
+        """
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.workspace = Workspace()
+        for user in default_users() if with_defaults else default_users()[-1:]:
+            self.workspace.users[user.id] = user
+        if with_defaults:
+            for channel in default_channels():
+                self.workspace.channels[channel.id] = channel
+        self.fault_book = FaultBook()
+        self.api = WebApi(
+            self.workspace,
+            base_url=lambda: self.base_url,
+            socket_url=self.socket_url,
+            strict_channels=strict_channels,
+        )
+        self._methods: dict[str, Method] = self.api.methods()
+        self._bot_tokens = set(bot_tokens)
+        self._app_tokens = set(app_tokens)
+        self._revoked: set[str] = set()
+        self._calls: list[Call] = []
+        self._responses: list[dict[str, Any]] = []
+        self._response_urls: dict[str, dict[str, Any]] = {}
+        self._listeners: list[Listener] = []
+
+    # --- lifecycle --------------------------------------------------------
+
+    def start(self) -> LocalSlack:
+        """Start serving on 127.0.0.1 in a daemon thread; return self."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        server = _Server(("127.0.0.1", self._port), _Handler)
+        server.local = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"localslack-{server.server_address[1]}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; requests held by a `delay` fault are released at once."""
+        self._stopping.set()
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> LocalSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the Web API listens on (after `start()`)."""
+        if self._server is None:
+            raise RuntimeError("LocalSlack is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT/ (the workspace URL `auth.test` reports)."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base for slack_sdk: `WebClient(base_url=local.api_url)`."""
+        return self.base_url + "api/"
+
+    # --- extension points -------------------------------------------------
+
+    def socket_url(self) -> str | None:
+        """The Socket Mode URL `apps.connections.open` hands out; None = no Socket Mode."""
+        return None
+
+    def handle_route(self, request: Request) -> Reply | None:
+        """Answer a path that is neither /api/ nor /response/; None means 404."""
+        return None
+
+    def register_method(self, name: str, handler: Handler, *, token_kind: str = "bot") -> None:
+        """Answer Web API method `name` with `handler(params) -> answer dict`.
+
+        The handler runs under the workspace lock and may raise `ApiError`.
+        `token_kind` is "bot", "app" or "none" (no token needed).
+        """
+        self._methods[name] = Method(handler, token_kind)
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(kind, data)` after each change in the workspace.
+
+        Kinds: "message", "message_changed", "message_deleted", "ephemeral",
+        "ephemeral_changed", "ephemeral_deleted", "view", "response".
+        """
+        self._listeners.append(listener)
+
+    # --- workspace set-up -------------------------------------------------
+
+    def add_channel(
+        self,
+        id: str,
+        name: str | None = None,
+        *,
+        is_private: bool = False,
+        is_archived: bool = False,
+        bot_is_member: bool = True,
+    ) -> Channel:
+        """Add (or replace) a channel; return it."""
+        channel = Channel(
+            id,
+            name or id.lower(),
+            is_private=is_private,
+            is_archived=is_archived,
+            bot_is_member=bot_is_member,
+        )
+        with self._lock:
+            self.workspace.channels[id] = channel
+        return channel
+
+    def update_channel(self, id: str, **changes: Any) -> Channel:
+        """Change a channel in place, e.g. `update_channel("C1", is_archived=True)`."""
+        with self._lock:
+            channel = self.workspace.channels[id]
+            for key, value in changes.items():
+                if not hasattr(channel, key):
+                    raise AttributeError(f"channels have no attribute {key!r}")
+                setattr(channel, key, value)
+            return channel
+
+    def add_user(
+        self,
+        id: str,
+        name: str | None = None,
+        *,
+        tz: str | None = DEFAULT_TZ,
+        real_name: str = "",
+        is_admin: bool = False,
+        is_bot: bool = False,
+    ) -> User:
+        """Add (or replace) a person; `tz=None` means Slack knows no time zone for them."""
+        user = User(id, name or id.lower(), real_name, tz=tz, is_admin=is_admin, is_bot=is_bot)
+        with self._lock:
+            self.workspace.users[id] = user
+        return user
+
+    def add_token(self, token: str, *, kind: str = "bot") -> None:
+        """Accept another token ("bot" for xoxb-, "app" for xapp-)."""
+        with self._lock:
+            (self._app_tokens if kind == "app" else self._bot_tokens).add(token)
+            self._revoked.discard(token)
+
+    def revoke_token(self, token: str) -> None:
+        """From now on calls with `token` get `token_revoked`."""
+        with self._lock:
+            self._revoked.add(token)
+
+    def new_response_url(
+        self,
+        *,
+        channel: str | None = "C0GENERAL",
+        user: str | None = "U0ALICE",
+        message_ts: str | None = None,
+    ) -> str:
+        """A fresh response URL, as Slack puts in slash commands and button clicks.
+
+        `channel` and `user` say where an in-channel or ephemeral answer goes;
+        `message_ts` is the message (channel or ephemeral) that `replace_original`
+        and `delete_original` act on.
+        """
+        key = uuid.uuid4().hex
+        with self._lock:
+            self._response_urls[key] = {
+                "channel": channel,
+                "user": user,
+                "message_ts": message_ts,
+            }
+        return f"{self.base_url}response/{key}"
+
+    # --- faults -----------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int | None = 1,
+        delay: float = 0.0,
+        after_applying: bool = False,
+        channel: str | None = None,
+    ) -> Fault:
+        """Make the next `times` calls to `method` (None = all, "*" = any method) fail.
+
+        - `status=429`: rate limited, with `Retry-After` (default 1) and error "ratelimited";
+          an earlier retry than that is refused again and marked `early`.
+        - `status=500/503/...`: that HTTP status with a JSON error body.
+        - `error="channel_not_found"` (status 200): Slack's `"ok": false` answer.
+        - `delay`: wait that long first. With no status or error, the call is then
+          served normally (a slow Slack); the client may have timed out by then.
+        - `after_applying=True`: the call takes effect (the message is stored) and only
+          then is the fault answered: a timeout or 5xx after Slack acted on the request.
+        - `channel`: only calls about that channel.
+
+        Use `"response_url"` as the method to fail posts to response URLs.
+        """
+        fault = Fault(
+            method,
+            status=status,
+            error=error,
+            retry_after=retry_after,
+            times=times,
+            delay=delay,
+            after_applying=after_applying,
+            channel=channel,
+        )
+        with self._lock:
+            self.fault_book.faults.append(fault)
+        return fault
+
+    def rate_limit(
+        self, method: str, *, per_channel_per_second: float = 1.0, grace: float = 0.02
+    ) -> None:
+        """Answer 429 (with Retry-After) to calls about a channel that come too fast.
+
+        Like Slack's limit of about one message a second per channel. `grace` forgives
+        that much arrival jitter, so a client pacing itself exactly is not punished.
+        """
+        with self._lock:
+            self.fault_book.add_channel_limit(method, per_channel_per_second, grace)
+
+    def random_ratelimit(
+        self,
+        method: str,
+        *,
+        fraction: float = 0.1,
+        retry_after: int = 1,
+        seed: int = 0,
+        scope: str = "channel",
+    ) -> None:
+        """Answer 429 to a fraction of calls, chosen by a seeded generator.
+
+        `scope` says what the Retry-After then holds back: the same channel ("channel")
+        or every call to the method ("method").
+        """
+        with self._lock:
+            self.fault_book.add_random_limit(method, fraction, retry_after, seed, scope)
+
+    def clear_faults(self) -> None:
+        """Remove every planned fault and rate limit."""
+        with self._lock:
+            self.fault_book.clear()
+
+    # --- what happened ----------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every answered request, in the order the answers were sent."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls to one Web API method (or "response_url"), in arrival order."""
+        return sorted((c for c in self.calls if c.method == method), key=lambda c: c.at)
+
+    def messages(
+        self,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        *,
+        include_deleted: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Messages posted in `channel` (every channel if None), oldest first.
+
+        Without `thread_ts` this is everything, top-level messages and thread replies;
+        with it, the thread's parent and its replies. Each dict is Slack's message
+        object plus `channel` (and `unfurl_links`/`unfurl_media` when they were sent).
+        """
+        with self._lock:
+            if channel is None:
+                pool = [m for msgs in self.workspace.messages.values() for m in msgs]
+                pool.sort(key=lambda m: m["ts"])
+            else:
+                pool = list(self.workspace.messages.get(channel, []))
+            if thread_ts is not None:
+                pool = [m for m in pool if thread_ts in (m["ts"], m.get("thread_ts"))]
+            if not include_deleted:
+                pool = [m for m in pool if not m.get("deleted")]
+            return copy.deepcopy(pool)
+
+    def ephemeral(
+        self, user: str | None = None, channel: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Ephemeral messages still showing, from `chat.postEphemeral` and response URLs."""
+        with self._lock:
+            return copy.deepcopy(
+                [
+                    e
+                    for e in self.workspace.ephemeral
+                    if not e.get("deleted")
+                    and (user is None or e["user"] == user)
+                    and (channel is None or e["channel"] == channel)
+                ]
+            )
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        """Every accepted post to a response URL, with its effect (`stored_as`)."""
+        with self._lock:
+            return copy.deepcopy(self._responses)
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """The App Home view last published for each user id."""
+        with self._lock:
+            return copy.deepcopy(self.workspace.views)
+
+    def wait_for(
+        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
+    ) -> T:
+        """Poll `predicate()` until it returns something truthy; return that.
+
+        Raise TimeoutError after `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"condition not met within {timeout} s")
+            time.sleep(interval)
+
+    def clear(self) -> None:
+        """Forget calls, messages, ephemerals, responses, views and faults.
+
+        Channels, people and tokens stay.
+        """
+        with self._lock:
+            self._calls.clear()
+            self._responses.clear()
+            self.workspace.messages.clear()
+            self.workspace.ephemeral.clear()
+            self.workspace.views.clear()
+            self.fault_book.clear()
+
+    # --- serving ----------------------------------------------------------
+
+    def _serve(self, handler: _Handler) -> None:
+        arrived, wall = time.monotonic(), time.time()
+        url = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length > 0 else b""
+        headers = dict(handler.headers.items())
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+
+        if url.path.startswith("/api/"):
+            method = url.path.removeprefix("/api/")
+            self._serve_api(handler, method, query, headers, raw, arrived, wall)
+        elif url.path.startswith("/response/"):
+            key = url.path.removeprefix("/response/")
+            self._serve_response_url(handler, key, headers, raw, arrived, wall)
+        else:
+            request = Request(handler.command, url.path, query, headers, raw)
+            try:
+                reply = self.handle_route(request)
+            except Exception:
+                log.exception("local Slack route %s failed", url.path)
+                reply = Reply(500, {"ok": False, "error": "internal_error"})
+            _send(handler, reply or Reply(404, {"ok": False, "error": "not_found"}))
+
+    def _serve_api(
+        self,
+        handler: _Handler,
+        method: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        raw: bytes,
+        arrived: float,
+        wall: float,
+    ) -> None:
+        try:
+            params = {**query, **_decode_body(headers, raw)}
+        except ValueError:
+            params = dict(query)
+            body = {"ok": False, "error": "invalid_json"}
+            self._finish(handler, method, params, headers, arrived, wall, Reply(200, body))
+            return
+        channel = params.get("channel")
+        channel = str(channel) if channel is not None else None
+
+        def run() -> tuple[Reply, bool]:
+            return self._run_method(method, params, headers)
+
+        self._answer(handler, method, channel, params, headers, arrived, wall, run)
+
+    def _answer(
+        self,
+        handler: _Handler,
+        method: str,
+        channel: str | None,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        arrived: float,
+        wall: float,
+        run: Callable[[], tuple[Reply, bool]],
+    ) -> None:
+        """Serve one call through the fault plan, then record and send the answer."""
+        with self._lock:
+            decision = self.fault_book.decide(method, channel, arrived)
+        if decision is None:
+            reply, applied = run()
+            self._finish(handler, method, params, headers, arrived, wall, reply, applied=applied)
+            return
+        reply, applied = Reply(), False
+        if decision.apply:
+            reply, applied = run()
+        if decision.delay > 0:
+            self._stopping.wait(decision.delay)
+        if decision.answers_normally:
+            if not decision.apply:
+                reply, applied = run()
+        else:
+            reply = _fault_reply(decision)
+        self._finish(
+            handler,
+            method,
+            params,
+            headers,
+            arrived,
+            wall,
+            reply,
+            applied=applied,
+            decision=decision,
+        )
+
+    def _run_method(
+        self, name: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[Reply, bool]:
+        """Run a Web API method; return the answer and whether it took effect."""
+        method = self._methods.get(name)
+        if method is None:
+            return Reply(200, {"ok": False, "error": "unknown_method"}), False
+        with self._lock:
+            problem = self._check_token(method, headers, params)
+            if problem is not None:
+                return Reply(200, {"ok": False, "error": problem}), False
+            try:
+                answer = method.handler(params)
+            except ApiError as exc:
+                answer = exc.to_response()
+            except Exception:
+                log.exception("local Slack method %s failed", name)
+                answer = {"ok": False, "error": "internal_error"}
+            events = self._drain_events()
+        self._notify(events)
+        return Reply(200, answer), bool(answer.get("ok"))
+
+    def _check_token(
+        self, method: Method, headers: dict[str, str], params: dict[str, Any]
+    ) -> str | None:
+        if method.token_kind == "none":
+            return None
+        token = _bearer(headers) or params.get("token")
+        if not token:
+            return "not_authed"
+        if token in self._revoked:
+            return "token_revoked"
+        if token in self._bot_tokens:
+            return None if method.token_kind == "bot" else "not_allowed_token_type"
+        if token in self._app_tokens:
+            return None if method.token_kind == "app" else "not_allowed_token_type"
+        return "invalid_auth"
+
+    def _serve_response_url(
+        self,
+        handler: _Handler,
+        key: str,
+        headers: dict[str, str],
+        raw: bytes,
+        arrived: float,
+        wall: float,
+    ) -> None:
+        with self._lock:
+            context = self._response_urls.get(key)
+        try:
+            body = _decode_body(headers, raw)
+        except ValueError:
+            body = {}
+        if isinstance(body.get("payload"), str):
+            # Also accept the form encoding some clients use: payload=<json>.
+            try:
+                body = json.loads(body["payload"])
+            except json.JSONDecodeError:
+                body = {}
+        params = {"url_id": key, **body}
+        if context is None:
+            reply = Reply(404, {"ok": False, "error": "invalid_url"})
+            self._finish(handler, RESPONSE_URL_METHOD, params, headers, arrived, wall, reply)
+            return
+
+        def run() -> tuple[Reply, bool]:
+            return self._apply_response(key, context, body, wall)
+
+        channel = context.get("channel")
+        self._answer(handler, RESPONSE_URL_METHOD, channel, params, headers, arrived, wall, run)
+
+    def _apply_response(
+        self, key: str, context: dict[str, Any], body: dict[str, Any], wall: float
+    ) -> tuple[Reply, bool]:
+        """Check and apply a post to a response URL, and record it in `responses`."""
+        problem = response_urls.problem_with(body)
+        if problem is not None:
+            return Reply(400, problem), False
+        record: dict[str, Any] = {
+            "url": f"{self.base_url}response/{key}",
+            "channel": context["channel"],
+            "user": context["user"],
+            "original_ts": context["message_ts"],
+            "response_type": body.get("response_type") or "ephemeral",
+            "replace_original": response_urls.truthy(body.get("replace_original")),
+            "delete_original": response_urls.truthy(body.get("delete_original")),
+            "text": body.get("text") if isinstance(body.get("text"), str) else "",
+            "blocks": body.get("blocks"),
+            "thread_ts": body.get("thread_ts"),
+            "body": body,
+            "wall": wall,
+        }
+        with self._lock:
+            stored = response_urls.apply_response(self.workspace, self.api.events, context, body)
+            record["stored_as"] = stored
+            record["ts"] = stored["ts"] if stored else None
+            self._responses.append(record)
+            self.api.events.append(Event("response", copy.deepcopy(record)))
+            events = self._drain_events()
+        self._notify(events)
+        return Reply(200, {"ok": True}), True
+
+    def _finish(
+        self,
+        handler: _Handler,
+        method: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        arrived: float,
+        wall: float,
+        reply: Reply,
+        *,
+        applied: bool = False,
+        decision: Decision | None = None,
+    ) -> None:
+        call = Call(
+            method=method,
+            params=params,
+            headers=headers,
+            at=arrived,
+            wall=wall,
+            status=reply.status,
+            response=reply.body if isinstance(reply.body, dict) else None,
+            fault=decision.label if decision else None,
+            early=decision.early if decision else False,
+            applied=applied,
+            path=handler.path,
+            retry_after=decision.retry_after if decision else None,
+            finished_at=time.monotonic(),
+        )
+        with self._lock:
+            self._calls.append(call)
+        _send(handler, reply)
+
+    def _drain_events(self) -> list[Event]:
+        events = list(self.api.events)
+        self.api.events.clear()
+        return events
+
+    def _notify(self, events: list[Event]) -> None:
+        for event in events:
+            for listener in list(self._listeners):
+                try:
+                    listener(event.kind, event.data)
+                except Exception:
+                    log.exception("local Slack listener failed on %s", event.kind)
+
+
+def _fault_reply(decision: Decision) -> Reply:
+    headers = {}
+    if decision.retry_after is not None:
+        headers["Retry-After"] = str(decision.retry_after)
+    return Reply(decision.status, {"ok": False, "error": decision.error}, headers)
+
+
+def _send(handler: _Handler, reply: Reply) -> None:
+    if isinstance(reply.body, dict):
+        data = json.dumps(reply.body).encode()
+        content_type = "application/json; charset=utf-8"
+    else:
+        data = reply.body.encode() if isinstance(reply.body, str) else reply.body
+        content_type = "text/plain; charset=utf-8"
+    try:
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):
+        # The client gave up waiting (a delay fault longer than its timeout): expected.
+        pass
+
+
+def _decode_body(headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+    """Parameters from a JSON or form body; ValueError for JSON that is not an object."""
+    if not raw:
+        return {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "").lower()
+    text = raw.decode("utf-8", errors="replace")
+    if content_type.startswith("application/json"):
+        value = json.loads(text)
+        if not isinstance(value, dict):
+            raise ValueError("JSON body must be an object")
+        return value
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

@@ -1,0 +1,40 @@
+"""A fake Slack for tests: `LocalSlack` plus Socket Mode, payload builders and signed HTTP."""
+
+from tests.fakeslack.payloads import (
+    app_home_opened_event,
+    app_mention_event,
+    block_action,
+    event_callback,
+    interactive_fields,
+    signature,
+    signed_headers,
+    slash_command,
+    url_verification,
+)
+from tests.fakeslack.signed_http import (
+    HttpReply,
+    post_form,
+    post_interactive,
+    post_json,
+    post_raw,
+)
+from tests.fakeslack.socket_mode import Delivery, FakeSlack
+
+__all__ = [
+    "Delivery",
+    "FakeSlack",
+    "HttpReply",
+    "app_home_opened_event",
+    "app_mention_event",
+    "block_action",
+    "event_callback",
+    "interactive_fields",
+    "post_form",
+    "post_interactive",
+    "post_json",
+    "post_raw",
+    "signature",
+    "signed_headers",
+    "slash_command",
+    "url_verification",
+]
