@@ -1,7 +1,9 @@
-"""What Slack sends to an app: slash commands, button clicks and events, signed like Slack does.
+"""What Slack sends to an app: slash commands, button clicks and events, built as Slack builds them.
 
-The console uses these to drive the Bolt app; the tests use them to send the same
-requests over HTTP and Socket Mode.
+`briefbot console` turns what a person types into these payloads and hands them, signed,
+to the real Bolt app; the tests send the same payloads over HTTP and Socket Mode.
+Field names and shapes follow Slack's reference for slash commands, `block_actions`
+payloads and the Events API. Standard library only.
 """
 
 from __future__ import annotations
@@ -14,45 +16,60 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.localslack.workspace import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from bot.localslack.workspace import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, for_api
+
+# Slack still sends this deprecated field; nothing should rely on it.
+VERIFICATION_TOKEN = "localslack-verification-token"
+_NAMES = {"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol"}
 
 
-def signed_headers(body: bytes | str, secret: str, timestamp: int | None = None) -> dict[str, str]:
-    """Slack's v0 request signature headers for `body`."""
-    raw = body.encode() if isinstance(body, str) else body
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256)
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": "v0=" + digest.hexdigest(),
-    }
+def now_ts() -> str:
+    """A Slack-style timestamp for the current time."""
+    micros = int(time.time() * 1_000_000)
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+def new_trigger_id() -> str:
+    """A fresh trigger id (Slack's are opaque; these only need to be unique)."""
+    return f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+
+
+def _user_name(user_id: str) -> str:
+    return _NAMES.get(user_id, user_id.lower())
+
+
+def _channel_name(channel_id: str) -> str:
+    return "general" if channel_id == "C0GENERAL" else channel_id.lower()
 
 
 def slash_command(
     command: str,
-    text: str,
+    text: str = "",
     *,
     user_id: str = "U0ALICE",
     channel_id: str = "C0GENERAL",
-    channel_name: str = "general",
     response_url: str = "",
     team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    user_name: str | None = None,
+    channel_name: str | None = None,
+    api_app_id: str = APP_ID,
 ) -> dict[str, str]:
-    """The form fields Slack posts for a slash command."""
+    """The form fields of a slash command, all strings, as Slack posts them."""
     return {
-        "token": "unused-verification-token",
+        "token": VERIFICATION_TOKEN,
         "team_id": team_id,
         "team_domain": TEAM_DOMAIN,
         "channel_id": channel_id,
-        "channel_name": channel_name,
+        "channel_name": channel_name or _channel_name(channel_id),
         "user_id": user_id,
-        "user_name": user_id.lower(),
+        "user_name": user_name or _user_name(user_id),
         "command": command,
         "text": text,
-        "api_app_id": APP_ID,
+        "api_app_id": api_app_id,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}",
+        "trigger_id": trigger_id or new_trigger_id(),
     }
 
 
@@ -61,104 +78,202 @@ def block_action(
     *,
     user_id: str = "U0ALICE",
     channel_id: str = "C0GENERAL",
-    response_url: str = "",
+    response_url: str | None = None,
     message: dict[str, Any] | None = None,
-    message_ts: str = "",
+    message_ts: str | None = None,
     ephemeral: bool = False,
+    view: dict[str, Any] | None = None,
     team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
-    """The interactivity payload for a button click.
+    """The `block_actions` payload for a click on `action` (at least its `action_id`).
 
-    `action` is the button as it was in the message (action_id, value, block_id,
-    text). For a channel message pass the `message`; ephemeral messages are not sent.
+    Where the button was:
+    - a channel message (default): `message` (e.g. one from `LocalSlack.messages()`)
+      or just its `message_ts`;
+    - an ephemeral message (`ephemeral=True`): Slack sends no `message` then;
+    - the App Home tab (`view=` the published view): no channel, no response URL.
     """
     clicked = {
         "type": "button",
-        "action_id": action.get("action_id", ""),
-        "block_id": action.get("block_id", "b"),
-        "text": action.get("text", {"type": "plain_text", "text": "button"}),
-        "action_ts": f"{time.time():.6f}",
+        "block_id": "actions",
+        "text": {"type": "plain_text", "text": "Button", "emoji": True},
+        "action_ts": now_ts(),
+        **action,
     }
-    if "value" in action:
-        clicked["value"] = action["value"]
-    if "url" in action:
-        clicked["url"] = action["url"]
+    if clicked.get("value") is None:
+        clicked.pop("value", None)
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
-        "api_app_id": APP_ID,
-        "token": "unused-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": message_ts or (message or {}).get("ts", ""),
-            "channel_id": channel_id,
-            "is_ephemeral": ephemeral,
+        "user": {
+            "id": user_id,
+            "username": _user_name(user_id),
+            "name": _user_name(user_id),
+            "team_id": team_id,
         },
-        "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}",
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id or new_trigger_id(),
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "channel": {"id": channel_id, "name": channel_id.lower()},
-        "response_url": response_url,
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "state": {"values": {}},
         "actions": [clicked],
     }
-    if message is not None and not ephemeral:
-        payload["message"] = message
+    if view is not None:
+        payload["container"] = {"type": "view", "view_id": view.get("id", "")}
+        payload["view"] = view
+        return payload
+    ts = message_ts or (message or {}).get("ts") or now_ts()
+    payload["container"] = {
+        "type": "message",
+        "message_ts": ts,
+        "channel_id": channel_id,
+        "is_ephemeral": ephemeral,
+    }
+    payload["channel"] = {"id": channel_id, "name": _channel_name(channel_id)}
+    if not ephemeral:
+        payload["message"] = (
+            for_api(message)
+            if message
+            else {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": "", "team": TEAM_ID}
+        )
+    if response_url is not None:
+        payload["response_url"] = response_url
     return payload
 
 
-def event_callback(event: dict[str, Any], *, team_id: str = TEAM_ID) -> dict[str, Any]:
-    """An Events API envelope around `event`."""
-    return {
-        "token": "unused-verification-token",
-        "team_id": team_id,
-        "api_app_id": APP_ID,
-        "event": event,
-        "type": "event_callback",
-        "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
-        "event_time": int(time.time()),
-        "authorizations": [
-            {"team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True, "enterprise_id": None}
-        ],
-    }
-
-
-def app_mention(
-    text: str, *, channel: str, user: str = "U0ALICE", thread_ts: str | None = None
+def app_mention_event(
+    text: str,
+    *,
+    user: str = "U0ALICE",
+    channel: str = "C0GENERAL",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    team: str = TEAM_ID,
 ) -> dict[str, Any]:
+    """An `app_mention` event; the bot's mention is put in front unless already there."""
+    mention = f"<@{BOT_USER_ID}>"
+    if mention not in text:
+        text = f"{mention} {text}".rstrip()
+    ts = ts or now_ts()
     event: dict[str, Any] = {
         "type": "app_mention",
         "user": user,
-        "text": f"<@{BOT_USER_ID}> {text}",
-        "ts": f"{time.time():.6f}",
+        "text": text,
+        "ts": ts,
         "channel": channel,
-        "event_ts": f"{time.time():.6f}",
+        "event_ts": ts,
+        "team": team,
+        "client_msg_id": str(uuid.uuid4()),
     }
-    if thread_ts:
+    if thread_ts is not None:
         event["thread_ts"] = thread_ts
-    return event_callback(event)
+    return event
 
 
-def app_home_opened(user: str = "U0ALICE") -> dict[str, Any]:
-    return event_callback(
-        {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": "D0" + user[1:],
-            "tab": "home",
-            "event_ts": f"{time.time():.6f}",
-        }
-    )
+def app_home_opened_event(
+    user: str = "U0ALICE",
+    *,
+    tab: str = "home",
+    channel: str | None = None,
+    view: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An `app_home_opened` event (the person opened the bot's Home tab)."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": channel or f"D{user[1:]}",
+        "tab": tab,
+        "event_ts": now_ts(),
+    }
+    if view is not None:
+        event["view"] = view
+    return event
+
+
+def event_callback(
+    event: dict[str, Any],
+    *,
+    team_id: str = TEAM_ID,
+    api_app_id: str = APP_ID,
+    event_id: str | None = None,
+    event_time: int | None = None,
+) -> dict[str, Any]:
+    """The Events API wrapper around `event`, as posted to the app or put in an envelope."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": event_time if event_time is not None else int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": f"4-{uuid.uuid4().hex}",
+    }
+
+
+def app_mention(text: str, **kwargs: Any) -> dict[str, Any]:
+    """An `app_mention` event wrapped in its Events API callback."""
+    return event_callback(app_mention_event(text, **kwargs))
+
+
+def app_home_opened(user: str = "U0ALICE", **kwargs: Any) -> dict[str, Any]:
+    """An `app_home_opened` event wrapped in its Events API callback."""
+    return event_callback(app_home_opened_event(user, **kwargs))
+
+
+def url_verification(challenge: str = "localslack-challenge") -> dict[str, Any]:
+    """The request Slack sends once to check an Events API request URL."""
+    return {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
+
+
+# --- request bodies and signatures -------------------------------------------------
 
 
 def form_body(fields: dict[str, str]) -> str:
-    """A slash command's body as Slack posts it."""
+    """Form fields as an application/x-www-form-urlencoded body."""
     return urlencode(fields)
 
 
+def interactive_fields(payload: dict[str, Any]) -> dict[str, str]:
+    """The form fields of an interactivity request: `payload=<json>`."""
+    return {"payload": json.dumps(payload)}
+
+
 def interactive_body(payload: dict[str, Any]) -> str:
-    """A button click's body as Slack posts it: one form field holding JSON."""
-    return urlencode({"payload": json.dumps(payload)})
+    """An interactivity request body: `payload=<json>`, form-encoded."""
+    return form_body(interactive_fields(payload))
 
 
-def json_body(payload: dict[str, Any]) -> str:
-    """An Events API body as Slack posts it."""
-    return json.dumps(payload)
+def json_body(value: dict[str, Any]) -> str:
+    """An Events API request body."""
+    return json.dumps(value)
+
+
+def signature(body: str | bytes, secret: str, timestamp: int) -> str:
+    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, hex."""
+    data = body.encode() if isinstance(body, str) else body
+    base = b"v0:" + str(timestamp).encode() + b":" + data
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(body: str | bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """The X-Slack-Signature and X-Slack-Request-Timestamp headers for `body`."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": signature(body, secret, stamp),
+    }
