@@ -1,0 +1,57 @@
+"""The daily featured brief: one pick per date, the same in every channel and process.
+
+For a given `day` the pick is, in order:
+
+1. the brief pinned to `day` with `featured_on`;
+2. the pick already recorded for `day` in the history, if that brief still exists;
+3. the newest published brief (dated on or before `day`) never featured before `day`;
+4. when every published brief has been featured: the one featured least recently
+   (ties by id).
+
+Briefs dated after `day` are not published yet and are only picked when nothing is
+published at all (then the one due soonest). Briefs pinned to a later date wait for
+their own day unless nothing else is left. History entries for other dates than the
+past, and for briefs that no longer exist, are ignored. The result depends only on
+the content and the history, so every process picks the same brief.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from bot.content.model import Brief
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+
+
+def pick_featured(library: Library, day: dt.date, history: Mapping[dt.date, str]) -> Brief | None:
+    """The brief to feature on `day`, given past picks (date -> brief id); None if no briefs."""
+    briefs = library.briefs
+    if not briefs:
+        return None
+    for brief in briefs:
+        if day in brief.featured_on:
+            return brief
+    recorded = library.by_id.get(history.get(day, ""))
+    if recorded is not None:
+        return recorded
+
+    last_featured: dict[str, dt.date] = {}
+    for date, brief_id in history.items():
+        known = date < day and brief_id in library.by_id
+        if known and (brief_id not in last_featured or date > last_featured[brief_id]):
+            last_featured[brief_id] = date
+
+    # Published briefs newest first (the library's order); else the one due soonest.
+    published = [b for b in briefs if b.date <= day]
+    pool = published or sorted(briefs, key=lambda b: (b.date, b.id))
+    waiting = [b for b in pool if not any(d > day for d in b.featured_on)]
+    pool = waiting or pool
+
+    for brief in pool:
+        if brief.id not in last_featured:
+            return brief
+    return min(pool, key=lambda b: (last_featured[b.id], b.id))

@@ -1,0 +1,129 @@
+"""Related briefs: the hand-picked ones first, then the most similar.
+
+Similarity mixes three signals, each 0-1 and weighted by rarity (a shared rare term
+says more than a shared "policy" tag):
+
+- shared glossary terms (through aliases, so "SAE" and "Sparse autoencoders" agree),
+- shared tags,
+- shared words of title, summary and points (a sparse TF-IDF over the inverted index,
+  using only the brief's rarest words).
+
+Only briefs that share something with the brief are ever looked at, through the
+inverted indexes, so a lookup does not scan the library and building the index is
+linear in its size (the index is the one search uses, see `bot.search.corpus`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.content.model import Brief
+from bot.search.corpus import TEXT, TITLE, CorpusIndex, brief_words, build_corpus_index
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+
+TERMS_SHARE = 0.45
+TAGS_SHARE = 0.25
+TEXT_SHARE = 0.30
+TEXT_WORDS = 25
+"""How many of a brief's rarest words stand for its text."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RelatedIndex:
+    """The inverted indexes related briefs are found through."""
+
+    corpus: CorpusIndex
+
+
+def build_related_index(briefs: tuple[Brief, ...]) -> RelatedIndex:
+    """Index `briefs` (newest first) for `related_briefs`."""
+    return RelatedIndex(build_corpus_index(briefs))
+
+
+def related_briefs(library: Library, brief_id: str, limit: int = 5) -> tuple[Brief, ...]:
+    """Up to `limit` briefs related to `brief_id`, never the brief itself.
+
+    Hand-picked `related` come first in their order; then the most similar, ties
+    broken by date (newest first) and id. Unknown ids give no briefs.
+    """
+    brief = library.by_id.get(str(brief_id).strip().lower())
+    if brief is None or limit <= 0:
+        return ()
+    chosen: dict[str, Brief] = {}
+    for other_id in brief.related:
+        other = library.by_id.get(other_id)
+        if other is not None and other.id != brief.id:
+            chosen.setdefault(other.id, other)
+    if len(chosen) < limit:
+        scores = similarity(library, brief)
+        ranked = sorted(
+            (b for b in scores.values() if b[1].id not in chosen and b[1].id != brief.id),
+            key=lambda sb: (-sb[0], -sb[1].date.toordinal(), sb[1].id),
+        )
+        for _, other in ranked[: limit - len(chosen)]:
+            chosen[other.id] = other
+    return tuple(chosen.values())[:limit]
+
+
+def _idf(size: int, df: int) -> float:
+    return math.log(1.0 + size / max(df, 1))
+
+
+def similarity(library: Library, brief: Brief) -> dict[str, tuple[float, Brief]]:
+    """Brief id -> (similarity 0-1, brief) for every brief sharing anything with `brief`."""
+    corpus = library.related_index.corpus
+    size = max(corpus.size, 1)
+    scores: defaultdict[str, float] = defaultdict(float)
+    briefs: dict[str, Brief] = {}
+
+    # Terms, resolved to the glossary's own so aliases count as the same term.
+    terms: dict[str, tuple[Brief, ...]] = {}
+    for name in brief.terms:
+        term = library.resolve_term(name)
+        if term is not None:
+            terms.setdefault(term.term, library.briefs_by_term.get(term.term, ()))
+    weights = {name: _idf(size, len(users)) for name, users in terms.items()}
+    total = sum(weights.values())
+    for name, users in terms.items():
+        share = TERMS_SHARE * weights[name] / total
+        for other in users:
+            scores[other.id] += share
+            briefs[other.id] = other
+
+    docs = corpus.docs
+    bw = brief_words(brief)
+    tag_weights = {tag: _idf(size, corpus.tag_df.get(tag, 1)) for tag in sorted(bw.tags)}
+    total = sum(tag_weights.values())
+    for tag, weight in tag_weights.items():
+        share = TAGS_SHARE * weight / total
+        for postings in corpus.docs_tagged(tag):
+            for doc in postings:
+                other = docs[doc]
+                if other is not None:
+                    scores[other.id] += share
+                    briefs[other.id] = other
+
+    # The brief's rarest words that some other brief also uses, weighted by idf².
+    shared = [w for w in bw.title | bw.text if corpus.df.get(w, 0) >= 2]
+    rarest = sorted(shared, key=lambda w: (corpus.df[w], w))[:TEXT_WORDS]
+    word_weights = {w: _idf(size, corpus.df[w]) ** 2 for w in rarest}
+    total = sum(word_weights.values())
+    for word, weight in word_weights.items():
+        share = TEXT_SHARE * weight / total
+        found: set[int] = set()
+        for field in (TITLE, TEXT):
+            for postings in corpus.docs_with(word, field):
+                found.update(postings)
+        for doc in found:
+            other = docs[doc]
+            if other is not None:
+                scores[other.id] += share
+                briefs[other.id] = other
+
+    scores.pop(brief.id, None)
+    return {bid: (score, briefs[bid]) for bid, score in scores.items()}

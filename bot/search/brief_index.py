@@ -1,0 +1,265 @@
+"""Finding briefs: typo-tolerant search, the latest briefs and lookup by id.
+
+How a search works:
+
+1. The query is cut to 200 characters and split into words (stopwords dropped).
+2. Each query word is matched against the words of all briefs: exactly, by prefix
+   ("distill" finds "distillation") and within one or two typos ("distilation").
+3. Each brief scores, per query word, the best match it has, weighted by where the
+   word is (title above id, terms and tags, above summary and points) and by how
+   rare the word is, so "distillation" counts for more than "ai".
+4. The best fifty or so are re-ranked with a fuzzy comparison of the whole query
+   against their titles, and scores become 0-100.
+
+Everything but step 4 runs over the inverted index in `bot.search.corpus`, so a
+search touches only the briefs that share a word with the query.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from bot.content.model import Brief
+from bot.search.corpus import (
+    IDENT,
+    KEYS,
+    TEXT,
+    TITLE,
+    CorpusIndex,
+    build_corpus_index,
+)
+from bot.search.fuzzy import similar_words
+from bot.search.words import MAX_QUERY_CHARS, all_words, folded_phrase, query_words, words
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+
+MIN_SCORE = 35
+"""Briefs scoring below this are not hits; the search answers with suggestions instead."""
+AMBIGUOUS_GAP = 6
+"""When the runner-up scores within this of the best, the answer is a short list."""
+RERANK = 50
+"""How many of the best briefs by word matches are re-ranked on their titles."""
+
+FIELD_WEIGHTS = {TITLE: 1.0, IDENT: 0.9, KEYS: 0.85, TEXT: 0.6}
+TITLE_SHARE = 0.2
+"""How much the whole-query fuzzy comparison with the title counts in the final score."""
+
+
+@dataclass(frozen=True, slots=True)
+class BriefHit:
+    """One brief found by a search."""
+
+    brief: Brief
+    score: int
+    """0-100; 100 is an exact match in the title."""
+    matched_in: str
+    """Where the query matched best: "title", "id", "terms", "tags", "summary" or "points"."""
+
+
+@dataclass(frozen=True, slots=True)
+class BriefSearch:
+    """The answer to one search."""
+
+    query: str
+    hits: tuple[BriefHit, ...] = ()
+    """Best first."""
+    suggestions: tuple[str, ...] = ()
+    """When there are no hits: the nearest titles, terms and tags, to try instead."""
+
+    @property
+    def best(self) -> BriefHit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def is_ambiguous(self) -> bool:
+        """True when no single brief clearly wins, so a short list serves better."""
+        return len(self.hits) >= 2 and self.hits[1].score >= self.hits[0].score - AMBIGUOUS_GAP
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BriefIndex:
+    """What search needs, built once per content load."""
+
+    corpus: CorpusIndex
+    suggestion_pool: tuple[str, ...]
+    """Tags and term names as briefs write them (folded), for "try instead" suggestions."""
+
+
+def build_brief_index(briefs: tuple[Brief, ...]) -> BriefIndex:
+    """Index `briefs` (newest first) for search."""
+    corpus = build_corpus_index(briefs)
+    return BriefIndex(
+        corpus=corpus, suggestion_pool=tuple(sorted({*corpus.tag_df, *corpus.term_df}))
+    )
+
+
+def latest_briefs(library: Library, n: int = 5) -> tuple[Brief, ...]:
+    """The `n` newest briefs, newest first."""
+    return library.briefs[: max(n, 0)]
+
+
+def brief_by_id(library: Library, brief_id: str) -> Brief | None:
+    """The brief with exactly this id, ignoring case and surrounding spaces."""
+    return library.by_id.get(brief_id.strip().lower()[:MAX_QUERY_CHARS])
+
+
+# -- matching query words to indexed words ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryWord:
+    word: str
+    weight: float
+    """How much this word counts: rare words more."""
+    matches: tuple[tuple[str, float], ...]
+    """Indexed words it matches, with a similarity in (0, 1]."""
+
+
+def _idf(corpus: CorpusIndex, df: int) -> float:
+    return math.log(1.0 + corpus.size / max(df, 1))
+
+
+def _match_word(corpus: CorpusIndex, word: str) -> _QueryWord:
+    df = corpus.df
+    # A word that exists but is rare may itself be a typo of a common one ("modes").
+    found = similar_words(word, df, corpus.vocabulary, typos=df.get(word, 0) <= 2)
+    if not found:
+        # An unknown word still counts, so that three good words and one wrong one
+        # rank below the three good words alone.
+        return _QueryWord(word, _idf(corpus, corpus.size // 100), ())
+    best = max(found, key=lambda w: (found[w], -df[w], w))
+    return _QueryWord(word, _idf(corpus, df[best]), tuple(found.items()))
+
+
+# -- scoring ---------------------------------------------------------------------------
+
+
+def _word_scores(corpus: CorpusIndex, qword: _QueryWord) -> dict[int, float]:
+    """Document -> the best (similarity x field weight) this query word reaches in it."""
+    pairs: list[tuple[float, list[int]]] = []
+    for word, similarity in qword.matches:
+        for field, field_weight in FIELD_WEIGHTS.items():
+            for docs in corpus.docs_with(word, field):
+                pairs.append((similarity * field_weight, docs))
+    pairs.sort(key=itemgetter(0))
+    best: dict[int, float] = {}
+    # Ascending order, so a later (better) match overwrites an earlier one.
+    for value, docs in pairs:
+        best.update(dict.fromkeys(docs, value))
+    return best
+
+
+def _accumulate(corpus: CorpusIndex, qwords: list[_QueryWord]) -> dict[int, float]:
+    """Document -> sum over query words of weight x best match."""
+    scores: dict[int, float] = {}
+    for qword in qwords:
+        if not qword.matches:
+            continue
+        weight = qword.weight
+        best = _word_scores(corpus, qword)
+        if not scores:
+            scores = {doc: value * weight for doc, value in best.items()}
+            continue
+        get = scores.get
+        for doc, value in best.items():
+            scores[doc] = get(doc, 0.0) + value * weight
+    return scores
+
+
+def _top_docs(corpus: CorpusIndex, scores: dict[int, float]) -> list[int]:
+    """The RERANK best documents, plus any tied with the last, so the set is well defined."""
+    docs = corpus.docs
+    if corpus.dead:
+        for dead in [doc for doc in scores if docs[doc] is None]:
+            del scores[dead]
+    if len(scores) <= RERANK:
+        return list(scores)
+    cutoff = heapq.nlargest(RERANK, scores.values())[-1]
+    top = [doc for doc, value in scores.items() if value >= cutoff]
+    if len(top) > 4 * RERANK:
+        # Very many briefs tie (a one-word query for a common word): keep the newest.
+        top.sort(key=lambda d: (-scores[d], _recency(docs[d])))
+        top = top[: 4 * RERANK]
+    return top
+
+
+def _recency(brief: Brief | None) -> tuple[int, str]:
+    assert brief is not None
+    return (-brief.date.toordinal(), brief.id)
+
+
+_FIELD_NAMES = ("title", "id", "terms", "tags", "summary", "points")
+
+
+def _matched_in(brief: Brief, qwords: Iterable[_QueryWord]) -> str:
+    """The field where the query's words (weighted by rarity) matched this brief best."""
+    fields = (
+        set(words(brief.title)),
+        set(brief.id.split("-")),
+        set(words(" ".join(brief.terms))),
+        set(words(" ".join(brief.tags))),
+        set(words(brief.summary)),
+        set(words(" ".join(brief.points))),
+    )
+    tally = [0.0] * len(fields)
+    for qword in qwords:
+        names = [word for word, _ in qword.matches]
+        for i, field_words in enumerate(fields):
+            if any(name in field_words for name in names):
+                tally[i] += qword.weight
+                break
+    best = max(range(len(fields)), key=lambda i: (tally[i], -i))
+    return _FIELD_NAMES[best]
+
+
+def search_briefs(library: Library, query: str, limit: int = 5) -> BriefSearch:
+    """The briefs that best match `query`, best first, or suggestions when none is close."""
+    query = " ".join(str(query)[:MAX_QUERY_CHARS].split())
+    corpus = library.brief_index.corpus
+    qwords = [_match_word(corpus, w) for w in query_words(query)]
+    if not qwords or corpus.size == 0:
+        return BriefSearch(query)
+    total = sum(q.weight for q in qwords)
+    scores = _accumulate(corpus, qwords)
+    phrase = " ".join(all_words(query))
+    ranked: list[tuple[float, int, str, Brief]] = []
+    for doc in _top_docs(corpus, scores):
+        brief = corpus.docs[doc]
+        assert brief is not None
+        title_similarity = fuzz.WRatio(phrase, folded_phrase(brief.title)) / 100.0
+        final = (1 - TITLE_SHARE) * scores[doc] / total + TITLE_SHARE * title_similarity
+        ranked.append((-final, -brief.date.toordinal(), brief.id, brief))
+    ranked.sort(key=itemgetter(0, 1, 2))
+    hits = tuple(
+        BriefHit(brief, round(-negative * 100), _matched_in(brief, qwords))
+        for negative, _, _, brief in ranked[: max(limit, 0)]
+        if round(-negative * 100) >= MIN_SCORE
+    )
+    if hits:
+        return BriefSearch(query, hits)
+    return BriefSearch(query, (), _suggestions(library, phrase, [r[3] for r in ranked[:3]]))
+
+
+def _suggestions(library: Library, phrase: str, near: list[Brief]) -> tuple[str, ...]:
+    """A few things to search for instead: the nearest tags and terms, then near titles."""
+    pool = library.brief_index.suggestion_pool
+    found = (
+        [
+            name
+            for name, _, _ in process.extract(
+                phrase, pool, scorer=fuzz.WRatio, limit=3, score_cutoff=60
+            )
+        ]
+        if phrase
+        else []
+    )
+    found.extend(brief.title for brief in near)
+    return tuple(dict.fromkeys(found))[:5]

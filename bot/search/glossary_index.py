@@ -1,0 +1,241 @@
+"""Defining terms: exact term, alias, then typo-tolerant matching; and the glossary A to Z.
+
+`define` tries, in order:
+
+1. the term or one of its aliases, ignoring case and punctuation ("exact" / "alias");
+2. fuzzy matching of the whole name ("distilation") and of its words ("emergent" for
+   "Emergent misalignment"). One clear winner is answered directly ("fuzzy"); several
+   close ones make a "did you mean" ("ambiguous"); nothing close gives "none" with the
+   nearest names as suggestions.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.content.model import Brief, Term, normalize_key
+from bot.search.fuzzy import Vocabulary, make_vocabulary, similar_words
+from bot.search.words import MAX_QUERY_CHARS
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+
+DefinitionKind = Literal["exact", "alias", "fuzzy", "ambiguous", "none", "empty"]
+
+CLEAR_WINNER = 80
+"""A fuzzy match needs at least this score (0-100) to be answered directly..."""
+CLEAR_GAP = 8
+"""...and to beat the runner-up by this much."""
+CLOSE = 60
+"""Fuzzy matches scoring at least this are offered as "did you mean"."""
+NEAREST = 40
+"""Below CLOSE, the best few above this are still offered as suggestions."""
+MAX_CANDIDATES = 5
+MAX_QUERY_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """The answer to /define."""
+
+    query: str
+    kind: DefinitionKind
+    term: Term | None = None
+    matched_name: str = ""
+    """The term or alias, as the glossary writes it, that the query matched."""
+    candidates: tuple[Term, ...] = ()
+    """For "ambiguous" and "none": terms the query may have meant, best first."""
+    used_by: tuple[Brief, ...] = ()
+    """Briefs that list the term, newest first."""
+    see_also: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryPage:
+    """One page of the glossary, A to Z."""
+
+    terms: tuple[Term, ...]
+    page: int
+    """1-based, clamped to the pages that exist."""
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GlossaryIndex:
+    """Every term and alias by its folded key, its words, and the words' vocabulary."""
+
+    terms: tuple[Term, ...]
+    keys: tuple[str, ...]
+    """normalize_key of every term and alias, each once."""
+    names: tuple[str, ...]
+    """The same names as the glossary writes them (parallel to `keys`)."""
+    owners: tuple[Term, ...]
+    """The term each key names (parallel to `keys`)."""
+    key_words: tuple[frozenset[str], ...]
+    """The words of each key (parallel to `keys`)."""
+    keys_with_word: Mapping[str, tuple[int, ...]]
+    """Word -> positions in `keys` of the names that contain it."""
+    vocabulary: Vocabulary
+
+
+_last: GlossaryIndex | None = None
+_last_lock = threading.Lock()
+
+
+def build_glossary_index(terms: tuple[Term, ...]) -> GlossaryIndex:
+    """Index the glossary's terms and aliases for `define`.
+
+    A reload that leaves the glossary files alone hands over the same Term objects;
+    the last index is then reused as it is.
+    """
+    global _last
+    terms = tuple(terms)
+    with _last_lock:
+        prev = _last
+    if (
+        prev is not None
+        and len(prev.terms) == len(terms)
+        and all(a is b for a, b in zip(prev.terms, terms, strict=True))
+    ):
+        return prev
+    keys: list[str] = []
+    names: list[str] = []
+    owners: list[Term] = []
+    seen: set[str] = set()
+    for term in terms:
+        for name in (term.term, *term.aliases):
+            key = normalize_key(name)
+            if key and key not in seen:
+                seen.add(key)
+                keys.append(key)
+                names.append(name)
+                owners.append(term)
+    key_words = tuple(frozenset(key.split()) for key in keys)
+    with_word: defaultdict[str, list[int]] = defaultdict(list)
+    for position, found in enumerate(key_words):
+        for word in found:
+            with_word[word].append(position)
+    index = GlossaryIndex(
+        terms=terms,
+        keys=tuple(keys),
+        names=tuple(names),
+        owners=tuple(owners),
+        key_words=key_words,
+        keys_with_word={w: tuple(p) for w, p in with_word.items()},
+        vocabulary=make_vocabulary(with_word),
+    )
+    with _last_lock:
+        _last = index
+    return index
+
+
+def define(library: Library, text: str) -> Definition:
+    """What `text` means in the glossary: see the module docstring for the steps."""
+    query = " ".join(str(text)[:MAX_QUERY_CHARS].split())
+    key = normalize_key(query)
+    if not key:
+        return Definition(query, "empty")
+    term = library.term_by_key.get(key)
+    if term is not None:
+        if normalize_key(term.term) == key:
+            return _answer(library, query, "exact", term, term.term)
+        alias = next((a for a in term.aliases if normalize_key(a) == key), term.term)
+        return _answer(library, query, "alias", term, alias)
+
+    index = library.glossary_index
+    scores = _fuzzy_scores(index, key)
+    # Best score per term: a term and its alias must not compete with each other.
+    best_by_term: dict[str, tuple[float, int]] = {}
+    for position, score in scores.items():
+        owner = index.owners[position].term
+        if owner not in best_by_term or score > best_by_term[owner][0]:
+            best_by_term[owner] = (score, position)
+    ranked = sorted(best_by_term.values(), key=lambda sp: (-sp[0], index.keys[sp[1]]))
+    if not ranked:
+        return Definition(query, "none")
+    top_score, top_position = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if top_score >= CLEAR_WINNER and runner_up <= top_score - CLEAR_GAP:
+        owner = index.owners[top_position]
+        return _answer(library, query, "fuzzy", owner, index.names[top_position])
+    if top_score >= CLOSE:
+        close = [p for s, p in ranked if s >= max(CLOSE, top_score - 15)]
+        return Definition(
+            query, "ambiguous", candidates=tuple(index.owners[p] for p in close[:MAX_CANDIDATES])
+        )
+    nearest = [p for s, p in ranked if s >= NEAREST][:3]
+    return Definition(query, "none", candidates=tuple(index.owners[p] for p in nearest))
+
+
+def _fuzzy_scores(index: GlossaryIndex, key: str) -> dict[int, float]:
+    """Key position -> 0-100, the better of whole-name and word-by-word similarity."""
+    scores: dict[int, float] = {
+        position: score
+        for _, score, position in process.extract(
+            key, index.keys, scorer=fuzz.ratio, score_cutoff=NEAREST, limit=20
+        )
+    }
+    query_words = list(dict.fromkeys(key.split()))[:MAX_QUERY_WORDS]
+    # For each query word, the known words it may mean and how closely.
+    meanings = [similar_words(w, index.keys_with_word, index.vocabulary) for w in query_words]
+    candidates: set[int] = set()
+    for found in meanings:
+        for word in found:
+            candidates.update(index.keys_with_word[word])
+    for position in candidates:
+        name_words = index.key_words[position]
+        matched: dict[str, float] = {}
+        query_share = 0.0
+        for found in meanings:
+            best_word, best = "", 0.0
+            for word, similarity in found.items():
+                if word in name_words and similarity > best:
+                    best_word, best = word, similarity
+            if best_word:
+                query_share += best
+                matched[best_word] = max(best, matched.get(best_word, 0.0))
+        if not matched:
+            continue
+        # Mostly: how much of the query was found; a little: how much of the name.
+        score = 100 * (
+            0.7 * query_share / len(meanings) + 0.3 * sum(matched.values()) / len(name_words)
+        )
+        if score > scores.get(position, 0.0):
+            scores[position] = score
+    return scores
+
+
+def _answer(
+    library: Library, query: str, kind: DefinitionKind, term: Term, name: str
+) -> Definition:
+    see_also: dict[str, Term] = {}
+    for other in term.see_also:
+        found = library.resolve_term(other)
+        if found is not None and found.term != term.term:
+            see_also.setdefault(found.term, found)
+    return Definition(
+        query=query,
+        kind=kind,
+        term=term,
+        matched_name=name,
+        used_by=tuple(library.briefs_by_term.get(term.term, ())),
+        see_also=tuple(see_also.values()),
+    )
+
+
+def glossary_page(library: Library, page: int, per_page: int = 20) -> GlossaryPage:
+    """The terms of page `page` (1-based) of the A-Z glossary; out-of-range pages clamp."""
+    per_page = max(int(per_page), 1)
+    total = len(library.terms)
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(int(page), 1), pages)
+    start = (page - 1) * per_page
+    return GlossaryPage(library.terms[start : start + per_page], page, pages, total)

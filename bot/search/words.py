@@ -1,0 +1,64 @@
+"""Turning text into the words that search, define and related briefs compare.
+
+Folding matches `normalize_key`: case, accents and punctuation are ignored, so
+"Émergent-Misalignment" and "emergent misalignment" give the same words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+
+MAX_QUERY_CHARS = 200
+"""Queries are cut to this many characters: longer text is no search anyone types."""
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers him his how i if in into is it its
+    itself just me more most my no nor not now of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them then there these they
+    this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours""".split()  # noqa: SIM905 (reads better as text)
+)
+"""Words too common to tell briefs apart; they are neither indexed nor searched for."""
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip accents, leaving letters, digits and everything else."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def all_words(text: str) -> list[str]:
+    """Every word of `text`, folded, in order (stopwords included)."""
+    folded = fold(text)
+    if folded.isascii():
+        return _ASCII_WORD_RE.findall(folded)
+    return _WORD_RE.findall(folded)
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` worth indexing: folded, at least two characters, no stopwords."""
+    return [w for w in all_words(text) if len(w) > 1 and w not in STOPWORDS]
+
+
+def query_words(query: str, limit: int = 16) -> list[str]:
+    """The distinct search words of a query, in order, at most `limit` of them.
+
+    A query made only of stopwords keeps them, so that it can still be answered
+    with suggestions instead of silently matching nothing.
+    """
+    raw = all_words(query[:MAX_QUERY_CHARS])
+    kept = [w for w in raw if len(w) > 1 and w not in STOPWORDS] or [w for w in raw if len(w) > 1]
+    return list(dict.fromkeys(kept))[:limit]
+
+
+def folded_phrase(text: str) -> str:
+    """`text` as its words joined by single spaces, for whole-string fuzzy comparisons."""
+    return " ".join(all_words(text))
