@@ -4,11 +4,12 @@ changes, and finding the claims of processes that died, on SQLite and PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from sqlalchemy import Engine
 
-from bot.store import Delivery, DeliveryState, Store
+from bot.store import Delivery, DeliveryState, Store, worker_id
 
 pytest_plugins = ("tests.support.databases",)
 
@@ -218,3 +219,10 @@ def test_deliveries_filter_by_state_date_and_channel(ledger: Store) -> None:
     assert keys(ledger.deliveries(channel_id="C2")) == [("C2", DAY)]
     assert ledger.latest_delivery_date("C1") == DAY
     assert ledger.latest_delivery_date("C-none") is None
+
+
+def test_worker_ids_are_unique_and_fit_the_ledger() -> None:
+    """Each call names a distinct worker, short enough for the claimed_by column."""
+    ids = {worker_id() for _ in range(50)}
+    assert len(ids) == 50
+    assert all(len(worker) <= 64 and f":{os.getpid()}:" in worker for worker in ids)

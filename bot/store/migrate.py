@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from bot.store.engine import READ_ONLY
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant works as long as nothing else in the database uses it: "briefbot".
 _PG_LOCK_KEY = int.from_bytes(b"briefbot", "big") & 0x7FFF_FFFF_FFFF_FFFF
@@ -37,6 +39,7 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None for a database never migrated."""
     with engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY: True})
         return MigrationContext.configure(connection).get_current_revision()
 
 
