@@ -1,0 +1,206 @@
+"""`briefbot search|define|related|featured`: try the content the way Slack users will.
+
+Each reads the content folder (`--content DIR`), answers in plain text on stdout and
+exits 0; when nothing matches it says so on stderr, with suggestions, and exits 1.
+Content with errors is reported like `briefbot validate` does, also with exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import textwrap
+from collections.abc import Callable
+
+from bot.cli import add_content_option
+from bot.content.errors import ContentInvalid
+from bot.content.library import Library
+from bot.content.model import Brief, Term
+from bot.featured import pick_featured
+from bot.related import related_briefs
+from bot.search.brief_index import brief_by_id, search_briefs
+from bot.search.glossary_index import define
+
+WIDTH = 88
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    search = subparsers.add_parser(
+        "search",
+        help="find briefs as /brief does (typos are fine)",
+        description="Search the briefs' titles, ids, terms, tags, summaries and points.",
+    )
+    search.add_argument("query", nargs="+", metavar="QUERY", help="words to search for")
+    search.add_argument("--limit", type=int, default=5, help="most briefs to list (default 5)")
+    add_content_option(search)
+    search.set_defaults(func=_with_library(run_search))
+
+    define_parser = subparsers.add_parser(
+        "define",
+        help="look a term up in the glossary as /define does",
+        description="Define a glossary term by its name or an alias; typos are fine.",
+    )
+    define_parser.add_argument("term", nargs="+", metavar="TERM", help="the term to define")
+    add_content_option(define_parser)
+    define_parser.set_defaults(func=_with_library(run_define))
+
+    related = subparsers.add_parser(
+        "related",
+        help="list the briefs related to a brief",
+        description="List a brief's related briefs: hand-picked first, then the most similar.",
+    )
+    related.add_argument("id", metavar="ID", help="the brief's id")
+    related.add_argument("--limit", type=int, default=5, help="most briefs to list (default 5)")
+    add_content_option(related)
+    related.set_defaults(func=_with_library(run_related))
+
+    featured = subparsers.add_parser(
+        "featured",
+        help="show which brief is featured on a date",
+        description="Show the brief featured on DATE (default: today) for content with no "
+        "past picks: the brief pinned to the date with featured_on, else the newest brief.",
+    )
+    featured.add_argument(
+        "date", nargs="?", type=_date, metavar="DATE", help="YYYY-MM-DD (default: today)"
+    )
+    add_content_option(featured)
+    featured.set_defaults(func=_with_library(run_featured))
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from None
+
+
+def _with_library(
+    command: Callable[[argparse.Namespace, Library], int],
+) -> Callable[[argparse.Namespace], int]:
+    """Load the content first; on errors print them all and exit 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        from bot.content.loader import load_library
+
+        try:
+            library = load_library(args.content)
+        except ContentInvalid as invalid:
+            for error in invalid.errors:
+                print(error, file=sys.stderr)
+            print(invalid.summary(), file=sys.stderr)
+            return 1
+        return command(args, library)
+
+    return run
+
+
+def _fail(message: str, suggestions: list[str] | tuple[str, ...] = ()) -> int:
+    print(message, file=sys.stderr)
+    if suggestions:
+        print("Did you mean: " + "; ".join(suggestions), file=sys.stderr)
+    return 1
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(
+        " ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent
+    )
+
+
+def _show_brief(brief: Brief) -> None:
+    print(brief.title)
+    print(f"  id: {brief.id} · {brief.date.isoformat()}")
+    print(_wrap(brief.summary))
+    for point in brief.points:
+        print(_wrap(point, "    ").replace("    ", "  - ", 1))
+    if brief.terms:
+        print(f"  terms: {', '.join(brief.terms)}")
+    if brief.tags:
+        print(f"  tags: {', '.join(brief.tags)}")
+    if brief.source is not None:
+        print(f"  source: {brief.source.name} <{brief.source.url}>")
+
+
+def run_search(args: argparse.Namespace, library: Library) -> int:
+    query = " ".join(args.query)
+    exact = brief_by_id(library, query)
+    if exact is not None:
+        print("Exact id match:")
+        _show_brief(exact)
+        return 0
+    found = search_briefs(library, query, limit=max(args.limit, 1))
+    if not found.hits:
+        return _fail(f"No brief matches “{found.query}”.", found.suggestions)
+    if found.is_ambiguous:
+        print(f"Several briefs match “{found.query}”:")
+    for rank, hit in enumerate(found.hits, 1):
+        print(f"{rank}. [{hit.score:3d}] {hit.brief.title}")
+        print(f"   {hit.brief.id} · {hit.brief.date.isoformat()} · matched in {hit.matched_in}")
+    return 0
+
+
+def _term_block(term: Term) -> None:
+    print(term.term)
+    print(_wrap(term.definition))
+    if term.aliases:
+        print(f"  also called: {', '.join(term.aliases)}")
+
+
+def run_define(args: argparse.Namespace, library: Library) -> int:
+    found = define(library, " ".join(args.term))
+    if found.kind == "empty":
+        return _fail("Nothing to define: give a term, for example `briefbot define distillation`.")
+    if found.term is None:
+        names = [t.term for t in found.candidates]
+        if found.kind == "ambiguous":
+            return _fail(f"“{found.query}” could mean several terms.", names)
+        return _fail(f"No glossary term matches “{found.query}”.", names)
+    if found.kind == "alias":
+        print(f"“{found.matched_name}” is another name for {found.term.term}.\n")
+    elif found.kind == "fuzzy":
+        print(f"Closest match for “{found.query}”: {found.matched_name}\n")
+    _term_block(found.term)
+    if found.see_also:
+        print(f"  see also: {', '.join(t.term for t in found.see_also)}")
+    if found.used_by:
+        print("  used in:")
+        for brief in found.used_by[:10]:
+            print(f"    - {brief.title} ({brief.id})")
+        if len(found.used_by) > 10:
+            print(f"    … and {len(found.used_by) - 10} more")
+    return 0
+
+
+def run_related(args: argparse.Namespace, library: Library) -> int:
+    brief = brief_by_id(library, args.id)
+    if brief is None:
+        near = search_briefs(library, args.id.replace("-", " "), limit=3)
+        ids = [hit.brief.id for hit in near.hits]
+        return _fail(f"No brief has the id “{args.id}”.", ids)
+    related = related_briefs(library, brief.id, limit=max(args.limit, 1))
+    print(f"Related to: {brief.title} ({brief.id})")
+    if not related:
+        print("  (no related briefs)")
+    hand_picked = set(brief.related)
+    for rank, other in enumerate(related, 1):
+        why = " · hand-picked" if other.id in hand_picked else ""
+        print(f"{rank}. {other.title}")
+        print(f"   {other.id} · {other.date.isoformat()}{why}")
+    return 0
+
+
+def run_featured(args: argparse.Namespace, library: Library) -> int:
+    day = args.date or dt.date.today()
+    brief = pick_featured(library, day, {})
+    if brief is None:
+        return _fail("There are no briefs to feature.")
+    if day in brief.featured_on:
+        why = "pinned with featured_on"
+    elif brief.date <= day:
+        why = "newest brief published by then"
+    else:
+        why = "nothing published by then; the next brief due"
+    print(f"Featured on {day.isoformat()} ({why}):")
+    _show_brief(brief)
+    return 0
