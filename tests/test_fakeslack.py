@@ -101,6 +101,23 @@ def test_channel_errors_match_slack(local_slack, bot_token):
     assert local_slack.messages() == []
 
 
+def test_conversations_info_and_direct_messages(local_slack, bot_token):
+    """conversations.info tells whether the bot is in; posting to a user id opens a DM."""
+    local_slack.add_channel("C0OUTSIDE", "outside", bot_is_member=False)
+    client = _client(local_slack, bot_token)
+    outside = client.conversations_info(channel="C0OUTSIDE")["channel"]
+    dm = client.chat_postMessage(channel="U0BOB", text="psst")
+
+    assert (outside["name"], outside["is_member"], outside["is_private"]) == (
+        "outside",
+        False,
+        False,
+    )
+    assert dm["channel"].startswith("D")
+    assert client.conversations_info(channel=dm["channel"])["channel"]["user"] == "U0BOB"
+    assert [m["text"] for m in local_slack.messages(dm["channel"])] == ["psst"]
+
+
 def test_unknown_method_answers_unknown_method(local_slack, bot_token):
     """A method Slack does not have gets `unknown_method`."""
     with pytest.raises(SlackApiError) as exc:

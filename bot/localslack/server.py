@@ -473,10 +473,22 @@ class LocalSlack:
     # --- serving ----------------------------------------------------------
 
     def _serve(self, handler: _Handler) -> None:
+        """Route one HTTP request; never let a bad request kill the handler thread."""
+        try:
+            self._route(handler)
+        except Exception:
+            log.exception("local Slack failed to serve %s", handler.path)
+            _send(handler, Reply(500, {"ok": False, "error": "internal_error"}))
+
+    def _route(self, handler: _Handler) -> None:
         arrived, wall = time.monotonic(), time.time()
         url = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length > 0 else b""
+        try:
+            length = max(0, int(handler.headers.get("Content-Length") or 0))
+        except ValueError:
+            _send(handler, Reply(400, {"ok": False, "error": "invalid_content_length"}))
+            return
+        raw = handler.rfile.read(length) if length else b""
         headers = dict(handler.headers.items())
         query = dict(parse_qsl(url.query, keep_blank_values=True))
 
@@ -488,11 +500,7 @@ class LocalSlack:
             self._serve_response_url(handler, key, headers, raw, arrived, wall)
         else:
             request = Request(handler.command, url.path, query, headers, raw)
-            try:
-                reply = self.handle_route(request)
-            except Exception:
-                log.exception("local Slack route %s failed", url.path)
-                reply = Reply(500, {"ok": False, "error": "internal_error"})
+            reply = self.handle_route(request)
             _send(handler, reply or Reply(404, {"ok": False, "error": "not_found"}))
 
     def _serve_api(
@@ -619,6 +627,8 @@ class LocalSlack:
                 body = json.loads(body["payload"])
             except json.JSONDecodeError:
                 body = {}
+        if not isinstance(body, dict):
+            body = {}
         params = {"url_id": key, **body}
         if context is None:
             reply = Reply(404, {"ok": False, "error": "invalid_url"})
