@@ -324,56 +324,60 @@ def _syntax_message(exc: yaml.YAMLError) -> str:
 
 
 def _build(get_event: Callable[[], Any], data: bytes) -> Document:
-    """Turn the parser's event stream into YamlMap / YamlList / scalar values."""
+    """Turn the parser's event stream into YamlMap / YamlList / scalar values.
+
+    This loop runs for every scalar of every file, so it keeps the innermost open
+    container and its pending key in local variables rather than on the stack.
+    """
     problems: list[Problem] = []
-    stack: list[Any] = []  # open containers, innermost last
-    keys: list[Any] = []  # per open container: the pending mapping key, or None
+    stack: list[tuple[Any, bool]] = []  # the enclosing containers of `parent`
+    parent: Any = None  # innermost open list or mapping
+    in_map = False  # whether `parent` is a mapping
+    key: Any = None  # the mapping key waiting for its value
     root: Any = None
     documents = 0
+    typed_start = _MAYBE_TYPED_START
     try:
         while True:
             event = get_event()
             cls = event.__class__
             if cls is ScalarEvent:
-                line = event.start_mark.line + 1
-                if event.anchor is not None:
-                    raise YamlError(line, _ANCHOR_MESSAGE)
                 tag = event.tag
-                if tag not in _STR_TAGS:
-                    raise YamlError(line, _tag_message(tag))
+                if event.anchor is not None or (tag is not None and tag not in _STR_TAGS):
+                    raise YamlError(event.start_mark.line + 1, _scalar_refusal(event))
                 text = event.value
-                value = resolve_plain(text) if tag is None and event.implicit[0] else text
-                if not stack:
-                    root = value
-                    continue
-                parent = stack[-1]
-                if parent.__class__ is YamlMap:
-                    key = keys[-1]
-                    if key is None:
-                        if text in parent:
-                            problems.append(
-                                Problem(
-                                    line,
-                                    f"duplicate key '{text}' (first at line "
-                                    f"{parent.lines[text]}); the second one is ignored",
-                                )
+                if in_map and key is None:
+                    line = event.start_mark.line + 1
+                    if text in parent:
+                        first = parent.lines[text]
+                        problems.append(
+                            Problem(
+                                line,
+                                f"duplicate key '{text}' (first at line {first}); "
+                                "the second one is ignored",
                             )
-                            keys[-1] = _DUPLICATE
-                        else:
-                            parent.lines[text] = line
-                            keys[-1] = text
-                        continue
-                    keys[-1] = None
-                    if key is _DUPLICATE:
-                        continue
-                    parent[key] = value
-                    if value is not text:
-                        parent.raw[key] = text
-                else:
+                        )
+                        key = _DUPLICATE
+                    else:
+                        parent.lines[text] = line
+                        key = text
+                    continue
+                value = text
+                if tag is None and event.implicit[0] and (not text or text[0] in typed_start):
+                    value = resolve_plain(text)
+                if in_map:
+                    if key is not _DUPLICATE:
+                        parent[key] = value
+                        if value is not text:
+                            parent.raw[key] = text
+                    key = None
+                elif parent is not None:
                     if value is not text:
                         parent.raw[len(parent)] = text
                     parent.append(value)
-                    parent.lines.append(line)
+                    parent.lines.append(event.start_mark.line + 1)
+                else:
+                    root = value
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 line = event.start_mark.line + 1
                 if event.anchor is not None:
@@ -386,15 +390,23 @@ def _build(get_event: Callable[[], Any], data: bytes) -> Document:
                         line, f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
                     )
                 container: Any = YamlMap(line) if is_map else YamlList(line)
-                if not stack:
-                    root = container
+                if in_map:
+                    if key is None:
+                        raise YamlError(
+                            line, "a mapping key must be plain text, not a list or mapping"
+                        )
+                    if key is not _DUPLICATE:
+                        parent[key] = container
+                elif parent is not None:
+                    parent.append(container)
+                    parent.lines.append(line)
                 else:
-                    _attach(stack[-1], keys, container, line)
-                stack.append(container)
-                keys.append(None)
+                    root = container
+                stack.append((parent, in_map))
+                parent, in_map, key = container, is_map, None
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                stack.pop()
-                keys.pop()
+                parent, in_map = stack.pop()
+                key = None
             elif cls is AliasEvent:
                 raise YamlError(event.start_mark.line + 1, _ALIAS_MESSAGE)
             elif cls is DocumentStartEvent:
@@ -412,6 +424,10 @@ def _build(get_event: Callable[[], Any], data: bytes) -> Document:
     return Document(root, tuple(problems))
 
 
+def _scalar_refusal(event: ScalarEvent) -> str:
+    return _ANCHOR_MESSAGE if event.anchor is not None else _tag_message(event.tag)
+
+
 _DUPLICATE = object()
 _ANCHOR_MESSAGE = "YAML anchors ('&name') are not allowed in content files; write the value out"
 _ALIAS_MESSAGE = "YAML aliases ('*name') are not allowed in content files; write the value out"
@@ -419,17 +435,3 @@ _ALIAS_MESSAGE = "YAML aliases ('*name') are not allowed in content files; write
 
 def _tag_message(tag: str | None) -> str:
     return f"the YAML tag '{tag}' is not allowed in content files; remove it"
-
-
-def _attach(parent: Any, keys: list[Any], container: Any, line: int) -> None:
-    """Put a new list or mapping into its parent, which is the innermost open one."""
-    if parent.__class__ is YamlMap:
-        key = keys[-1]
-        if key is None:
-            raise YamlError(line, "a mapping key must be plain text, not a list or mapping")
-        keys[-1] = None
-        if key is not _DUPLICATE:
-            parent[key] = container
-    else:
-        parent.append(container)
-        parent.lines.append(line)
