@@ -47,7 +47,7 @@ def build_app(
 ) -> App:
     settings = services.settings
     app = App(
-        token=settings.bot_token,
+        # The client carries the bot token; passing it twice only earns a warning.
         signing_secret=settings.signing_secret or "",
         client=client or make_client(settings),
         token_verification_enabled=token_verification,

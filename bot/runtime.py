@@ -81,6 +81,13 @@ def start(mode: str, *, background: bool = True) -> Running:
 
 def start_background_jobs(running: Running) -> None:
     """Jobs that run beside the listeners in every long-lived process."""
+    for start_job in background_jobs():
+        running.stoppers.append(start_job(running.services, running.app.client))
+
+
+def background_jobs() -> list:
+    """Each job is `start(services, client) -> stop`; new jobs are listed here."""
+    return []
 
 
 def start_http_runtime() -> WsgiApp:

@@ -123,13 +123,13 @@ class FaultBook:
             if last is not None and now - last < limit.interval - limit.grace:
                 wait = max(1, math.ceil(limit.interval - (now - last)))
                 self._block(method, channel, now + wait)
-                return Decision("ratelimited", 429, "ratelimited", wait)
+                return Decision("channel_rate_limit", 429, "ratelimited", wait)
 
         chance = self._random_limits.get(method)
         if chance is not None and chance.rng.random() < chance.fraction:
             scope_channel = channel if chance.scope == "channel" else None
             self._block(method, scope_channel, now + chance.retry_after)
-            return Decision("ratelimited", 429, "ratelimited", chance.retry_after)
+            return Decision("random_ratelimit", 429, "ratelimited", chance.retry_after)
 
         if limit is not None and channel is not None:
             self._last_accepted[key] = now

@@ -17,8 +17,10 @@ class Call:
     `at` is `time.monotonic()` when the request arrived, so gaps between calls can be
     measured even when a test freezes or moves the wall clock; `wall` is `time.time()`
     at the same moment. `fault` names the injected fault (None for a normal answer):
-    "ratelimited", "retry_too_early", "http_503", "error:channel_not_found", "delay", ...
-    `early` is True when the call came before the Retry-After of an earlier 429 had passed.
+    from `fail()`: "ratelimited" (429), "http_503", "error:channel_not_found", "delay";
+    from the limits: "channel_rate_limit", "random_ratelimit"; and "retry_too_early"
+    when the call came before the Retry-After of an earlier 429 had passed (then
+    `early` is True too). `applied` says whether the call took effect.
     """
 
     method: str

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 DefinitionKind = Literal["exact", "alias", "fuzzy", "ambiguous", "none", "empty"]
 
-CLEAR_WINNER = 80
+CLEAR_WINNER = 70
 """A fuzzy match needs at least this score (0-100) to be answered directly..."""
 CLEAR_GAP = 8
 """...and to beat the runner-up by this much."""

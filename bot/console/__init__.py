@@ -1,0 +1,85 @@
+"""`briefbot console`: try the real bot in a terminal, with a local stand-in for Slack."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bot.content.errors import ContentInvalid
+
+INTRO = """\
+briefbot console — the real bot, with a local stand-in for Slack. You are @alice in #general.
+  /brief                  today's featured brief        /define sae       a definition
+  /brief distillation     search (typos are fine)       /define           the glossary
+  /brief latest           the newest briefs             /brief help       everything else
+  1, 2, …                 press the button with that number
+  @briefbot related       mention the bot in the thread of its latest post
+  home                    open the App Home tab         quit              leave"""
+
+
+def run(
+    content_dir: str | Path = "content",
+    *,
+    lines: Iterable[str] | None = None,
+    write: Callable[[str], None] | None = None,
+) -> int:
+    """Read lines (from the terminal unless given) and print what Slack would show."""
+    from bot.console.session import ConsoleSession
+
+    out = write or (lambda text: print(text, flush=True))
+    try:
+        session = ConsoleSession(content_dir)
+    except ContentInvalid as invalid:
+        out(f"The content in {content_dir} has errors; fix them and start again:")
+        for error in invalid.errors:
+            out(f"  {error}")
+        return 1
+    out(INTRO)
+    out(
+        f"Loaded {len(session.services.library.briefs)} briefs and "
+        f"{len(session.services.library.terms)} terms from {content_dir}."
+    )
+    interactive = lines is None and sys.stdin.isatty()
+    source = lines if lines is not None else _stdin_lines(interactive)
+    try:
+        for raw in source:
+            line = raw.strip()
+            if not line:
+                continue
+            if line in {"quit", "exit", "q"}:
+                break
+            if not interactive:
+                out(f"> {line}")
+            for shown in handle(session, line):
+                out(shown)
+    finally:
+        session.close()
+    return 0
+
+
+def handle(session: object, line: str) -> list[str]:
+    from bot.console.session import ConsoleSession
+
+    assert isinstance(session, ConsoleSession)
+    if line.startswith("/"):
+        return session.command(line)
+    if line.isdigit():
+        return session.press(int(line))
+    if line.lower().startswith(("@briefbot", "@bot")):
+        return session.mention(line.split(" ", 1)[1] if " " in line else "")
+    if line.lower() == "home":
+        return session.open_home()
+    if line.lower() in {"help", "?"}:
+        return [INTRO]
+    return [
+        f"Not sure what “{line}” means. Type a slash command like /brief, a button number, or help."
+    ]
+
+
+def _stdin_lines(interactive: bool) -> Iterable[str]:
+    while True:
+        try:
+            yield input("you> " if interactive else "")
+        except EOFError:
+            return

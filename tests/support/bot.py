@@ -1,0 +1,145 @@
+"""The real bot wired to a local Slack, for listener tests that need no server process.
+
+`bot` gives a `BotHarness`: the production `build_app` with its real store (SQLite in
+tmp_path) and a copy of the shipped content, talking to a LocalSlack over HTTP. Requests
+go through `App.dispatch` with Slack's signature, so middleware and listeners run
+exactly as in Socket Mode and HTTP mode. Use with
+`pytest_plugins = ("tests.support.bot",)`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+
+from bot.app import build_app, build_services
+from bot.config import Settings
+from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack, inbound
+from bot.services import Services
+from bot.store import sqlite_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_CONTENT = ROOT / "content"
+ADMIN = "U0CAROL"
+
+
+@dataclass
+class Sent:
+    """What one request got back from the app: the ack and the response URL it carried."""
+
+    response: BoltResponse
+    response_url: str
+
+    @property
+    def ack(self) -> dict[str, Any]:
+        return json.loads(self.response.body) if self.response.body else {}
+
+    @property
+    def ack_text(self) -> str:
+        """The ack's fallback text and every text in its blocks, as one string."""
+        return self.ack.get("text", "") + json.dumps(self.ack.get("blocks", []), ensure_ascii=False)
+
+
+@dataclass
+class BotHarness:
+    slack: LocalSlack
+    services: Services
+    app: App
+    secret: str
+
+    def dispatch(self, body: str, content_type: str, *, signed: bool = True) -> BoltResponse:
+        headers = {"content-type": content_type}
+        if signed:
+            headers.update(inbound.signed_headers(body, self.secret))
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    def command(
+        self, command: str, text: str = "", *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+    ) -> Sent:
+        url = self.slack.new_response_url(channel=channel, user=user)
+        fields = inbound.slash_command(
+            command, text, user_id=user, channel_id=channel, response_url=url
+        )
+        return Sent(
+            self.dispatch(inbound.form_body(fields), "application/x-www-form-urlencoded"), url
+        )
+
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        message: dict[str, Any] | None = None,
+        ephemeral: bool = False,
+    ) -> Sent:
+        ts = (message or {}).get("ts", "")
+        url = self.slack.new_response_url(channel=channel, user=user, message_ts=ts or None)
+        payload = inbound.block_action(
+            {"action_id": action_id, "value": value},
+            user_id=user,
+            channel_id=channel,
+            response_url=url,
+            message=message,
+            message_ts=ts,
+            ephemeral=ephemeral,
+        )
+        body = inbound.interactive_body(payload)
+        return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
+
+    def event(self, envelope: dict[str, Any]) -> BoltResponse:
+        return self.dispatch(inbound.json_body(envelope), "application/json")
+
+    def responses_to(self, sent: Sent, count: int = 1, timeout: float = 5) -> list[dict]:
+        """Wait for `count` posts to the request's response URL; return them."""
+        return self.slack.wait_for(
+            lambda: (
+                (found := [r for r in self.slack.responses if r["url"] == sent.response_url])
+                and len(found) >= count
+                and found
+            ),
+            timeout=timeout,
+        )
+
+
+def make_harness(
+    slack: LocalSlack, content: Path, database_url: str, **settings: Any
+) -> BotHarness:
+    secret = secrets.token_hex(16)
+    config = Settings(
+        bot_token=DEFAULT_BOT_TOKEN,
+        signing_secret=secret,
+        api_url=slack.api_url,
+        content_dir=content,
+        admins=frozenset({ADMIN}),
+        database_url=database_url,
+        **settings,
+    )
+    services = build_services(config)
+    return BotHarness(slack, services, build_app(services), secret)
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped content that a test may edit."""
+    target = tmp_path / "content"
+    shutil.copytree(SHIPPED_CONTENT, target)
+    return target
+
+
+@pytest.fixture
+def bot(tmp_path: Path, content_dir: Path) -> Iterator[BotHarness]:
+    with LocalSlack() as slack:
+        harness = make_harness(slack, content_dir, sqlite_url(tmp_path / "bot.db"))
+        yield harness
+        harness.services.store.engine.dispose()

@@ -1,0 +1,220 @@
+"""Listeners through the real Bolt app and a local Slack: what each command and button does."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from bot.localslack import BOT_USER_ID, inbound
+from bot.slack import blocks
+
+if TYPE_CHECKING:
+    from tests.support.bot import BotHarness
+
+pytest_plugins = ("tests.support.bot",)
+
+DISTILLATION = "ai-distillation-national-security"
+
+
+def blocks_text(message: dict) -> str:
+    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
+
+
+def shared_post(bot: BotHarness, brief_id: str = DISTILLATION) -> dict:
+    """Share a brief into #general and return the channel message."""
+    bot.click(blocks.SHARE_BRIEF, brief_id, ephemeral=True)
+    return bot.slack.wait_for(lambda: bot.slack.messages("C0GENERAL"))[-1]
+
+
+def test_brief_without_text_answers_todays_featured_brief(bot: BotHarness) -> None:
+    """/brief alone acks with the featured brief and records the day's pick once."""
+    first = bot.command("/brief")
+    second = bot.command("/brief")
+    assert first.response.status == 200
+    assert first.ack["response_type"] == "ephemeral"
+    assert first.ack["blocks"][0]["type"] == "header"
+    assert first.ack["blocks"] == second.ack["blocks"]
+    pick = bot.services.store.featured_pick(bot.services.today())
+    assert pick is not None and bot.services.library.by_id[pick.brief_id].title in first.ack_text
+
+
+def test_brief_search_tolerates_typos(bot: BotHarness) -> None:
+    """/brief distilation finds the distillation brief and records the lookup as found."""
+    sent = bot.command("/brief", "distilation")
+    title = bot.services.library.by_id[DISTILLATION].title
+    assert sent.ack["blocks"][0]["text"]["text"] == title
+    report = bot.services.store.lookup_report(30)
+    assert any(c.name == DISTILLATION for c in report.top_briefs)
+
+
+def test_brief_by_id_latest_and_help(bot: BotHarness) -> None:
+    """/brief ID shows that brief, /brief latest lists five, /brief help explains both commands."""
+    library = bot.services.library
+    by_id = bot.command("/brief", "whole-brain-emulation-ai-safety")
+    assert (
+        by_id.ack["blocks"][0]["text"]["text"]
+        == library.by_id["whole-brain-emulation-ai-safety"].title
+    )
+    latest = bot.command("/brief", "latest")
+    assert latest.ack_text.count('"show_brief') == 5
+    assert library.briefs[0].title in latest.ack_text
+    helped = bot.command("/brief", "help")
+    assert "/define" in helped.ack_text and "/brief latest" in helped.ack_text
+
+
+def test_brief_no_match_says_what_to_try(bot: BotHarness) -> None:
+    """A query matching nothing gets a clear answer, and counts as a miss for the report."""
+    sent = bot.command("/brief", "zzqxv wqpk")
+    assert "No brief matches" in sent.ack_text and "/brief latest" in sent.ack_text
+    report = bot.services.store.lookup_report(30)
+    assert [c.name for c in report.missed_queries] == ["zzqxv wqpk"]
+
+
+def test_hostile_and_huge_queries_are_escaped_and_answered(bot: BotHarness) -> None:
+    """Mentions in a query never come back as markup; a huge query still gets an answer."""
+    hostile = bot.command("/brief", "<!channel> <@U0BOB> <http://evil|x> zzqq")
+    assert hostile.response.status == 200
+    assert "<!channel>" not in hostile.ack_text and "<@U0BOB>" not in hostile.ack_text
+    echoed = bot.command("/define", "<!channel> <@U0BOB> qqzzx")
+    assert "&lt;!channel&gt;" in echoed.ack_text
+    assert "<!channel>" not in echoed.ack_text and "<@U0BOB>" not in echoed.ack_text
+    huge = bot.command("/brief", "distillation " * 5000)
+    assert huge.response.status == 200 and huge.ack["blocks"]
+    empty_define = bot.command("/define", "   ")
+    assert "Glossary" in empty_define.ack_text
+
+
+def test_define_by_alias_and_typo(bot: BotHarness) -> None:
+    """/define sae names the term it matched; a typo is answered with the closest term."""
+    alias = bot.command("/define", "sae")
+    assert "Sparse autoencoder" in alias.ack_text and "another name" in alias.ack_text
+    typo = bot.command("/define", "distilation")
+    assert "Distillation" in typo.ack_text and "No exact match" in typo.ack_text
+
+
+def test_define_unknown_term_offers_did_you_mean_or_says_none(bot: BotHarness) -> None:
+    """A term that is not in the glossary never gets silence."""
+    sent = bot.command("/define", "qqqzzz")
+    assert "No glossary term matches" in sent.ack_text
+
+
+def test_glossary_pages_turn_in_place(bot: BotHarness) -> None:
+    """/define alone shows page 1; Next replaces it with page 2."""
+    first = bot.command("/define")
+    assert "page 1 of" in first.ack_text
+    nxt = bot.click("glossary_page:next", "2", ephemeral=True)
+    (response,) = bot.responses_to(nxt)
+    assert response["replace_original"] is True
+    assert "page 2 of" in blocks_text(response)
+
+
+def test_share_posts_for_everyone_and_names_the_sharer(bot: BotHarness) -> None:
+    """Share in channel posts the brief with unfurls off, records it, removes the private copy."""
+    sent = bot.click(blocks.SHARE_BRIEF, DISTILLATION, ephemeral=True)
+    (response,) = bot.responses_to(sent)
+    assert response["delete_original"] is True
+    (post,) = bot.slack.messages("C0GENERAL")
+    assert "Shared by <@U0ALICE>" in blocks_text(post)
+    assert post["unfurl_links"] is False
+    assert bot.services.store.brief_for_message("C0GENERAL", post["ts"]) == DISTILLATION
+
+
+def test_share_where_the_bot_is_not_a_member_explains_how_to_invite(bot: BotHarness) -> None:
+    """not_in_channel from Slack becomes an /invite hint for the clicker."""
+    bot.slack.add_channel("C0PRIVATE", "secret", is_private=True, bot_is_member=False)
+    sent = bot.click(blocks.SHARE_BRIEF, DISTILLATION, channel="C0PRIVATE", ephemeral=True)
+    (response,) = bot.responses_to(sent)
+    assert "/invite @briefbot" in blocks_text(response)
+    assert bot.slack.messages("C0PRIVATE") == []
+
+
+def test_related_on_a_private_answer_lists_privately(bot: BotHarness) -> None:
+    """Related briefs on an ephemeral answer come back as an ephemeral list."""
+    sent = bot.click(blocks.RELATED_BRIEFS, DISTILLATION, ephemeral=True)
+    (response,) = bot.responses_to(sent)
+    assert response["response_type"] == "ephemeral"
+    assert "Related to" in blocks_text(response)
+    assert bot.slack.messages("C0GENERAL") == []
+
+
+def test_related_threads_once_under_a_channel_post(bot: BotHarness) -> None:
+    """The first click threads one reply under the post; the second only points to it."""
+    post = shared_post(bot)
+    bot.click(blocks.RELATED_BRIEFS, DISTILLATION, message=post)
+    bot.slack.wait_for(lambda: len(bot.slack.messages("C0GENERAL", post["ts"])) == 2)
+    again = bot.click(blocks.RELATED_BRIEFS, DISTILLATION, message=post, user="U0BOB")
+    (pointer,) = bot.responses_to(again)
+    assert "already in" in blocks_text(pointer)
+    thread = bot.slack.messages("C0GENERAL", post["ts"])
+    assert len(thread) == 2 and thread[1]["thread_ts"] == post["ts"]
+    assert "Related to" in blocks_text(thread[1])
+
+
+def test_mention_related_in_a_brief_thread_threads_once(bot: BotHarness) -> None:
+    """@briefbot related in a shared brief's thread posts the related briefs there, once."""
+    post = shared_post(bot)
+    bot.event(inbound.app_mention("related please", channel="C0GENERAL", thread_ts=post["ts"]))
+    bot.slack.wait_for(lambda: len(bot.slack.messages("C0GENERAL", post["ts"])) == 2)
+    bot.event(inbound.app_mention("more", channel="C0GENERAL", thread_ts=post["ts"]))
+    bot.slack.wait_for(lambda: bot.slack.ephemeral(user="U0ALICE"))
+    assert len(bot.slack.messages("C0GENERAL", post["ts"])) == 2
+
+
+def test_mention_elsewhere_gets_a_private_hint(bot: BotHarness) -> None:
+    """A mention outside a brief's thread gets a private hint, never a channel post."""
+    bot.event(inbound.app_mention("hello", channel="C0GENERAL"))
+    (hint,) = bot.slack.wait_for(lambda: bot.slack.ephemeral(user="U0ALICE"))
+    assert "related" in hint["text"]
+    assert [m for m in bot.slack.messages("C0GENERAL") if m.get("user") == BOT_USER_ID] == []
+
+
+def test_show_and_define_buttons(bot: BotHarness) -> None:
+    """Show opens a brief in place of a list; a term button answers its definition privately."""
+    shown = bot.click(blocks.SHOW_BRIEF, DISTILLATION, ephemeral=True)
+    (response,) = bot.responses_to(shown)
+    assert response["replace_original"] is True
+    assert bot.services.library.by_id[DISTILLATION].title in blocks_text(response)
+    defined = bot.click("define_term:1", "Export controls", ephemeral=True)
+    (definition,) = bot.responses_to(defined)
+    assert definition["replace_original"] is False and "Export controls" in blocks_text(definition)
+
+
+def test_a_deleted_brief_gets_a_clear_answer(bot: BotHarness) -> None:
+    """A button for a brief no longer in the library explains, instead of failing."""
+    sent = bot.click(blocks.SHOW_BRIEF, "no-such-brief", ephemeral=True)
+    (response,) = bot.responses_to(sent)
+    assert "no longer in the library" in blocks_text(response)
+
+
+def test_app_home_shows_todays_brief_and_latest(bot: BotHarness) -> None:
+    """Opening the Home tab publishes today's brief, the latest five and the glossary size."""
+    bot.event(inbound.app_home_opened("U0BOB"))
+    view = bot.slack.wait_for(lambda: bot.slack.views.get("U0BOB"))
+    text = json.dumps(view, ensure_ascii=False)
+    assert "Today's featured brief" in text and "Latest briefs" in text
+    assert f"{len(bot.services.library.terms)} glossary terms" in text
+
+
+def test_slack_failure_after_ack_reaches_the_user_kindly(bot: BotHarness) -> None:
+    """A 500 from Slack while sharing gives the user a short message, not silence or a trace."""
+    bot.slack.fail("chat.postMessage", status=500)
+    sent = bot.click(blocks.SHARE_BRIEF, DISTILLATION, ephemeral=True)
+    (response,) = bot.responses_to(sent)
+    assert "something went wrong" in blocks_text(response)
+    assert "Traceback" not in blocks_text(response)
+
+
+def test_unsigned_or_forged_requests_run_nothing(bot: BotHarness) -> None:
+    """Requests without a valid signature get 401 and no listener runs."""
+    fields = inbound.slash_command("/brief", "distillation", response_url="")
+    body = inbound.form_body(fields)
+    unsigned = bot.dispatch(body, "application/x-www-form-urlencoded", signed=False)
+    assert unsigned.status == 401
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        **inbound.signed_headers(body, "not-the-secret"),
+    }
+    from slack_bolt.request import BoltRequest
+
+    assert bot.app.dispatch(BoltRequest(body=body, headers=headers)).status == 401
+    assert bot.services.store.lookup_report(30).top_briefs == ()
