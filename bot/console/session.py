@@ -24,8 +24,7 @@ from slack_bolt.request import BoltRequest
 from bot.app import build_app, build_services
 from bot.config import Settings
 from bot.console.render import Button, render_blocks
-from bot.localslack import BOT_USER_ID, DEFAULT_BOT_TOKEN, LocalSlack
-from bot.localslack import inbound
+from bot.localslack import BOT_USER_ID, DEFAULT_BOT_TOKEN, LocalSlack, inbound
 from bot.services import Services
 from bot.store import sqlite_url
 
