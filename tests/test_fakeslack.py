@@ -332,6 +332,11 @@ def test_per_channel_rate_limit(local_slack, bot_token):
 
     assert exc.value.response.status_code == 429
     assert int(exc.value.response.headers["Retry-After"]) >= 1
+    assert [c.fault for c in local_slack.calls_to("chat.postMessage")] == [
+        None,
+        "channel_rate_limit",
+        None,
+    ]
     assert [m["text"] for m in local_slack.messages()] == ["1", "3"]
 
 
@@ -342,7 +347,7 @@ def _faulted_channels(seed: int) -> list[str]:
         for i in range(40):
             with contextlib.suppress(SlackApiError):
                 client.chat_postMessage(channel=f"C{i:04d}", text="x")
-        return [c.channel or "" for c in slack.calls if c.fault == "ratelimited"]
+        return [c.channel or "" for c in slack.calls if c.fault == "random_ratelimit"]
 
 
 def test_random_ratelimit_is_deterministic():
