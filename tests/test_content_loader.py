@@ -229,6 +229,57 @@ def test_same_size_rewrite_is_seen(tmp_path):
     assert loader.load_content().briefs[0].title == "BBBB"
 
 
+def test_changed_paths_hint_picks_up_edits_additions_and_deletions(tmp_path):
+    """With `changed` from a watcher, edited, new and deleted files are all handled."""
+    content = make_content(tmp_path, {"a.yml": brief_text(), "b.yml": brief_text()})
+    loader = ContentLoader(content)
+    loader.load_content()
+    briefs = content / "briefs"
+    _bump(briefs / "a.yml", brief_text(title="Edited"))
+    write(briefs / "c.yml", brief_text(title="New"))
+    (briefs / "b.yml").unlink()
+    changed = [briefs / "a.yml", str(briefs / "c.yml"), (briefs / "b.yml").resolve()]
+    loaded = {b.id: b.title for b in loader.load_content(changed=changed).briefs}
+    assert loaded == {"a": "Edited", "c": "New"}
+    assert loader.files_parsed == 2
+
+
+def test_changed_paths_hint_looks_only_at_named_paths(tmp_path):
+    """A hinted load trusts the watcher: files it did not name are not looked at."""
+    content = make_content(tmp_path, {"a.yml": brief_text(), "b.yml": brief_text()})
+    loader = ContentLoader(content)
+    loader.load_content()
+    _bump(content / "briefs" / "b.yml", brief_text(title="Unseen yet"))
+    write(content / "schedule.yml", "not: content\n")
+    hinted = loader.load_content(changed=[content / "schedule.yml"])
+    assert loader.files_parsed == 0
+    assert "Unseen yet" not in {b.title for b in hinted.briefs}
+    assert "Unseen yet" in {b.title for b in loader.load_content().briefs}
+
+
+def test_changed_folder_triggers_a_full_rescan(tmp_path):
+    """When a folder itself changes (glossary/ created), everything is listed again."""
+    content = make_content(tmp_path, glossary=GLOSSARY)
+    loader = ContentLoader(content)
+    loader.load_content()
+    write(content / "glossary" / "more.yml", "terms:\n  - term: AGI\n    definition: x\n")
+    loaded = loader.load_content(changed=[content / "glossary"])
+    assert "AGI" in {t.term for t in loaded.terms}
+
+
+def test_changed_paths_hint_reports_new_errors(tmp_path):
+    """A file broken after a hinted load is reported, and the next hint with the fix recovers."""
+    content = make_content(tmp_path)
+    loader = ContentLoader(content)
+    loader.load_content()
+    path = content / "briefs" / "chips.yml"
+    _bump(path, "title: [broken\n")
+    with pytest.raises(ContentInvalid):
+        loader.load_content(changed=[path])
+    _bump(path, brief_text(title="Fixed"))
+    assert loader.load_content(changed=[path]).briefs[0].title == "Fixed"
+
+
 def test_load_library_raises_instead_of_partial_library(tmp_path):
     """load_library on content with one bad file raises; it never returns the good part."""
     content = make_content(tmp_path, {"good.yml": brief_text(), "bad.yml": brief_text(date="x")})
