@@ -58,7 +58,7 @@ class ContentInvalid(Exception):
         super().__init__(self.summary())
 
     def summary(self) -> str:
-        """ "3 errors in the content" (or "1 error ...")."""
+        """The count line, such as `3 errors in the content`."""
         count = len(self.errors)
         return f"{count} error{'' if count == 1 else 's'} in the content"
 

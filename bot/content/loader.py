@@ -394,7 +394,7 @@ _HOST_CHARS = re.compile(r"^[^\s<>\"{}|\\^`']+$")
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """ " (did you mean 'x'?)" when one of `choices` is close to `name`, else ""."""
+    """A ` (did you mean 'x'?)` hint when one of `choices` is close to `name`, else ''."""
     probe = name.casefold().replace("-", "_").replace(" ", "_")
     found = process.extractOne(probe, list(choices), scorer=fuzz.ratio, score_cutoff=60)
     return f" (did you mean '{found[0]}'?)" if found else ""
@@ -406,9 +406,9 @@ def _did_you_mean(name: str, choices: Iterable[str]) -> str:
 def _read_brief(
     checker: _Checker, mapping: YamlMap, default_id: str | None, where: str
 ) -> _BriefEntry:
+    errors_before = len(checker.errors)
     checker.unknown_fields(mapping, BRIEF_FIELD_NAMES, where)
     checker.required(mapping, BRIEF_FIELDS, where)
-    errors_before = len(checker.errors)
     raw = mapping.raw
     line_of = mapping.line_of
 
@@ -464,7 +464,7 @@ def _read_brief(
             terms=tuple(ref.text for ref in terms),
             tags=tuple(ref.text for ref in tags),
             source=source,
-            featured_on=tuple(sorted(date for date, _ in featured)),
+            featured_on=tuple(sorted(day for day, _ in featured)),
             related=tuple(ref.text for ref in related),
             origin=Origin(checker.path, mapping.line),
         )
@@ -506,9 +506,9 @@ def _read_source(checker: _Checker, mapping: YamlMap) -> Source | None:
 
 
 def _read_term(checker: _Checker, mapping: YamlMap, where: str) -> _TermEntry:
+    errors_before = len(checker.errors)
     checker.unknown_fields(mapping, TERM_FIELD_NAMES, where)
     checker.required(mapping, TERM_FIELDS, where)
-    errors_before = len(checker.errors)
     raw = mapping.raw
     spec = _SPECS_BY_NAME
     name: _Ref | None = None
@@ -797,7 +797,7 @@ def check_across_files(
 
 
 def _closest(key: str, names: dict[str, str]) -> str:
-    """ " (did you mean 'X'?)" for the name whose key is closest to `key`."""
+    """A ` (did you mean 'X'?)` hint naming the entry whose key is closest to `key`."""
     if not names:
         return ""
     found = process.extractOne(key, names.keys(), scorer=fuzz.ratio, score_cutoff=70)
