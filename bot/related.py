@@ -31,6 +31,8 @@ TAGS_SHARE = 0.25
 TEXT_SHARE = 0.30
 TEXT_WORDS = 25
 """How many of a brief's rarest words stand for its text."""
+MIN_SIMILARITY = 0.05
+"""Briefs less similar than this (0-1) are not offered, even to fill the list."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,7 +64,11 @@ def related_briefs(library: Library, brief_id: str, limit: int = 5) -> tuple[Bri
     if len(chosen) < limit:
         scores = similarity(library, brief)
         ranked = sorted(
-            (b for b in scores.values() if b[1].id not in chosen and b[1].id != brief.id),
+            (
+                (score, other)
+                for score, other in scores.values()
+                if score >= MIN_SIMILARITY and other.id not in chosen
+            ),
             key=lambda sb: (-sb[0], -sb[1].date.toordinal(), sb[1].id),
         )
         for _, other in ranked[: limit - len(chosen)]:
