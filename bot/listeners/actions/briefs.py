@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
@@ -16,14 +18,34 @@ from bot.slack import blocks
 GONE = "That brief is no longer in the library. Try `/brief latest`."
 
 
-def _clicked_brief(action: dict, library: Library, respond: Respond) -> Brief | None:
+def _clicked_brief(
+    action: dict, library: Library, answer: Callable[[blocks.Message], None]
+) -> Brief | None:
     brief = library.by_id.get(str(action.get("value", "")))
     if brief is None:
-        respond(**ephemeral(blocks.notice(GONE)), replace_original=False)
+        answer(blocks.notice(GONE))
     return brief
 
 
+def private_answer(
+    body: dict, client: WebClient, respond: Respond, *, replace: bool = False
+) -> Callable[[blocks.Message], None]:
+    """How to answer the clicker alone: through the response URL, or, for clicks in the
+    App Home tab (which have none), in the app's direct messages."""
+
+    def answer(message: blocks.Message) -> None:
+        if body.get("response_url"):
+            respond(**ephemeral(message), replace_original=replace)
+        else:
+            client.chat_postMessage(
+                channel=body["user"]["id"], **message.payload(), unfurl_links=False
+            )
+
+    return answer
+
+
 def _is_ephemeral(body: dict) -> bool:
+    """True for clicks on private answers (ephemeral messages, App Home), not channel posts."""
     return bool(body.get("container", {}).get("is_ephemeral")) or "message" not in body
 
 
@@ -32,7 +54,7 @@ def share_brief_clicked(
 ) -> None:
     """Post the brief for everyone in the channel, saying who shared it."""
     ack()
-    brief = _clicked_brief(action, context["library"], respond)
+    brief = _clicked_brief(action, context["library"], private_answer(body, client, respond))
     if brief is None:
         return
     services: Services = context["services"]
@@ -51,12 +73,12 @@ def related_briefs_clicked(
     """In a channel: thread the related briefs under the message, once. Privately: list them."""
     ack()
     library: Library = context["library"]
-    brief = _clicked_brief(action, library, respond)
+    answer = private_answer(body, client, respond)
+    brief = _clicked_brief(action, library, answer)
     if brief is None:
         return
     if _is_ephemeral(body):
-        related = related_briefs(library, brief.id)
-        respond(**ephemeral(blocks.related_message(brief, related)), replace_original=False)
+        answer(blocks.related_message(brief, related_briefs(library, brief.id)))
         return
     message = body["message"]
     channel = body["channel"]["id"]
@@ -68,7 +90,7 @@ def related_briefs_clicked(
         channel,
         parent_ts,
         brief,
-        tell_user=lambda note: respond(**ephemeral(note), replace_original=False),
+        tell_user=answer,
     )
 
 

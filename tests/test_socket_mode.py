@@ -1,0 +1,119 @@
+"""`briefbot run` as a real process: Socket Mode envelopes in over a WebSocket, acks back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import APP_TOKEN, BOT_TOKEN
+from tests.fakeslack import FakeSlack
+from tests.fakeslack.payloads import (
+    app_home_opened_event,
+    app_mention_event,
+    block_action,
+    event_callback,
+    slash_command,
+)
+from tests.support.processes import bot_env, start_briefbot, stop
+
+pytestmark = pytest.mark.slow
+
+DISTILLATION = "ai-distillation-national-security"
+
+
+@pytest.fixture(scope="module")
+def socket_slack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSlack]:
+    tmp: Path = tmp_path_factory.mktemp("run")
+    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
+        env = bot_env(tmp, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
+        log = tmp / "run.log"
+        process = start_briefbot(["run"], env, log)
+        try:
+            try:
+                slack.wait_connected(30)
+            except TimeoutError:
+                raise AssertionError(log.read_text()) from None
+            yield slack
+        finally:
+            stop(process)
+
+
+def test_connects_through_the_configured_api_url(socket_slack: FakeSlack) -> None:
+    """apps.connections.open goes to SLACK_API_URL with the app token."""
+    (call, *_) = socket_slack.calls_to("apps.connections.open")
+    assert call.headers.get("Authorization", call.headers.get("authorization")) == (
+        f"Bearer {APP_TOKEN}"
+    )
+
+
+def test_slash_commands_are_answered_in_the_ack(socket_slack: FakeSlack) -> None:
+    """/brief and /define envelopes are acked with the answer as payload."""
+    brief = socket_slack.send_envelope(
+        "slash_commands",
+        slash_command("/brief", "distilation", response_url=socket_slack.new_response_url()),
+    )
+    assert "distillation" in brief["blocks"][0]["text"]["text"].lower()
+    define = socket_slack.send_envelope(
+        "slash_commands",
+        slash_command("/define", "sae", response_url=socket_slack.new_response_url()),
+    )
+    assert "Sparse autoencoder" in json.dumps(define)
+
+
+def test_buttons_over_socket_mode(socket_slack: FakeSlack) -> None:
+    """Share posts in the channel; Related threads under that post; Show answers privately."""
+    socket_slack.send_envelope(
+        "interactive",
+        block_action(
+            "share_brief",
+            DISTILLATION,
+            container_type="ephemeral",
+            response_url=socket_slack.new_response_url(),
+        ),
+    )
+    post = socket_slack.wait_for(lambda: socket_slack.messages("C0GENERAL"))[-1]
+    socket_slack.send_envelope(
+        "interactive",
+        block_action(
+            "related_briefs",
+            DISTILLATION,
+            message=post,
+            message_ts=post["ts"],
+            response_url=socket_slack.new_response_url(message_ts=post["ts"]),
+        ),
+    )
+    socket_slack.wait_for(lambda: len(socket_slack.messages("C0GENERAL", post["ts"])) == 2)
+    url = socket_slack.new_response_url()
+    socket_slack.send_envelope(
+        "interactive",
+        block_action(
+            "define_term", "Export controls", container_type="ephemeral", response_url=url
+        ),
+    )
+    socket_slack.wait_for(lambda: any(r["url"] == url for r in socket_slack.responses))
+
+
+def test_events_over_socket_mode(socket_slack: FakeSlack) -> None:
+    """app_home_opened and app_mention envelopes reach their listeners."""
+    socket_slack.send_envelope("events_api", event_callback(app_home_opened_event("U0CAROL")))
+    socket_slack.wait_for(lambda: socket_slack.views.get("U0CAROL"))
+    socket_slack.send_envelope(
+        "events_api", event_callback(app_mention_event("hi", channel="C0GENERAL", user="U0CAROL"))
+    )
+    socket_slack.wait_for(lambda: socket_slack.ephemeral(user="U0CAROL"))
+
+
+def test_missing_app_token_says_what_to_set(tmp_path: Path) -> None:
+    """`briefbot run` without SLACK_APP_TOKEN names it and how to create the app."""
+    import subprocess
+    import sys
+
+    env = bot_env(tmp_path, "http://127.0.0.1:9/api/", SLACK_BOT_TOKEN=BOT_TOKEN)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "SLACK_APP_TOKEN" in done.stderr and "app-manifest.yml" in done.stderr
