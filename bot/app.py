@@ -42,6 +42,14 @@ def build_services(settings: Settings) -> Services:
     return Services(settings=settings, content=content, store=Store(engine))
 
 
+class _DropTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does,
+    on purpose (the client carries the API URL and retry policy), so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(
     services: Services, *, client: WebClient | None = None, token_verification: bool = True
 ) -> App:
@@ -51,11 +59,18 @@ def build_app(
         signing_secret=settings.signing_secret or "",
         client=client or make_client(settings),
         token_verification_enabled=token_verification,
-        logger=logging.getLogger("briefbot.app"),
+        logger=_app_logger(),
     )
     app.middleware(_attach_services(services))
     listeners.register(app)
     return app
+
+
+def _app_logger() -> logging.Logger:
+    logger = logging.getLogger("briefbot.app")
+    if not any(isinstance(f, _DropTokenWarning) for f in logger.filters):
+        logger.addFilter(_DropTokenWarning())
+    return logger
 
 
 def _attach_services(services: Services) -> Callable[..., None]:

@@ -63,6 +63,9 @@ def serve_http(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             threads=args.threads,
+            # A burst of slash commands (a whole team at 9:00) must queue, not be refused.
+            connection_limit=1000,
+            backlog=2048,
             ident="briefbot",
         )
     finally:

@@ -1,0 +1,224 @@
+"""End-to-end latency of /brief and /define over HTTP mode, against a no-op Bolt app.
+
+Both servers are real processes served the same way (waitress, Bolt's WSGI adapter,
+signature checks); requests are signed like Slack's and sent over keep-alive HTTP
+from this process, interleaved so that machine noise hits both alike. The briefbot
+server holds a synthetic library of 10,000 briefs and 2,000 terms.
+
+    python -m bench.slack_latency [--briefs 10000] [--rounds 300] [--concurrent 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.generate import generate
+from bot.localslack import LocalSlack, inbound
+
+TOKEN = "xoxb-bench"
+SECRET = "bench-signing-secret"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    i = rng.randrange(max(len(text) - 1, 1))
+    return text[:i] + text[i + 1 :] if len(text) > 3 else text
+
+
+class Client:
+    """One keep-alive connection sending signed slash commands."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def command(self, command: str, text: str) -> tuple[float, int]:
+        fields = inbound.slash_command(command, text, response_url="http://127.0.0.1:9/r")
+        body = urlencode(fields)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            **inbound.signed_headers(body, SECRET),
+        }
+        start = time.perf_counter()
+        self.connection.request("POST", "/slack/events", body=body, headers=headers)
+        response = self.connection.getresponse()
+        response.read()
+        return time.perf_counter() - start, response.status
+
+
+def _wait_up(port: int, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start in {timeout} s")
+
+
+def run(briefs: int, rounds: int, concurrent: int) -> dict[str, float]:
+    tmp = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        print(f"generating {briefs} briefs and 2000 terms ...", flush=True)
+        generated = generate(tmp / "content", briefs=briefs, terms=2000)
+        slack = LocalSlack(bot_tokens=[TOKEN]).start()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+        env |= {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "BRIEFBOT_CONTENT_DIR": str(tmp / "content"),
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+            "BRIEFBOT_LOG_LEVEL": "WARNING",
+            "BRIEFBOT_CLOCK": "off",
+            "BRIEFBOT_WATCH": "off",
+        }
+        bot_port, noop_port = _free_port(), _free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(bot_port),
+                ],
+                env=env,
+                cwd=ROOT,
+            )
+        )
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.noop_app",
+                    "--port",
+                    str(noop_port),
+                    "--api-url",
+                    slack.api_url,
+                    "--secret",
+                    SECRET,
+                    "--token",
+                    TOKEN,
+                ],
+                env=env,
+                cwd=ROOT,
+            )
+        )
+        _wait_up(bot_port, processes[0])
+        _wait_up(noop_port, processes[1])
+
+        rng = random.Random(7)
+        queries = [_typo(rng, rng.choice(generated.titles)) for _ in range(rounds)]
+        terms = [rng.choice(generated.terms) for _ in range(rounds)]
+        bot, noop = Client(bot_port), Client(noop_port)
+        for i in range(20):  # warm up both
+            bot.command("/brief", queries[i])
+            bot.command("/define", terms[i])
+            noop.command("/brief", queries[i])
+        times: dict[str, list[float]] = {"noop": [], "brief": [], "define": []}
+        for i in range(rounds):
+            times["noop"].append(noop.command("/brief", queries[i])[0])
+            times["brief"].append(bot.command("/brief", queries[i])[0])
+            times["noop"].append(noop.command("/define", terms[i])[0])
+            times["define"].append(bot.command("/define", terms[i])[0])
+        medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+        p95 = {
+            name: statistics.quantiles(values, n=20)[-1] * 1000 for name, values in times.items()
+        }
+
+        latencies: list[float] = []
+        statuses: list[int] = []
+        barrier = threading.Barrier(concurrent)
+
+        def one(i: int) -> None:
+            client = Client(bot_port)
+            barrier.wait()
+            elapsed, status = client.command("/brief", queries[i % len(queries)])
+            latencies.append(elapsed)
+            statuses.append(status)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(concurrent)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        slack.stop()
+        return {
+            "noop_median_ms": medians["noop"],
+            "brief_median_ms": medians["brief"],
+            "define_median_ms": medians["define"],
+            "noop_p95_ms": p95["noop"],
+            "brief_p95_ms": p95["brief"],
+            "define_p95_ms": p95["define"],
+            "brief_ratio": medians["brief"] / medians["noop"],
+            "define_ratio": medians["define"] / medians["noop"],
+            "concurrent": concurrent,
+            "concurrent_ok": sum(1 for s in statuses if s == 200),
+            "concurrent_within_3s": sum(1 for t in latencies if t < 3.0),
+            "concurrent_max_s": max(latencies),
+        }
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(result: dict[str, float]) -> str:
+    return "\n".join(
+        [
+            f"no-op Bolt command    median {result['noop_median_ms']:.2f} ms"
+            f"  p95 {result['noop_p95_ms']:.2f} ms",
+            f"/brief <query>        median {result['brief_median_ms']:.2f} ms"
+            f"  p95 {result['brief_p95_ms']:.2f} ms  ratio {result['brief_ratio']:.2f}x"
+            "  (target <= 1.3x)",
+            f"/define <term>        median {result['define_median_ms']:.2f} ms"
+            f"  p95 {result['define_p95_ms']:.2f} ms  ratio {result['define_ratio']:.2f}x"
+            "  (target <= 1.3x)",
+            f"{result['concurrent']} concurrent /brief: {result['concurrent_ok']} answered 200, "
+            f"{result['concurrent_within_3s']} within 3 s, slowest {result['concurrent_max_s']:.2f} s",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--briefs", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--concurrent", type=int, default=200)
+    args = parser.parse_args()
+    print(report(run(args.briefs, args.rounds, args.concurrent)))
+
+
+if __name__ == "__main__":
+    main()
