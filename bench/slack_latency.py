@@ -206,7 +206,8 @@ def report(result: dict[str, float]) -> str:
             f"  p95 {result['define_p95_ms']:.2f} ms  ratio {result['define_ratio']:.2f}x"
             "  (target <= 1.3x)",
             f"{result['concurrent']} concurrent /brief: {result['concurrent_ok']} answered 200, "
-            f"{result['concurrent_within_3s']} within 3 s, slowest {result['concurrent_max_s']:.2f} s",
+            f"{result['concurrent_within_3s']} within 3 s, "
+            f"slowest {result['concurrent_max_s']:.2f} s",
         ]
     )
 
