@@ -218,3 +218,67 @@ def test_unsigned_or_forged_requests_run_nothing(bot: BotHarness) -> None:
 
     assert bot.app.dispatch(BoltRequest(body=body, headers=headers)).status == 401
     assert bot.services.store.lookup_report(30).top_briefs == ()
+
+
+HOSTILE_BRIEF = """\
+id: hostile
+title: "<!channel> Big news <@U0BOB> & more"
+date: 2026-11-26
+summary: "{summary}"
+points:
+{points}
+terms: [Distillation]
+tags: ["<!here>", "ok"]
+source:
+  name: "<http://evil.example|Trusted source>"
+  url: https://example.org/story?a=1&b=2
+"""
+
+
+def test_hostile_long_content_posts_without_pinging_or_slack_errors(bot: BotHarness) -> None:
+    """A brief full of mentions and at Slack's length limits is shared cleanly, pinging no one."""
+    summary = ("<!channel> ünïcödé 🤖 & " * 200)[:2900]
+    points = "\n".join(f'  - "<!here> point {i} ' + "x" * 400 + '"' for i in range(20))
+    path = bot.services.content.root / "briefs" / "hostile.yml"
+    path.write_text(HOSTILE_BRIEF.format(summary=summary, points=points))
+    assert bot.services.content.reload().ok
+    post = shared_post(bot, "hostile")
+    assert not [c for c in bot.slack.calls_to("chat.postMessage") if not c.ok]
+    # Slack parses mentions in mrkdwn and in the fallback text; plain_text is shown as typed.
+    parsed = post["text"] + json.dumps(
+        [o for b in post["blocks"] for o in _mrkdwn_objects(b)], ensure_ascii=False
+    )
+    for raw in ("<!channel>", "<!here>", "<@U0BOB>", "<http://evil.example|"):
+        assert raw not in parsed
+    assert "&lt;!channel&gt;" in parsed
+
+
+def _mrkdwn_objects(node: object) -> list[dict]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "mrkdwn" else []
+        return found + [o for v in node.values() for o in _mrkdwn_objects(v)]
+    if isinstance(node, list):
+        return [o for v in node for o in _mrkdwn_objects(v)]
+    return []
+
+
+def test_rate_limited_share_waits_for_retry_after_and_posts_once(bot: BotHarness) -> None:
+    """A 429 on chat.postMessage is retried after Retry-After, and the brief lands once."""
+    bot.slack.fail("chat.postMessage", status=429, retry_after=1)
+    bot.click(blocks.SHARE_BRIEF, DISTILLATION, ephemeral=True)
+    bot.slack.wait_for(lambda: bot.slack.messages("C0GENERAL"), timeout=10)
+    first, second = bot.slack.calls_to("chat.postMessage")
+    assert first.status == 429 and second.ok
+    assert second.at - first.at >= 1.0
+    assert len(bot.slack.messages("C0GENERAL")) == 1
+
+
+def test_show_from_app_home_arrives_as_a_direct_message(bot: BotHarness) -> None:
+    """A Show click in the Home tab (no response URL) sends the brief to the app's DM."""
+    from tests.fakeslack.payloads import block_action
+
+    payload = block_action(blocks.SHOW_BRIEF, DISTILLATION, user_id="U0BOB", container_type="view")
+    bot.dispatch(inbound.interactive_body(payload), "application/x-www-form-urlencoded")
+    (call,) = bot.slack.wait_for(lambda: bot.slack.calls_to("chat.postMessage"))
+    assert call.params["channel"] == "U0BOB" and call.ok
+    assert "share_brief" not in json.dumps(call.params.get("blocks", ""))

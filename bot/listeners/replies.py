@@ -10,7 +10,13 @@ from bot.slack.blocks import Message
 
 
 def ephemeral(message: Message) -> dict[str, Any]:
-    return {"response_type": "ephemeral", **message.payload()}
+    """A private answer's payload; links in briefs never unfurl into big previews."""
+    return {
+        "response_type": "ephemeral",
+        "unfurl_links": False,
+        "unfurl_media": False,
+        **message.payload(),
+    }
 
 
 class Reply:

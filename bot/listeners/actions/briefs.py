@@ -95,15 +95,16 @@ def related_briefs_clicked(
 
 
 def show_brief_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond
+    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Open one brief from a list: in place of a private list, else as a private answer."""
     ack()
-    brief = _clicked_brief(action, context["library"], respond)
+    answer = private_answer(body, client, respond, replace=_is_ephemeral(body))
+    brief = _clicked_brief(action, context["library"], answer)
     if brief is None:
         return
-    message = blocks.brief_message(brief, ephemeral=True)
-    respond(**ephemeral(message), replace_original=_is_ephemeral(body))
+    # From App Home the brief arrives as a direct message, where sharing makes no sense.
+    answer(blocks.brief_message(brief, ephemeral=bool(body.get("response_url"))))
 
 
 def read_story_clicked(ack: Ack) -> None:
