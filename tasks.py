@@ -57,7 +57,9 @@ def main(argv: list[str]) -> int:
     if task == "run":
         cmd = [str(_python()), "-m", "bot", *rest]
     elif task == "test":
-        cmd = [str(_python()), "-m", "pytest", *rest]
+        # Spread the suite over every core unless the caller chose (-n, -p no:xdist).
+        parallel = [] if any(a.startswith(("-n", "-p")) for a in rest) else ["-n", "auto"]
+        cmd = [str(_python()), "-m", "pytest", *parallel, *rest]
     else:
         cmd = [str(_python()), "-m", "bench", *rest]
     return subprocess.call(cmd)
