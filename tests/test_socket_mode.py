@@ -64,7 +64,7 @@ def test_slash_commands_are_answered_in_the_ack(socket_slack: FakeSlack) -> None
 
 
 def test_buttons_over_socket_mode(socket_slack: FakeSlack) -> None:
-    """Share posts in the channel; Related threads under that post; Show answers privately."""
+    """Every button works over Socket Mode: share, related, define, show, glossary, read story."""
     socket_slack.send_envelope(
         "interactive",
         block_action(
