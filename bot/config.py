@@ -30,7 +30,10 @@ ENV_HELP = {
     "BRIEFBOT_CATCHUP": "how late a missed daily post may still go out, e.g. 3h (default 3h)",
     "DATABASE_URL": "SQLAlchemy URL (default sqlite:///briefbot.db; postgresql+psycopg://…)",
     "BRIEFBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "BRIEFBOT_WATCH": "how to notice content edits: events, poll or off (default events)",
 }
+
+WATCH_MODES = ("events", "poll", "off")
 
 
 class ConfigError(Exception):
@@ -53,6 +56,8 @@ class Settings:
     catch_up: timedelta = timedelta(hours=3)
     database_url: str = "sqlite:///briefbot.db"
     log_level: str = "INFO"
+    watch: str = "events"
+    """How the content folder is watched for edits: "events", "poll" or "off"."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +117,13 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             problems.append("BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
 
+        watch = (get("BRIEFBOT_WATCH") or "events").lower()
+        if watch not in WATCH_MODES:
+            problems.append(
+                f"BRIEFBOT_WATCH: {watch!r} is not a watch mode; use events (file system "
+                "events), poll (for network file systems and some containers) or off."
+            )
+
         database_url = get("DATABASE_URL") or "sqlite:///briefbot.db"
         if database_url.startswith("postgres://"):
             # Heroku-style URLs name a driver SQLAlchemy does not ship with.
@@ -132,6 +144,7 @@ class Settings:
             catch_up=catch_up,
             database_url=database_url,
             log_level=log_level,
+            watch=watch,
         )
 
     def missing_for(self, mode: str) -> list[str]:

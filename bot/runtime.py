@@ -87,7 +87,9 @@ def start_background_jobs(running: Running) -> None:
 
 def background_jobs() -> list:
     """Each job is `start(services, client) -> stop`; new jobs are listed here."""
-    return []
+    from bot.content.watch import start_watching
+
+    return [start_watching]
 
 
 def start_http_runtime() -> WsgiApp:

@@ -1,0 +1,505 @@
+"""Hot reload: watch the content folder, reload once edits settle, tell admins what broke.
+
+Editors save by writing a temporary file and renaming it over the old one, and
+`git pull` or a deploy touches many files at once. So changes are collected until the
+folder has been quiet for a moment (`QUIET_SECONDS`), and only then is everything
+loaded and validated again and, if good, swapped in as one snapshot
+(`LiveContent.reload`). A bad edit never takes content away: the last good snapshot
+keeps serving, the errors go to the log and, once per distinct set of errors, to every
+admin in BRIEFBOT_ADMINS as a direct message. When the files are fixed, the next reload
+says so.
+
+BRIEFBOT_WATCH picks how changes are noticed:
+
+- `events` (default): file system events through watchfiles (inotify, FSEvents, …);
+- `poll`: compare every content file's stat once a second, for network file systems
+  and containers where events do not arrive;
+- `off`: nothing is watched; `/brief reload` still works and still reports.
+
+Every replica watches and reloads on its own and logs the version it serves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from queue import Queue
+from typing import TYPE_CHECKING, Literal
+
+from bot.content.errors import ContentError
+from bot.content.live import LiveContent, ReloadResult
+from bot.content.loader import BRIEFS_DIR, CONTENT_SUFFIX, GLOSSARY_DIR, GLOSSARY_FILE
+from bot.slack.admin_blocks import content_errors_message, content_recovered_message, error_lines
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.services import Services
+    from bot.slack.blocks import Message
+
+log = logging.getLogger("briefbot.watch")
+
+QUIET_SECONDS = 0.5
+"""Reload once no file in the folder changed for this long."""
+POLL_SECONDS = 1.0
+"""How often `poll` mode compares the files' stat."""
+MAX_WAIT_SECONDS = 10.0
+"""Reload at the latest this long after the first change, even if changes never stop."""
+RETRY_SECONDS = 2.0
+"""How long to wait before watching again after the watcher failed or the folder vanished."""
+
+FULL = "full"
+"""`classify_change` for a change that needs every file looked at again."""
+
+
+# -- which changes matter ------------------------------------------------------------
+
+
+def is_content_name(name: str) -> bool:
+    """A file name the loader reads: `*.yml`, not hidden, not an editor's backup or lock."""
+    return name.endswith(CONTENT_SUFFIX) and not name.startswith((".", "~"))
+
+
+def classify_change(roots: Iterable[str], path: str) -> str | None:
+    """What a changed `path` means for content under one of `roots` (the same folder,
+    spelled as given and with symlinks resolved).
+
+    Returns the path itself for a content file (reload looking at that file), FULL when
+    the folder's layout changed (reload looking at everything), or None for a change
+    the loader never reads: editor temp and backup files, schemas/, .git/, schedule.yml.
+    """
+    relative = None
+    for root in roots:
+        if path == root:
+            return FULL
+        if path.startswith(root.rstrip(os.sep) + os.sep):
+            relative = path[len(root.rstrip(os.sep)) + 1 :]
+            break
+    if relative is None:
+        return FULL  # outside the folder as we know it: a symlinked folder moved
+    parts = relative.split(os.sep)
+    first = parts[0]
+    if first.startswith(".."):
+        # Kubernetes and similar atomic writers swap a `..data` symlink to a new folder.
+        return FULL
+    if len(parts) == 1:
+        if first == GLOSSARY_FILE:
+            return path
+        return FULL if first in (BRIEFS_DIR, GLOSSARY_DIR) else None
+    if len(parts) == 2 and first in (BRIEFS_DIR, GLOSSARY_DIR) and is_content_name(parts[1]):
+        return path
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReload:
+    """The changes collected since the last reload."""
+
+    paths: frozenset[str] = frozenset()
+    full: bool = False
+
+    @property
+    def due(self) -> bool:
+        return self.full or bool(self.paths)
+
+    def add(self, roots: Iterable[str], changed: Iterable[str]) -> PendingReload:
+        roots = tuple(roots)
+        paths, full = set(self.paths), self.full
+        for path in changed:
+            kind = classify_change(roots, path)
+            if kind == FULL:
+                full = True
+            elif kind is not None:
+                paths.add(kind)
+        return PendingReload(frozenset(paths), full)
+
+    def hint(self) -> frozenset[str] | None:
+        """The `changed` argument for `LiveContent.reload`: None to look at everything."""
+        return None if self.full else self.paths
+
+
+# -- telling admins ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportState:
+    """What admins were last told: the errors they know about, or None while all is well."""
+
+    failing: frozenset[ContentError] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminReport:
+    kind: Literal["errors", "recovered"]
+    result: ReloadResult
+
+
+def next_report(state: ReportState, result: ReloadResult) -> tuple[ReportState, AdminReport | None]:
+    """Whether a reload is news for the admins: new errors, or content good again.
+
+    The same errors seen again (another save of the still-broken file) are not news;
+    a different set of errors is.
+    """
+    if result.errors:
+        errors = frozenset(result.errors)
+        if state.failing == errors:
+            return state, None
+        return ReportState(errors), AdminReport("errors", result)
+    if state.failing is not None:
+        return ReportState(None), AdminReport("recovered", result)
+    return state, None
+
+
+def replica_name() -> str:
+    """This process as admins of several replicas can tell it apart: `host (pid 123)`."""
+    return f"{socket.gethostname()} (pid {os.getpid()})"
+
+
+Send = Callable[[str, "Message"], None]
+"""Send a message to one Slack user id."""
+
+
+class Outbox:
+    """Sends messages from a thread of its own, in order, so a reload never waits on Slack."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._queue: Queue[tuple[str, Message] | None] = Queue()
+        self._thread = threading.Thread(target=self._run, name="briefbot-admin-dm", daemon=True)
+        self._thread.start()
+
+    def put(self, user_id: str, message: Message) -> None:
+        self._queue.put((user_id, message))
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Send what is queued (waiting at most `timeout`), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            user_id, message = item
+            try:
+                self._send(user_id, message)
+            except Exception as error:  # the log already holds the errors themselves
+                log.warning("could not send a direct message to admin %s: %s", user_id, error)
+
+
+def slack_sender(client: WebClient) -> Send:
+    """Send as a direct message from the bot (chat.postMessage with the user's id)."""
+
+    def send(user_id: str, message: Message) -> None:
+        client.chat_postMessage(
+            channel=user_id,
+            text=message.text,
+            blocks=message.blocks_json(),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    return send
+
+
+class ReloadReporter:
+    """A `LiveContent` listener: logs every reload, tells admins about news once.
+
+    Admins are told by direct message about a new set of errors and about the content
+    becoming valid again; an admin who asked for the reload (`/brief reload`) already
+    sees the answer and gets no message.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        admins: Iterable[str],
+        send: Send | None,
+        *,
+        replica: str | None = None,
+    ) -> None:
+        self.root = os.fspath(root)
+        self.admins = tuple(sorted(admins))
+        self.replica = replica or replica_name()
+        self._state = ReportState()
+        self._lock = threading.Lock()
+        self._outbox = Outbox(send) if send is not None and self.admins else None
+
+    def __call__(self, result: ReloadResult) -> None:
+        with self._lock:
+            self._log(result)
+            self._state, report = next_report(self._state, result)
+        if report is None or self._outbox is None:
+            return
+        if report.kind == "errors":
+            message = content_errors_message(result, self.root, replica=self.replica)
+        else:
+            message = content_recovered_message(result, replica=self.replica)
+        for admin in self.admins:
+            if admin != result.requested_by:
+                self._outbox.put(admin, message)
+
+    def close(self) -> None:
+        if self._outbox is not None:
+            self._outbox.close()
+
+    def _log(self, result: ReloadResult) -> None:
+        library = result.library
+        timing = f"{result.files_parsed} files read in {result.seconds * 1000:.0f} ms"
+        if result.errors:
+            if self._state.failing == frozenset(result.errors):
+                log.info(
+                    "content still has the same %d errors (already reported); serving %s",
+                    len(result.errors),
+                    library.version,
+                )
+                return
+            log.warning(
+                "content has %d errors, not loaded; still serving version %s on %s:\n  %s",
+                len(result.errors),
+                library.version,
+                self.replica,
+                "\n  ".join(error_lines(result.errors, self.root)),
+            )
+        elif self._state.failing is not None:
+            log.warning(
+                "content is valid again: serving version %s (%d briefs, %d terms) on %s; %s",
+                library.version,
+                len(library.briefs),
+                len(library.terms),
+                self.replica,
+                timing,
+            )
+        elif result.changed:
+            log.info(
+                "content reloaded (%s): serving version %s (%d briefs, %d terms), was %s; %s",
+                result.trigger,
+                library.version,
+                len(library.briefs),
+                len(library.terms),
+                result.previous_version,
+                timing,
+            )
+        else:
+            log.debug(
+                "content reloaded (%s): unchanged, version %s; %s",
+                result.trigger,
+                library.version,
+                timing,
+            )
+
+
+# -- watching ------------------------------------------------------------------------
+
+
+Snapshot = dict[str, tuple[int, ...]]
+
+
+def content_snapshot(root: str) -> Snapshot:
+    """The stat of every file the loader reads (and whether its folders exist), for polling."""
+    snapshot: Snapshot = {}
+    for folder in (BRIEFS_DIR, GLOSSARY_DIR):
+        directory = os.path.join(root, folder)
+        try:
+            entries = list(os.scandir(directory))
+            snapshot[directory] = (os.stat(directory).st_ino,)
+        except OSError:
+            continue
+        for entry in entries:
+            if not is_content_name(entry.name):
+                continue
+            try:
+                st = entry.stat()  # follows symlinks, so a swapped target shows up
+            except OSError:
+                continue
+            snapshot[entry.path] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+    glossary = os.path.join(root, GLOSSARY_FILE)
+    try:
+        st = os.stat(glossary)
+    except OSError:
+        pass
+    else:
+        snapshot[glossary] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+    return snapshot
+
+
+def snapshot_changes(before: Snapshot, after: Snapshot) -> set[str]:
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+class ContentWatcher:
+    """Watches `live.root` from a thread of its own and reloads when changes settle.
+
+    `ready` is set once the watcher is watching, so changes made after that are seen.
+    """
+
+    def __init__(
+        self,
+        live: LiveContent,
+        *,
+        mode: str = "events",
+        quiet: float = QUIET_SECONDS,
+        poll_interval: float = POLL_SECONDS,
+        max_wait: float = MAX_WAIT_SECONDS,
+    ) -> None:
+        if mode not in ("events", "poll"):
+            raise ValueError(f"mode must be 'events' or 'poll', not {mode!r}")
+        self.live = live
+        self.mode = mode
+        self.quiet = quiet
+        self.poll_interval = poll_interval
+        self.max_wait = max_wait
+        self.ready = threading.Event()
+        self.reloads = 0
+        """Reloads this watcher asked for."""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ContentWatcher:
+        self._thread = threading.Thread(
+            target=self._run, name="briefbot-content-watch", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    # The loop: watch until the folder vanishes or the watcher fails, then start over
+    # with a full reload, since changes may have been missed meanwhile.
+
+    def _run(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            root = os.path.abspath(self.live.root)
+            if not os.path.isdir(root):
+                self._stop.wait(RETRY_SECONDS)
+                continue
+            if not first:
+                self._reload(PendingReload(full=True))
+            first = False
+            try:
+                self._watch(root)
+            except Exception as error:
+                if self.mode == "events" and not self.ready.is_set():
+                    log.warning(
+                        "cannot watch %s for file system events (%s); polling it every %g s "
+                        "instead (set BRIEFBOT_WATCH=poll to make that the choice)",
+                        root,
+                        error,
+                        self.poll_interval,
+                    )
+                    self.mode = "poll"
+                else:
+                    log.exception("content watcher failed; watching again in %g s", RETRY_SECONDS)
+                    self._stop.wait(RETRY_SECONDS)
+
+    def _watch(self, root: str) -> None:
+        real = os.path.realpath(root)
+        roots = (root, real)
+        batches = self._event_batches(root) if self.mode == "events" else self._poll_batches(root)
+        pending = PendingReload()
+        first_change: float | None = None
+        for batch in batches:
+            self.ready.set()
+            now = time.monotonic()
+            if batch:
+                pending = pending.add(roots, batch)
+                if pending.due:
+                    first_change = first_change or now
+                if first_change is not None and now - first_change >= self.max_wait:
+                    self._reload(pending)
+                    pending, first_change = PendingReload(), None
+                continue
+            # A batch with no changes: the folder has been quiet for a while.
+            if pending.due:
+                self._reload(pending)
+                pending, first_change = PendingReload(), None
+            if not os.path.isdir(root) or os.path.realpath(root) != real:
+                return  # removed, or a symlink now points elsewhere: watch it afresh
+        # The stop event ended the batches.
+
+    def _event_batches(self, root: str) -> Iterator[set[str]]:
+        import watchfiles
+
+        for changes in watchfiles.watch(
+            root,
+            watch_filter=None,  # every change, even ignored ones, means "not settled yet"
+            debounce=1000,
+            step=50,
+            rust_timeout=max(1, round(self.quiet * 1000)),
+            yield_on_timeout=True,
+            stop_event=self._stop,
+            raise_interrupt=False,
+            force_polling=False,
+            ignore_permission_denied=True,
+        ):
+            yield {path for _change, path in changes}
+
+    def _poll_batches(self, root: str) -> Iterator[set[str]]:
+        # Our own polling rather than watchfiles' force_polling, which compares
+        # modification times in whole seconds and so misses a second save within
+        # the same second.
+        before = content_snapshot(root)
+        yield set()
+        while not self._stop.wait(self.poll_interval):
+            after = content_snapshot(root)
+            yield snapshot_changes(before, after)
+            before = after
+
+    def _reload(self, pending: PendingReload) -> None:
+        try:
+            self.live.reload(pending.hint(), trigger="watch")
+        except Exception:
+            log.exception("reloading the content failed; still serving the last good content")
+        finally:
+            self.reloads += 1
+
+
+# -- the background job --------------------------------------------------------------
+
+
+def start_watching(
+    services: Services,
+    client: WebClient,
+    *,
+    quiet: float = QUIET_SECONDS,
+    poll_interval: float = POLL_SECONDS,
+) -> Callable[[], None]:
+    """Report every reload (log, admin DMs) and, unless BRIEFBOT_WATCH=off, watch the
+    content folder. Returns the function that stops both."""
+    settings = services.settings
+    live = services.content
+    reporter = ReloadReporter(live.root, settings.admins, slack_sender(client))
+    remove_listener = live.add_listener(reporter)
+    watcher: ContentWatcher | None = None
+    if settings.watch != "off":
+        watcher = ContentWatcher(
+            live, mode=settings.watch, quiet=quiet, poll_interval=poll_interval
+        ).start()
+    log.info(
+        "content %s on %s: %s; %d admins told about errors",
+        live.current.version,
+        reporter.replica,
+        f"watching {os.path.abspath(live.root)} ({settings.watch})"
+        if watcher
+        else "not watching (BRIEFBOT_WATCH=off; /brief reload reloads)",
+        len(reporter.admins),
+    )
+
+    def stop() -> None:
+        if watcher is not None:
+            watcher.stop()
+        remove_listener()
+        reporter.close()
+
+    return stop

@@ -1,0 +1,316 @@
+"""Messages for briefbot's admins: content errors and recovery, reloads, status and reports.
+
+Like `bot.slack.blocks`, every builder returns a `Message` with a plain-text fallback
+that fits Block Kit's limits, and everything that comes from content, files or people
+is escaped. Error lists go in code blocks so that field names such as `see_also`
+are not read as formatting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.content.errors import ContentError
+from bot.content.library import Library
+from bot.content.live import ReloadResult
+from bot.slack.blocks import CONTEXT_MAX, FALLBACK_MAX, SECTION_MAX, Message, format_date
+from bot.slack.mrkdwn import escape, escape_within, truncate
+from bot.store import Counted, Delivery, LookupReport
+
+MAX_ERRORS_SHOWN = 30
+"""More errors than this are summed up in one line; `briefbot validate` lists them all."""
+MAX_DELIVERIES_SHOWN = 10
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text or " ", verbatim=True))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=truncate(text, CONTEXT_MAX) or " ", verbatim=True)]
+    )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def library_counts(library: Library) -> str:
+    """`6 briefs, 40 terms`."""
+    return f"{plural(len(library.briefs), 'brief')}, {plural(len(library.terms), 'term')}"
+
+
+def error_lines(errors: Sequence[ContentError], root: str | os.PathLike[str] | None) -> list[str]:
+    """Each error as `briefs/x.yml:4: message`, with paths relative to the content folder."""
+    lines = []
+    for error in errors:
+        if root is not None and error.path:
+            try:
+                relative = os.path.relpath(error.path, root)
+            except ValueError:  # another drive on Windows
+                relative = error.path
+            if not relative.startswith(os.pardir):
+                error = replace(error, path=relative)
+        lines.append(str(error))
+    return lines
+
+
+def _code_blocks(lines: Sequence[str]) -> list[SectionBlock]:
+    """Lines in as few ``` sections as fit; backticks in them cannot end the block early."""
+    budget = SECTION_MAX - 10
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = escape_within(line.replace("`", "'"), budget)
+        candidate = f"{current}\n{line}" if current else line
+        if current and len(candidate) > budget:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return [_section(f"```{chunk}```") for chunk in chunks]
+
+
+def errors_blocks(
+    errors: Sequence[ContentError], root: str | os.PathLike[str] | None
+) -> list[Block]:
+    lines = error_lines(errors[:MAX_ERRORS_SHOWN], root)
+    blocks: list[Block] = list(_code_blocks(lines))
+    hidden = len(errors) - len(lines)
+    if hidden > 0:
+        blocks.append(
+            _context(f"…and {plural(hidden, 'more error')}: `briefbot validate` lists them all.")
+        )
+    return blocks
+
+
+def content_errors_message(
+    result: ReloadResult, root: str | os.PathLike[str] | None, *, replica: str = ""
+) -> Message:
+    """The DM admins get when an edit broke the content: every error, and what still serves."""
+    count = plural(len(result.errors), "error")
+    served = result.library
+    head = (
+        f":warning: *The content has {count}*, so briefbot did not load it. "
+        f"It keeps serving the last good content (version `{served.version}`, "
+        f"{library_counts(served)})."
+    )
+    blocks: list[Block] = [_section(head), *errors_blocks(result.errors, root)]
+    blocks.append(
+        _context(
+            "Fix the files and save: briefbot reloads by itself and tells you when the content "
+            "is good again. `briefbot validate` shows the same list."
+            + (f" Seen by {escape(replica)}." if replica else "")
+        )
+    )
+    fallback = f"The content has {count}; briefbot keeps serving version {served.version}. " + (
+        "; ".join(error_lines(result.errors[:5], root))
+    )
+    return Message(text=escape(truncate(fallback, FALLBACK_MAX)), blocks=blocks[:50])
+
+
+def content_recovered_message(result: ReloadResult, *, replica: str = "") -> Message:
+    """The DM admins get when the content loads cleanly again after errors."""
+    library = result.library
+    text = (
+        f":white_check_mark: *The content is valid again.* briefbot now serves version "
+        f"`{library.version}` ({library_counts(library)})."
+    )
+    blocks: list[Block] = [_section(text)]
+    if replica:
+        blocks.append(_context(f"Seen by {escape(replica)}."))
+    fallback = f"The content is valid again: version {library.version} ({library_counts(library)})."
+    return Message(text=fallback, blocks=blocks)
+
+
+def reload_reply(result: ReloadResult, root: str | os.PathLike[str] | None) -> Message:
+    """What `/brief reload` answers: the version now served, or every error."""
+    if not result.ok:
+        return content_errors_message(result, root)
+    library = result.library
+    if result.changed:
+        what = (
+            f"Reloaded: now serving version `{library.version}` (was `{result.previous_version}`)"
+        )
+    else:
+        what = f"Reloaded: nothing changed, still version `{library.version}`"
+    text = (
+        f"{what}, {library_counts(library)}. Took {result.seconds * 1000:.0f} ms, "
+        f"{plural(result.files_parsed, 'file')} read."
+    )
+    return Message(
+        text=text.replace("`", ""), blocks=[_section(f":arrows_counterclockwise: {text}")]
+    )
+
+
+# -- /brief status -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Everything `/brief status` shows, gathered by the listener; rendering is pure."""
+
+    bot_version: str
+    replica: str
+    now: dt.datetime
+    started_at: dt.datetime
+    library: Library
+    content_dir: str
+    watch_mode: str
+    last_reload: ReloadResult
+    last_good_at: dt.datetime
+    reloads: int
+    subscriptions: int
+    paused: int
+    last_posts: Sequence[Delivery]
+    """The ledger rows of the newest date any daily post was made for."""
+    problems: Sequence[Delivery]
+    """Failed or unknown deliveries, newest first."""
+    problems_total: int
+
+
+def format_duration(seconds: float) -> str:
+    """`3 d 4 h`, `2 h 5 min`, `4 min`, `12 s`."""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
+
+
+def _when(at: dt.datetime | None, now: dt.datetime) -> str:
+    if at is None:
+        return "never"
+    return f"{at:%Y-%m-%d %H:%M:%S} UTC ({format_duration((now - at).total_seconds())} ago)"
+
+
+def _reload_line(result: ReloadResult, status: Status) -> str:
+    via = {"start": "at start-up", "watch": "after a file change", "command": "by /brief reload"}
+    how = via.get(result.trigger, f"by {escape(result.trigger)}" if result.trigger else "")
+    if result.ok:
+        outcome = (
+            f"OK, version `{result.previous_version}` → `{result.library.version}`"
+            if result.changed and result.previous_version
+            else "OK, nothing changed"
+            if result.trigger != "start"
+            else f"OK, version `{result.library.version}`"
+        )
+    else:
+        outcome = (
+            f":warning: *{plural(len(result.errors), 'error')}*; still serving the content "
+            f"last loaded cleanly {_when(status.last_good_at, status.now)}"
+        )
+    took = f" in {result.seconds * 1000:.0f} ms" if result.seconds else ""
+    return f"*Last reload*: {_when(result.at, status.now)} {how}{took}: {outcome}"
+
+
+def _delivery_line(delivery: Delivery) -> str:
+    error = f": {escape_within(delivery.error, 300)}" if delivery.error else ""
+    return (
+        f"• <#{delivery.channel_id}> {delivery.local_date.isoformat()} *{delivery.state}* "
+        f"(brief `{escape_within(delivery.brief_id, 80)}`, {plural(delivery.attempts, 'attempt')})"
+        f"{error}"
+    )
+
+
+def status_message(status: Status) -> Message:
+    """`/brief status`: content, last reload, daily posts, problems, uptime and version."""
+    library = status.library
+    uptime = format_duration((status.now - status.started_at).total_seconds())
+    lines = [
+        f"*briefbot {escape(status.bot_version)}* on {escape(status.replica)}, up {uptime}",
+        f"*Content*: version `{library.version}`, {library_counts(library)} "
+        f"from `{escape_within(status.content_dir.replace('`', ''), 300)}` "
+        f"(watching: {escape(status.watch_mode)}; {plural(status.reloads, 'reload')} since start)",
+        _reload_line(status.last_reload, status),
+    ]
+    subs = plural(status.subscriptions, "channel")
+    paused = f" ({status.paused} paused)" if status.paused else ""
+    lines.append(f"*Daily posts*: {subs} subscribed{paused}")
+    if status.last_posts:
+        day = status.last_posts[0].local_date
+        counts: dict[str, int] = {}
+        for delivery in status.last_posts:
+            counts[delivery.state] = counts.get(delivery.state, 0) + 1
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        latest = max(d.updated_at for d in status.last_posts)
+        lines.append(
+            f"*Last daily sweep*: posts for {format_date(day)}: {summary} "
+            f"(last change {_when(latest, status.now)})"
+        )
+    else:
+        lines.append("*Last daily sweep*: no daily post has been made yet")
+    blocks: list[Block] = [_section("\n".join(lines))]
+    if status.problems:
+        shown = [_delivery_line(d) for d in status.problems[:MAX_DELIVERIES_SHOWN]]
+        more = status.problems_total - len(shown)
+        title = f"*Failed or unknown deliveries* ({status.problems_total})"
+        text = title + "\n" + "\n".join(shown)
+        blocks.append(_section(truncate(text, SECTION_MAX)))
+        if more > 0:
+            blocks.append(_context(f"…and {more} more."))
+        blocks.append(
+            _context(
+                "_unknown_: Slack may or may not have posted it (a timeout after sending); "
+                "_failed_: it was not posted. Check the channel before posting by hand."
+            )
+        )
+    else:
+        blocks.append(_context("No failed or unknown deliveries."))
+    fallback = (
+        f"briefbot {status.bot_version} on {status.replica}: content {library.version} "
+        f"({library_counts(library)}), {subs} subscribed, "
+        f"{status.problems_total} failed or unknown deliveries, up {uptime}."
+    )
+    return Message(text=escape(truncate(fallback, FALLBACK_MAX)), blocks=blocks)
+
+
+# -- /brief report -----------------------------------------------------------------
+
+
+def _counted_lines(items: Sequence[Counted], label: dict[str, str] | None = None) -> list[str]:
+    lines = []
+    for item in items:
+        name = escape_within(item.name, 200)
+        if label and item.name in label:
+            name = f"{escape_within(label[item.name], 200)} (`{name}`)"
+        lines.append(f"• {item.count:,} × {name}")
+    return lines or ["• _none_"]
+
+
+def report_message(report: LookupReport, library: Library) -> Message:
+    """`/brief report`: most requested briefs and terms, and what people did not find."""
+    days = report.days
+    span = f"{days:g} day{'' if days == 1 else 's'}"
+    titles = {brief.id: brief.title for brief in library.briefs}
+    head = (
+        f"*Lookups in the last {span}*: {plural(report.brief_lookups, '/brief search')}, "
+        f"{plural(report.define_lookups, '/define lookup')}."
+    )
+    sections = (
+        ("Most requested briefs", _counted_lines(report.top_briefs, titles)),
+        ("Most requested terms", _counted_lines(report.top_terms)),
+        ("Searches that found no brief", _counted_lines(report.missed_queries)),
+        (
+            "Terms not in the glossary (the glossary's to-do list)",
+            _counted_lines(report.missed_terms),
+        ),
+    )
+    blocks: list[Block] = [_section(head)]
+    for title, lines in sections:
+        blocks.append(_section(truncate(f"*{title}*\n" + "\n".join(lines), SECTION_MAX)))
+    return Message(text=escape(truncate(report.to_text(), FALLBACK_MAX)), blocks=blocks)
