@@ -24,6 +24,7 @@ from bot.store import Counted, Delivery, LookupReport
 
 MAX_ERRORS_SHOWN = 30
 """More errors than this are summed up in one line; `briefbot validate` lists them all."""
+MAX_ERRORS_PER_FILE = 5
 MAX_DELIVERIES_SHOWN = 10
 
 
@@ -79,16 +80,46 @@ def _code_blocks(lines: Sequence[str]) -> list[SectionBlock]:
     return [_section(f"```{chunk}```") for chunk in chunks]
 
 
+def shown_error_lines(
+    errors: Sequence[ContentError],
+    root: str | os.PathLike[str] | None,
+    *,
+    limit: int = MAX_ERRORS_SHOWN,
+) -> list[str]:
+    """The errors to show, about `limit` lines at most, with every file that has errors.
+
+    One broken file can make dozens of others fail (a glossary that does not parse
+    leaves every brief's terms unresolved), so a long list shows the first few lines of
+    each file, not all the lines of the first files; the cause is then in view too.
+    """
+    lines = error_lines(errors, root)
+    if len(lines) <= limit:
+        return lines
+    by_file: dict[str, list[str]] = {}
+    for error, line in zip(errors, lines, strict=True):
+        by_file.setdefault(error.path, []).append(line)
+    per_file = max(1, min(MAX_ERRORS_PER_FILE, limit // len(by_file)))
+    shown: list[str] = []
+    files = list(by_file.values())
+    for index, file_lines in enumerate(files):
+        if index >= limit:
+            hidden = sum(len(rest) for rest in files[index:])
+            shown.append(
+                f"…and {plural(hidden, 'more error')} in {plural(len(files) - index, 'more file')}"
+            )
+            break
+        shown.extend(file_lines[:per_file])
+        if len(file_lines) > per_file:
+            shown.append(f"  …and {plural(len(file_lines) - per_file, 'more error')} in this file")
+    return shown
+
+
 def errors_blocks(
     errors: Sequence[ContentError], root: str | os.PathLike[str] | None
 ) -> list[Block]:
-    lines = error_lines(errors[:MAX_ERRORS_SHOWN], root)
-    blocks: list[Block] = list(_code_blocks(lines))
-    hidden = len(errors) - len(lines)
-    if hidden > 0:
-        blocks.append(
-            _context(f"…and {plural(hidden, 'more error')}: `briefbot validate` lists them all.")
-        )
+    blocks: list[Block] = list(_code_blocks(shown_error_lines(errors, root)))
+    if len(errors) > MAX_ERRORS_SHOWN:
+        blocks.append(_context("`briefbot validate` lists every error."))
     return blocks
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from bot.listeners.commands import brief, define
+from bot.listeners.commands import brief_admin as brief_admin  # registers /brief's admin words
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "/brief": brief.brief_command,

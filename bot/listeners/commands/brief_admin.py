@@ -1,0 +1,157 @@
+"""Admin subcommands of /brief: reload, status, preview and report.
+
+Only the Slack user ids in BRIEFBOT_ADMINS (the environment, never content) may run
+them; everyone else gets a polite refusal and nothing runs. `/brief help` shows
+these commands to admins only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from collections.abc import Callable
+
+from rapidfuzz import fuzz, process
+
+from bot import __version__
+from bot.content.watch import replica_name
+from bot.daily.picks import featured_brief
+from bot.listeners.commands.brief import BriefRequest, Subcommand, subcommand, usage
+from bot.search.brief_index import brief_by_id
+from bot.slack import admin_blocks, blocks
+from bot.store import DeliveryState
+
+ADMIN_HELP = """\
+*Admin commands* (only you and the other admins see these)
+*/brief reload* — load the content again now and say what changed, or what is wrong
+*/brief status* — content version, last reload, daily posts, failed deliveries, uptime
+*/brief preview* _id_ — exactly the daily post for that brief, shown only to you
+*/brief report* _[days]_ — most requested briefs and terms, and what people did not find"""
+
+DEFAULT_REPORT_DAYS = 7
+MAX_REPORT_DAYS = 3660
+PROBLEM_STATES = (DeliveryState.FAILED.value, DeliveryState.UNKNOWN.value)
+
+
+def admin_only(name: str) -> Callable[[Subcommand], Subcommand]:
+    """Refuse, politely and without running anything, anyone not in BRIEFBOT_ADMINS."""
+
+    def decorate(func: Subcommand) -> Subcommand:
+        @functools.wraps(func)
+        def guarded(request: BriefRequest) -> None:
+            if not request.services.is_admin(request.user_id):
+                request.reply(
+                    blocks.notice(
+                        f"Sorry, /brief {name} is only for briefbot's admins. If you need it, "
+                        "ask the person who runs briefbot to add you to its admins."
+                    )
+                )
+                return
+            func(request)
+
+        return guarded
+
+    return decorate
+
+
+@subcommand("help")
+def show_help(request: BriefRequest) -> None:
+    """`/brief help`, plus the admin commands for admins."""
+    text = usage()
+    if request.services.is_admin(request.user_id):
+        text = f"{text}\n\n{ADMIN_HELP}"
+    request.reply(blocks.markdown_notice(text, "How to use /brief and /define"))
+
+
+@subcommand("reload")
+@admin_only("reload")
+def reload_content(request: BriefRequest) -> None:
+    """Reload now; answer with the version and counts, or with every error."""
+    request.reply.ack()  # loading may take longer than Slack waits for an ack
+    live = request.services.content
+    result = live.reload(trigger="command", requested_by=request.user_id)
+    request.reply(admin_blocks.reload_reply(result, live.root))
+
+
+@subcommand("status")
+@admin_only("status")
+def show_status(request: BriefRequest) -> None:
+    services = request.services
+    store = services.store
+    live = services.content
+    subscriptions = store.subscriptions()
+    recent = store.deliveries(since=services.today() - dt.timedelta(days=14))
+    posted_days = [d.local_date for d in recent if d.state != DeliveryState.SKIPPED]
+    last_day = max(posted_days, default=None)
+    problems = sorted(
+        store.deliveries(state=PROBLEM_STATES),
+        key=lambda d: (d.local_date, d.updated_at),
+        reverse=True,
+    )
+    status = admin_blocks.Status(
+        bot_version=__version__,
+        replica=replica_name(),
+        now=services.now(),
+        started_at=services.started_at,
+        library=live.current,
+        content_dir=os.path.abspath(live.root),
+        watch_mode=services.settings.watch,
+        last_reload=live.last_reload,
+        last_good_at=live.last_good_at,
+        reloads=live.reloads,
+        subscriptions=len(subscriptions),
+        paused=sum(1 for s in subscriptions if s.paused),
+        last_posts=[d for d in recent if d.local_date == last_day],
+        problems=problems,
+        problems_total=len(problems),
+    )
+    request.reply(admin_blocks.status_message(status))
+
+
+@subcommand("preview")
+@admin_only("preview")
+def preview(request: BriefRequest) -> None:
+    """Exactly the message the daily post sends, for one brief (today's pick without an id)."""
+    library = request.library
+    wanted = request.args.strip()
+    if not wanted:
+        brief = featured_brief(request.services.store, library, request.services.today())
+        if brief is None:
+            request.reply(blocks.notice("There are no briefs to preview."))
+            return
+    else:
+        brief = brief_by_id(library, wanted)
+        if brief is None:
+            close = process.extract(
+                wanted.lower(), list(library.by_id), scorer=fuzz.WRatio, limit=3, score_cutoff=60
+            )
+            hint = ", ".join(f"`/brief preview {name}`" for name, _score, _ in close)
+            request.reply(
+                blocks.notice(
+                    f"No brief has the id “{wanted}”.",
+                    detail=f"Did you mean {hint}?" if hint else "`/brief latest` lists ids.",
+                )
+            )
+            return
+    request.reply(blocks.brief_message(brief, ephemeral=False, daily=True))
+
+
+@subcommand("report")
+@admin_only("report")
+def report(request: BriefRequest) -> None:
+    """What people looked for over the last days, and what they did not find."""
+    text = request.args.strip().lower().removesuffix("days").removesuffix("d").strip()
+    days = DEFAULT_REPORT_DAYS
+    if text:
+        if not text.isdigit() or not 1 <= int(text) <= MAX_REPORT_DAYS:
+            request.reply(
+                blocks.notice(
+                    f"“{request.args.strip()}” is not a number of days.",
+                    detail=f"Try /brief report 30 (default {DEFAULT_REPORT_DAYS} days).",
+                )
+            )
+            return
+        days = int(text)
+    found = request.services.store.lookup_report(days)
+    request.reply(admin_blocks.report_message(found, request.library))
