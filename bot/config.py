@@ -31,7 +31,10 @@ ENV_HELP = {
     "DATABASE_URL": "SQLAlchemy URL (default sqlite:///briefbot.db; postgresql+psycopg://…)",
     "BRIEFBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "BRIEFBOT_WATCH": "how to notice content edits: events, poll or off (default events)",
+    "BRIEFBOT_CLOCK": "on (default) or off: off when a `briefbot clock` process posts daily briefs",
 }
+CLOCK_VALUES = {"on": True, "true": True, "yes": True, "1": True}
+CLOCK_VALUES |= {"off": False, "false": False, "no": False, "0": False}
 
 WATCH_MODES = ("events", "poll", "off")
 
@@ -58,6 +61,8 @@ class Settings:
     log_level: str = "INFO"
     watch: str = "events"
     """How the content folder is watched for edits: "events", "poll" or "off"."""
+    clock: bool = True
+    """Whether `briefbot run`/`serve` sweep for daily posts themselves (BRIEFBOT_CLOCK)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +136,13 @@ class Settings:
         elif database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
+        raw_clock = (get("BRIEFBOT_CLOCK") or "on").lower()
+        if raw_clock not in CLOCK_VALUES:
+            problems.append(
+                f"BRIEFBOT_CLOCK must be on or off, not {raw_clock!r} (off when a separate "
+                "`briefbot clock` process posts the daily briefs)."
+            )
+
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -145,6 +157,7 @@ class Settings:
             database_url=database_url,
             log_level=log_level,
             watch=watch,
+            clock=CLOCK_VALUES[raw_clock],
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -88,8 +88,9 @@ def start_background_jobs(running: Running) -> None:
 def background_jobs() -> list:
     """Each job is `start(services, client) -> stop`; new jobs are listed here."""
     from bot.content.watch import start_watching
+    from bot.daily.clock import start_clock
 
-    return [start_watching]
+    return [start_watching, start_clock]
 
 
 def start_http_runtime() -> WsgiApp:

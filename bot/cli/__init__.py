@@ -18,6 +18,7 @@ from bot import __version__
 SUBCOMMAND_MODULES = [
     "bot.cli.lookup",
     "bot.cli.slack",
+    "bot.cli.daily",
     "bot.cli.validate",
 ]
 

@@ -15,6 +15,7 @@ from bot.cli import add_content_option
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.loader import load_library
 from bot.content.schema import stale_schemas, write_schemas
+from bot.daily.declared import declared_errors
 
 DEFAULT_SCHEMA_DIR = os.path.join("content", "schemas")
 
@@ -57,9 +58,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_validate(args: argparse.Namespace) -> int:
     root = args.dir or args.content
+    schedule_errors = declared_errors(root)  # content/schedule.yml, checked beside the rest
     try:
         library = load_library(root)
+        if schedule_errors:
+            raise ContentInvalid(schedule_errors)
     except ContentInvalid as invalid:
+        invalid = ContentInvalid([*invalid.errors, *schedule_errors])
         for error in invalid.errors:
             print(error, file=sys.stderr)
         print(invalid.summary(), file=sys.stderr)

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.listeners.commands import brief, define
 from bot.listeners.commands import brief_admin as brief_admin  # registers /brief's admin words
+from bot.listeners.commands import brief_schedule as brief_schedule  # daily-post words
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "/brief": brief.brief_command,

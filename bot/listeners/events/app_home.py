@@ -31,5 +31,32 @@ def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> Non
 
 
 def home_schedules(services: Services, user_id: str) -> list[str]:
-    """One line per daily post schedule this person can see."""
-    return []
+    """One line per channel's daily brief: channel, schedule, next post in its own time.
+
+    Every channel's schedule is listed (Slack shows a private channel the person is not
+    in as "private channel", never its name); the ones this person set up come first.
+    """
+    from bot.daily.schedule import ScheduleError, next_post_time
+    from bot.listeners.commands.brief_schedule import when_text
+
+    now = services.now()
+    mine: list[str] = []
+    others: list[str] = []
+    for subscription in services.store.subscriptions():
+        try:
+            schedule = subscription.schedule
+        except ScheduleError:
+            continue
+        if subscription.paused:
+            state = "paused: `/brief subscribe` in the channel resumes it"
+        else:
+            state = "next " + when_text(next_post_time(schedule, now), schedule)
+        if subscription.declared:
+            state += " · set by the admins"
+        line = f"<#{subscription.channel_id}> {schedule.describe()} · {state}"
+        (mine if subscription.created_by == user_id else others).append(line)
+    lines = [f"{line} · set up by you" for line in mine] + others
+    limit = 30
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"…and {len(lines) - limit} more channels"]
+    return lines

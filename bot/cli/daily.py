@@ -1,0 +1,169 @@
+"""`briefbot post-daily` (one sweep, from a terminal or cron) and `briefbot clock`.
+
+`post-daily` posts what is due now and not posted yet, exactly like one tick of the
+clock, so running it twice (or beside a running bot) posts each channel once.
+`clock` is a process that only sweeps every minute, for deployments that run their
+Slack-facing replicas with BRIEFBOT_CLOCK=off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+from bot.app import build_services, make_client
+from bot.config import ENV_HELP, ConfigError, Settings
+from bot.content.errors import ContentInvalid
+from bot.daily.declared import load_declared
+from bot.daily.sweep import Sweeper
+from bot.runtime import configure_logging
+from bot.services import Services
+from bot.store import StoreError
+
+log = logging.getLogger("briefbot.daily")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    post = subparsers.add_parser(
+        "post-daily",
+        help="post the daily briefs that are due now and not posted yet",
+        description="Post every daily brief that is due now (within the catch-up window) "
+        "and not posted yet, then exit. Safe to run at any time and any number of times, "
+        "also beside running bots: each channel gets each day's post once.",
+    )
+    post.add_argument(
+        "--date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="only posts for this local date; its posts whose time has passed go out "
+        "even if they are older than the catch-up window",
+    )
+    post.add_argument("--channel", metavar="CHANNEL_ID", help="only this channel")
+    post.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be posted and skipped; post and record nothing",
+    )
+    post.set_defaults(func=run_post_daily)
+
+    clock = subparsers.add_parser(
+        "clock",
+        help="only post daily briefs, sweeping every minute (needs SLACK_BOT_TOKEN)",
+        description="Sweep for due daily briefs every minute until stopped. Run one such "
+        "process and set BRIEFBOT_CLOCK=off for `briefbot run`/`serve` if you want a "
+        "single scheduler; several are safe too.",
+    )
+    clock.set_defaults(func=run_clock)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it YYYY-MM-DD, e.g. 2024-05-06"
+        ) from None
+
+
+def _prepare(needs_token: bool) -> tuple[Settings, Services] | int:
+    """Settings, content, store and schedule.yml, or an exit code after saying what is wrong."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print("Configuration errors:\n  " + "\n  ".join(error.problems), file=sys.stderr)
+        return 2
+    if needs_token and not settings.bot_token:
+        print(
+            f"SLACK_BOT_TOKEN is not set: {ENV_HELP['SLACK_BOT_TOKEN']}.\n"
+            "To see what would be posted without it, use `briefbot post-daily --dry-run`.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        services = build_services(settings)
+        load_declared(settings.content_dir)
+    except ContentInvalid as invalid:
+        print("The content has errors; fix them and try again:", file=sys.stderr)
+        for error in invalid.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 2
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return settings, services
+
+
+def run_post_daily(args: argparse.Namespace) -> int:
+    configure_logging("WARNING")
+    prepared = _prepare(needs_token=not args.dry_run)
+    if isinstance(prepared, int):
+        return prepared
+    settings, services = prepared
+    try:
+        if args.channel:
+            subscription = services.store.subscription(args.channel)
+            if subscription is None:
+                print(
+                    f"{args.channel} has no daily brief; subscribe it with `/brief subscribe` "
+                    "in the channel, or declare it in content/schedule.yml.",
+                    file=sys.stderr,
+                )
+                return 1
+            if subscription.paused:
+                print(
+                    f"{args.channel}'s daily brief is paused ({subscription.paused_reason}); "
+                    "type `/brief subscribe` in the channel to resume it.",
+                    file=sys.stderr,
+                )
+                return 1
+        report = Sweeper(services, make_client(settings)).sweep(
+            only_date=args.date, only_channel=args.channel, dry_run=args.dry_run
+        )
+    finally:
+        services.store.engine.dispose()
+    for line in report.lines():
+        print(line)
+    if not report.lines():
+        print("nothing is due: every post whose time has come is already recorded")
+    print(("dry run: " if args.dry_run else "") + report.summary())
+    if report.stopped:
+        return 2
+    return 0 if report.ok else 1
+
+
+def run_clock(args: argparse.Namespace) -> int:
+    from bot.content.watch import start_watching
+    from bot.daily.clock import DailyClock
+
+    prepared = _prepare(needs_token=True)
+    if isinstance(prepared, int):
+        return prepared
+    settings, services = prepared
+    configure_logging(settings.log_level)
+    client = make_client(settings)
+    stopped = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("signal %d: stopping the clock", signum)
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    stop_watching = start_watching(services, client)
+    # BRIEFBOT_CLOCK=off is for the Slack-facing processes; this one exists to sweep.
+    clock = DailyClock(services, client)
+    clock.start()
+    try:
+        while not stopped.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        clock.stop()
+        stop_watching()
+        services.store.engine.dispose()
+    return 0

@@ -1,0 +1,272 @@
+"""`content/schedule.yml`: channels whose daily post the admins declare.
+
+    # content/schedule.yml
+    channels:
+      - channel: C0123ABCD        # the channel's id
+        time: "09:00"             # local wall-clock time, 24-hour
+        zone: Europe/Helsinki     # IANA time zone
+        days: weekdays            # weekdays (default) or daily
+
+The file is checked like the rest of the content: every mistake comes back with its
+file, line and field, and a bad file is never half-applied. Declared channels are
+copied into the store (`Store.sync_declared`) and cannot be changed from Slack.
+A missing file declares nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.errors import ContentError, ContentInvalid
+from bot.content.safe_yaml import (
+    MAX_FILE_BYTES,
+    YamlError,
+    YamlList,
+    YamlMap,
+    describe_value,
+    read_yaml,
+)
+from bot.daily.schedule import (
+    DAYS,
+    DEFAULT_DAYS,
+    Schedule,
+    ScheduleError,
+    canonical_zone,
+    parse_time,
+    zone_suggestions,
+)
+
+SCHEDULE_FILE = "schedule.yml"
+CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{2,63}$")
+FIELDS = ("channel", "time", "zone", "days")
+REQUIRED = ("channel", "time", "zone")
+MAX_CHANNELS = 5000
+Report = Callable[[int, str | None, str], None]
+_SHAPE = "a 'channels:' list of entries (channel:, time:, zone:, days:)"
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredFile:
+    """What schedule.yml declares: channel id -> schedule, in file order."""
+
+    path: str
+    schedules: Mapping[str, Schedule]
+    exists: bool
+
+
+def schedule_path(content_dir: str | os.PathLike[str]) -> Path:
+    return Path(content_dir) / SCHEDULE_FILE
+
+
+def load_declared(content_dir: str | os.PathLike[str]) -> DeclaredFile:
+    """Read and check `content_dir/schedule.yml`; raise ContentInvalid listing every error."""
+    path = schedule_path(content_dir)
+    try:
+        data = _read(path)
+    except FileNotFoundError:
+        return DeclaredFile(str(path), {}, exists=False)
+    except OSError as error:
+        reason = error.strerror or error.__class__.__name__
+        raise ContentInvalid(
+            [ContentError(str(path), 0, None, f"cannot read the file: {reason}")]
+        ) from None
+    schedules, errors = parse_schedule_file(str(path), data)
+    if errors:
+        raise ContentInvalid(errors)
+    return DeclaredFile(str(path), schedules, exists=True)
+
+
+def declared_errors(content_dir: str | os.PathLike[str]) -> list[ContentError]:
+    """Every mistake in `content_dir/schedule.yml` (none when it is fine or absent)."""
+    try:
+        load_declared(content_dir)
+    except ContentInvalid as invalid:
+        return list(invalid.errors)
+    return []
+
+
+def parse_schedule_file(path: str, data: bytes) -> tuple[dict[str, Schedule], list[ContentError]]:
+    """The schedules a schedule.yml declares, and the errors in it (file:line:field)."""
+    errors: list[ContentError] = []
+
+    def error(line: int, field: str | None, message: str) -> None:
+        errors.append(ContentError(path, line, field, message))
+
+    try:
+        document = read_yaml(data)
+    except YamlError as exc:
+        return {}, [ContentError(path, exc.line, None, exc.message)]
+    for problem in document.problems:
+        error(problem.line, None, problem.message)
+    root = document.value
+    if root is None:
+        return {}, errors  # an empty file declares nothing
+    if root.__class__ is not YamlMap:
+        error(getattr(root, "line", 1), None, f"expected {_SHAPE}, got {describe_value(root)}")
+        return {}, errors
+    for key in root:
+        if key != "channels":
+            error(root.line_of(key), key, f"unknown field '{key}' (the file has only 'channels:')")
+    items = root.get("channels")
+    if items is None:
+        return {}, errors
+    if items.__class__ is not YamlList:
+        error(
+            root.line_of("channels"),
+            "channels",
+            f"'channels' must be a list of entries, got {describe_value(items)}",
+        )
+        return {}, errors
+    if len(items) > MAX_CHANNELS:
+        error(items.line, "channels", f"{len(items)} channels; the limit is {MAX_CHANNELS:,}")
+    schedules: dict[str, Schedule] = {}
+    first_line: dict[str, int] = {}
+    for index, item in enumerate(items):
+        line = items.line_of(index)
+        where = f" (entry {index + 1} of 'channels')"
+        if item.__class__ is not YamlMap:
+            error(
+                line,
+                "channels",
+                f"each item of 'channels' must be an entry (channel:, time:, zone:), "
+                f"got {describe_value(item)}",
+            )
+            continue
+        entry = _read_entry(item, where, error)
+        if entry is None:
+            continue
+        channel, schedule = entry
+        if channel in first_line:
+            error(
+                item.line_of("channel"),
+                "channel",
+                f"channel {channel} is declared twice{where}; it is first declared on "
+                f"line {first_line[channel]}",
+            )
+            continue
+        first_line[channel] = item.line_of("channel")
+        schedules[channel] = schedule
+    return (schedules if not errors else {}), errors
+
+
+def _read_entry(item: YamlMap, where: str, error: Report) -> tuple[str, Schedule] | None:
+    ok = True
+    for key in item:
+        if key not in FIELDS:
+            error(item.line_of(key), key, f"unknown field '{key}'{where}{_did_you_mean(key)}")
+            ok = False
+    for name in REQUIRED:
+        if name not in item:
+            error(item.line, name, f"missing required field '{name}'{where}")
+            ok = False
+    channel = _channel(item, where, error) if "channel" in item else None
+    post_time = _time(item, where, error) if "time" in item else None
+    zone = _zone(item, where, error) if "zone" in item else None
+    days = _days(item, where, error)
+    if not ok or channel is None or post_time is None or zone is None or days is None:
+        return None
+    return channel, Schedule(post_time, zone, days)  # type: ignore[arg-type]
+
+
+def _text(item: YamlMap, field: str) -> str | None:
+    """The field as written: text, or the spelling of a value YAML read as something else."""
+    value = item[field]
+    if isinstance(value, str):
+        return value.strip()
+    raw = item.raw.get(field)
+    return raw.strip() if raw is not None else None
+
+
+def _channel(item: YamlMap, where: str, error: Report) -> str | None:
+    line = item.line_of("channel")
+    text = _text(item, "channel")
+    if not text:
+        error(line, "channel", f"'channel'{where} must be a channel id like C0123ABCD")
+        return None
+    if text.startswith("#"):
+        error(
+            line,
+            "channel",
+            f"'channel'{where} must be the channel's id, not its name ({text}); in Slack, "
+            "open the channel's details: the id (like C0123ABCD) is at the bottom",
+        )
+        return None
+    if not CHANNEL_ID_RE.match(text):
+        error(
+            line,
+            "channel",
+            f"'channel'{where} must be a channel id like C0123ABCD (capital letters and "
+            f"digits, starting with C or G), got '{text}'",
+        )
+        return None
+    return text
+
+
+def _time(item: YamlMap, where: str, error: Report) -> dt.time | None:
+    line = item.line_of("time")
+    # Unquoted 9:30 is a number to YAML 1.1; its spelling is kept, so accept it as text.
+    text = _text(item, "time")
+    if not text:
+        error(line, "time", f"'time'{where} must be a time like \"09:00\"")
+        return None
+    try:
+        return parse_time(text)
+    except ScheduleError:
+        error(
+            line,
+            "time",
+            f"'time'{where} must be a time of day written HH:MM in 24-hour time, from 00:00 "
+            f"to 23:59 (like \"09:30\"), got '{text}'",
+        )
+        return None
+
+
+def _zone(item: YamlMap, where: str, error: Report) -> str | None:
+    line = item.line_of("zone")
+    text = _text(item, "zone")
+    found = canonical_zone(text) if text else None
+    if found is None:
+        suggestions = zone_suggestions(text or "")
+        hint = f" (did you mean {' or '.join(suggestions)}?)" if suggestions else ""
+        error(
+            line,
+            "zone",
+            f"'zone'{where}: unknown time zone '{text or ''}'{hint}; use an IANA name like "
+            "Europe/Helsinki or America/New_York",
+        )
+        return None
+    return found
+
+
+def _days(item: YamlMap, where: str, error: Report) -> str | None:
+    if "days" not in item:
+        return DEFAULT_DAYS
+    text = _text(item, "days")
+    if text is None or text.lower() not in DAYS:
+        shown = text if text is not None else describe_value(item["days"])
+        error(
+            item.line_of("days"),
+            "days",
+            f"'days'{where} must be weekdays (Monday to Friday) or daily, got '{shown}'",
+        )
+        return None
+    return text.lower()
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key.lower(), FIELDS, n=1, cutoff=0.6)
+    aliases = {"timezone": "zone", "tz": "zone", "channel_id": "channel", "id": "channel"}
+    suggestion = close[0] if close else aliases.get(key.lower())
+    return f" (did you mean '{suggestion}'?)" if suggestion else f"; fields: {', '.join(FIELDS)}"
+
+
+def _read(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        # One byte over the cap is enough for read_yaml to refuse the file.
+        return handle.read(MAX_FILE_BYTES + 1)
