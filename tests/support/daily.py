@@ -1,0 +1,174 @@
+"""A daily-post world for tests: a local Slack, a real store, real content and a frozen clock.
+
+`daily` gives a `DailyWorld` on SQLite; `daily_on` (parametrised by `database_url`)
+gives one on each backend. Nothing is mocked: the sweep talks HTTP to a LocalSlack and
+SQL to a real database; only the time is chosen by the test (the store's timestamps and
+the sweep's "now" both come from the world's clock).
+Use with `pytest_plugins = ("tests.support.daily", "tests.support.databases")`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.content.live import LiveContent
+from bot.daily.delivery import EVENT_TYPE
+from bot.daily.pacing import Pacer
+from bot.daily.schedule import Schedule, parse_time
+from bot.daily.sweep import Sweeper, SweepReport
+from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack
+from bot.services import Services
+from bot.store import Store, make_engine, upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "U0CAROL"
+SUBSCRIBER = "U0ALICE"
+
+
+class Clock:
+    """The one clock of a test world; the test sets it."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, now: dt.datetime) -> dt.datetime:
+        self.now = now.astimezone(dt.UTC)
+        return self.now
+
+
+@dataclass
+class DailyWorld:
+    slack: LocalSlack
+    clock: Clock
+    store: Store
+    services: Services
+    content: Path
+    sweepers: list[Sweeper] = field(default_factory=list)
+    last_sweep: dt.datetime | None = None
+
+    admin: str = ADMIN
+    subscriber: str = SUBSCRIBER
+
+    def client(self, token: str = DEFAULT_BOT_TOKEN) -> WebClient:
+        return WebClient(token, base_url=self.slack.api_url)
+
+    def sweeper(self, **options: Any) -> Sweeper:
+        options.setdefault("timeout", 2.0)
+        sweeper = Sweeper(self.services, self.client(), **options)
+        self.sweepers.append(sweeper)
+        return sweeper
+
+    def subscribe(
+        self,
+        channel: str,
+        post_time: str = "09:00",
+        zone: str = "Europe/Helsinki",
+        days: str = "weekdays",
+        *,
+        by: str = SUBSCRIBER,
+        since: dt.datetime | None = None,
+        add_channel: bool = True,
+    ) -> Schedule:
+        """Subscribe `channel` as of `since` (default: 30 days before the clock)."""
+        if add_channel and channel not in self.slack.workspace.channels:
+            self.slack.add_channel(channel)
+        schedule = Schedule(parse_time(post_time), zone, days)  # type: ignore[arg-type]
+        now = self.clock.now
+        self.clock.set(since or now - dt.timedelta(days=30))
+        try:
+            self.store.subscribe(channel, schedule, by)
+        finally:
+            self.clock.set(now)
+        return schedule
+
+    def sweep(self, at: dt.datetime, sweeper: Sweeper | None = None, **kw: Any) -> SweepReport:
+        """Set the clock to `at` and sweep.
+
+        The pacing of messages runs on the real monotonic clock; when the test moves
+        the clock on by a minute or more, that much time has passed for the pacing too.
+        """
+        sweeper = sweeper or self.default_sweeper
+        if self.last_sweep is not None and at - self.last_sweep >= dt.timedelta(minutes=1):
+            sweeper.pacer = Pacer()
+        self.last_sweep = at
+        self.clock.set(at)
+        return sweeper.sweep(**kw)
+
+    @property
+    def default_sweeper(self) -> Sweeper:
+        return self.sweepers[0] if self.sweepers else self.sweeper()
+
+    def daily_posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Daily-brief messages on the local Slack (by their metadata), oldest first."""
+        return [
+            m
+            for m in self.slack.messages(channel)
+            if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+        ]
+
+    def dms(self, user: str) -> list[dict[str, Any]]:
+        """Direct messages the bot sent `user`."""
+        im = f"D{user[1:]}"
+        return self.slack.messages(im)
+
+
+def make_world(tmp_path: Path, database_url: str, **settings: Any) -> Iterator[DailyWorld]:
+    content = tmp_path / "content"
+    if not content.exists():
+        shutil.copytree(ROOT / "content", content)
+    clock = Clock(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with LocalSlack() as slack:
+        config = Settings(
+            bot_token=DEFAULT_BOT_TOKEN,
+            api_url=slack.api_url,
+            content_dir=content,
+            admins=frozenset({ADMIN}),
+            database_url=database_url,
+            **settings,
+        )
+        store = Store(engine, clock=clock)
+        services = Services(config, LiveContent(content), store, now=clock)
+        try:
+            yield DailyWorld(slack, clock, store, services, content)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def daily(tmp_path: Path, sqlite_db_url: str) -> Iterator[DailyWorld]:
+    """A daily world on SQLite, catch-up window 3 hours."""
+    yield from make_world(tmp_path, sqlite_db_url)
+
+
+@pytest.fixture
+def make_daily(tmp_path: Path, sqlite_db_url: str) -> Iterator[Callable[..., DailyWorld]]:
+    """Build a daily world on SQLite with other settings, e.g. `make_daily(catch_up=…)`."""
+    with ExitStack() as stack:
+
+        def build(**settings: Any) -> DailyWorld:
+            worlds = make_world(tmp_path, sqlite_db_url, **settings)
+            stack.callback(worlds.close)
+            return next(worlds)
+
+        yield build
+
+
+@pytest.fixture
+def daily_on(tmp_path: Path, database_url: str) -> Iterator[DailyWorld]:
+    """A daily world on each backend in turn (SQLite, then PostgreSQL)."""
+    yield from make_world(tmp_path, database_url)
