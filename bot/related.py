@@ -115,9 +115,10 @@ def similarity(library: Library, brief: Brief) -> dict[str, tuple[float, Brief]]
                     briefs[other.id] = other
 
     # The brief's rarest words that some other brief also uses, weighted by idf².
-    shared = [w for w in bw.title | bw.text if corpus.df.get(w, 0) >= 2]
-    rarest = sorted(shared, key=lambda w: (corpus.df[w], w))[:TEXT_WORDS]
-    word_weights = {w: _idf(size, corpus.df[w]) ** 2 for w in rarest}
+    frequency = {w: corpus.frequency(w) for w in bw.title | bw.text}
+    shared = [w for w, df in frequency.items() if df >= 2]
+    rarest = sorted(shared, key=lambda w: (frequency[w], w))[:TEXT_WORDS]
+    word_weights = {w: _idf(size, frequency[w]) ** 2 for w in rarest}
     total = sum(word_weights.values())
     for word, weight in word_weights.items():
         share = TEXT_SHARE * weight / total

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -47,8 +48,13 @@ AMBIGUOUS_GAP = 6
 """When the runner-up scores within this of the best, the answer is a short list."""
 RERANK = 50
 """How many of the best briefs by word matches are re-ranked on their titles."""
+CANDIDATES = 200
+"""How many briefs common words' summary matches are added for (see `_scores`)."""
 
 FIELD_WEIGHTS = {TITLE: 1.0, IDENT: 0.9, KEYS: 0.85, TEXT: 0.6}
+_NO_TEXT = (TITLE, IDENT, KEYS)
+COMMON_SHARE = 0.1
+"""Words in more than this share of briefs count as common (see `_accumulate`)."""
 TITLE_SHARE = 0.2
 """How much the whole-query fuzzy comparison with the title counts in the final score."""
 
@@ -89,16 +95,11 @@ class BriefIndex:
     """What search needs, built once per content load."""
 
     corpus: CorpusIndex
-    suggestion_pool: tuple[str, ...]
-    """Tags and term names as briefs write them (folded), for "try instead" suggestions."""
 
 
 def build_brief_index(briefs: tuple[Brief, ...]) -> BriefIndex:
     """Index `briefs` (newest first) for search."""
-    corpus = build_corpus_index(briefs)
-    return BriefIndex(
-        corpus=corpus, suggestion_pool=tuple(sorted({*corpus.tag_df, *corpus.term_df}))
-    )
+    return BriefIndex(build_corpus_index(briefs))
 
 
 def latest_briefs(library: Library, n: int = 5) -> tuple[Brief, ...]:
@@ -121,6 +122,8 @@ class _QueryWord:
     """How much this word counts: rare words more."""
     matches: tuple[tuple[str, float], ...]
     """Indexed words it matches, with a similarity in (0, 1]."""
+    frequency: int = 0
+    """How many briefs use its best match."""
 
 
 def _idf(corpus: CorpusIndex, df: int) -> float:
@@ -128,66 +131,108 @@ def _idf(corpus: CorpusIndex, df: int) -> float:
 
 
 def _match_word(corpus: CorpusIndex, word: str) -> _QueryWord:
-    df = corpus.df
-    # A word that exists but is rare may itself be a typo of a common one ("modes").
-    found = similar_words(word, df, corpus.vocabulary, typos=df.get(word, 0) <= 2)
+    frequency = corpus.frequency
+    found = similar_words(word, corpus.vocabulary, known=frequency(word) > 0)
     if not found:
         # An unknown word still counts, so that three good words and one wrong one
         # rank below the three good words alone.
         return _QueryWord(word, _idf(corpus, corpus.size // 100), ())
+    df = {w: frequency(w) for w in found}
     best = max(found, key=lambda w: (found[w], -df[w], w))
-    return _QueryWord(word, _idf(corpus, df[best]), tuple(found.items()))
+    return _QueryWord(word, _idf(corpus, df[best]), tuple(found.items()), df[best])
 
 
 # -- scoring ---------------------------------------------------------------------------
 
 
-def _word_scores(corpus: CorpusIndex, qword: _QueryWord) -> dict[int, float]:
-    """Document -> the best (similarity x field weight) this query word reaches in it."""
-    pairs: list[tuple[float, list[int]]] = []
+POINTS = 1000
+"""Scores are whole numbers (this many per unit), so sums are exact in any order."""
+
+
+def _word_points(corpus: CorpusIndex, qword: _QueryWord, fields: Iterable[int]) -> dict[int, int]:
+    """Document -> the points this query word earns there: its best match in `fields`."""
+    pairs: list[tuple[int, list[int]]] = []
     for word, similarity in qword.matches:
-        for field, field_weight in FIELD_WEIGHTS.items():
+        for field in fields:
+            value = round(POINTS * qword.weight * similarity * FIELD_WEIGHTS[field])
             for docs in corpus.docs_with(word, field):
-                pairs.append((similarity * field_weight, docs))
+                pairs.append((value, docs))
     pairs.sort(key=itemgetter(0))
-    best: dict[int, float] = {}
+    best: dict[int, int] = {}
     # Ascending order, so a later (better) match overwrites an earlier one.
     for value, docs in pairs:
         best.update(dict.fromkeys(docs, value))
     return best
 
 
-def _accumulate(corpus: CorpusIndex, qwords: list[_QueryWord]) -> dict[int, float]:
-    """Document -> sum over query words of weight x best match."""
-    scores: dict[int, float] = {}
-    for qword in qwords:
-        if not qword.matches:
-            continue
-        weight = qword.weight
-        best = _word_scores(corpus, qword)
-        if not scores:
-            scores = {doc: value * weight for doc, value in best.items()}
-            continue
-        get = scores.get
-        for doc, value in best.items():
-            scores[doc] = get(doc, 0.0) + value * weight
+def _sum(parts: list[dict[int, int]]) -> dict[int, int]:
+    if not parts:
+        return {}
+    parts = sorted(parts, key=len, reverse=True)
+    scores = dict(parts[0])  # the largest is copied, not looped over
+    get = scores.get
+    for part in parts[1:]:
+        for doc, value in part.items():
+            scores[doc] = get(doc, 0) + value
     return scores
 
 
-def _top_docs(corpus: CorpusIndex, scores: dict[int, float]) -> list[int]:
-    """The RERANK best documents, plus any tied with the last, so the set is well defined."""
-    docs = corpus.docs
+def _scores(corpus: CorpusIndex, qwords: list[_QueryWord]) -> dict[int, int]:
+    """Document -> points summed over query words, for the documents worth re-ranking.
+
+    A word in more than COMMON_SHARE of all briefs says little on its own and has
+    thousands of matches in summaries and points. When the query also has a rarer word,
+    common words first count only in titles, ids, terms and tags; their summary and
+    points matches are then added for the best candidates alone.
+    """
+    matched = [q for q in qwords if q.matches]
+    limit = COMMON_SHARE * corpus.size
+    rare = [q for q in matched if q.frequency <= limit]
+    common = [q for q in matched if q.frequency > limit] if rare else []
+    first = [_word_points(corpus, q, FIELD_WEIGHTS) for q in (rare or matched)]
+    later = [_word_points(corpus, q, _NO_TEXT) for q in common]
+    scores = _sum(first + later)
     if corpus.dead:
+        docs = corpus.docs
         for dead in [doc for doc in scores if docs[doc] is None]:
             del scores[dead]
-    if len(scores) <= RERANK:
+    if not common:
+        return scores
+    candidates = _top(corpus, scores, CANDIDATES)
+    for qword, without_text in zip(common, later, strict=True):
+        # Few candidates, long posting lists: binary search beats building a dict.
+        in_text = sorted(
+            (
+                (round(POINTS * qword.weight * similarity * FIELD_WEIGHTS[TEXT]), docs)
+                for word, similarity in qword.matches
+                for docs in corpus.docs_with(word, TEXT)
+            ),
+            key=itemgetter(0),
+            reverse=True,
+        )
+        for doc in candidates:
+            had = without_text.get(doc, 0)
+            for value, docs in in_text:
+                if value <= had:
+                    break
+                position = bisect_left(docs, doc)
+                if position < len(docs) and docs[position] == doc:
+                    scores[doc] += value - had
+                    break
+    return {doc: scores[doc] for doc in candidates}
+
+
+def _top(corpus: CorpusIndex, scores: dict[int, int], n: int) -> list[int]:
+    """The `n` best documents plus any tied with the last, so the choice is well defined."""
+    if len(scores) <= n:
         return list(scores)
-    cutoff = heapq.nlargest(RERANK, scores.values())[-1]
+    cutoff = heapq.nlargest(n, scores.values())[-1]
     top = [doc for doc, value in scores.items() if value >= cutoff]
-    if len(top) > 4 * RERANK:
+    if len(top) > 4 * n:
         # Very many briefs tie (a one-word query for a common word): keep the newest.
+        docs = corpus.docs
         top.sort(key=lambda d: (-scores[d], _recency(docs[d])))
-        top = top[: 4 * RERANK]
+        top = top[: 4 * n]
     return top
 
 
@@ -227,11 +272,11 @@ def search_briefs(library: Library, query: str, limit: int = 5) -> BriefSearch:
     qwords = [_match_word(corpus, w) for w in query_words(query)]
     if not qwords or corpus.size == 0:
         return BriefSearch(query)
-    total = sum(q.weight for q in qwords)
-    scores = _accumulate(corpus, qwords)
+    total = sum(round(POINTS * q.weight) for q in qwords)
+    scores = _scores(corpus, qwords)
     phrase = " ".join(all_words(query))
     ranked: list[tuple[float, int, str, Brief]] = []
-    for doc in _top_docs(corpus, scores):
+    for doc in _top(corpus, scores, RERANK):
         brief = corpus.docs[doc]
         assert brief is not None
         title_similarity = fuzz.WRatio(phrase, folded_phrase(brief.title)) / 100.0
@@ -249,17 +294,16 @@ def search_briefs(library: Library, query: str, limit: int = 5) -> BriefSearch:
 
 
 def _suggestions(library: Library, phrase: str, near: list[Brief]) -> tuple[str, ...]:
-    """A few things to search for instead: the nearest tags and terms, then near titles."""
-    pool = library.brief_index.suggestion_pool
-    found = (
-        [
-            name
-            for name, _, _ in process.extract(
-                phrase, pool, scorer=fuzz.WRatio, limit=3, score_cutoff=60
-            )
-        ]
-        if phrase
-        else []
-    )
+    """A few things to search for instead: the nearest tags and glossary terms, then titles."""
+    glossary = library.glossary_index
+    tags = sorted(library.brief_index.corpus.tag_df)
+    pool = [*glossary.keys, *tags]
+    names = [*glossary.names, *tags]
+    found = [
+        names[position]
+        for _, _, position in process.extract(
+            phrase, pool, scorer=fuzz.WRatio, limit=3, score_cutoff=60
+        )
+    ]
     found.extend(brief.title for brief in near)
     return tuple(dict.fromkeys(found))[:5]

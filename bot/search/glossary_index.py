@@ -185,7 +185,9 @@ def _fuzzy_scores(index: GlossaryIndex, key: str) -> dict[int, float]:
     }
     query_words = list(dict.fromkeys(key.split()))[:MAX_QUERY_WORDS]
     # For each query word, the known words it may mean and how closely.
-    meanings = [similar_words(w, index.keys_with_word, index.vocabulary) for w in query_words]
+    meanings = [
+        similar_words(w, index.vocabulary, known=w in index.keys_with_word) for w in query_words
+    ]
     candidates: set[int] = set()
     for found in meanings:
         for word in found:
