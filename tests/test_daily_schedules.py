@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
 
 MINUTE = dt.timedelta(minutes=1)
+SPRING = dt.datetime(2024, 3, 9, tzinfo=dt.UTC)
+"""A creation time for subscriptions followed across the 2024 daylight-saving changes."""
 
 
 def local(zone: str, year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -68,8 +70,9 @@ def test_posts_once_at_the_local_time_of_each_zone(
 
 def test_weekdays_skip_the_weekend_and_daily_does_not(daily: DailyWorld) -> None:
     """Over Friday to Monday a weekdays channel gets Fri and Mon, a daily one all four."""
-    daily.subscribe("C0WEEKDAYS", "09:00", "Europe/Helsinki", "weekdays")
-    daily.subscribe("C0DAILY", "09:00", "Europe/Helsinki", "daily")
+    since = local("Europe/Helsinki", 2024, 5, 3, 8, 0)
+    daily.subscribe("C0WEEKDAYS", "09:00", "Europe/Helsinki", "weekdays", since=since)
+    daily.subscribe("C0DAILY", "09:00", "Europe/Helsinki", "daily", since=since)
     friday = local("Europe/Helsinki", 2024, 5, 3, 9, 0)
     for offset in range(4):
         day = friday + dt.timedelta(days=offset)
@@ -98,7 +101,7 @@ def test_every_channel_gets_the_same_brief_on_a_date(daily: DailyWorld) -> None:
 
 def test_spring_forward_gap_posts_once_when_the_gap_ends(daily: DailyWorld) -> None:
     """02:30 does not exist in New York on 10 March 2024: one post, at 03:00 EDT (07:00 UTC)."""
-    daily.subscribe("C0GAP", "02:30", "America/New_York", "daily")
+    daily.subscribe("C0GAP", "02:30", "America/New_York", "daily", since=SPRING)
     start = local("America/New_York", 2024, 3, 10, 1, 40)  # EST
     sweep_every(daily, start, start + dt.timedelta(hours=2), dt.timedelta(minutes=5))
     (post,) = daily.daily_posts("C0GAP")
@@ -111,7 +114,7 @@ def test_spring_forward_gap_posts_once_when_the_gap_ends(daily: DailyWorld) -> N
 
 def test_fall_back_repeated_hour_posts_once_at_its_first_occurrence(daily: DailyWorld) -> None:
     """01:30 happens twice in New York on 3 November 2024: one post, at 01:30 EDT."""
-    daily.subscribe("C0FOLD", "01:30", "America/New_York", "daily")
+    daily.subscribe("C0FOLD", "01:30", "America/New_York", "daily", since=SPRING)
     start = local("America/New_York", 2024, 11, 3, 0, 50)  # EDT
     sweep_every(daily, start, start + dt.timedelta(hours=3), dt.timedelta(minutes=10))
     (post,) = daily.daily_posts("C0FOLD")
@@ -122,7 +125,7 @@ def test_fall_back_repeated_hour_posts_once_at_its_first_occurrence(daily: Daily
 
 def test_helsinki_changes_post_once_each(daily: DailyWorld) -> None:
     """Helsinki's 03:30 is skipped on 31 March and repeated on 27 October 2024: one post each."""
-    daily.subscribe("C0HEL", "03:30", "Europe/Helsinki", "daily")
+    daily.subscribe("C0HEL", "03:30", "Europe/Helsinki", "daily", since=SPRING)
     for day in (dt.date(2024, 3, 31), dt.date(2024, 10, 27)):
         start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
         sweep_every(daily, start, start + dt.timedelta(hours=3), dt.timedelta(minutes=15))

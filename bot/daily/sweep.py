@@ -415,15 +415,14 @@ class _SweepRun:
                 continue
             subscription = subscriptions[due.channel_id]
             tasks.append(_PostTask(self, subscription, due, brief, "retry" if due.retry else "new"))
-        if not tasks:
-            return
-        dispatch(
-            tasks,
-            self.sweeper.pacer,
-            workers=self.sweeper.workers,
-            stop=self.stop,
-            stop_reason=lambda: f"sweep stopped: {self.report.stopped}",
-        )
+        if tasks:
+            dispatch(
+                tasks,
+                self.sweeper.pacer,
+                workers=self.sweeper.workers,
+                stop=self.stop,
+                stop_reason=lambda: f"sweep stopped: {self.report.stopped}",
+            )
         if self.notices.lines and self.auth_error is None:
             send_notices(self.sweeper.client, self.sweeper.pacer, self.notices)
         log.info("daily sweep at %s: %s", self.now.isoformat(), self.report.summary())

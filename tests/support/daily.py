@@ -31,6 +31,8 @@ from bot.services import Services
 from bot.store import Store, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
+START = dt.datetime(2024, 5, 6, tzinfo=dt.UTC)
+"""Where each world's clock starts: Monday 6 May 2024, 00:00 UTC."""
 ADMIN = "U0CAROL"
 SUBSCRIBER = "U0ALICE"
 
@@ -82,12 +84,12 @@ class DailyWorld:
         since: dt.datetime | None = None,
         add_channel: bool = True,
     ) -> Schedule:
-        """Subscribe `channel` as of `since` (default: 30 days before the clock)."""
+        """Subscribe `channel` as of `since` (default: a day before the clock)."""
         if add_channel and channel not in self.slack.workspace.channels:
             self.slack.add_channel(channel)
         schedule = Schedule(parse_time(post_time), zone, days)  # type: ignore[arg-type]
         now = self.clock.now
-        self.clock.set(since or now - dt.timedelta(days=30))
+        self.clock.set(since or now - dt.timedelta(days=1))
         try:
             self.store.subscribe(channel, schedule, by)
         finally:
@@ -129,7 +131,7 @@ def make_world(tmp_path: Path, database_url: str, **settings: Any) -> Iterator[D
     content = tmp_path / "content"
     if not content.exists():
         shutil.copytree(ROOT / "content", content)
-    clock = Clock(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    clock = Clock(START)
     engine = make_engine(database_url)
     upgrade(engine)
     with LocalSlack() as slack:

@@ -1,0 +1,196 @@
+"""A process that dies mid-post: between claiming and posting, and between posting and
+recording the message ts. The next sweep finds the stale claim and posts it once,
+finds the post in Slack, or marks it unknown and says so: never a duplicate, never a
+silent loss. Two tests kill a real `briefbot post-daily` process with SIGKILL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import zoneinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.daily.delivery import send_daily
+from bot.store import DeliveryState
+
+if TYPE_CHECKING:
+    from tests.support.daily import DailyWorld
+
+pytest_plugins = ("tests.support.daily", "tests.support.databases")
+
+ROOT = Path(__file__).resolve().parent.parent
+HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+MONDAY = dt.date(2024, 5, 6)
+AT_NINE = dt.datetime(2024, 5, 6, 9, 0, 30, tzinfo=HELSINKI)
+STALE = dt.timedelta(minutes=2)
+POST = "chat.postMessage"
+
+
+def dead_claim(world: DailyWorld, channel: str, at: dt.datetime, *, posting: bool) -> str:
+    """Leave the ledger as a process killed at `at` leaves it; return the brief id."""
+    world.clock.set(at)
+    library = world.services.library
+    brief_id = library.briefs[0].id
+    assert world.store.claim(channel, MONDAY, brief_id, library.version, "dead-host:1:0")
+    if posting:
+        assert world.store.mark_posting(channel, MONDAY, worker="dead-host:1:0")
+    return brief_id
+
+
+def test_killed_between_claim_and_post_is_posted_once_when_stale(daily: DailyWorld) -> None:
+    """A `claimed` row of a dead process: left alone while it may be alive, then adopted
+    and posted exactly once."""
+    daily.subscribe("C0DEAD")
+    dead_claim(daily, "C0DEAD", AT_NINE, posting=False)
+    sweeper = daily.sweeper(stale_after=STALE)
+    assert daily.sweep(AT_NINE + dt.timedelta(minutes=1), sweeper).posted == []
+    assert daily.daily_posts() == []
+    report = daily.sweep(AT_NINE + dt.timedelta(minutes=3), sweeper)
+    assert [e.channel_id for e in report.posted] == ["C0DEAD"]
+    daily.sweep(AT_NINE + dt.timedelta(minutes=10), sweeper)
+    assert len(daily.daily_posts("C0DEAD")) == 1
+    row = daily.store.delivery("C0DEAD", MONDAY)
+    assert row is not None and row.state == DeliveryState.POSTED
+    assert row.claimed_by == sweeper.worker
+
+
+def test_killed_claim_found_after_the_window_is_skipped(daily: DailyWorld) -> None:
+    """A `claimed` row found stale only after the catch-up window: skipped, with the reason."""
+    daily.subscribe("C0DEAD")
+    dead_claim(daily, "C0DEAD", AT_NINE, posting=False)
+    report = daily.sweep(AT_NINE + dt.timedelta(hours=4), daily.sweeper(stale_after=STALE))
+    assert [e.channel_id for e in report.skipped] == ["C0DEAD"]
+    row = daily.store.delivery("C0DEAD", MONDAY)
+    assert row is not None and row.state == DeliveryState.SKIPPED and daily.daily_posts() == []
+
+
+def test_killed_after_posting_is_reconciled_from_history(daily: DailyWorld) -> None:
+    """Posted, then killed before recording the ts: the post is found by its metadata and
+    recorded with its ts; nothing is posted again."""
+    daily.subscribe("C0DEAD")
+    brief_id = dead_claim(daily, "C0DEAD", AT_NINE, posting=True)
+    sent = send_daily(daily.client(), "C0DEAD", daily.services.library.by_id[brief_id], MONDAY)
+    report = daily.sweep(AT_NINE + dt.timedelta(minutes=5), daily.sweeper(stale_after=STALE))
+    assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0DEAD", sent.ts)]
+    row = daily.store.delivery("C0DEAD", MONDAY)
+    assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == sent.ts
+    assert daily.store.brief_for_message("C0DEAD", str(sent.ts)) == brief_id
+    assert len(daily.daily_posts("C0DEAD")) == 1
+
+
+def test_killed_after_posting_without_history_scope_is_unknown_and_reported(
+    daily: DailyWorld,
+) -> None:
+    """Same, but the bot may not read history (the default scopes): `unknown`, the admins
+    are told, and it is never posted again."""
+    daily.subscribe("C0DEAD")
+    brief_id = dead_claim(daily, "C0DEAD", AT_NINE, posting=True)
+    send_daily(daily.client(), "C0DEAD", daily.services.library.by_id[brief_id], MONDAY)
+    daily.slack.fail("conversations.history", error="missing_scope", times=None)
+    sweeper = daily.sweeper(stale_after=STALE)
+    report = daily.sweep(AT_NINE + dt.timedelta(minutes=5), sweeper)
+    assert [e.channel_id for e in report.unknown] == ["C0DEAD"]
+    assert "missing_scope" in report.unknown[0].detail
+    (dm,) = daily.dms(daily.admin)
+    assert "<#C0DEAD>" in str(dm["blocks"])
+    daily.sweep(AT_NINE + dt.timedelta(minutes=30), sweeper)
+    assert len(daily.daily_posts("C0DEAD")) == 1
+    row = daily.store.delivery("C0DEAD", MONDAY)
+    assert row is not None and row.state == DeliveryState.UNKNOWN
+
+
+def test_killed_while_posting_before_slack_acted_is_posted_once(daily: DailyWorld) -> None:
+    """`posting`, but the history shows the post never arrived: it is sent once more."""
+    daily.subscribe("C0DEAD")
+    dead_claim(daily, "C0DEAD", AT_NINE, posting=True)
+    report = daily.sweep(AT_NINE + dt.timedelta(minutes=5), daily.sweeper(stale_after=STALE))
+    assert [e.channel_id for e in report.posted] == ["C0DEAD"]
+    assert len(daily.daily_posts("C0DEAD")) == 1
+
+
+# --- real processes killed with SIGKILL ------------------------------------------------
+
+
+def start_post_daily(world: DailyWorld, tmp_path: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+    settings = world.services.settings
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": settings.bot_token or "",
+            "SLACK_API_URL": world.slack.api_url,
+            "BRIEFBOT_CONTENT_DIR": str(world.content),
+            "BRIEFBOT_ADMINS": ",".join(settings.admins),
+            "DATABASE_URL": settings.database_url,
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    log = (tmp_path / "post-daily.log").open("w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "post-daily"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def due_just_now(world: DailyWorld) -> tuple[dt.datetime, dt.date]:
+    """Subscribe C0KILL so that a post was due five minutes ago (real time, UTC)."""
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    due = now - dt.timedelta(minutes=5)
+    world.subscribe("C0KILL", f"{due:%H:%M}", "UTC", "daily", since=now - dt.timedelta(hours=2))
+    return now, due.date()
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_sigkill_after_slack_posted_leaves_one_post(daily: DailyWorld, tmp_path: Path) -> None:
+    """`briefbot post-daily` killed after Slack stored the post but before the answer came:
+    the next sweep finds the post and records its ts; one message in all."""
+    now, day = due_just_now(daily)
+    daily.slack.fail(POST, delay=30, after_applying=True)
+    process = start_post_daily(daily, tmp_path)
+    try:
+        daily.slack.wait_for(lambda: daily.daily_posts("C0KILL"), timeout=60)
+    finally:
+        kill(process)
+    row = daily.store.delivery("C0KILL", day)
+    assert row is not None and row.state == DeliveryState.POSTING and row.message_ts is None
+    report = daily.sweep(now + dt.timedelta(minutes=1), daily.sweeper(stale_after=dt.timedelta()))
+    (post,) = daily.daily_posts("C0KILL")
+    assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0KILL", post["ts"])]
+    row = daily.store.delivery("C0KILL", day)
+    assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == post["ts"]
+
+
+@pytest.mark.slow
+def test_sigkill_before_slack_acted_posts_once_after(daily: DailyWorld, tmp_path: Path) -> None:
+    """`briefbot post-daily` killed while its request hangs and Slack never posts it:
+    the next sweep sees nothing in the history and posts it, once."""
+    now, day = due_just_now(daily)
+    daily.slack.fail(POST, status=503, delay=30)  # held, then refused: never stored
+    process = start_post_daily(daily, tmp_path)
+    try:
+
+        def posting() -> bool:
+            row = daily.store.delivery("C0KILL", day)
+            return row is not None and row.state == DeliveryState.POSTING
+
+        daily.slack.wait_for(posting, timeout=60)
+    finally:
+        kill(process)
+    assert daily.daily_posts() == []
+    report = daily.sweep(now + dt.timedelta(minutes=1), daily.sweeper(stale_after=dt.timedelta()))
+    assert [e.channel_id for e in report.posted] == ["C0KILL"]
+    assert len(daily.daily_posts("C0KILL")) == 1
