@@ -50,6 +50,8 @@ POLL_SECONDS = 1.0
 """How often `poll` mode compares the files' stat."""
 MAX_WAIT_SECONDS = 10.0
 """Reload at the latest this long after the first change, even if changes never stop."""
+TICK_SECONDS = 0.1
+"""How often the events watcher wakes up without changes to see whether edits settled."""
 RETRY_SECONDS = 2.0
 """How long to wait before watching again after the watcher failed or the folder vanished."""
 
@@ -298,6 +300,30 @@ class ReloadReporter:
 # -- watching ------------------------------------------------------------------------
 
 
+def unfinished_files(paths: Iterable[str]) -> frozenset[str]:
+    """The files among `paths` that look like they are still being written: empty, or
+    not ending with a line break.
+
+    Editors and YAML writers end a file with a line break, while a file written in
+    place and cut off mid-way almost never ends exactly at one. Such a cut can still be
+    valid YAML (half a paragraph is still text), and validation would then let half a
+    brief through; waiting a little for the rest avoids that.
+    """
+    unfinished = set()
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                if size:
+                    handle.seek(size - 1)
+                    last = handle.read(1)
+        except OSError:
+            continue  # gone or unreadable: the loader will say so
+        if not size or last not in (b"\n", b"\r"):
+            unfinished.add(path)
+    return frozenset(unfinished)
+
+
 Snapshot = dict[str, tuple[int, ...]]
 
 
@@ -356,6 +382,9 @@ class ContentWatcher:
         self.poll_interval = poll_interval
         self.max_wait = max_wait
         self.ready = threading.Event()
+        self.waiting_for: frozenset[str] = frozenset()
+        """Changed files that look half-written; the reload waits for them (see
+        `unfinished_files`) for at most `max_wait`."""
         self.reloads = 0
         """Reloads this watcher asked for."""
         self._stop = threading.Event()
@@ -384,11 +413,9 @@ class ContentWatcher:
             if not os.path.isdir(root):
                 self._stop.wait(RETRY_SECONDS)
                 continue
-            if not first:
-                self._reload(PendingReload(full=True))
-            first = False
+            catch_up, first = not first, False
             try:
-                self._watch(root)
+                self._watch(root, catch_up=catch_up)
             except Exception as error:
                 if self.mode == "events" and not self.ready.is_set():
                     log.warning(
@@ -403,16 +430,20 @@ class ContentWatcher:
                     log.exception("content watcher failed; watching again in %g s", RETRY_SECONDS)
                     self._stop.wait(RETRY_SECONDS)
 
-    def _watch(self, root: str) -> None:
+    def _watch(self, root: str, *, catch_up: bool = False) -> None:
+        """Watch until stopped or the folder goes; `catch_up` reloads everything once
+        settled, for changes made while nothing was watching."""
         real = os.path.realpath(root)
         roots = (root, real)
         batches = self._event_batches(root) if self.mode == "events" else self._poll_batches(root)
-        pending = PendingReload()
-        first_change: float | None = None
+        pending = PendingReload(full=catch_up)
+        first_change: float | None = time.monotonic() if catch_up else None
+        last_change = first_change or 0.0
         for batch in batches:
             self.ready.set()
             now = time.monotonic()
             if batch:
+                last_change = now
                 pending = pending.add(roots, batch)
                 if pending.due:
                     first_change = first_change or now
@@ -420,12 +451,20 @@ class ContentWatcher:
                     self._reload(pending)
                     pending, first_change = PendingReload(), None
                 continue
-            # A batch with no changes: the folder has been quiet for a while.
-            if pending.due:
+            # A tick with no changes: reload once nothing changed for `quiet`.
+            if pending.due and now - last_change >= self.quiet:
+                self.waiting_for = unfinished_files(pending.paths)
+                if self.waiting_for and first_change and now - first_change < self.max_wait:
+                    log.debug("waiting for half-written files: %s", sorted(self.waiting_for))
+                    continue
                 self._reload(pending)
                 pending, first_change = PendingReload(), None
+                self.waiting_for = frozenset()
             if not os.path.isdir(root) or os.path.realpath(root) != real:
-                return  # removed, or a symlink now points elsewhere: watch it afresh
+                # Removed, or a symlink now points elsewhere: say so (the last good content
+                # keeps serving) and watch it afresh.
+                self._reload(PendingReload(full=True))
+                return
         # The stop event ended the batches.
 
     def _event_batches(self, root: str) -> Iterator[set[str]]:
@@ -436,7 +475,7 @@ class ContentWatcher:
             watch_filter=None,  # every change, even ignored ones, means "not settled yet"
             debounce=1000,
             step=50,
-            rust_timeout=max(1, round(self.quiet * 1000)),
+            rust_timeout=max(1, round(min(self.quiet, TICK_SECONDS) * 1000)),
             yield_on_timeout=True,
             stop_event=self._stop,
             raise_interrupt=False,
@@ -468,15 +507,35 @@ class ContentWatcher:
 # -- the background job --------------------------------------------------------------
 
 
+class WatchJob:
+    """The running hot-reload job: call it to stop. `watcher` is None with BRIEFBOT_WATCH=off."""
+
+    def __init__(
+        self,
+        watcher: ContentWatcher | None,
+        reporter: ReloadReporter,
+        remove_listener: Callable[[], None],
+    ) -> None:
+        self.watcher = watcher
+        self.reporter = reporter
+        self._remove_listener = remove_listener
+
+    def __call__(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        self._remove_listener()
+        self.reporter.close()
+
+
 def start_watching(
     services: Services,
     client: WebClient,
     *,
     quiet: float = QUIET_SECONDS,
     poll_interval: float = POLL_SECONDS,
-) -> Callable[[], None]:
+) -> WatchJob:
     """Report every reload (log, admin DMs) and, unless BRIEFBOT_WATCH=off, watch the
-    content folder. Returns the function that stops both."""
+    content folder. Returns the callable that stops both."""
     settings = services.settings
     live = services.content
     reporter = ReloadReporter(live.root, settings.admins, slack_sender(client))
@@ -495,11 +554,4 @@ def start_watching(
         else "not watching (BRIEFBOT_WATCH=off; /brief reload reloads)",
         len(reporter.admins),
     )
-
-    def stop() -> None:
-        if watcher is not None:
-            watcher.stop()
-        remove_listener()
-        reporter.close()
-
-    return stop
+    return WatchJob(watcher, reporter, remove_listener)
