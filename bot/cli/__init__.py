@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = [
     "bot.cli.slack",
     "bot.cli.daily",
     "bot.cli.validate",
+    "bot.cli.admin",
 ]
 
 

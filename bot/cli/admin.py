@@ -1,0 +1,386 @@
+"""Admin commands: `briefbot preview`, `report`, `export` and `new brief|term`.
+
+- `preview ID`: the Block Kit JSON of the daily post for a brief, and a Block Kit
+  Builder link that shows it;
+- `report [--days N]`: what people looked for and did not find (the store at
+  DATABASE_URL), as `/brief report` shows it;
+- `export --format csv|json|md [--out DIR]`: the briefs and the glossary, so a team is
+  never locked in;
+- `new brief "Title"` and `new term "Term"`: a new, valid content file (or glossary
+  entry) from the schema, ready to fill in.
+
+Each exits 0 on success and 1 with a clear message (on stderr) otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from bot.cli import add_content_option
+from bot.content.errors import ContentInvalid, display_path
+from bot.content.library import Library
+
+BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
+DEFAULT_EXPORT_DIR = "export"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    preview = subparsers.add_parser(
+        "preview",
+        help="print the daily post for a brief as Block Kit JSON, with a Block Kit Builder link",
+        description="Print exactly the message the daily post sends for brief ID, as Block Kit "
+        "JSON, then a link that opens it in Slack's Block Kit Builder.",
+    )
+    preview.add_argument("id", metavar="ID", help="the brief's id")
+    add_content_option(preview)
+    preview.set_defaults(func=run_preview)
+
+    report = subparsers.add_parser(
+        "report",
+        help="most requested briefs and terms, and what people did not find",
+        description="Print the most requested briefs and terms and the searches and terms "
+        "that found nothing, from the store at DATABASE_URL (as /brief report shows them).",
+    )
+    report.add_argument(
+        "--days", type=_days, default=7, metavar="N", help="how many days back (default 7)"
+    )
+    report.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (default: $DATABASE_URL, else sqlite:///briefbot.db)",
+    )
+    report.set_defaults(func=run_report)
+
+    export = subparsers.add_parser(
+        "export",
+        help="write the briefs and the glossary as CSV, JSON or Markdown",
+        description="Write briefs.<ext> and glossary.<ext> into DIR. JSON keeps every field "
+        "exactly; CSV has one brief or term a row (list fields one item a line); Markdown "
+        "is for reading.",
+    )
+    export.add_argument("--format", choices=("csv", "json", "md"), required=True)
+    export.add_argument(
+        "--out",
+        metavar="DIR",
+        default=DEFAULT_EXPORT_DIR,
+        help=f"folder to write to, created if needed (default: {DEFAULT_EXPORT_DIR})",
+    )
+    add_content_option(export)
+    export.set_defaults(func=run_export)
+
+    new = subparsers.add_parser(
+        "new",
+        help="start a new brief or glossary term from the schema",
+        description="Write a new, valid brief file or glossary entry with TODOs to fill in.",
+    )
+    kinds = new.add_subparsers(dest="kind", metavar="brief|term", required=True)
+    brief = kinds.add_parser(
+        "brief",
+        help="a new file in briefs/",
+        description="Write content/briefs/<id>.yml with the title, a date and TODOs.",
+    )
+    brief.add_argument("title", metavar="TITLE", help="the brief's headline")
+    brief.add_argument("--id", help="the brief's id (default: made from the title)")
+    brief.add_argument("--date", type=_date, help="publication date, YYYY-MM-DD (default: today)")
+    add_content_option(brief)
+    brief.set_defaults(func=run_new_brief)
+    term = kinds.add_parser(
+        "term",
+        help="a new glossary entry",
+        description="Add an entry to the end of content/glossary.yml (its comments and "
+        "layout stay as they are), or write content/glossary/<term>.yml when there is no "
+        "glossary.yml or --file names a new file.",
+    )
+    term.add_argument("term", metavar="TERM", help="the term as it should be shown")
+    term.add_argument(
+        "--file",
+        metavar="FILE",
+        help="glossary file to add to or create (default: content/glossary.yml if it exists)",
+    )
+    add_content_option(term)
+    term.set_defaults(func=run_new_term)
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = 0
+    if not 0 < days <= 3660:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days (1 to 3660)")
+    return days
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from None
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 1
+
+
+def _load(content: str) -> Library | None:
+    """The library, or None after printing every error as `briefbot validate` does."""
+    from bot.content.loader import load_library
+
+    try:
+        return load_library(content)
+    except ContentInvalid as invalid:
+        for error in invalid.errors:
+            print(error, file=sys.stderr)
+        print(invalid.summary(), file=sys.stderr)
+        return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace `path` in one step, so the bot's watcher never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# -- preview ---------------------------------------------------------------------------
+
+
+def block_kit_builder_url(blocks: list[dict]) -> str:
+    """A link that opens `blocks` in Slack's Block Kit Builder."""
+    payload = json.dumps({"blocks": blocks}, separators=(",", ":"), ensure_ascii=False)
+    return BLOCK_KIT_BUILDER + quote(payload, safe="")
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    from rapidfuzz import fuzz, process
+
+    from bot.search.brief_index import brief_by_id
+    from bot.slack.blocks import brief_message
+
+    library = _load(args.content)
+    if library is None:
+        return 1
+    brief = brief_by_id(library, args.id)
+    if brief is None:
+        close = process.extract(args.id.lower(), list(library.by_id), scorer=fuzz.WRatio, limit=3)
+        names = [name for name, score, _ in close if score >= 60]
+        hint = f"; did you mean {', '.join(names)}?" if names else "; `briefbot search` finds ids"
+        return _fail(f"No brief has the id '{args.id}'{hint}")
+    message = brief_message(brief, ephemeral=False, daily=True)
+    blocks = message.blocks_json()
+    print(json.dumps({"text": message.text, "blocks": blocks}, indent=2, ensure_ascii=False))
+    print()
+    print("Open it in Block Kit Builder:")
+    print(block_kit_builder_url(blocks))
+    return 0
+
+
+# -- report ----------------------------------------------------------------------------
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import ConfigError, Settings
+    from bot.store import Store, StoreError, current_revision, head_revision, make_engine
+
+    raw = args.database or os.environ.get("DATABASE_URL", "")
+    try:
+        url = Settings.from_env({"DATABASE_URL": raw} if raw else {}).database_url
+    except ConfigError as error:  # pragma: no cover - only DATABASE_URL is read here
+        return _fail("\n".join(error.problems))
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return _fail(f"DATABASE_URL is not a database URL: {raw!r}")
+    sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if sqlite_file and not Path(sqlite_file).exists():
+        return _fail(
+            f"There is no database at {sqlite_file}: the bot creates it when it first "
+            "starts. Set DATABASE_URL (or --database) to the bot's database."
+        )
+    try:
+        engine = make_engine(url)
+    except StoreError as error:
+        return _fail(str(error))
+    try:
+        revision = current_revision(engine)
+        if revision is None:
+            return _fail(
+                f"The database at {parsed.render_as_string(hide_password=True)} has no briefbot "
+                "tables yet; point DATABASE_URL at the bot's database."
+            )
+        if revision != head_revision():
+            print(
+                f"note: the database is at revision {revision}, this briefbot expects "
+                f"{head_revision()}; the report may be incomplete.",
+                file=sys.stderr,
+            )
+        report = Store(engine).lookup_report(args.days)
+    except SQLAlchemyError as error:
+        return _fail(f"Could not read the lookups: {error}")
+    finally:
+        engine.dispose()
+    print(report.to_text())
+    return 0
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from bot.content.export import export_files
+
+    library = _load(args.content)
+    if library is None:
+        return 1
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _fail(f"{out} is a file; --out needs a folder")
+    try:
+        for name, text in export_files(library, args.format).items():
+            path = out / name
+            _write_atomically(path, text)
+            print(f"wrote {display_path(str(path))}")
+    except OSError as error:
+        return _fail(f"Could not write the export: {error}")
+    return 0
+
+
+# -- new brief / new term --------------------------------------------------------------
+
+
+def run_new_brief(args: argparse.Namespace) -> int:
+    from bot.content.authoring import (
+        AuthoringError,
+        brief_yaml,
+        default_brief_schema,
+        slugify,
+    )
+    from bot.content.loader import BRIEFS_DIR
+
+    content = args.content
+    brief_id = args.id or slugify(args.title)
+    if not brief_id:
+        return _fail(
+            "Could not make an id from that title (no letters or digits left); pass one "
+            "with --id, like --id chip-export-rules"
+        )
+    path = Path(content) / BRIEFS_DIR / f"{brief_id}.yml"
+    if not (Path(content) / BRIEFS_DIR).is_dir():
+        return _fail(
+            f"{display_path(str(Path(content) / BRIEFS_DIR))} is not a folder; pass the content "
+            "folder with --content"
+        )
+    if path.exists():
+        return _fail(f"{display_path(str(path))} already exists; choose another --id")
+    taken = _existing_brief(content, brief_id)
+    if taken:
+        return _fail(f"A brief with the id '{brief_id}' already exists ({taken}); choose --id")
+    date = args.date or dt.date.today()
+    try:
+        text = brief_yaml(args.title, date, brief_id, default_brief_schema(str(path), content))
+    except AuthoringError as error:
+        return _fail(f"Cannot write the brief: {error}")
+    _write_atomically(path, text)
+    print(f"wrote {display_path(str(path))}: fill in the summary (and points, terms, tags),")
+    print("then run `briefbot validate`.")
+    return 0
+
+
+def _existing_brief(content: str, brief_id: str) -> str | None:
+    """Where a brief with this id already is (a multi-brief file), if the content loads."""
+    from bot.content.loader import load_content
+
+    try:
+        briefs = load_content(content).briefs
+    except ContentInvalid:
+        return None  # broken content still gets its new file; validate will tell the rest
+    for brief in briefs:
+        if brief.id == brief_id:
+            return str(brief.origin)
+    return None
+
+
+def run_new_term(args: argparse.Namespace) -> int:
+    from bot.content.authoring import (
+        AuthoringError,
+        append_term,
+        check_term,
+        default_glossary_schema,
+        glossary_yaml,
+        slugify,
+    )
+    from bot.content.loader import GLOSSARY_DIR, GLOSSARY_FILE
+
+    content = Path(args.content)
+    term = " ".join(args.term.split())
+    try:
+        check_term(term)
+    except AuthoringError as error:
+        return _fail(f"Cannot add the term: {error}")
+    known = _existing_term(str(content), term)
+    if known:
+        return _fail(f"'{term}' is already in the glossary: {known}")
+    if args.file:
+        path = Path(args.file)
+    elif (content / GLOSSARY_FILE).exists():
+        path = content / GLOSSARY_FILE
+    else:
+        slug = slugify(term) or "term"
+        path = content / GLOSSARY_DIR / f"{slug}.yml"
+    try:
+        if path.exists():
+            existing = path.read_text(encoding="utf-8")
+            text = append_term(str(path), existing, term).text
+            verb = "added"
+        else:
+            text = glossary_yaml(term, default_glossary_schema(str(path), str(content)))
+            verb = "wrote"
+    except AuthoringError as error:
+        return _fail(f"Cannot add the term: {error}")
+    except (OSError, UnicodeDecodeError) as error:
+        return _fail(f"Cannot read {display_path(str(path))}: {error}")
+    _write_atomically(path, text)
+    where = f"'{term}' to {display_path(str(path))}" if verb == "added" else display_path(str(path))
+    print(f"{verb} {where}: fill in the definition (and aliases, see_also),")
+    print("then run `briefbot validate`.")
+    return 0
+
+
+def _existing_term(content: str, term: str) -> str | None:
+    """How the glossary already knows `term` (as a term or an alias), if the content loads."""
+    from bot.content.loader import load_content
+    from bot.content.model import normalize_key
+
+    try:
+        terms = load_content(content).terms
+    except ContentInvalid:
+        return None
+    key = normalize_key(term)
+    for known in terms:
+        if normalize_key(known.term) == key:
+            return f"{known.origin}"
+        for alias in known.aliases:
+            if normalize_key(alias) == key:
+                return f"an alias of '{known.term}' ({known.origin})"
+    return None
