@@ -272,7 +272,7 @@ def bench_related(library: Library, report: Report, lookups: int = 300) -> None:
     last_n, last_t = builds[-1]
     growth = (last_t / first_t) / (last_n / first_n)
     report.add(
-        "related index build " + " / ".join(f"{n // 1000 if n >= 1000 else n}k" for n, _ in builds),
+        "related index build at " + " / ".join(f"{n:,}" for n, _ in builds) + " briefs",
         " / ".join(ms(t) for _, t in builds) + f"; time grows {growth:.2f}x as fast as size",
         "~1x (linear)",
         growth < 1.5,
