@@ -14,7 +14,6 @@ changed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import textwrap
@@ -58,8 +57,36 @@ def slugify(text: str, max_length: int = MAX_ID) -> str:
 
 
 def yaml_text(text: str) -> str:
-    """`text` as a double-quoted YAML scalar (JSON's escapes are YAML's too)."""
-    return json.dumps(text, ensure_ascii=False)
+    """`text` as a double-quoted YAML scalar; characters YAML does not allow as they are
+    (control characters, DEL, …) are written as escapes."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif _yaml_printable(code) and char not in "\t\n\r\x85":
+            out.append(char)
+        elif 0xD800 <= code <= 0xDFFF:
+            raise AuthoringError("the text holds a broken character (a lone surrogate)")
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def _yaml_printable(code: int) -> bool:
+    """YAML 1.1's printable characters (its `c-printable`)."""
+    return (
+        code in (0x09, 0x0A, 0x0D, 0x85)
+        or 0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def schema_ref(file_path: str, content_dir: str, schema_file: str) -> str:
@@ -113,6 +140,8 @@ def brief_yaml(title: str, date: dt.date, brief_id: str, schema: str) -> str:
 def check_title(title: str) -> None:
     if not title:
         raise AuthoringError("the title is empty")
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in title):
+        raise AuthoringError("the title has a broken character (a lone surrogate); retype it")
     if len(title) > MAX_TITLE:
         raise AuthoringError(
             f"the title is {len(title)} characters long; the limit is {MAX_TITLE} "

@@ -2,7 +2,8 @@
 
 Pure functions from a Library to file names and texts; `briefbot export` writes them.
 JSON keeps everything exactly (lists as lists, dates as YYYY-MM-DD). CSV puts one brief
-or term a row for spreadsheets, with list fields one item a line inside the cell.
+or term a row for spreadsheets, with list fields one item a line inside the cell (a
+line break inside one item becomes a space).
 Markdown is for reading and for pasting into a wiki.
 """
 
@@ -73,7 +74,8 @@ def _json(value: Any) -> str:
 
 def _cell(value: Any) -> str:
     if isinstance(value, list):
-        return "\n".join(str(item) for item in value)
+        # One item a line, so a line break inside an item (rare) becomes a space.
+        return "\n".join(" ".join(str(item).split()) for item in value)
     return "" if value is None else str(value)
 
 
