@@ -273,3 +273,26 @@ def test_deleted_brief_is_no_longer_found():
     second = build_library(remaining, TERMS)
     assert second.brief_index.corpus.dead >= 1
     assert "ai-moratoriums-social-rupture" not in ids(search_briefs(second, "moratoriums"))
+
+
+def test_many_successive_edits_keep_answers_equal_to_a_fresh_load():
+    """Twelve reloads of one edit each (folding small index segments) answer like fresh loads."""
+    filler = tuple(
+        brief(f"filler-{n:03d}", f"Filler {n} on rocq and policy", 1 + n % 9) for n in range(150)
+    )
+    library = build_library(_copies(BRIEFS) + filler, TERMS)
+    steps = []
+    for step in range(12):
+        target = library.by_id[f"filler-{step * 7:03d}"]
+        edited = dataclasses.replace(target, title=f"Edited distillation step {step}")
+        kept = tuple(b for b in library.briefs if b.id != target.id)
+        library = build_library((*kept, edited), TERMS)
+        assert len(library.brief_index.corpus.segments) <= 8
+        steps.append((target.id, library))
+    # Every step reused the index: 12 replaced briefs, plus those moved when folding.
+    assert library.brief_index.corpus.dead >= 12
+    for step, (target_id, snapshot) in enumerate(steps):
+        # Built after all the steps, so that the steps above could reuse each other.
+        fresh = build_library(_copies(snapshot.briefs), TERMS)
+        assert _answers(snapshot) == _answers(fresh), step
+        assert ids(search_briefs(snapshot, f"edited distillation step {step}"))[0] == target_id
