@@ -78,6 +78,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_preview_prints_the_daily_post_and_a_block_kit_builder_link(repo: Path) -> None:
     """The JSON is exactly the daily post's blocks; the link opens those blocks."""
     result = briefbot("preview", DISTILLATION, cwd=repo)
@@ -100,6 +101,7 @@ def test_preview_of_an_unknown_id_suggests_the_close_one(repo: Path, capsys) -> 
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_report_reads_the_store_at_database_url(repo: Path) -> None:
     """`briefbot report` prints the lookups recorded in the bot's database."""
     url = sqlite_url(repo / "bot.db")
@@ -132,7 +134,7 @@ def test_report_without_a_database_says_where_it_looked(repo: Path, capsys) -> N
     assert bad.returncode == 2 and "not a number of days" in bad.stderr
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json", "md"])
+@pytest.mark.parametrize("fmt", [pytest.param("json", marks=pytest.mark.slow), "csv", "md"])
 def test_export_writes_briefs_and_glossary(repo: Path, fmt: str, capsys) -> None:
     """Each format writes briefs.<ext> and glossary.<ext> into --out (JSON as a subprocess)."""
     if fmt == "json":
@@ -157,6 +159,7 @@ def test_export_of_broken_content_lists_errors_and_writes_nothing(repo: Path, ca
     assert not (repo / "export").exists()
 
 
+@pytest.mark.slow
 def test_new_brief_and_term_then_validate(repo: Path, capsys) -> None:
     """`new brief` and `new term` write valid content; validate passes; repeats are refused."""
     made = briefbot("new", "brief", "Chips: the new oil?", "--date", "2026-12-01", cwd=repo)
@@ -194,6 +197,7 @@ def test_new_brief_and_term_then_validate(repo: Path, capsys) -> None:
     assert library.resolve_term("red teaming") is not None
 
 
+@pytest.mark.slow
 def test_pre_commit_hook_runs_validate_on_content_changes(repo: Path, capsys) -> None:
     """The hook runs `briefbot validate` once per commit, for YAML in content folders."""
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())

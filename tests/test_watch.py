@@ -38,15 +38,15 @@ from bot.content.watch import (
 from bot.localslack import LocalSlack
 from bot.runtime import background_jobs
 from bot.store import sqlite_url
-from tests.support.bot import SHIPPED_CONTENT, make_harness
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
 
+SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 ADMIN = "U0CAROL"  # the admin make_harness configures
 BRIEF_ID = "ai-moratoriums-social-rupture"
 QUIET = 0.25
-POLL = 0.1
+POLL = 0.05
 WAIT = 15.0
 
 
@@ -97,8 +97,16 @@ class Watched:
         return sent.ack["blocks"][0]["text"]["text"]
 
 
+def harness(slack: LocalSlack, content: Path, database: Path, **settings: object) -> BotHarness:
+    # Imported here: importing the module before pytest registers it as a plugin (as
+    # other test modules do) would keep pytest from rewriting its asserts.
+    from tests.support.bot import make_harness
+
+    return make_harness(slack, content, sqlite_url(database), **settings)
+
+
 def start(slack: LocalSlack, root: Path, content: Path, mode: str, name: str = "bot") -> Watched:
-    bot = make_harness(slack, content, sqlite_url(root / f"{name}.db"), watch=mode)
+    bot = harness(slack, content, root / f"{name}.db", watch=mode)
     watched = Watched(bot, content)
     bot.services.content.add_listener(watched.record)
     job = start_watching(bot.services, bot.app.client, quiet=QUIET, poll_interval=POLL)
@@ -300,7 +308,7 @@ def test_admin_who_asked_for_the_reload_gets_no_dm_and_watch_off_still_reports(
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
     with LocalSlack() as slack:
-        bot = make_harness(slack, content, sqlite_url(tmp_path / "bot.db"), watch="off")
+        bot = harness(slack, content, tmp_path / "bot.db", watch="off")
         bot.services.settings = dataclasses.replace(
             bot.services.settings, admins=frozenset({ADMIN, "U0BOB"})
         )
