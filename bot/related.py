@@ -5,8 +5,8 @@ says more than a shared "policy" tag):
 
 - shared glossary terms (through aliases, so "SAE" and "Sparse autoencoders" agree),
 - shared tags,
-- shared words of title, summary and points (a sparse TF-IDF over the inverted index,
-  using only the brief's rarest words).
+- shared words of title, summary, points, terms and tags (a sparse TF-IDF over the
+  inverted index, using only the brief's rarest words).
 
 Only briefs that share something with the brief are ever looked at, through the
 inverted indexes, so a lookup does not scan the library and building the index is
@@ -15,13 +15,14 @@ linear in its size (the index is the one search uses, see `bot.search.corpus`).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.content.model import Brief
-from bot.search.corpus import TEXT, TITLE, CorpusIndex, brief_words, build_corpus_index
+from bot.search.corpus import FIELD_COUNT, CorpusIndex, brief_words, build_corpus_index
 
 if TYPE_CHECKING:
     from bot.content.library import Library
@@ -61,31 +62,50 @@ def related_briefs(library: Library, brief_id: str, limit: int = 5) -> tuple[Bri
         other = library.by_id.get(other_id)
         if other is not None and other.id != brief.id:
             chosen.setdefault(other.id, other)
-    if len(chosen) < limit:
-        scores = similarity(library, brief)
-        ranked = sorted(
-            (
-                (score, other)
-                for score, other in scores.values()
-                if score >= MIN_SIMILARITY and other.id not in chosen
-            ),
-            key=lambda sb: (-sb[0], -sb[1].date.toordinal(), sb[1].id),
-        )
-        for _, other in ranked[: limit - len(chosen)]:
+    need = limit - len(chosen)
+    if need > 0:
+        docs = library.related_index.corpus.docs
+        scores = {
+            doc: score
+            for doc, score in _similarity(library, brief).items()
+            if score >= MIN_SIMILARITY
+            and (other := docs[doc]) is not None
+            and other.id not in chosen
+            and other.id != brief.id
+        }
+        if len(scores) > need:
+            # Only briefs scoring at least the need-th best can make the list.
+            cutoff = heapq.nlargest(need, scores.values())[-1]
+            scores = {doc: score for doc, score in scores.items() if score >= cutoff}
+        ranked = sorted(scores, key=lambda d: (-scores[d], -_ordinal(docs[d]), _id(docs[d])))
+        for doc in ranked[:need]:
+            other = docs[doc]
+            assert other is not None
             chosen[other.id] = other
     return tuple(chosen.values())[:limit]
+
+
+def _ordinal(brief: Brief | None) -> int:
+    return brief.date.toordinal() if brief is not None else 0
+
+
+def _id(brief: Brief | None) -> str:
+    return brief.id if brief is not None else ""
 
 
 def _idf(size: int, df: int) -> float:
     return math.log(1.0 + size / max(df, 1))
 
 
-def similarity(library: Library, brief: Brief) -> dict[str, tuple[float, Brief]]:
-    """Brief id -> (similarity 0-1, brief) for every brief sharing anything with `brief`."""
+def _similarity(library: Library, brief: Brief) -> dict[int, float]:
+    """Document -> similarity (0-1) for every document sharing anything with `brief`.
+
+    May include `brief` itself and replaced documents; the caller drops them.
+    """
     corpus = library.related_index.corpus
     size = max(corpus.size, 1)
-    scores: defaultdict[str, float] = defaultdict(float)
-    briefs: dict[str, Brief] = {}
+    doc_of = corpus.doc_of
+    scores: defaultdict[int, float] = defaultdict(float)
 
     # Terms, resolved to the glossary's own so aliases count as the same term.
     terms: dict[str, tuple[Brief, ...]] = {}
@@ -98,10 +118,8 @@ def similarity(library: Library, brief: Brief) -> dict[str, tuple[float, Brief]]
     for name, users in terms.items():
         share = TERMS_SHARE * weights[name] / total
         for other in users:
-            scores[other.id] += share
-            briefs[other.id] = other
+            scores[doc_of[other.id]] += share
 
-    docs = corpus.docs
     bw = brief_words(brief)
     tag_weights = {tag: _idf(size, corpus.tag_df.get(tag, 1)) for tag in sorted(bw.tags)}
     total = sum(tag_weights.values())
@@ -109,13 +127,10 @@ def similarity(library: Library, brief: Brief) -> dict[str, tuple[float, Brief]]
         share = TAGS_SHARE * weight / total
         for postings in corpus.docs_tagged(tag):
             for doc in postings:
-                other = docs[doc]
-                if other is not None:
-                    scores[other.id] += share
-                    briefs[other.id] = other
+                scores[doc] += share
 
     # The brief's rarest words that some other brief also uses, weighted by idf².
-    frequency = {w: corpus.frequency(w) for w in bw.title | bw.text}
+    frequency = {w: corpus.frequency(w) for w in bw.all}
     shared = [w for w, df in frequency.items() if df >= 2]
     rarest = sorted(shared, key=lambda w: (frequency[w], w))[:TEXT_WORDS]
     word_weights = {w: _idf(size, frequency[w]) ** 2 for w in rarest}
@@ -123,14 +138,9 @@ def similarity(library: Library, brief: Brief) -> dict[str, tuple[float, Brief]]
     for word, weight in word_weights.items():
         share = TEXT_SHARE * weight / total
         found: set[int] = set()
-        for field in (TITLE, TEXT):
+        for field in range(FIELD_COUNT):
             for postings in corpus.docs_with(word, field):
                 found.update(postings)
         for doc in found:
-            other = docs[doc]
-            if other is not None:
-                scores[other.id] += share
-                briefs[other.id] = other
-
-    scores.pop(brief.id, None)
-    return {bid: (score, briefs[bid]) for bid, score in scores.items()}
+            scores[doc] += share
+    return scores
