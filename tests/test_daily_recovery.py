@@ -6,7 +6,6 @@ silent loss. Two tests kill a real `briefbot post-daily` process with SIGKILL.""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
 
-ROOT = Path(__file__).resolve().parent.parent
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 MONDAY = dt.date(2024, 5, 6)
 AT_NINE = dt.datetime(2024, 5, 6, 9, 0, 30, tzinfo=HELSINKI)
@@ -118,23 +116,11 @@ def test_killed_while_posting_before_slack_acted_is_posted_once(daily: DailyWorl
 
 
 def start_post_daily(world: DailyWorld, tmp_path: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-    settings = world.services.settings
-    env.update(
-        {
-            "SLACK_BOT_TOKEN": settings.bot_token or "",
-            "SLACK_API_URL": world.slack.api_url,
-            "BRIEFBOT_CONTENT_DIR": str(world.content),
-            "BRIEFBOT_ADMINS": ",".join(settings.admins),
-            "DATABASE_URL": settings.database_url,
-            "PYTHONPATH": str(ROOT),
-        }
-    )
     log = (tmp_path / "post-daily.log").open("w")
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "post-daily"],
         cwd=tmp_path,
-        env=env,
+        env=world.env(),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -142,10 +128,8 @@ def start_post_daily(world: DailyWorld, tmp_path: Path) -> subprocess.Popen:
 
 def due_just_now(world: DailyWorld) -> tuple[dt.datetime, dt.date]:
     """Subscribe C0KILL so that a post was due five minutes ago (real time, UTC)."""
-    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    due = now - dt.timedelta(minutes=5)
-    world.subscribe("C0KILL", f"{due:%H:%M}", "UTC", "daily", since=now - dt.timedelta(hours=2))
-    return now, due.date()
+    day = world.subscribe_due_now("C0KILL")
+    return world.clock.now, day
 
 
 def kill(process: subprocess.Popen) -> None:
@@ -179,17 +163,14 @@ def test_sigkill_before_slack_acted_posts_once_after(daily: DailyWorld, tmp_path
     """`briefbot post-daily` killed while its request hangs and Slack never posts it:
     the next sweep sees nothing in the history and posts it, once."""
     now, day = due_just_now(daily)
-    daily.slack.fail(POST, status=503, delay=30)  # held, then refused: never stored
+    held = daily.slack.fail(POST, status=503, delay=30)  # held, then refused: never stored
     process = start_post_daily(daily, tmp_path)
     try:
-
-        def posting() -> bool:
-            row = daily.store.delivery("C0KILL", day)
-            return row is not None and row.state == DeliveryState.POSTING
-
-        daily.slack.wait_for(posting, timeout=60)
+        daily.slack.wait_for(lambda: held.hits, timeout=60)  # the request is at Slack
     finally:
         kill(process)
+    row = daily.store.delivery("C0KILL", day)
+    assert row is not None and row.state == DeliveryState.POSTING
     assert daily.daily_posts() == []
     report = daily.sweep(now + dt.timedelta(minutes=1), daily.sweeper(stale_after=dt.timedelta()))
     assert [e.channel_id for e in report.posted] == ["C0KILL"]

@@ -10,6 +10,7 @@ Use with `pytest_plugins = ("tests.support.daily", "tests.support.databases")`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -112,6 +113,33 @@ class DailyWorld:
     @property
     def default_sweeper(self) -> Sweeper:
         return self.sweepers[0] if self.sweepers else self.sweeper()
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for a `briefbot` process sharing this world's Slack, store and content."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+        settings = self.services.settings
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": settings.bot_token or "",
+                "SLACK_API_URL": self.slack.api_url,
+                "BRIEFBOT_CONTENT_DIR": str(self.content),
+                "BRIEFBOT_ADMINS": ",".join(sorted(settings.admins)),
+                "DATABASE_URL": settings.database_url,
+                "PYTHONPATH": str(ROOT),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(extra)
+        return env
+
+    def subscribe_due_now(self, channel: str, minutes_ago: int = 5) -> dt.date:
+        """Subscribe `channel` (UTC, daily) so that a post fell due `minutes_ago` minutes
+        ago in real time, for tests that run real `briefbot` processes; its local date."""
+        now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+        due = now - dt.timedelta(minutes=minutes_ago)
+        self.subscribe(channel, f"{due:%H:%M}", "UTC", "daily", since=due - dt.timedelta(hours=1))
+        self.clock.set(dt.datetime.now(dt.UTC))
+        return due.date()
 
     def daily_posts(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Daily-brief messages on the local Slack (by their metadata), oldest first."""

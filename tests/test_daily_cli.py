@@ -1,0 +1,159 @@
+"""`briefbot post-daily`, `briefbot clock`, the clock inside the bot and BRIEFBOT_CLOCK,
+run against a local Slack and a real store with the real time."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import signal
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, Settings
+from bot.daily.clock import start_clock
+from bot.store import DeliveryState
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.daily import DailyWorld
+
+pytest_plugins = ("tests.support.daily", "tests.support.databases")
+
+
+def run_cli(world: DailyWorld, monkeypatch: pytest.MonkeyPatch, *args: str, **env: str) -> int:
+    """Run `briefbot ARGS` in this process with the world's environment."""
+    for name, value in world.env(**env).items():
+        monkeypatch.setenv(name, value)
+    return main(list(args))
+
+
+def test_dry_run_shows_what_is_due_and_records_nothing(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--dry-run lists the post that is due; nothing is posted, claimed or picked."""
+    day = daily.subscribe_due_now("C0CLI")
+    assert run_cli(daily, monkeypatch, "post-daily", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"would post: C0CLI {day.isoformat()}" in out and "dry run: 1 would post" in out
+    assert daily.slack.calls == [] and daily.store.deliveries() == []
+    assert daily.store.featured_pick(day) is None
+
+
+def test_post_daily_twice_posts_once(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two runs of post-daily: the first posts, the second finds nothing to do."""
+    day = daily.subscribe_due_now("C0CLI")
+    assert run_cli(daily, monkeypatch, "post-daily") == 0
+    assert f"posted: C0CLI {day.isoformat()}" in capsys.readouterr().out
+    assert run_cli(daily, monkeypatch, "post-daily") == 0
+    assert "nothing is due" in capsys.readouterr().out
+    assert len(daily.daily_posts("C0CLI")) == 1
+
+
+def test_post_daily_for_a_date_ignores_the_catch_up_window(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A post missed by 5 hours: --date for its day posts it (someone asked for it)."""
+    day = daily.subscribe_due_now("C0LATE", minutes_ago=300)
+    code = run_cli(daily, monkeypatch, "post-daily", "--date", day.isoformat())
+    assert code == 0, capsys.readouterr()
+    assert len(daily.daily_posts("C0LATE")) == 1
+
+
+def test_post_daily_for_one_channel_only(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--channel posts that channel only; an unknown channel is a clear error (exit 1)."""
+    daily.subscribe_due_now("C0ONE")
+    daily.subscribe_due_now("C0TWO")
+    assert run_cli(daily, monkeypatch, "post-daily", "--channel", "C0TWO") == 0
+    assert [m["channel"] for m in daily.daily_posts()] == ["C0TWO"]
+    assert run_cli(daily, monkeypatch, "post-daily", "--channel", "C0NONE") == 1
+    assert "C0NONE has no daily brief" in capsys.readouterr().err
+
+
+def test_post_daily_explains_missing_token_and_bad_dates(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No SLACK_BOT_TOKEN: exit 2 naming it; a bad --date: argparse's usage error."""
+    assert run_cli(daily, monkeypatch, "post-daily", SLACK_BOT_TOKEN="") == 2
+    assert "SLACK_BOT_TOKEN is not set" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_cli(daily, monkeypatch, "post-daily", "--date", "2024-13-01")
+    assert "is not a date" in capsys.readouterr().err
+
+
+def test_post_daily_exits_nonzero_when_a_post_is_in_doubt(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 503 from Slack without history access: the unknown post is listed and exit is 1."""
+    daily.subscribe_due_now("C0DOUBT")
+    daily.slack.fail("chat.postMessage", status=503, after_applying=True)
+    daily.slack.fail("conversations.history", error="missing_scope", times=None)
+    assert run_cli(daily, monkeypatch, "post-daily") == 1
+    assert "unknown: C0DOUBT" in capsys.readouterr().out
+
+
+def test_clock_in_the_bot_sweeps_at_start_and_stops(daily: DailyWorld) -> None:
+    """start_clock (a background job of run/serve) sweeps at once, then stops cleanly."""
+    day = daily.subscribe_due_now("C0TICK")
+    daily.services.now = lambda: dt.datetime.now(dt.UTC)
+    stop = start_clock(daily.services, daily.client())
+    try:
+        daily.slack.wait_for(lambda: daily.daily_posts("C0TICK"), timeout=30)
+    finally:
+        stop()
+    assert not [t for t in threading.enumerate() if "APScheduler" in t.name]
+    row = daily.store.delivery("C0TICK", day)
+    assert row is not None and row.state == DeliveryState.POSTED
+
+
+def test_clock_off_starts_nothing(daily: DailyWorld) -> None:
+    """BRIEFBOT_CLOCK=off: start_clock starts no scheduler, so this process never sweeps."""
+    daily.services.settings = dataclasses.replace(daily.services.settings, clock=False)
+    before = set(threading.enumerate())
+    stop = start_clock(daily.services, daily.client())
+    assert set(threading.enumerate()) == before
+    stop()
+
+
+def test_briefbot_clock_setting_is_checked() -> None:
+    """BRIEFBOT_CLOCK is on by default, takes on/off, and anything else is a clear error."""
+    assert Settings.from_env({}).clock is True
+    assert Settings.from_env({"BRIEFBOT_CLOCK": "OFF"}).clock is False
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"BRIEFBOT_CLOCK": "sometimes"})
+    assert "BRIEFBOT_CLOCK must be on or off" in str(raised.value)
+
+
+@pytest.mark.slow
+def test_briefbot_clock_process_posts_and_stops_on_sigterm(
+    daily: DailyWorld, tmp_path: Path
+) -> None:
+    """`briefbot clock` (with BRIEFBOT_CLOCK=off in its environment, as a deployment would
+    have it) posts what is due, and exits 0 on SIGTERM."""
+    daily.subscribe_due_now("C0PROC")
+    log = tmp_path / "clock.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "clock"],
+            cwd=tmp_path,
+            env=daily.env(BRIEFBOT_CLOCK="off"),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            daily.slack.wait_for(lambda: daily.daily_posts("C0PROC"), timeout=60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(30)
+    assert code == 0, log.read_text()
+    assert "daily brief clock started" in log.read_text()
+    assert len(daily.daily_posts("C0PROC")) == 1

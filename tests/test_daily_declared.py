@@ -1,0 +1,186 @@
+"""content/schedule.yml: read and checked like the rest of the content (file:line:field),
+checked by `briefbot validate`, and synced into the store by the sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import zoneinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
+from bot.daily.schedule import Schedule
+
+if TYPE_CHECKING:
+    from tests.support.daily import DailyWorld
+
+pytest_plugins = ("tests.support.daily", "tests.support.databases")
+
+ROOT = Path(__file__).resolve().parent.parent
+HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+
+GOOD = """\
+# Channels whose daily brief the admins set.
+channels:
+  - channel: C0POLICY
+    time: "09:00"
+    zone: Europe/Helsinki
+    days: weekdays
+  - channel: C0SAFETY
+    time: 7:30          # unquoted is fine too
+    zone: america/new_york
+    days: daily
+  - channel: G0PRIVATE
+    time: "17:05"
+    zone: Asia/Kolkata
+"""
+
+
+def errors_of(text: str) -> list[str]:
+    _, errors = parse_schedule_file("content/schedule.yml", text.encode())
+    return [str(error) for error in errors]
+
+
+def test_a_good_file_declares_each_channel() -> None:
+    """Every entry becomes a schedule: quoted or bare times, any-case zones, days default."""
+    schedules, errors = parse_schedule_file("schedule.yml", GOOD.encode())
+    assert errors == []
+    assert schedules == {
+        "C0POLICY": Schedule(dt.time(9), "Europe/Helsinki", "weekdays"),
+        "C0SAFETY": Schedule(dt.time(7, 30), "America/New_York", "daily"),
+        "G0PRIVATE": Schedule(dt.time(17, 5), "Asia/Kolkata", "weekdays"),
+    }
+
+
+def test_a_missing_or_empty_file_declares_nothing(tmp_path: Path) -> None:
+    """No schedule.yml, or an empty one, is valid and declares no channel."""
+    assert load_declared(tmp_path).schedules == {}
+    assert not load_declared(tmp_path).exists
+    (tmp_path / "schedule.yml").write_text("# nothing yet\n")
+    assert load_declared(tmp_path).schedules == {} and declared_errors(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n    timezone: UTC\n',
+            "content/schedule.yml:5: unknown field 'timezone' (entry 1 of 'channels') "
+            "(did you mean 'zone'?)",
+        ),
+        (
+            '  - channel: "#general"\n    time: "09:00"\n    zone: UTC\n',
+            "content/schedule.yml:2: 'channel' (entry 1 of 'channels') must be the channel's "
+            "id, not its name (#general)",
+        ),
+        (
+            '  - channel: C0X\n    time: "25:00"\n    zone: UTC\n',
+            "content/schedule.yml:3: 'time' (entry 1 of 'channels') must be a time of day",
+        ),
+        (
+            "  - channel: C0X\n    time: 09:00\n    zone: Europe/Helsnki\n",
+            "content/schedule.yml:4: 'zone' (entry 1 of 'channels'): unknown time zone "
+            "'Europe/Helsnki' (did you mean Europe/Helsinki?)",
+        ),
+        (
+            '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n    days: weekends\n',
+            "content/schedule.yml:5: 'days' (entry 1 of 'channels') must be weekdays",
+        ),
+        (
+            "  - channel: C0X\n    zone: UTC\n",
+            "content/schedule.yml:2: missing required field 'time' (entry 1 of 'channels')",
+        ),
+        (
+            '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n'
+            '  - channel: C0X\n    time: "10:00"\n    zone: UTC\n',
+            "content/schedule.yml:5: channel C0X is declared twice (entry 2 of 'channels'); "
+            "it is first declared on line 2",
+        ),
+    ],
+)
+def test_mistakes_come_back_with_file_line_and_field(entry: str, expected: str) -> None:
+    """Each kind of mistake names the file, the line and the field, and says what to write."""
+    errors = errors_of("channels:\n" + entry)
+    assert len(errors) == 1
+    assert errors[0].startswith(expected)
+
+
+def test_unsafe_or_misshapen_files_are_refused_whole() -> None:
+    """YAML anchors and aliases are refused; a file that is not a 'channels:' list says what it needs;
+    one bad entry means nothing from the file is used."""
+    alias = 'x: &a "09:00"\nchannels:\n  - channel: C0X\n    time: *a\n    zone: UTC\n'
+    assert any("anchors" in error for error in errors_of(alias))
+    assert "expected a 'channels:' list" in errors_of("- C0X\n")[0]
+    assert "unknown field 'chanels'" in errors_of("chanels: []\n")[0]
+    schedules, errors = parse_schedule_file(
+        "s.yml", (GOOD + "  - channel: C0BAD\n    time: noon\n    zone: UTC\n").encode()
+    )
+    assert schedules == {} and len(errors) == 1
+
+
+def briefbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow
+def test_validate_checks_schedule_yml_with_the_content(tmp_path: Path) -> None:
+    """`briefbot validate` passes good content with a good schedule.yml and lists a bad
+    schedule.yml's errors (file:line) with exit 1."""
+    content_dir = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content_dir)
+    (content_dir / "schedule.yml").write_text(GOOD)
+    good = briefbot("validate", "content", cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
+    (content_dir / "schedule.yml").write_text(GOOD.replace("america/new_york", "Mars/Olympus"))
+    bad = briefbot("validate", "content", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "content/schedule.yml:9: 'zone'" in bad.stderr and "Mars/Olympus" in bad.stderr
+    assert "1 error in the content" in bad.stderr
+
+
+def test_sweep_syncs_declared_channels_and_posts_them(daily: DailyWorld) -> None:
+    """The sweep copies schedule.yml into the store and posts declared channels like any
+    other; removing one from the file removes its schedule."""
+    daily.slack.add_channel("C0POLICY")
+    daily.slack.add_channel("C0SAFETY")
+    (daily.content / "schedule.yml").write_text(GOOD)
+    daily.sweep(dt.datetime(2024, 5, 6, 8, 0, tzinfo=HELSINKI))
+    report = daily.sweep(dt.datetime(2024, 5, 6, 9, 0, 30, tzinfo=HELSINKI))
+    assert [e.channel_id for e in report.posted] == ["C0POLICY"]
+    declared = {s.channel_id for s in daily.store.subscriptions() if s.declared}
+    assert declared == {"C0POLICY", "C0SAFETY", "G0PRIVATE"}
+    (daily.content / "schedule.yml").write_text(GOOD.split("  - channel: C0SAFETY")[0])
+    daily.sweep(dt.datetime(2024, 5, 6, 9, 1, 30, tzinfo=HELSINKI))
+    assert [s.channel_id for s in daily.store.subscriptions()] == ["C0POLICY"]
+
+
+def test_a_broken_schedule_file_changes_nothing_and_is_logged_once(
+    daily: DailyWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An edit that breaks schedule.yml keeps the declared channels as they were and logs
+    the errors once, not every minute."""
+    (daily.content / "schedule.yml").write_text(GOOD)
+    daily.sweep(dt.datetime(2024, 5, 6, 6, 0, tzinfo=HELSINKI))
+    (daily.content / "schedule.yml").write_text(GOOD.replace('"09:00"', '"9 o\'clock"'))
+    with caplog.at_level(logging.ERROR, logger="briefbot.daily"):
+        for minute in range(3):
+            daily.sweep(dt.datetime(2024, 5, 6, 6, 1 + minute, tzinfo=HELSINKI))
+    assert len(daily.store.subscriptions()) == 3
+    (logged,) = [r for r in caplog.records if "schedule.yml" in r.getMessage()]
+    assert "9 o'clock" in logged.getMessage()
