@@ -181,23 +181,22 @@ def _scores(corpus: CorpusIndex, qwords: list[_QueryWord]) -> dict[int, int]:
     """Document -> points summed over query words, for the documents worth re-ranking.
 
     A word in more than COMMON_SHARE of all briefs says little on its own and has
-    thousands of matches in summaries and points. When the query also has a rarer word,
-    common words first count only in titles, ids, terms and tags; their summary and
-    points matches are then added for the best candidates alone.
+    thousands of matches in summaries and points. Common words first count only in
+    titles, ids, terms and tags; their summary and points matches are then added for
+    the best candidates alone. When that leaves too few candidates (a query of common
+    words only, found in few titles), everything is counted everywhere.
     """
     matched = [q for q in qwords if q.matches]
     limit = COMMON_SHARE * corpus.size
     rare = [q for q in matched if q.frequency <= limit]
-    common = [q for q in matched if q.frequency > limit] if rare else []
-    first = [_word_points(corpus, q, FIELD_WEIGHTS) for q in (rare or matched)]
+    common = [q for q in matched if q.frequency > limit]
+    first = [_word_points(corpus, q, FIELD_WEIGHTS) for q in rare]
     later = [_word_points(corpus, q, _NO_TEXT) for q in common]
-    scores = _sum(first + later)
-    if corpus.dead:
-        docs = corpus.docs
-        for dead in [doc for doc in scores if docs[doc] is None]:
-            del scores[dead]
+    scores = _live(corpus, _sum(first + later))
     if not common:
         return scores
+    if not rare and len(scores) < CANDIDATES:
+        return _live(corpus, _sum([_word_points(corpus, q, FIELD_WEIGHTS) for q in common]))
     candidates = _top(corpus, scores, CANDIDATES)
     for qword, without_text in zip(common, later, strict=True):
         # Few candidates, long posting lists: binary search beats building a dict.
@@ -220,6 +219,15 @@ def _scores(corpus: CorpusIndex, qwords: list[_QueryWord]) -> dict[int, int]:
                     scores[doc] += value - had
                     break
     return {doc: scores[doc] for doc in candidates}
+
+
+def _live(corpus: CorpusIndex, scores: dict[int, int]) -> dict[int, int]:
+    """`scores` without the documents of replaced briefs."""
+    if corpus.dead:
+        docs = corpus.docs
+        for dead in [doc for doc in scores if docs[doc] is None]:
+            del scores[dead]
+    return scores
 
 
 def _top(corpus: CorpusIndex, scores: dict[int, int], n: int) -> list[int]:
