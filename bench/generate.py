@@ -1,12 +1,13 @@
 """A synthetic content folder shaped like the real one, for the benchmarks.
 
 `generate(root, briefs=10_000, terms=2_000)` writes `root/briefs/<id>.yml` (one
-brief a file) and `root/glossary.yml`, all valid for the real loader. Lengths follow
-the seed page: titles of 5-11 words, a summary paragraph of 110-190 words, 3-7 "In
-brief" points, a handful of glossary terms and tags each. Words are drawn from a
-Zipf-like distribution over a vocabulary of real AI-policy words followed by a long
-tail of made-up ones, so a few words are in most briefs and most words in few, as
-in real text. The same seed always gives the same files.
+brief a file) and the glossary in `root/glossary.yml` and `root/glossary/*.yml`, all
+valid for the real loader. Lengths follow the seed page: titles of 5-13 words, a
+summary paragraph of about 120-150 words, 3-7 "In brief" points of 13-25 words, 3-8
+glossary terms and 2-5 tags each. Words are drawn from a Zipf-like distribution over
+a vocabulary of real AI-policy words followed by a long tail of made-up ones, so a
+few words are in most briefs and most words in few, as in real text. The same seed
+always gives the same files.
 
     python -m bench.generate DIR [--briefs N] [--terms N]
 """

@@ -54,7 +54,7 @@ CANDIDATES = 200
 FIELD_WEIGHTS = {TITLE: 1.0, IDENT: 0.9, KEYS: 0.85, TEXT: 0.6}
 _NO_TEXT = (TITLE, IDENT, KEYS)
 COMMON_SHARE = 0.1
-"""Words in more than this share of briefs count as common (see `_accumulate`)."""
+"""Words in more than this share of briefs count as common (see `_scores`)."""
 TITLE_SHARE = 0.2
 """How much the whole-query fuzzy comparison with the title counts in the final score."""
 
