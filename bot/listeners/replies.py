@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -20,25 +21,39 @@ def ephemeral(message: Message) -> dict[str, Any]:
 
 
 class Reply:
-    """Send a command's answer the fastest way Slack allows.
+    """Send a command's answer the fastest way Slack allows, and always within Slack's 3 s.
 
-    Putting the answer in the ack saves a round trip; only when the ack is gone
-    (slow work acked early) does it go through the response_url.
+    Putting the answer in the ack saves a round trip. If the answer is not ready
+    within `ACK_DEADLINE` (a burst of commands, a slow disk), an empty ack goes out
+    first and the answer follows through the response_url, so Slack never shows
+    "dispatch_failed".
     """
 
-    def __init__(self, ack: Ack, respond: Respond) -> None:
+    ACK_DEADLINE = 2.0
+
+    def __init__(self, ack: Ack, respond: Respond, *, deadline: float | None = None) -> None:
         self._ack = ack
         self._respond = respond
+        self._lock = threading.Lock()
         self.acked = False
+        self._timer = threading.Timer(self.ACK_DEADLINE if deadline is None else deadline, self.ack)
+        self._timer.daemon = True
+        self._timer.start()
 
     def ack(self) -> None:
-        if not self.acked:
+        """Acknowledge now with nothing; the answer will follow through the response_url."""
+        with self._lock:
+            if self.acked:
+                return
             self.acked = True
-            self._ack()
+        self._timer.cancel()
+        self._ack()
 
     def __call__(self, message: Message) -> None:
-        if not self.acked:
-            self.acked = True
+        with self._lock:
+            first, self.acked = not self.acked, True
+        self._timer.cancel()
+        if first:
             self._ack(**ephemeral(message))
         else:
             self._respond(**ephemeral(message), replace_original=False)

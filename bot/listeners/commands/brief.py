@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.content.library import Library
 from bot.daily.picks import featured_brief
 from bot.listeners.replies import Reply
-from bot.search.brief_index import brief_by_id, latest_briefs, search_briefs
+from bot.search.brief_index import BriefSearch, brief_by_id, latest_briefs, search_briefs
 from bot.services import Services
 from bot.slack import blocks
 
@@ -110,13 +110,19 @@ def search(request: BriefRequest) -> None:
     store, library = request.services.store, request.library
     exact = brief_by_id(library, query)
     if exact is not None:
-        store.record_lookup("brief", query, True, exact.id)
         request.reply(blocks.brief_message(exact, ephemeral=True))
+        store.record_lookup("brief", query, True, exact.id)
         return
     found = search_briefs(library, query)
+    answer_search(request, query, found)
+    # Counted after answering: the report can wait a millisecond, the person should not.
     store.record_lookup(
         "brief", query, bool(found.hits), found.best.brief.id if found.best else None
     )
+
+
+def answer_search(request: BriefRequest, query: str, found: BriefSearch) -> None:
+    """One brief when the search is sure, a short list when it is not, else what to try."""
     if not found.hits:
         tips = ", ".join(f"`/brief {s}`" for s in found.suggestions[:3])
         request.reply(

@@ -25,10 +25,10 @@ def define_command(ack: Ack, command: dict, context: BoltContext, respond: Respo
         reply(glossary_message(library, 1))
         return
     found = define(library, text)
+    reply(definition_reply(found))
     context["services"].store.record_lookup(
         "define", text, found.term is not None, found.term.term if found.term else None
     )
-    reply(definition_reply(found))
 
 
 def definition_reply(found: Definition) -> blocks.Message:
