@@ -441,3 +441,16 @@ def test_polling_sees_every_change_of_stat(tmp_path: Path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime, as within one second
     (content / "briefs" / ".draft.yml.swp").write_text("noise")
     assert snapshot_changes(before, content_snapshot(str(content))) == {str(path)}
+
+
+def test_watch_mode_comes_from_the_environment_and_is_checked() -> None:
+    """BRIEFBOT_WATCH takes events, poll or off (any case); anything else is a clear error."""
+    from bot.config import ConfigError, Settings
+
+    assert Settings.from_env({}).watch == "events"
+    assert Settings.from_env({"BRIEFBOT_WATCH": " POLL "}).watch == "poll"
+    assert Settings.from_env({"BRIEFBOT_WATCH": "off"}).watch == "off"
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"BRIEFBOT_WATCH": "sometimes"})
+    (problem,) = caught.value.problems
+    assert problem.startswith("BRIEFBOT_WATCH: 'sometimes'") and "poll" in problem
