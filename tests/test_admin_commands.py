@@ -255,3 +255,38 @@ def test_status_of_a_fresh_bot_says_nothing_posted_yet(bot: BotHarness) -> None:
     assert "no daily post has been made yet" in text
     assert "No failed or unknown deliveries" in text
     assert dt.datetime.now(dt.UTC).strftime("%Y-%m-%d") in text
+
+
+def test_admin_messages_fit_slack_limits_however_much_went_wrong(bot: BotHarness) -> None:
+    """Hundreds of long errors, huge queries and failures: every admin message fits Block Kit."""
+    from bot.content.errors import ContentError
+    from bot.content.live import ReloadResult
+    from bot.localslack.block_limits import check_blocks
+    from bot.slack import admin_blocks
+
+    library = bot.services.library
+    errors = tuple(
+        ContentError(f"/c/briefs/b{n % 120}.yml", n, "title", "x" * 400 + " `<!channel>` ```")
+        for n in range(600)
+    )
+    broken = ReloadResult(library, False, errors, at=bot.services.now())
+    messages = [
+        admin_blocks.content_errors_message(broken, "/c", replica="host (pid 1)"),
+        admin_blocks.reload_reply(broken, "/c"),
+    ]
+    for message in messages:
+        assert check_blocks(message.blocks_json()) == [], message.blocks_json()
+        assert "<!channel>" not in json.dumps(message.blocks_json()) + message.text
+        assert len(message.text) <= 3000
+    assert "more error" in json.dumps(messages[0].blocks_json())
+
+    store = bot.services.store
+    long = "q" * 190 + " <!here>"
+    for n in range(40):
+        bot.command("/define", f"{long} {n}", user="U0BOB")
+        store.claim(f"C{n:04d}X", bot.services.today(), DISTILLATION, "v", "w")
+        store.mark_unknown(f"C{n:04d}X", bot.services.today(), "e" * 2000)
+    for text in ("report 30", "status"):
+        sent = bot.command("/brief", text, user=ADMIN)
+        assert check_blocks(sent.ack["blocks"]) == [], text
+        assert "<!here>" not in sent.ack_text
