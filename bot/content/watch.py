@@ -7,13 +7,16 @@ loaded and validated again and, if good, swapped in as one snapshot
 (`LiveContent.reload`). A bad edit never takes content away: the last good snapshot
 keeps serving, the errors go to the log and, once per distinct set of errors, to every
 admin in BRIEFBOT_ADMINS as a direct message. When the files are fixed, the next reload
-says so.
+says so. A changed file that looks half-written (empty, or not ending with a line
+break) is waited for, up to `MAX_WAIT_SECONDS`, since a file cut mid-way can still be
+valid YAML.
 
 BRIEFBOT_WATCH picks how changes are noticed:
 
 - `events` (default): file system events through watchfiles (inotify, FSEvents, …);
 - `poll`: compare every content file's stat once a second, for network file systems
-  and containers where events do not arrive;
+  and containers where events do not arrive (also the fallback when events cannot be
+  set up, e.g. past the inotify watch limit);
 - `off`: nothing is watched; `/brief reload` still works and still reports.
 
 Every replica watches and reloads on its own and logs the version it serves.
