@@ -7,6 +7,7 @@ request and thread without locks; a reload builds a new snapshot and swaps it in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ MAX_SOURCE_NAME = 100
 MAX_URL = 2000
 
 
+@functools.lru_cache(maxsize=131_072)
 def normalize_key(text: str) -> str:
     """Fold a term, alias or id for lookups: case, accents, punctuation and spacing.
 
