@@ -300,7 +300,13 @@ library = load_library(sys.argv[1])
 from bot.search.brief_index import search_briefs
 search_briefs(library, "policy")
 peak = tracemalloc.get_traced_memory()[1] if trace else 0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:
+    # VmHWM is this process's own peak; ru_maxrss would include the parent's size
+    # at fork time on Linux.
+    with open("/proc/self/status") as status:
+        rss = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) * 1024
+except OSError:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"peak": peak, "rss": rss, "briefs": len(library.briefs)}))
 """
 
