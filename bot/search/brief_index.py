@@ -8,7 +8,7 @@ How a search works:
 3. Each brief scores, per query word, the best match it has, weighted by where the
    word is (title above id, terms and tags, above summary and points) and by how
    rare the word is, so "distillation" counts for more than "ai".
-4. The best fifty or so are re-ranked with a fuzzy comparison of the whole query
+4. The best thirty or so are re-ranked with a fuzzy comparison of the whole query
    against their titles, and scores become 0-100.
 
 Everything but step 4 runs over the inverted index in `bot.search.corpus`, so a
@@ -46,9 +46,9 @@ MIN_SCORE = 35
 """Briefs scoring below this are not hits; the search answers with suggestions instead."""
 AMBIGUOUS_GAP = 6
 """When the runner-up scores within this of the best, the answer is a short list."""
-RERANK = 50
+RERANK = 30
 """How many of the best briefs by word matches are re-ranked on their titles."""
-CANDIDATES = 200
+CANDIDATES = 100
 """How many briefs common words' summary matches are added for (see `_scores`)."""
 
 FIELD_WEIGHTS = {TITLE: 1.0, IDENT: 0.9, KEYS: 0.85, TEXT: 0.6}
