@@ -113,7 +113,7 @@ def test_mistakes_come_back_with_file_line_and_field(entry: str, expected: str) 
 
 
 def test_unsafe_or_misshapen_files_are_refused_whole() -> None:
-    """YAML anchors and aliases are refused; a file that is not a 'channels:' list says what it needs;
+    """YAML anchors are refused; a file that is not a 'channels:' list says what it needs;
     one bad entry means nothing from the file is used."""
     alias = 'x: &a "09:00"\nchannels:\n  - channel: C0X\n    time: *a\n    zone: UTC\n'
     assert any("anchors" in error for error in errors_of(alias))

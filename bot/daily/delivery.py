@@ -85,13 +85,28 @@ def daily_metadata(brief_id: str, local_date: dt.date) -> dict[str, Any]:
     }
 
 
-def send_daily(client: WebClient, channel: str, brief: Brief, local_date: dt.date) -> Outcome:
-    """Post `brief` as `channel`'s daily brief for `local_date`, once, and classify the answer."""
-    message = blocks.brief_message(brief, ephemeral=False, daily=True)
+def daily_message(brief: Brief) -> dict[str, Any]:
+    """The daily post's text and blocks: the brief message of the Slack app, as posted."""
+    return blocks.brief_message(brief, ephemeral=False, daily=True).payload()
+
+
+def send_daily(
+    client: WebClient,
+    channel: str,
+    brief: Brief,
+    local_date: dt.date,
+    *,
+    payload: dict[str, Any] | None = None,
+) -> Outcome:
+    """Post `brief` as `channel`'s daily brief for `local_date`, once, and classify the answer.
+
+    `payload` is `daily_message(brief)` when the caller already built it (a sweep posts
+    the same brief to every channel).
+    """
     try:
         answer = client.chat_postMessage(
             channel=channel,
-            **message.payload(),
+            **(payload or daily_message(brief)),
             unfurl_links=False,
             unfurl_media=False,
             metadata=daily_metadata(brief.id, local_date),

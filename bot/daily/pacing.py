@@ -15,6 +15,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Protocol
@@ -90,61 +91,61 @@ def dispatch(
 ) -> None:
     """Run every task on at most `workers` threads, each channel paced by `pacer`.
 
-    A channel never has two calls in flight. When `stop` is set, tasks not yet running
-    are abandoned (told why) and the ones running are waited for.
+    A channel never has two calls in flight. A task coming back from a Retry-After goes
+    before the tasks not started yet, so one unlucky channel does not wait for the whole
+    fan-out. When `stop` is set, tasks not yet running are abandoned (told why) and the
+    ones running are waited for.
     """
     clock = pacer.clock
     order = itertools.count()
-    queue: list[tuple[float, int, Task]] = []
-    for task in tasks:
-        heapq.heappush(queue, (pacer.ready_at(task.channel), next(order), task))
+    fresh: deque[Task] = deque(tasks)
+    again: deque[Task] = deque()
+    waiting: list[tuple[float, int, Task]] = []
     running: dict[Future[bool], Task] = {}
     busy: set[str] = set()
-    waiting_on_busy: list[Task] = []
 
-    def requeue(task: Task) -> None:
-        heapq.heappush(queue, (pacer.ready_at(task.channel), next(order), task))
+    def wait_for_channel(task: Task) -> None:
+        heapq.heappush(waiting, (pacer.ready_at(task.channel), next(order), task))
+
+    def next_task(now: float) -> Task | None:
+        while again or fresh:
+            task = again.popleft() if again else fresh.popleft()
+            if pacer.ready_at(task.channel) > now or task.channel in busy:
+                wait_for_channel(task)
+                continue
+            return task
+        return None
 
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="briefbot-daily") as pool:
-        while queue or running or waiting_on_busy:
+        while fresh or again or waiting or running:
             if stop.is_set():
-                for _, _, task in queue:
+                for task in [*again, *fresh, *(t for _, _, t in waiting)]:
                     task.abandon(stop_reason())
-                for task in waiting_on_busy:
-                    task.abandon(stop_reason())
-                queue.clear()
-                waiting_on_busy.clear()
+                again.clear()
+                fresh.clear()
+                waiting.clear()
                 if not running:
                     break
             now = clock()
-            while queue and len(running) < workers and not stop.is_set():
-                ready, _, task = queue[0]
-                if ready > now:
+            while waiting and waiting[0][0] <= now:
+                again.append(heapq.heappop(waiting)[2])
+            while len(running) < workers and not stop.is_set():
+                task = next_task(now)
+                if task is None:
                     break
-                heapq.heappop(queue)
-                actual = pacer.ready_at(task.channel)
-                if actual > now:
-                    heapq.heappush(queue, (actual, next(order), task))
-                    continue
-                if task.channel in busy:
-                    waiting_on_busy.append(task)
-                    continue
                 busy.add(task.channel)
                 running[pool.submit(_run, task)] = task
             timeout = None
-            if queue and len(running) < workers:
-                timeout = max(0.0, queue[0][0] - clock())
+            if waiting and len(running) < workers:
+                timeout = max(0.0, waiting[0][0] - clock())
             if running:
                 done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:
                     task = running.pop(future)
                     busy.discard(task.channel)
                     if future.result():
-                        requeue(task)
-                    for other in [t for t in waiting_on_busy if t.channel == task.channel]:
-                        waiting_on_busy.remove(other)
-                        requeue(other)
-            elif queue:
+                        wait_for_channel(task)
+            elif waiting:
                 stop.wait(timeout if timeout is not None else 0.0)
 
 

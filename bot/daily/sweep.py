@@ -29,6 +29,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from slack_sdk import WebClient
 
@@ -36,7 +37,7 @@ from bot.content.errors import ContentInvalid
 from bot.content.library import Library
 from bot.content.model import Brief
 from bot.daily.declared import load_declared, schedule_path
-from bot.daily.delivery import Lookup, Result, find_daily_post, send_daily
+from bot.daily.delivery import Lookup, Result, daily_message, find_daily_post, send_daily
 from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
 from bot.daily.picks import featured_brief
@@ -48,7 +49,7 @@ from bot.daily.schedule import (
 )
 from bot.featured import pick_featured
 from bot.services import Services
-from bot.store import Delivery, DeliveryState, Subscription, SyncResult, worker_id
+from bot.store import Delivery, DeliveryState, Store, Subscription, SyncResult, worker_id
 
 log = logging.getLogger("briefbot.daily")
 
@@ -368,7 +369,7 @@ class _SweepRun:
     ) -> None:
         self.sweeper = sweeper
         self.services = sweeper.services
-        self.store = sweeper.services.store
+        self.store = _serialised(sweeper.services.store)
         self.library: Library = sweeper.services.library
         self.catch_up = sweeper.services.settings.catch_up
         self.now = now
@@ -380,6 +381,7 @@ class _SweepRun:
         self.auth_error: str | None = None
         self._featured: dict[dt.date, Brief | None] = {}
         self._featured_lock = threading.Lock()
+        self._payloads: dict[str, dict[str, Any]] = {}
 
     # -- the steps --
 
@@ -550,6 +552,13 @@ class _SweepRun:
             return self.library.by_id[pick.brief_id]
         return pick_featured(self.library, day, self.store.featured_history())
 
+    def payload(self, brief: Brief) -> dict[str, Any]:
+        """The daily message for `brief`, built once per sweep rather than once per channel."""
+        with self._featured_lock:
+            if brief.id not in self._payloads:
+                self._payloads[brief.id] = daily_message(brief)
+            return self._payloads[brief.id]
+
     @property
     def worker(self) -> str:
         return self.sweeper.worker
@@ -624,7 +633,9 @@ class _PostTask:
             log.warning("another process took over %s %s; not posting it", channel, day)
             return False
         self.sent_once = True
-        outcome = send_daily(run.sweeper.client, channel, self.brief, day)
+        outcome = send_daily(
+            run.sweeper.client, channel, self.brief, day, payload=run.payload(self.brief)
+        )
         run.sweeper.pacer.sent(channel, outcome.answered_at)
         entry = Entry(channel, day, self.brief.id, outcome.ts, outcome.error)
         if outcome.result == Result.POSTED:
@@ -683,6 +694,35 @@ class _PostTask:
             self.sweep.store.mark_failed(
                 self.channel, self.due.local_date, reason, worker=self.sweep.worker
             )
+
+
+def _serialised(store: Store) -> Store:
+    """`store`, with SQLite's one-writer-at-a-time done by a lock in this process.
+
+    Posting threads would otherwise meet in SQLite's busy handler, which waits in
+    growing sleeps; queueing on a lock hands the database over at once. PostgreSQL
+    takes concurrent writers, so its store is used as it is.
+    """
+    if store.engine.dialect.name != "sqlite":
+        return store
+    return cast(Store, _Serialised(store))
+
+
+class _Serialised:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._store, name)
+        if not callable(value):
+            return value
+
+        def serialised(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return value(*args, **kwargs)
+
+        return serialised
 
 
 def _duration(delta: dt.timedelta) -> str:

@@ -1,0 +1,252 @@
+"""Daily fan-out: one sweep posting to 1,000 subscribed channels through a rate-limiting Slack.
+
+    python -m bench.fanout [--channels 1000] [--fraction 0.1] [--workers 8]
+                           [--postgres URL] [--seed 1]
+
+The local Slack answers a fraction of chat.postMessage calls with 429 and
+`Retry-After: 1` (and also enforces one message a second per channel). One sweep
+must deliver every channel's post exactly once, never retry before a Retry-After has
+passed, and never send a channel two calls within a second. The wall time is set
+against the least time the rate limits alone impose: the longest chain of
+Retry-After waits any one channel went through.
+
+A second sweep with no faults gives the fan-out's own cost for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import itertools
+import multiprocessing
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.content.live import LiveContent
+from bot.daily.delivery import EVENT_TYPE
+from bot.daily.schedule import Schedule
+from bot.daily.sweep import WORKERS, Sweeper
+from bot.localslack import DEFAULT_BOT_TOKEN, Call, LocalSlack
+from bot.services import Services
+from bot.store import DeliveryState, Store, make_engine, sqlite_url, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+POST = "chat.postMessage"
+NOW = dt.datetime(2024, 5, 6, 9, 0, 30, tzinfo=dt.UTC)
+
+
+@dataclass
+class Result:
+    channels: int
+    wall: float
+    posted: int
+    messages: Counter[str]
+    calls: list[Call]
+    ratelimited: int
+    bound: float
+    early: int
+    too_close: int
+    states: Counter[str]
+
+    @property
+    def exactly_once(self) -> bool:
+        return (
+            len(self.messages) == self.channels
+            and set(self.messages.values()) == {1}
+            and self.states == Counter({DeliveryState.POSTED.value: self.channels})
+        )
+
+
+def serve_slack(connection: Connection, fraction: float, seed: int) -> None:
+    """The local Slack, in a process of its own so that it does not share the sweep's GIL."""
+    with LocalSlack(strict_channels=False) as slack:
+        if fraction > 0:
+            slack.random_ratelimit(POST, fraction=fraction, retry_after=1, seed=seed)
+        slack.rate_limit(POST, per_channel_per_second=1.0, grace=0.0)
+        connection.send(slack.api_url)
+        connection.recv()
+        # Only what the checks need: the blocks of 1,000 messages are a lot to pickle.
+        calls = [
+            dataclasses.replace(c, params={"channel": c.channel}, headers={})
+            for c in slack.calls_to(POST)
+        ]
+        messages = Counter(
+            m["channel"]
+            for m in slack.messages()
+            if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+        )
+        connection.send((calls, messages))
+        connection.recv()
+
+
+def run_fanout(
+    channels: int,
+    fraction: float,
+    workers: int,
+    database_url: str | None,
+    seed: int,
+    root: Path,
+) -> Result:
+    """Subscribe `channels` channels, sweep once at their post time, and check the result."""
+    content = root / "content"
+    if not content.exists():
+        shutil.copytree(ROOT / "content", content)
+    url = database_url or sqlite_url(root / f"fanout-{fraction}.db")
+    engine = make_engine(url)
+    upgrade(engine)
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=serve_slack, args=(theirs, fraction, seed), daemon=True)
+    server.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the local Slack process did not start")
+        api_url = ours.recv()
+        setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
+        schedule = Schedule(dt.time(9, 0), "UTC", "daily")
+        for n in range(channels):
+            setup.subscribe(f"C{n:08d}", schedule, "U0ALICE")
+        store = Store(engine, clock=lambda: NOW)
+        settings = Settings(
+            bot_token=DEFAULT_BOT_TOKEN, api_url=api_url, content_dir=content, database_url=url
+        )
+        services = Services(settings, LiveContent(content), store, now=lambda: NOW)
+        sweeper = Sweeper(services, WebClient(DEFAULT_BOT_TOKEN, base_url=api_url), workers=workers)
+        started = time.perf_counter()
+        report = sweeper.sweep()
+        wall = time.perf_counter() - started
+        ours.send("report")
+        calls, messages = ours.recv()
+        ours.send("stop")
+        states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
+    finally:
+        server.join(timeout=10)
+        engine.dispose()
+    bound, early, too_close = check_pacing(calls)
+    return Result(
+        channels=channels,
+        wall=wall,
+        posted=len(report.posted),
+        messages=messages,
+        calls=calls,
+        ratelimited=sum(1 for c in calls if c.status == 429),
+        bound=bound,
+        early=early,
+        too_close=too_close,
+        states=states,
+    )
+
+
+def check_pacing(calls: list[Call]) -> tuple[float, int, int]:
+    """(least time the 429s impose, calls sent before a Retry-After ended, calls to one
+    channel less than a second after its previous answer)."""
+    by_channel: dict[str, list[Call]] = defaultdict(list)
+    for call in calls:
+        by_channel[call.channel or ""].append(call)
+    bound = 0.0
+    early = too_close = 0
+    for channel_calls in by_channel.values():
+        channel_calls.sort(key=lambda c: c.at)
+        waits = sum(float(c.retry_after or 0) for c in channel_calls if c.status == 429)
+        bound = max(bound, waits)
+        for before, after in itertools.pairwise(channel_calls):
+            gap = after.at - before.finished_at
+            if before.status == 429 and gap < float(before.retry_after or 1):
+                early += 1
+            if gap < 1.0:
+                too_close += 1
+        early += sum(1 for c in channel_calls if c.early)
+    return bound, early, too_close
+
+
+def describe(label: str, result: Result) -> list[str]:
+    verdict = "yes" if result.exactly_once else "NO"
+    return [
+        f"{label}:",
+        f"  channels {result.channels}, posted {result.posted}, chat.postMessage calls "
+        f"{len(result.calls)}, of which 429 {result.ratelimited}",
+        f"  every channel exactly once: {verdict} "
+        f"(messages per channel: {dict(Counter(result.messages.values()))})",
+        f"  retries before Retry-After: {result.early}; calls to a channel under 1 s "
+        f"apart: {result.too_close}",
+        f"  wall time {result.wall:.2f} s; the rate limits alone impose {result.bound:.2f} s "
+        f"(longest chain of Retry-After waits of one channel)",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
+    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--fraction", type=float, default=0.1, help="share of posts answered 429")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="posting threads")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on a scratch database on this PostgreSQL server (default: a SQLite file), "
+        "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    print(
+        f"briefbot daily fan-out, {dt.date.today().isoformat()}, Python "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{args.workers} posting threads, "
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}"
+    )
+    root = Path(tempfile.mkdtemp(prefix="briefbot-fanout-"))
+    ok = True
+    try:
+        for label, fraction in (
+            (f"{args.fraction:.0%} of posts answered 429", args.fraction),
+            ("no faults", 0.0),
+        ):
+            with scratch_database(args.postgres) as url:
+                result = run_fanout(args.channels, fraction, args.workers, url, args.seed, root)
+            for line in describe(label, result):
+                print(line)
+            ok = ok and result.exactly_once and result.early == 0 and result.too_close == 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("all checks passed" if ok else "CHECKS FAILED")
+    return 0 if ok else 1
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str | None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on `server_url`'s server for one run, dropped after."""
+    if not server_url:
+        yield None
+        return
+    from sqlalchemy import create_engine, make_url
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(server_url)
+    name = f"briefbot_fanout_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
