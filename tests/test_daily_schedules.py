@@ -159,6 +159,8 @@ def test_downtime_past_the_window_skips_logs_and_never_posts(
     assert row is not None and row.state == DeliveryState.SKIPPED
     assert row.error is not None and "catch-up window is 3h" in row.error
     assert any("skipped" in r.getMessage() and "C0MISSED" in r.getMessage() for r in caplog.records)
+    # No brief was chosen for a day nobody saw, so it stays unfeatured for later days.
+    assert daily.store.featured_pick(dt.date(2024, 5, 6)) is None
     # Later sweeps neither post it nor log it again.
     caplog.clear()
     daily.sweep(local("Europe/Helsinki", 2024, 5, 6, 12, 30))

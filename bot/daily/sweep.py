@@ -436,8 +436,10 @@ class _SweepRun:
         if self.report.dry_run:
             self.report.add("skipped", entry)
             return
-        brief = self.brief_for(missed, None)
-        brief_id = brief.id if brief else "-"
+        # Name the day's pick if there is one, but never choose one for a day nobody saw:
+        # the picker treats recorded picks as featured.
+        pick = self.store.featured_pick(missed.local_date)
+        brief_id = pick.brief_id if pick else ""
         if not self.store.claim(
             missed.channel_id, missed.local_date, brief_id, self.library.version, self.worker
         ):

@@ -1,0 +1,94 @@
+"""The posting pool: bounded threads, one call in flight per channel, Retry-After honoured,
+retried channels before fresh ones, and a stop that abandons what has not started."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.daily.pacing import Pacer, dispatch
+
+
+class Probe:
+    """A task that records when it ran and may ask to run again after a pause."""
+
+    def __init__(self, name: str, channel: str, world: World, pauses: int = 0) -> None:
+        self.name = name
+        self.channel = channel
+        self.world = world
+        self.pauses = pauses
+        self.abandoned = ""
+
+    def run(self) -> bool:
+        world = self.world
+        with world.lock:
+            world.running.add(self)
+            world.most = max(world.most, len(world.running))
+            world.per_channel_clash |= sum(t.channel == self.channel for t in world.running) > 1
+            world.starts.append((self.name, time.monotonic()))
+        time.sleep(0.01)
+        if world.stop_after == self.name:
+            world.stop.set()
+        with world.lock:
+            world.running.discard(self)
+        world.pacer.sent(self.channel, time.monotonic())
+        if self.pauses:
+            self.pauses -= 1
+            world.pacer.hold(self.channel, time.monotonic() + world.hold)
+            world.held_until[self.name] = time.monotonic() + world.hold
+            return True
+        return False
+
+    def abandon(self, reason: str) -> None:
+        self.abandoned = reason
+
+
+class World:
+    def __init__(self, hold: float = 0.05) -> None:
+        self.lock = threading.Lock()
+        self.running: set[Probe] = set()
+        self.most = 0
+        self.per_channel_clash = False
+        self.starts: list[tuple[str, float]] = []
+        self.pacer = Pacer(interval=0.0)
+        self.stop = threading.Event()
+        self.stop_after = ""
+        self.hold = hold
+        self.held_until: dict[str, float] = {}
+
+    def order(self) -> list[str]:
+        return [name for name, _ in self.starts]
+
+
+def test_threads_are_bounded_and_a_channel_has_one_call_in_flight() -> None:
+    """Never more than `workers` tasks at once, never two for one channel."""
+    world = World()
+    tasks = [Probe(f"t{n}", f"C{n % 5}", world) for n in range(40)]
+    dispatch(tasks, world.pacer, workers=4, stop=world.stop)
+    assert sorted(world.order()) == sorted(t.name for t in tasks)
+    assert world.most <= 4 and not world.per_channel_clash
+
+
+def test_a_retry_waits_for_its_hold_and_then_goes_before_fresh_channels() -> None:
+    """A task held by Retry-After runs again only after the hold, and ahead of the
+    channels not started yet rather than after all of them."""
+    world = World(hold=0.05)
+    first = Probe("busy", "C0BUSY", world, pauses=1)
+    fresh = [Probe(f"f{n}", f"C{n:02d}", world) for n in range(30)]
+    dispatch([first, *fresh], world.pacer, workers=1, stop=world.stop)
+    order = world.order()
+    assert order.count("busy") == 2
+    again = [at for name, at in world.starts if name == "busy"][1]
+    assert again >= world.held_until["busy"]
+    assert order.index("busy", 1) < len(order) - 1
+
+
+def test_stop_abandons_what_has_not_started() -> None:
+    """Once stopped, the tasks still queued are told why and never run."""
+    world = World()
+    world.stop_after = "t2"
+    tasks = [Probe(f"t{n}", f"C{n}", world) for n in range(10)]
+    dispatch(tasks, world.pacer, workers=1, stop=world.stop, stop_reason=lambda: "stopped: x")
+    ran = set(world.order())
+    assert ran == {"t0", "t1", "t2"}
+    assert all(t.abandoned == "stopped: x" for t in tasks if t.name not in ran)
