@@ -111,6 +111,14 @@ def test_subscribe_where_the_bot_cannot_post_says_how_to_fix_it(
     assert app.services.store.subscription("C0OUTSIDE") is None
 
 
+def test_subscribe_when_slack_fails_says_so_and_subscribes_nothing(app: BotHarness) -> None:
+    """Any other Slack error on the note: a short apology, never silence, no subscription."""
+    app.slack.fail("chat.postMessage", error="fatal_error")
+    text = answer(app, app.command("/brief", "subscribe"))
+    assert "Nothing was subscribed" in text and "Traceback" not in text
+    assert app.services.store.subscription(CHANNEL) is None
+
+
 def test_unsubscribe_stops_it_and_says_so_twice(app: BotHarness) -> None:
     """Unsubscribe removes the schedule with a visible note; a second time says there is none."""
     app.services.store.subscribe(CHANNEL, Schedule(dt.time(9), "UTC"), "U0ALICE")

@@ -23,6 +23,7 @@ from bot.daily.schedule import (
     parse_schedule_args,
 )
 from bot.listeners.commands.brief import BriefRequest, subcommand
+from bot.listeners.errors import user_message_for
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from bot.store import DeclaredChannelError, DeliveryState, Store, Subscription
@@ -143,9 +144,14 @@ def _post_note(request: BriefRequest, mrkdwn_text: str, fallback: str) -> bool:
         )
     except SlackApiError as error:
         code = str(error.response.get("error") or "")
-        if code not in CANNOT_POST:
-            raise
-        request.reply(blocks.markdown_notice(CANNOT_POST[code], CANNOT_POST[code]))
+        if code in CANNOT_POST:
+            request.reply(blocks.markdown_notice(CANNOT_POST[code], CANNOT_POST[code]))
+        else:
+            # Acked already, so the global handler could no longer answer: say it here.
+            log.warning(
+                "could not post in %s to set up its daily brief: %s", request.channel_id, code
+            )
+            request.reply(blocks.notice(f"{user_message_for(error)} Nothing was subscribed."))
         return False
     return True
 

@@ -39,10 +39,13 @@ def home_schedules(services: Services, user_id: str) -> list[str]:
     from bot.daily.schedule import ScheduleError, next_post_time
     from bot.listeners.commands.brief_schedule import when_text
 
+    limit = 30
     now = services.now()
-    mine: list[str] = []
-    others: list[str] = []
-    for subscription in services.store.subscriptions():
+    subscriptions = sorted(
+        services.store.subscriptions(), key=lambda s: (s.created_by != user_id, s.channel_id)
+    )
+    lines: list[str] = []
+    for subscription in subscriptions[:limit]:
         try:
             schedule = subscription.schedule
         except ScheduleError:
@@ -53,10 +56,9 @@ def home_schedules(services: Services, user_id: str) -> list[str]:
             state = "next " + when_text(next_post_time(schedule, now), schedule)
         if subscription.declared:
             state += " · set by the admins"
-        line = f"<#{subscription.channel_id}> {schedule.describe()} · {state}"
-        (mine if subscription.created_by == user_id else others).append(line)
-    lines = [f"{line} · set up by you" for line in mine] + others
-    limit = 30
-    if len(lines) > limit:
-        lines = [*lines[:limit], f"…and {len(lines) - limit} more channels"]
+        if subscription.created_by == user_id:
+            state += " · set up by you"
+        lines.append(f"<#{subscription.channel_id}> {schedule.describe()} · {state}")
+    if len(subscriptions) > limit:
+        lines.append(f"…and {len(subscriptions) - limit} more channels")
     return lines
