@@ -427,7 +427,9 @@ class _SweepRun:
             )
         if self.notices.lines and self.auth_error is None:
             send_notices(self.sweeper.client, self.sweeper.pacer, self.notices)
-        log.info("daily sweep at %s: %s", self.now.isoformat(), self.report.summary())
+        # A quiet minute is the usual case; say something only when something happened.
+        level = logging.INFO if self.report.lines() else logging.DEBUG
+        log.log(level, "daily sweep at %s: %s", self.now.isoformat(), self.report.summary())
 
     def skip(self, missed: Due) -> None:
         late = self.now - missed.at
