@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.content.errors import ContentInvalid
@@ -147,6 +147,8 @@ plain_words = st.one_of(
 
 @SETTINGS
 @given(plain_words)
+@example("._0")  # a dot then an underscore is text to PyYAML, not the float 0.0
+@example(".5")
 def test_plain_scalar_types_match_pyyaml(word):
     """Each unquoted value reads as the same type and value as PyYAML's safe loader."""
     text = f"k: {word}\n"
