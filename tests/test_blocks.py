@@ -182,7 +182,7 @@ def test_home_view_fits() -> None:
         term_count=3,
         brief_count=9,
         usage="line\n" * 2000,
-        schedules=["<!channel> daily"] * 200,
+        schedules=["<#C0GENERAL> daily at 09:00 &lt;!channel&gt;"] * 200,
     )
     payload = view.to_dict()
     assert len(payload["blocks"]) <= 100

@@ -218,6 +218,7 @@ def test_app_home_lists_channel_schedules_with_next_post(app: BotHarness) -> Non
     view = app.slack.wait_for(lambda: app.slack.views.get("U0ALICE"))
     assert "Daily posts" in json.dumps(view["blocks"])
     assert "09:00 on weekdays (Europe/Helsinki)" in json.dumps(view["blocks"])
+    assert "<#C0GENERAL>" in json.dumps(view["blocks"])  # a channel link, not escaped text
 
 
 def test_related_briefs_thread_under_a_daily_post(app: BotHarness) -> None:

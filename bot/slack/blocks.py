@@ -336,7 +336,10 @@ def home_view(
     usage: str,
     schedules: Sequence[str] = (),
 ) -> View:
-    """The App Home tab: today's brief, the latest five, glossary size and how to use it."""
+    """The App Home tab: today's brief, the latest five, glossary size and how to use it.
+
+    `schedules` are mrkdwn lines the caller built (with channel links), already escaped.
+    """
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="briefbot", emoji=True))]
     if featured is not None:
         blocks.append(_section("*Today's featured brief*"))
@@ -363,7 +366,7 @@ def home_view(
     blocks.append(_context(f"{brief_count} briefs · {term_count} glossary terms"))
     if schedules:
         blocks.append(DividerBlock())
-        blocks.append(_section(_chunk_lines("*Daily posts*", [escape(s) for s in schedules])[0]))
+        blocks.append(_section(_chunk_lines("*Daily posts*", list(schedules))[0]))
     blocks.append(DividerBlock())
     blocks.extend(
         _section(chunk) for chunk in _chunk_lines("*How to use briefbot*", usage.split("\n"))

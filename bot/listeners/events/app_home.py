@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
@@ -11,6 +13,9 @@ from bot.listeners.commands.brief import usage
 from bot.search.brief_index import latest_briefs
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.mrkdwn import escape
+
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
 def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
@@ -28,6 +33,11 @@ def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> Non
         schedules=home_schedules(services, event["user"]),
     )
     client.views_publish(user_id=event["user"], view=view)
+
+
+def channel_link(channel_id: str) -> str:
+    """A channel mention Slack renders as #name; anything that is not an id stays text."""
+    return f"<#{channel_id}>" if CHANNEL_ID.match(channel_id) else escape(channel_id)
 
 
 def home_schedules(services: Services, user_id: str) -> list[str]:
@@ -58,7 +68,7 @@ def home_schedules(services: Services, user_id: str) -> list[str]:
             state += " · set by the admins"
         if subscription.created_by == user_id:
             state += " · set up by you"
-        lines.append(f"<#{subscription.channel_id}> {schedule.describe()} · {state}")
+        lines.append(f"{channel_link(subscription.channel_id)} {schedule.describe()} · {state}")
     if len(subscriptions) > limit:
         lines.append(f"…and {len(subscriptions) - limit} more channels")
     return lines
