@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -25,29 +22,11 @@ from bot.cli import main
 from bot.content.loader import load_library
 from bot.slack.blocks import brief_message
 from bot.store import Store, make_engine, sqlite_url, upgrade
+from tests.support.processes import briefbot
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "content"
 DISTILLATION = "ai-distillation-national-security"
-
-
-def briefbot(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` in `cwd` (with only `env` added) and capture its output."""
-    environment = dict(os.environ)
-    for name in ("BRIEFBOT_CONTENT_DIR", "DATABASE_URL"):
-        environment.pop(name, None)
-    environment["PYTHONPATH"] = str(REPO)
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @dataclass

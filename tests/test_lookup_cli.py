@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import briefbot
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def briefbot(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` in `cwd` (with only `env` added) and capture its output."""
-    environment = dict(os.environ)
-    environment.pop("BRIEFBOT_CONTENT_DIR", None)
-    environment["PYTHONPATH"] = str(REPO)
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.content.schema import BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE, schema_files
 from tests.content_files import brief_text, make_content
+from tests.support.processes import briefbot
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def briefbot(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` in `cwd` (with only `env` added) and capture its output."""
-    environment = dict(os.environ)
-    environment.pop("BRIEFBOT_CONTENT_DIR", None)
-    environment["PYTHONPATH"] = str(REPO)
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_valid_content_exits_zero_with_summary(tmp_path):

@@ -72,3 +72,26 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+def briefbot(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` in `cwd` and capture its output.
+
+    The bot's own settings are taken out of the inherited environment, so only `env`
+    decides where content and the database are.
+    """
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"BRIEFBOT_CONTENT_DIR", "DATABASE_URL"}
+    }
+    environment["PYTHONPATH"] = str(ROOT)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
