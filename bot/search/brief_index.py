@@ -52,7 +52,7 @@ CANDIDATES = 100
 """How many briefs common words' summary matches are added for (see `_scores`)."""
 
 FIELD_WEIGHTS = {TITLE: 1.0, IDENT: 0.9, KEYS: 0.85, TEXT: 0.6}
-_NO_TEXT = (TITLE, IDENT, KEYS)
+_NOT_TITLE = (IDENT, KEYS, TEXT)
 COMMON_SHARE = 0.1
 """Words in more than this share of briefs count as common (see `_scores`)."""
 TITLE_SHARE = 0.2
@@ -181,37 +181,37 @@ def _scores(corpus: CorpusIndex, qwords: list[_QueryWord]) -> dict[int, int]:
     """Document -> points summed over query words, for the documents worth re-ranking.
 
     A word in more than COMMON_SHARE of all briefs says little on its own and has
-    thousands of matches in summaries and points. Common words first count only in
-    titles, ids, terms and tags; their summary and points matches are then added for
-    the best candidates alone. When that leaves too few candidates (a query of common
-    words only, found in few titles), everything is counted everywhere.
+    thousands of matches. Common words first count only in titles; their matches in
+    ids, terms, tags, summaries and points are then added for the best candidates
+    alone. When that leaves too few candidates (a query of common words only, found
+    in few titles), everything is counted everywhere.
     """
     matched = [q for q in qwords if q.matches]
     limit = COMMON_SHARE * corpus.size
     rare = [q for q in matched if q.frequency <= limit]
     common = [q for q in matched if q.frequency > limit]
-    first = [_word_points(corpus, q, FIELD_WEIGHTS) for q in rare]
-    later = [_word_points(corpus, q, _NO_TEXT) for q in common]
-    scores = _live(corpus, _sum(first + later))
+    in_titles = [_word_points(corpus, q, (TITLE,)) for q in common]
+    scores = _live(corpus, _sum([_word_points(corpus, q, FIELD_WEIGHTS) for q in rare] + in_titles))
     if not common:
         return scores
     if not rare and len(scores) < CANDIDATES:
         return _live(corpus, _sum([_word_points(corpus, q, FIELD_WEIGHTS) for q in common]))
     candidates = _top(corpus, scores, CANDIDATES)
-    for qword, without_text in zip(common, later, strict=True):
+    for qword, title_points in zip(common, in_titles, strict=True):
         # Few candidates, long posting lists: binary search beats building a dict.
-        in_text = sorted(
+        elsewhere = sorted(
             (
-                (round(POINTS * qword.weight * similarity * FIELD_WEIGHTS[TEXT]), docs)
+                (round(POINTS * qword.weight * similarity * FIELD_WEIGHTS[field]), docs)
                 for word, similarity in qword.matches
-                for docs in corpus.docs_with(word, TEXT)
+                for field in _NOT_TITLE
+                for docs in corpus.docs_with(word, field)
             ),
             key=itemgetter(0),
             reverse=True,
         )
         for doc in candidates:
-            had = without_text.get(doc, 0)
-            for value, docs in in_text:
+            had = title_points.get(doc, 0)
+            for value, docs in elsewhere:
                 if value <= had:
                     break
                 position = bisect_left(docs, doc)
