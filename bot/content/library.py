@@ -7,7 +7,6 @@ snapshot they started with, so a reload can never show them half-new content.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -70,14 +69,38 @@ class _PerObject(Generic[T]):
         self._entries = {key: entry for key, entry in self._entries.items() if key in keep}
 
 
+# Plain joins hash several times faster than JSON, which counts on a cold load of ten
+# thousand briefs. Only text that itself holds these control characters could join
+# into the same bytes as other text; the version tells deployments apart, it is no
+# security boundary, so that is harmless.
+_FIELD, _ITEM = "\x1f", "\x1e"
+
+
 def _digest_of_brief(brief: Brief) -> bytes:
-    fields = json.dumps(_brief_fields(brief), sort_keys=True, default=str)
-    return hashlib.sha256(fields.encode()).digest()
+    source = brief.source
+    text = _FIELD.join(
+        (
+            brief.id,
+            brief.title,
+            brief.date.isoformat(),
+            brief.summary,
+            _ITEM.join(brief.points),
+            _ITEM.join(brief.terms),
+            _ITEM.join(brief.tags),
+            source.name if source else "",
+            source.url if source else "",
+            _ITEM.join(day.isoformat() for day in brief.featured_on),
+            _ITEM.join(brief.related),
+        )
+    )
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def _digest_of_term(term: Term) -> bytes:
-    fields = json.dumps([term.term, term.definition, term.aliases, term.see_also])
-    return hashlib.sha256(fields.encode()).digest()
+    text = _FIELD.join(
+        (term.term, term.definition, _ITEM.join(term.aliases), _ITEM.join(term.see_also))
+    )
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 _brief_digest = _PerObject(_digest_of_brief)
@@ -90,21 +113,6 @@ def content_version(briefs: Iterable[Brief], terms: Iterable[Term]) -> str:
     digest.update(b"".join(_brief_digest(b) for b in sorted(briefs, key=attrgetter("id"))))
     digest.update(b"".join(_term_digest(t) for t in sorted(terms, key=attrgetter("key"))))
     return digest.hexdigest()[:12]
-
-
-def _brief_fields(brief: Brief) -> list[object]:
-    return [
-        brief.id,
-        brief.title,
-        brief.date,
-        brief.summary,
-        brief.points,
-        brief.terms,
-        brief.tags,
-        (brief.source.name, brief.source.url) if brief.source else None,
-        brief.featured_on,
-        brief.related,
-    ]
 
 
 def build_library(briefs: Iterable[Brief], terms: Iterable[Term]) -> Library:
