@@ -2,10 +2,10 @@
 
 For every word it records which briefs use it, and where: in the title, the id, the
 terms and tags ("keys"), or the summary and points ("text"). It also knows how many
-briefs use each word, tag and term, which makes rare words count for more.
+briefs use each word and tag, which makes rare words count for more.
 
-Rebuilding the whole index takes a noticeable fraction of a second at 10,000 briefs,
-too slow for a reload after one file changed. So the index is kept in segments, as
+Building the whole index takes about a second at 10,000 briefs, too slow for a
+reload after one file changed. So the index is kept in segments, as
 search engines do: a reload that changes a few briefs reuses the segments already
 built, adds a small segment for the new or edited briefs and marks the old versions
 of edited or deleted briefs as gone. Segments are never changed once built, so a
@@ -15,6 +15,7 @@ the answers are the same whichever way an index was built; only the speed differ
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 from collections import defaultdict
@@ -297,6 +298,8 @@ def _reuse(prev: CorpusIndex, briefs: tuple[Brief, ...]) -> CorpusIndex | None:
     if unchanged and all(a is b for a, b in zip(briefs, prev.briefs, strict=True)):
         return prev
     removed = [doc for doc in old_doc_of.values() if doc not in kept]
+    if not added and not removed:
+        return dataclasses.replace(prev, briefs=briefs)  # same briefs, another order
     changed = len(added) + len(removed)
     dead = prev.dead + len(removed)
     if (
