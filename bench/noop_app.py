@@ -10,6 +10,7 @@ what briefbot's own work costs.
 from __future__ import annotations
 
 import argparse
+import os
 
 import waitress
 from slack_bolt import Ack, App
@@ -30,6 +31,8 @@ def main() -> None:
     parser.add_argument("--token", required=True)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
+    # Bolt would pick the token up from the environment too and warn that the client's wins.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
     app = App(signing_secret=args.secret, client=WebClient(args.token, base_url=args.api_url))
     app.command("/brief")(noop_command)
     app.command("/define")(noop_command)
