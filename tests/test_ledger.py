@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.store import Delivery, DeliveryState, Store, worker_id
+from tests.support.clock import Clock
 
 pytest_plugins = ("tests.support.databases",)
 
@@ -17,23 +18,9 @@ DAY = dt.date(2024, 5, 6)
 START = dt.datetime(2024, 5, 6, 6, 0, tzinfo=dt.UTC)
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.current = START
-
-    def __call__(self) -> dt.datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.current += dt.timedelta(**delta)
-        return self.current
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from bot.store import (
     sqlite_url,
 )
 from bot.store.tables import lookups
+from tests.support.clock import Clock
 
 pytest_plugins = ("tests.support.databases",)
 
@@ -30,23 +31,9 @@ SEVEN_DAILY = Schedule(dt.time(7, 30), "America/New_York", "daily")
 START = dt.datetime(2024, 5, 6, 8, 0, tzinfo=dt.UTC)
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: dt.datetime = START) -> None:
-        self.current = start
-
-    def __call__(self) -> dt.datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.current += dt.timedelta(**delta)
-        return self.current
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

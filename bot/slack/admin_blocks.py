@@ -18,7 +18,14 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from bot.content.errors import ContentError
 from bot.content.library import Library
 from bot.content.live import ReloadResult
-from bot.slack.blocks import CONTEXT_MAX, FALLBACK_MAX, SECTION_MAX, Message, format_date
+from bot.slack.blocks import (
+    CONTEXT_MAX,
+    FALLBACK_MAX,
+    SECTION_MAX,
+    Message,
+    chunk_lines,
+    format_date,
+)
 from bot.slack.mrkdwn import escape, escape_within, truncate
 from bot.store import Counted, Delivery, LookupReport
 
@@ -65,19 +72,8 @@ def error_lines(errors: Sequence[ContentError], root: str | os.PathLike[str] | N
 def _code_blocks(lines: Sequence[str]) -> list[SectionBlock]:
     """Lines in as few ``` sections as fit; backticks in them cannot end the block early."""
     budget = SECTION_MAX - 10
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = escape_within(line.replace("`", "'"), budget)
-        candidate = f"{current}\n{line}" if current else line
-        if current and len(candidate) > budget:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return [_section(f"```{chunk}```") for chunk in chunks]
+    escaped = [escape_within(line.replace("`", "'"), budget) for line in lines]
+    return [_section(f"```{chunk}```") for chunk in chunk_lines("", escaped, budget)]
 
 
 def shown_error_lines(

@@ -87,7 +87,7 @@ def _actions(elements: list[ButtonElement | LinkButtonElement]) -> list[ActionsB
     ]
 
 
-def _chunk_lines(title: str, lines: Iterable[str], limit: int = SECTION_MAX) -> list[str]:
+def chunk_lines(title: str, lines: Iterable[str], limit: int = SECTION_MAX) -> list[str]:
     """Lines grouped into section texts of at most `limit` characters each."""
     chunks: list[str] = []
     current = title
@@ -156,7 +156,7 @@ def brief_message(
     blocks.append(_section(to_mrkdwn(brief.summary, SECTION_MAX)))
     if brief.points:
         lines = [f"• {to_mrkdwn(point, SECTION_MAX - 20)}" for point in brief.points]
-        blocks.extend(_section(chunk) for chunk in _chunk_lines("*In brief*", lines))
+        blocks.extend(_section(chunk) for chunk in chunk_lines("*In brief*", lines))
     if brief.terms:
         blocks.append(_section("*Terms in this brief*"))
         term_buttons: list[ButtonElement | LinkButtonElement] = [
@@ -256,7 +256,7 @@ def definition_message(
         blocks.extend(_actions(see_buttons))
     if used_by:
         lines = [f"• {escape(b.title)}" for b in used_by[:10]]
-        blocks.append(_section(_chunk_lines("*Briefs that use it*", lines)[0]))
+        blocks.append(_section(chunk_lines("*Briefs that use it*", lines)[0]))
         brief_buttons: list[ButtonElement | LinkButtonElement] = [
             _button(truncate(b.title, 40), SHOW_BRIEF, b.id) for b in used_by[:5]
         ]
@@ -296,7 +296,7 @@ def glossary_page_message(terms: Sequence[Term], page: int, pages: int, total: i
     lines = [f"*{escape(t.term)}*: {to_mrkdwn(t.definition, 140)}" for t in terms]
     blocks: list[Block] = [
         _section(f"*Glossary* ({total} terms), page {page} of {pages}"),
-        *(_section(chunk) for chunk in _chunk_lines("", lines)),
+        *(_section(chunk) for chunk in chunk_lines("", lines)),
     ]
     nav: list[ButtonElement | LinkButtonElement] = []
     if page > 1:
@@ -323,7 +323,7 @@ def markdown_notice(mrkdwn_text: str, fallback: str) -> Message:
     """A message whose mrkdwn we wrote ourselves (help texts); nothing in it is user text."""
     return Message(
         text=truncate(fallback, FALLBACK_MAX),
-        blocks=[_section(chunk) for chunk in _chunk_lines("", mrkdwn_text.split("\n"))],
+        blocks=[_section(chunk) for chunk in chunk_lines("", mrkdwn_text.split("\n"))],
     )
 
 
@@ -366,9 +366,9 @@ def home_view(
     blocks.append(_context(f"{brief_count} briefs · {term_count} glossary terms"))
     if schedules:
         blocks.append(DividerBlock())
-        blocks.append(_section(_chunk_lines("*Daily posts*", list(schedules))[0]))
+        blocks.append(_section(chunk_lines("*Daily posts*", list(schedules))[0]))
     blocks.append(DividerBlock())
     blocks.extend(
-        _section(chunk) for chunk in _chunk_lines("*How to use briefbot*", usage.split("\n"))
+        _section(chunk) for chunk in chunk_lines("*How to use briefbot*", usage.split("\n"))
     )
     return View(type="home", blocks=_fit(blocks, HOME_BLOCKS_MAX))
