@@ -10,8 +10,11 @@ error found (file, line, field); it never yields a half-loaded library.
 
 `ContentLoader` keeps each file's parsed and validated result keyed by its stat
 (mtime, size, inode), so loading again after an edit re-reads only the files that
-changed; checks that span files (duplicate ids, terms that must resolve, pinned
-dates) are cheap and always run over everything.
+changed. Checks that span files (duplicate ids, terms that must resolve, pinned
+dates) run over everything, except when a file watcher names the few brief files
+that changed and the last load was valid: then only the changed briefs are checked
+against the maps kept from that load, and anything that could be an error falls back
+to the full check, so the errors reported are always the same.
 """
 
 from __future__ import annotations
@@ -815,6 +818,72 @@ class Content:
     terms: tuple[Term, ...]
 
 
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A set of per-file results that passed every check, with the maps the
+    cross-file checks build, so that a reload changing a few briefs can check only those."""
+
+    results: list[_FileResult]
+    content: Content
+    by_id: dict[str, _BriefEntry]
+    pinned: dict[dt.date, _BriefEntry]
+    term_keys: frozenset[str]
+
+
+def _check_patched(
+    checked: _Checked,
+    results: list[_FileResult],
+    patches: list[tuple[_FileResult, _FileResult]],
+) -> _Checked | None:
+    """The checked content after replacing a few brief files' results in `checked`, or
+    None when the full check must decide (anything that could be an error).
+
+    `checked` passed every check, so any error now involves a replaced file: its own
+    errors, an id or pinned date another brief already has, a term or related id that
+    does not resolve, or an id that went away while other briefs may name it. Each of
+    those falls back to the full check, which reports every error in its usual order.
+    """
+    removed = [entry for old, _ in patches for entry in old.briefs]
+    added = [entry for _, new in patches for entry in new.briefs]
+    for old, new in patches:
+        if new.errors or old.terms or new.terms:
+            return None
+    by_id = dict(checked.by_id)
+    pinned = dict(checked.pinned)
+    for entry in removed:
+        if entry.id is not None and by_id.get(entry.id) is entry:
+            del by_id[entry.id]
+        for date, _ in entry.featured_on:
+            if pinned.get(date) is entry:
+                del pinned[date]
+    for entry in added:
+        if entry.brief is None or entry.id is None or entry.id in by_id:
+            return None
+        by_id[entry.id] = entry
+        for date, _ in entry.featured_on:
+            if date in pinned:
+                return None
+            pinned[date] = entry
+    if not by_id or any(entry.id not in by_id for entry in removed):
+        return None
+    term_keys = checked.term_keys
+    for entry in added:
+        for ref in entry.terms:
+            if ref.key not in term_keys:
+                return None
+        for ref in entry.related:
+            if ref.key == entry.id or ref.key not in by_id:
+                return None
+    content = Content(
+        briefs=tuple(entry.brief for result in results for entry in result.briefs),  # type: ignore[misc]
+        terms=checked.content.terms,
+    )
+    return _Checked(results, content, by_id, pinned, term_keys)
+
+
 class ContentLoader:
     """Loads a content folder, re-reading only files whose stat changed since last time.
 
@@ -834,7 +903,16 @@ class ContentLoader:
         self._files: list[_FileRef] | None = None  # the last complete listing
         self._by_abspath: dict[str, _FileRef] | None = None  # the same, by absolute path
         self._lock = threading.Lock()
-        self._last: tuple[tuple[Any, ...], Content, Library | None] | None = None
+        self._last: tuple[int, Content, Library | None] | None = None
+        # The per-file results of the last load, in listing order, and what they came from.
+        self._results: list[_FileResult] | None = None
+        self._result_files: list[_FileRef] | None = None
+        self._positions: dict[str, int] | None = None  # path -> index in _result_files
+        self._keys: dict[str, Any] = {}  # path -> stat key of the last load
+        # Bumped whenever a file's stat key or the listing changes: equal generations
+        # mean the very same files, so the last content and library still hold.
+        self._generation = 0
+        self._checked: _Checked | None = None  # the last load that passed every check
         self.files_parsed = 0
         """How many files the last load had to read and parse (the rest came from cache)."""
 
@@ -862,37 +940,87 @@ class ContentLoader:
 
     def _load_content(
         self, changed: Iterable[str | os.PathLike[str]] | None
-    ) -> tuple[tuple[Any, ...], Content]:
+    ) -> tuple[int, Content]:
         with _gc_paused():
             files, to_check = self._files_to_check(changed)
-            parsed = 0
-            results: list[_FileResult] = []
-            state: list[Any] = []
-            cache = self._cache
-            for ref in files:
-                cached = None
-                if to_check is not None and ref.path not in to_check:
-                    cached = cache.get(ref.path)
-                if cached is not None:
-                    result, key, fresh = cached.result, cached.stat_key, 0
-                else:
-                    result, key, fresh = self._file_result(ref)
-                parsed += fresh
-                results.append(result)
-                state.append((ref.path, key))
-            if len(cache) > len(files):
-                for gone in cache.keys() - {ref.path for ref in files}:
-                    del cache[gone]
+            prev_results = self._results
+            patches: list[tuple[_FileResult, _FileResult]] | None = None
+            if to_check is not None and prev_results is not None and files is self._result_files:
+                # The watcher named the changed files and none was added or removed:
+                # look at those files only and patch the per-file results in place.
+                results, patches, parsed = self._patch_results(files, prev_results, to_check)
+            else:
+                results, parsed = self._all_results(files, to_check)
             self.files_parsed = parsed
-            state_key = tuple(state)
-            if self._last is not None and self._last[0] == state_key:
-                return state_key, self._last[1]
-            content = self._check(results)
-            self._last = (state_key, content, None)
-            return state_key, content
+            self._results, self._result_files = results, files
+            if self._last is not None and self._last[0] == self._generation:
+                return self._generation, self._last[1]
+            checked = self._checked
+            content = None
+            if patches is not None and checked is not None and checked.results is prev_results:
+                patched = _check_patched(checked, results, patches)
+                if patched is not None:
+                    self._checked, content = patched, patched.content
+            if content is None:
+                content = self._check(results)
+            self._last = (self._generation, content, None)
+            return self._generation, content
+
+    def _patch_results(
+        self, files: list[_FileRef], prev: list[_FileResult], to_check: set[str]
+    ) -> tuple[list[_FileResult], list[tuple[_FileResult, _FileResult]], int]:
+        """`prev` with the results of the files in `to_check` looked at again."""
+        if self._positions is None:
+            self._positions = {ref.path: index for index, ref in enumerate(files)}
+        positions, keys = self._positions, self._keys
+        results = prev
+        patches: list[tuple[_FileResult, _FileResult]] = []
+        parsed = 0
+        for path in sorted(to_check, key=positions.__getitem__):
+            index = positions[path]
+            result, key, fresh = self._file_result(files[index])
+            parsed += fresh
+            if keys.get(path, _MISSING) != key or fresh:
+                keys[path] = key
+                self._generation += 1
+            if result is not prev[index]:
+                if results is prev:
+                    results = list(prev)
+                results[index] = result
+                patches.append((prev[index], result))
+        return results, patches, parsed
+
+    def _all_results(
+        self, files: list[_FileRef], to_check: set[str] | None
+    ) -> tuple[list[_FileResult], int]:
+        """The result of every file, statting those in `to_check` (None: all of them)."""
+        parsed = 0
+        results: list[_FileResult] = []
+        keys: dict[str, Any] = {}
+        cache = self._cache
+        for ref in files:
+            cached = None
+            if to_check is not None and ref.path not in to_check:
+                cached = cache.get(ref.path)
+            if cached is not None:
+                result, key, fresh = cached.result, cached.stat_key, 0
+            else:
+                result, key, fresh = self._file_result(ref)
+            parsed += fresh
+            results.append(result)
+            keys[ref.path] = key
+        if len(cache) > len(files):
+            for gone in cache.keys() - keys.keys():
+                del cache[gone]
+        if parsed or keys != self._keys:
+            self._generation += 1
+        self._keys = keys
+        self._positions = None
+        return results, parsed
 
     def _check(self, results: list[_FileResult]) -> Content:
         """Join the per-file results, run the cross-file checks; raise on any error."""
+        self._checked = None
         brief_entries = [entry for result in results for entry in result.briefs]
         term_entries = [entry for result in results for entry in result.terms]
         errors = [error for result in results for error in result.errors]
@@ -909,10 +1037,23 @@ class ContentLoader:
         errors.extend(check_across_files(brief_entries, term_entries))
         if errors:
             raise ContentInvalid(errors)
-        return Content(
+        content = Content(
             briefs=tuple(entry.brief for entry in brief_entries if entry.brief is not None),
             terms=tuple(entry.term for entry in term_entries if entry.term is not None),
         )
+        self._checked = _Checked(
+            results=results,
+            content=content,
+            by_id={entry.id: entry for entry in brief_entries if entry.id is not None},
+            pinned={date: entry for entry in brief_entries for date, _ in entry.featured_on},
+            term_keys=frozenset(
+                ref.key
+                for entry in term_entries
+                if entry.name is not None
+                for ref in (entry.name, *entry.aliases)
+            ),
+        )
+        return content
 
     def _files_to_check(
         self, changed: Iterable[str | os.PathLike[str]] | None
