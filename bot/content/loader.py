@@ -1015,7 +1015,8 @@ class ContentLoader:
         if parsed or keys != self._keys:
             self._generation += 1
         self._keys = keys
-        self._positions = None
+        if files is not self._result_files:
+            self._positions = None
         return results, parsed
 
     def _check(self, results: list[_FileResult]) -> Content:
@@ -1069,9 +1070,10 @@ class ContentLoader:
                 to_check.update(ref.path for ref in files if ref.path not in self._cache)
                 return files, to_check
         files = self._list_files()
-        self._files = files
-        self._by_abspath = None
-        return files, None
+        if files != self._files:
+            self._files = files
+            self._by_abspath = None  # the same listing keeps its lookup tables
+        return self._files, None
 
     def _apply_changes(
         self, files: list[_FileRef], changed: Iterable[str | os.PathLike[str]]
