@@ -15,6 +15,9 @@ WIDTH = 88
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
 _USER = re.compile(r"<@([A-Z0-9]+)>")
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w])_([^_\n]+)_(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,12 @@ class Button:
 
 
 def unmrkdwn(text: str) -> str:
+    """mrkdwn as a terminal shows it: markers dropped, links and mentions spelled out."""
     text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})", text)
     text = _USER.sub(lambda m: f"@{m[1]}", text)
+    text = _CHANNEL.sub(lambda m: f"#{m[2] or m[1]}", text)
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
