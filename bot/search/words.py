@@ -12,7 +12,7 @@ import unicodedata
 _WORD_RE = re.compile(r"[^\W_]+")
 # ASCII text: every character that is not a letter or digit becomes a space, so
 # `split()` yields the words. Much faster than a regular expression over long text.
-_ASCII_SEPARATORS = str.maketrans(
+ASCII_SEPARATORS = str.maketrans(
     {chr(i): " " for i in range(128) if not chr(i).isalnum()}
     | {chr(i): chr(i).lower() for i in range(65, 91)}
 )
@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
 """Words too common to tell briefs apart; they are neither indexed nor searched for."""
 
 
-_SHORT_OR_STOP = STOPWORDS | frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+SHORT_OR_STOP = STOPWORDS | frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def fold(text: str) -> str:
@@ -46,7 +46,7 @@ def fold(text: str) -> str:
 def all_words(text: str) -> list[str]:
     """Every word of `text`, folded, in order (stopwords included)."""
     if text.isascii():
-        return text.translate(_ASCII_SEPARATORS).split()
+        return text.translate(ASCII_SEPARATORS).split()
     return _WORD_RE.findall(fold(text))
 
 
@@ -69,12 +69,12 @@ def query_words(query: str, limit: int = 16) -> list[str]:
 def word_set(text: str) -> frozenset[str]:
     """The distinct words of `text` worth indexing (same words as `words`, as a set)."""
     if text.isascii():
-        return frozenset(text.translate(_ASCII_SEPARATORS).split()) - _SHORT_OR_STOP
+        return frozenset(text.translate(ASCII_SEPARATORS).split()) - SHORT_OR_STOP
     return frozenset(w for w in all_words(text) if len(w) > 1) - STOPWORDS
 
 
 def folded_phrase(text: str) -> str:
     """`text` as its words joined by single spaces, for whole-string fuzzy comparisons."""
     if text.isascii():
-        return " ".join(text.translate(_ASCII_SEPARATORS).split())
+        return " ".join(text.translate(ASCII_SEPARATORS).split())
     return " ".join(all_words(text))
