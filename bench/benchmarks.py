@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+import bot.content.library
 import bot.search.corpus
 import bot.search.glossary_index
 from bench.measure import Report, best_of, latencies, median, ms, p95, timed
@@ -33,6 +34,7 @@ def forget_indexes() -> None:
     """Drop the indexes kept for reuse, so the next build is a cold one, as in a new process."""
     bot.search.corpus._last = None
     bot.search.glossary_index._last = None
+    bot.content.library._last = None
 
 
 def content_files(root: Path) -> list[Path]:
@@ -109,6 +111,25 @@ def bench_load(root: Path, report: Report, repeat: int = 3) -> Library:
 
 
 def bench_reload(root: Path, report: Report, edits: int = 15) -> None:
+    """Reload after one brief file changed (see `_bench_reload`); the edited files are
+    put back as they were afterwards, so a library kept with --dir stays as generated."""
+    originals: dict[Path, bytes] = {}
+    try:
+        _bench_reload(root, report, edits, originals)
+    finally:
+        for path, data in originals.items():
+            path.write_bytes(data)
+
+
+def _edit_title(path: Path, prefix: str, originals: dict[Path, bytes]) -> None:
+    """Put `prefix` before the title in the brief file at `path`, keeping the original."""
+    data = path.read_bytes()
+    originals.setdefault(path, data)
+    text = data.decode("utf-8").replace("title: ", f"title: {prefix} ", 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def _bench_reload(root: Path, report: Report, edits: int, originals: dict[Path, bytes]) -> None:
     """Reload after one brief file changed: only that file is parsed, indexes are patched.
 
     Measured both ways: with the changed path passed in, as the file watcher does in
@@ -126,9 +147,8 @@ def bench_reload(root: Path, report: Report, edits: int = 15) -> None:
         for n in range(edits):
             brief = rng.choice(library.briefs)
             path = Path(brief.origin.path)
-            text = path.read_text(encoding="utf-8")
             tag = f"Edited{n}{'h' if hinted else 's'}"
-            path.write_text(text.replace("title: ", f"title: {tag} ", 1), encoding="utf-8")
+            _edit_title(path, tag, originals)
             start = time.perf_counter()
             library = loader.load(changed=[path]) if hinted else loader.load()
             times[hinted].append(time.perf_counter() - start)
@@ -153,11 +173,10 @@ def bench_reload(root: Path, report: Report, edits: int = 15) -> None:
     # One hinted reload first, so that the split does not include the one-off cost of
     # switching over from the unhinted reloads above.
     path = Path(rng.choice(library.briefs).origin.path)
-    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Once ", 1))
+    _edit_title(path, "Once", originals)
     library = loader.load(changed=[path])
-    brief = rng.choice(library.briefs)
-    path = Path(brief.origin.path)
-    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Again ", 1))
+    path = Path(rng.choice(library.briefs).origin.path)
+    _edit_title(path, "Again", originals)
     start = time.perf_counter()
     content = loader.load_content(changed=[path])
     parse = time.perf_counter() - start
