@@ -58,3 +58,19 @@ def test_procfile_runs_both_modes() -> None:
     procfile = (ROOT / "Procfile").read_text()
     assert re.search(r"^worker: briefbot run$", procfile, re.M)
     assert re.search(r"^web: briefbot serve .*\$PORT", procfile, re.M)
+
+
+def test_code_passes_the_linter_and_formatter() -> None:
+    """ruff check and ruff format --check are clean, as the README asks before each commit."""
+    import subprocess
+    import sys
+
+    for args in (["check", "."], ["format", "--check", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
