@@ -578,31 +578,11 @@ def parse_brief_file(path: str, data: bytes) -> _FileResult:
                 _line_of(root), None, f"expected {_BRIEF_SHAPE}, got {describe_value(root)}"
             )
     elif "briefs" in root:
-        checker.unknown_fields(root, frozenset({"briefs"}), " (next to 'briefs:')")
-        items = root["briefs"]
-        if items is None:
-            pass
-        elif items.__class__ is not YamlList:
-            checker.wrong_type(
-                root.line_of("briefs"),
-                "briefs",
-                "",
-                "a list of briefs",
-                items,
-                root.raw.get("briefs"),
-            )
-        else:
-            for index, item in enumerate(items):
-                where = f" (brief {index + 1} of 'briefs')"
-                if item.__class__ is YamlMap:
-                    entries.append(_read_brief(checker, item, None, where))
-                else:
-                    checker.error(
-                        items.lines[index],
-                        "briefs",
-                        f"each item of 'briefs' must be a brief (title:, date:, ...), "
-                        f"got {describe_value(item)}",
-                    )
+        for index, item in _listed_mappings(
+            checker, root, "briefs", "a list of briefs", "a brief (title:, date:, ...)"
+        ):
+            where = f" (brief {index + 1} of 'briefs')"
+            entries.append(_read_brief(checker, item, None, where))
     else:
         stem = os.path.basename(path).removesuffix(CONTENT_SUFFIX)
         entries.append(_read_brief(checker, root, stem, ""))
@@ -630,32 +610,38 @@ def parse_glossary_file(path: str, data: bytes) -> _FileResult:
         checker.unknown_fields(root, frozenset({"terms"}), "")
         checker.error(root.line, "terms", f"missing 'terms:'; expected {shape}")
     else:
-        checker.unknown_fields(root, frozenset({"terms"}), " (next to 'terms:')")
-        items = root["terms"]
-        if items is None:
-            pass
-        elif items.__class__ is not YamlList:
-            checker.wrong_type(
-                root.line_of("terms"),
-                "terms",
-                "",
-                "a list of glossary entries",
-                items,
-                root.raw.get("terms"),
-            )
-        else:
-            for index, item in enumerate(items):
-                where = f" (entry {index + 1} of 'terms')"
-                if item.__class__ is YamlMap:
-                    entries.append(_read_term(checker, item, where))
-                else:
-                    checker.error(
-                        items.lines[index],
-                        "terms",
-                        "each item of 'terms' must be a glossary entry (term:, definition:, "
-                        f"...), got {describe_value(item)}",
-                    )
+        for index, item in _listed_mappings(
+            checker,
+            root,
+            "terms",
+            "a list of glossary entries",
+            "a glossary entry (term:, definition:, ...)",
+        ):
+            entries.append(_read_term(checker, item, f" (entry {index + 1} of 'terms')"))
     return _FileResult(terms=tuple(entries), errors=tuple(checker.errors))
+
+
+def _listed_mappings(
+    checker: _Checker, root: YamlMap, key: str, list_shape: str, item_shape: str
+) -> Iterator[tuple[int, YamlMap]]:
+    """The mappings listed under `key` (the only field allowed beside it), with their
+    positions; everything else there is reported and skipped."""
+    checker.unknown_fields(root, frozenset({key}), f" (next to '{key}:')")
+    items = root[key]
+    if items is None:
+        return
+    if items.__class__ is not YamlList:
+        checker.wrong_type(root.line_of(key), key, "", list_shape, items, root.raw.get(key))
+        return
+    for index, item in enumerate(items):
+        if item.__class__ is YamlMap:
+            yield index, item
+        else:
+            checker.error(
+                items.lines[index],
+                key,
+                f"each item of '{key}' must be {item_shape}, got {describe_value(item)}",
+            )
 
 
 def _line_of(value: Any) -> int:

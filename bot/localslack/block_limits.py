@@ -113,16 +113,23 @@ def _check_section(problems: list[str], block: dict[str, Any], where: str) -> No
         _check_element(problems, accessory, f"{where}/accessory")
 
 
-def _check_context(problems: list[str], block: dict[str, Any], where: str) -> None:
+def _elements(
+    problems: list[str], block: dict[str, Any], where: str, most: int
+) -> list[Any] | None:
+    """The block's `elements`, checked for count; None when there are none to check."""
     elements = block.get("elements")
     if not isinstance(elements, list) or not elements:
         problems.append(f"must provide at least 1 item [json-pointer:{where}/elements]")
+        return None
+    if len(elements) > most:
+        problems.append(f"must provide no more than {most} items [json-pointer:{where}/elements]")
+    return elements
+
+
+def _check_context(problems: list[str], block: dict[str, Any], where: str) -> None:
+    elements = _elements(problems, block, where, CONTEXT_ELEMENTS_MAX)
+    if elements is None:
         return
-    if len(elements) > CONTEXT_ELEMENTS_MAX:
-        problems.append(
-            f"must provide no more than {CONTEXT_ELEMENTS_MAX} items "
-            f"[json-pointer:{where}/elements]"
-        )
     for i, element in enumerate(elements):
         path = f"{where}/elements/{i}"
         if isinstance(element, dict) and element.get("type") == "image":
@@ -132,15 +139,9 @@ def _check_context(problems: list[str], block: dict[str, Any], where: str) -> No
 
 
 def _check_actions(problems: list[str], block: dict[str, Any], where: str) -> None:
-    elements = block.get("elements")
-    if not isinstance(elements, list) or not elements:
-        problems.append(f"must provide at least 1 item [json-pointer:{where}/elements]")
+    elements = _elements(problems, block, where, ACTIONS_ELEMENTS_MAX)
+    if elements is None:
         return
-    if len(elements) > ACTIONS_ELEMENTS_MAX:
-        problems.append(
-            f"must provide no more than {ACTIONS_ELEMENTS_MAX} items "
-            f"[json-pointer:{where}/elements]"
-        )
     action_ids: set[str] = set()
     for i, element in enumerate(elements):
         path = f"{where}/elements/{i}"

@@ -101,16 +101,7 @@ class Store:
         now = self.now()
         table = subscriptions
         stmt = self._insert(table).values(
-            channel_id=channel_id,
-            post_time=schedule.time_text,
-            timezone=schedule.timezone,
-            days=schedule.days,
-            created_by=created_by,
-            source="slack",
-            paused=False,
-            paused_reason=None,
-            created_at=now,
-            updated_at=now,
+            _subscription_row(channel_id, schedule, created_by, "slack", now)
         )
         changes = {
             name: stmt.excluded[name]
@@ -173,15 +164,7 @@ class Store:
             added, updated = [], []
             for channel_id, schedule in sorted(declared.items()):
                 stmt = self._insert(table).values(
-                    channel_id=channel_id,
-                    post_time=schedule.time_text,
-                    timezone=schedule.timezone,
-                    days=schedule.days,
-                    created_by=None,
-                    source="schedule_file",
-                    paused=False,
-                    created_at=now,
-                    updated_at=now,
+                    _subscription_row(channel_id, schedule, None, "schedule_file", now)
                 )
                 fields = ("post_time", "timezone", "days", "source", "created_by")
                 stmt = stmt.on_conflict_do_update(
@@ -666,6 +649,24 @@ def _changed(connection: Connection, stmt: Any, table: Table) -> bool:
     """
     key = next(iter(table.primary_key.columns))
     return connection.execute(stmt.returning(key)).first() is not None
+
+
+def _subscription_row(
+    channel_id: str, schedule: Schedule, created_by: str | None, source: str, now: dt.datetime
+) -> dict[str, Any]:
+    """A new, active subscription row, whether it comes from Slack or schedule.yml."""
+    return {
+        "channel_id": channel_id,
+        "post_time": schedule.time_text,
+        "timezone": schedule.timezone,
+        "days": schedule.days,
+        "created_by": created_by,
+        "source": source,
+        "paused": False,
+        "paused_reason": None,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _group_queries(queries: Iterable[str], limit: int) -> tuple[Counted, ...]:
