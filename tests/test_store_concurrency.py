@@ -72,11 +72,13 @@ def test_threads_claiming_one_related_thread_have_one_winner(store: Store) -> No
 
 def sweep_in_process(url: str, worker: str, barrier: Any, results: Any) -> None:
     """One OS process: claim every channel for every day and choose every day's pick."""
-    engine = make_engine(url)
+    engine = None
     try:
+        # Opened together: several processes creating one new SQLite file must all cope.
+        barrier.wait(timeout=HANG_GUARD_S)
+        engine = make_engine(url)
         upgrade(engine)
         store = Store(engine)
-        barrier.wait(timeout=HANG_GUARD_S)
         # Each process starts at a different channel so that they meet mid-list.
         start = int(worker.removeprefix("p")) * len(CHANNELS) // PROCESSES
         channels = CHANNELS[start:] + CHANNELS[:start]
@@ -93,7 +95,8 @@ def sweep_in_process(url: str, worker: str, barrier: Any, results: Any) -> None:
     except Exception as error:  # reported to the test, which fails with it
         results.put((worker, [], {}, repr(error)))
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def _chooser(worker: str) -> Callable[[Mapping[dt.date, str]], tuple[str, str]]:
@@ -102,8 +105,9 @@ def _chooser(worker: str) -> Callable[[Mapping[dt.date, str]], tuple[str, str]]:
 
 @pytest.mark.slow
 def test_processes_sweeping_at_once_claim_each_post_once(database_url: str) -> None:
-    """Three OS processes, each migrating, claiming every (channel, date) and choosing
-    every date's pick at once: each claim is won by exactly one, and all agree on picks."""
+    """Three OS processes opening a new database at once, each migrating, claiming every
+    (channel, date) and choosing every date's pick: each claim is won by exactly one,
+    and all agree on picks."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(PROCESSES)
     results = context.Queue()
