@@ -19,11 +19,9 @@ to the full check, so the errors reported are always the same.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import errno
 import functools
-import gc
 import hashlib
 import os
 import re
@@ -59,6 +57,7 @@ from bot.content.schema import (
     TERM_FIELDS,
     FieldSpec,
 )
+from bot.long_lived import building_long_lived
 
 if TYPE_CHECKING:
     from bot.content.library import Library
@@ -914,7 +913,7 @@ class ContentLoader:
             # Imported late: the indexes are only needed once the content is valid.
             from bot.content.library import build_library
 
-            with _gc_paused():
+            with building_long_lived():
                 library = build_library(content.briefs, content.terms)
             self._last = (state, content, library)
             return library
@@ -927,7 +926,7 @@ class ContentLoader:
     def _load_content(
         self, changed: Iterable[str | os.PathLike[str]] | None
     ) -> tuple[int, Content]:
-        with _gc_paused():
+        with building_long_lived():
             files, to_check = self._files_to_check(changed)
             prev_results = self._results
             patches: list[tuple[_FileResult, _FileResult]] | None = None
@@ -1179,22 +1178,6 @@ class ContentLoader:
         digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
         self._cache[path] = _CacheEntry(key, digest, result)
         return result, key, 1
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived objects.
-
-    Content objects hold no reference cycles, but each collection pass would walk
-    all of them again; at 10,000 briefs that costs more than the parsing itself.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _is_content_name(name: str) -> bool:

@@ -16,13 +16,13 @@ the answers are the same whichever way an index was built; only the speed differ
 from __future__ import annotations
 
 import dataclasses
-import gc
 import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.model import Brief
+from bot.long_lived import building_long_lived
 from bot.search.fuzzy import Vocabulary, make_vocabulary
 from bot.search.words import (
     ASCII_SEPARATORS,
@@ -155,22 +155,6 @@ class CorpusIndex:
         return [p for seg in self.segments if (p := seg.tag_docs.get(tag)) is not None]
 
 
-class _NoCycleCollection:
-    """Pause the cyclic garbage collector while building millions of small lists.
-
-    None of them can form a cycle, and the collector would otherwise walk the whole
-    growing heap again and again, roughly doubling the build time.
-    """
-
-    def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.was_enabled:
-            gc.enable()
-
-
 def _build_segment(briefs: Sequence[Brief], first: int) -> Segment:
     # Each brief's words are indexed and dropped at once rather than kept for all
     # briefs: at 10,000 briefs that would be a hundred megabytes of short-lived sets.
@@ -179,7 +163,7 @@ def _build_segment(briefs: Sequence[Brief], first: int) -> Segment:
     )
     title_docs, ident_docs, keys_docs, text_docs = postings
     tag_docs: defaultdict[str, list[int]] = defaultdict(list)
-    with _NoCycleCollection():
+    with building_long_lived():
         for doc, brief in enumerate(briefs, first):
             title, ident, keys, text, tags = _words_of(brief)
             for word in title:
