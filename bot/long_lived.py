@@ -1,11 +1,9 @@
-"""Keeping Python's cyclic garbage collector off the content.
+"""Keeping Python's cyclic garbage collector off content while it is built.
 
 Ten thousand briefs, their indexes and the loader's per-file results are a few million
-small objects that live until the next reload and form no reference cycles. Left to
-itself, the collector would walk all of them several times while they are built (each
-pass over a heap that keeps growing) and again in the first passes after: about a
-tenth of a cold load. Refcounting alone frees them once a newer snapshot replaces
-them, so the collector has nothing to find there.
+small objects that form no reference cycles. With the collector running, every pass
+while they are built would walk the whole growing heap again, roughly doubling the
+time a cold load takes.
 """
 
 from __future__ import annotations
@@ -17,24 +15,17 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def building_long_lived() -> Iterator[None]:
-    """Build long-lived, cycle-free objects without the cyclic collector walking them.
+    """Pause the cyclic collector while building many cycle-free objects.
 
-    On entry, collects what garbage there is (cheap: earlier content is frozen) so that
-    none of it is frozen with the new objects, then pauses the collector. On a normal
-    exit, moves every object alive into the permanent generation (`gc.freeze()`, which
-    costs nothing) and resumes collecting. Objects that other threads create meanwhile
-    are frozen too; should one of them end in a reference cycle, that cycle stays
-    until the process ends: a few kilobytes per reload at most.
-
-    Nested use, or use while the collector is off for another reason, changes nothing.
+    It resumes afterwards, also after an error; nested use, or use while the collector
+    is off for another reason, leaves it as it was. Nothing is frozen: the running bot
+    freezes its start-up objects once (bot/runtime.py), and a reload frees the content
+    it replaces by reference counting alone.
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.collect()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
-        gc.freeze()
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()

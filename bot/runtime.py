@@ -67,8 +67,8 @@ def start(mode: str, *, background: bool = True) -> Running:
             "The content has errors; fix them and start again:\n"
             + "\n".join(f"  {error}" for error in invalid.errors)
         ) from None
-    # The content froze itself as it was built (bot/long_lived.py); the store, the
-    # modules and the rest of start-up live as long, so the collector can skip them too.
+    # Ten thousand briefs are a few million long-lived objects: freezing them keeps the
+    # cyclic collector from walking them all again in the middle of a later reload.
     gc.freeze()
     app = build_app(services)
     running = Running(settings, services, app)

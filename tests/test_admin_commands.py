@@ -183,7 +183,9 @@ def test_status_shows_content_reload_subscriptions_and_delivery_problems(
     store.mark_unknown("C0OTHER", today, "timed out after sending")
     path = brief_path(content_dir)
     path.write_text(path.read_text().replace("title:", "titel:", 1))
-    bot.command("/brief", "reload", user=ADMIN)
+    # The reload answers through the response URL once done: wait for it, so that
+    # the status below cannot run before the reload has finished.
+    assert "unknown field" in reload_answer(bot)
 
     sent = bot.command("/brief", "status", user=ADMIN)
     text = sent.ack_text

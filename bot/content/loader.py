@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
+from bot.content import second_core
 from bot.content.errors import ContentError, ContentInvalid, display_path
 from bot.content.model import MAX_URL, SLUG_RE, Brief, Origin, Source, Term, normalize_key
 from bot.content.safe_yaml import (
@@ -57,6 +58,7 @@ from bot.content.schema import (
     TERM_FIELDS,
     FieldSpec,
 )
+from bot.content.second_core import Helper, helper_share
 from bot.long_lived import building_long_lived
 
 if TYPE_CHECKING:
@@ -125,9 +127,13 @@ class _FileResult:
     errors: tuple[ContentError, ...] = ()
 
 
+_StatKey = tuple[int, int, int, int]
+"""A file's mtime, size, inode and ctime: when any changes, the file may have."""
+
+
 @dataclass(slots=True)
 class _CacheEntry:
-    stat_key: tuple[int, int, int, int]
+    stat_key: _StatKey
     digest: bytes | None  # set while the entry is racy
     result: _FileResult
 
@@ -879,8 +885,13 @@ class ContentLoader:
     changed) instead of checking the stat of every file.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, helper_from: int = second_core.MIN_FILES
+    ) -> None:
+        """`helper_from`: how many files a cold load needs before it reads some of them
+        in a helper process (bot/content/second_core.py)."""
         self.root = os.fspath(root)
+        self._helper_from = helper_from
         self._briefs_dir = os.path.join(self.root, BRIEFS_DIR)
         self._glossary_file = os.path.join(self.root, GLOSSARY_FILE)
         self._glossary_dir = os.path.join(self.root, GLOSSARY_DIR)
@@ -983,7 +994,11 @@ class ContentLoader:
         results: list[_FileResult] = []
         keys: dict[str, Any] = {}
         cache = self._cache
-        for ref in files:
+        # A cold load of a large folder hands its last files to a helper process.
+        share = 0 if cache else helper_share(len(files), self._helper_from)
+        helper = Helper(_READ_FILES, files[len(files) - share :]) if share else None
+        mine = files[: len(files) - share] if helper else files
+        for ref in mine:
             cached = None
             if to_check is not None and ref.path not in to_check:
                 cached = cache.get(ref.path)
@@ -994,6 +1009,15 @@ class ContentLoader:
             parsed += fresh
             results.append(result)
             keys[ref.path] = key
+        if helper is not None:
+            theirs = files[len(mine) :]
+            read = helper.results() or [_read_file(ref) for ref in theirs]
+            for ref, (result, key, digest) in zip(theirs, read, strict=True):
+                if key is not None:
+                    cache[ref.path] = _CacheEntry(key, digest, result)
+                results.append(result)
+                keys[ref.path] = key
+            parsed += len(theirs)
         if len(cache) > len(files):
             for gone in cache.keys() - keys.keys():
                 del cache[gone]
@@ -1148,16 +1172,18 @@ class ContentLoader:
         """The checked result of one file, from cache when its stat is unchanged."""
         path = ref.path
         cached = self._cache.get(path)
+        if cached is None:
+            result, key, digest = _read_file(ref)
+            if key is not None:
+                self._cache[path] = _CacheEntry(key, digest, result)
+            return result, key, 1
         data: bytes | None = None
         try:
-            if cached is None:
-                st, data = _read_with_stat(path)
-            else:
-                st = os.stat(path)
+            st = os.stat(path)
         except OSError as exc:
             return _unreadable(path, exc), None, 1
-        key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-        if cached is not None and cached.stat_key == key:
+        key = _stat_key(st)
+        if cached.stat_key == key:
             if cached.digest is None:
                 return cached.result, key, 0
             try:
@@ -1173,11 +1199,42 @@ class ContentLoader:
                 data = _read(path)
             except OSError as exc:
                 return _unreadable(path, exc), None, 1
-        parse = parse_brief_file if ref.kind == "brief" else parse_glossary_file
-        result = parse(path, data)
+        result = _parse(ref, data)
         digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
         self._cache[path] = _CacheEntry(key, digest, result)
         return result, key, 1
+
+
+def _stat_key(st: os.stat_result) -> _StatKey:
+    """What says a file may have changed: its mtime, size, inode and ctime."""
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+def _parse(ref: _FileRef, data: bytes) -> _FileResult:
+    parse = parse_brief_file if ref.kind == "brief" else parse_glossary_file
+    return parse(ref.path, data)
+
+
+def _read_file(ref: _FileRef) -> tuple[_FileResult, _StatKey | None, bytes | None]:
+    """Read and check one file seen for the first time: its result, its stat key (None
+    if it could not be read) and, while its mtime is too recent to trust, its digest."""
+    try:
+        st, data = _read_with_stat(ref.path)
+    except OSError as exc:
+        return _unreadable(ref.path, exc), None, None
+    digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
+    return _parse(ref, data), _stat_key(st), digest
+
+
+def _read_files(
+    refs: Sequence[_FileRef],
+) -> list[tuple[_FileResult, _StatKey | None, bytes | None]]:
+    """`_read_file` for each file: what the helper process runs (bot/content/second_core.py)."""
+    with building_long_lived():
+        return [_read_file(_FileRef(*ref)) for ref in refs]
+
+
+_READ_FILES = f"{__name__}:{_read_files.__name__}"
 
 
 def _is_content_name(name: str) -> bool:
