@@ -357,7 +357,10 @@ try:
         rss = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) * 1024
 except OSError:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"peak": peak, "rss": rss, "briefs": len(library.briefs)}))
+# The helper process that reads part of a large folder (bot/content/second_core.py)
+# has ended by now; RUSAGE_CHILDREN holds its peak.
+helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"peak": peak, "rss": rss, "helper": helper, "briefs": len(library.briefs)}))
 """
 
 
@@ -377,9 +380,12 @@ def bench_memory(root: Path, report: Report) -> None:
         figures[mode] = json.loads(out.stdout)
     peak = figures["trace"]["peak"] / 2**20
     rss = figures["rss"]["rss"] / 2**20
+    helper = figures["rss"]["helper"] / 2**20
+    # The two processes overlap while the files are read: their sum bounds the total.
     report.add(
-        f"peak memory at {figures['rss']['briefs']} briefs: max RSS / traced Python peak",
-        f"{rss:.0f} MB / {peak:.0f} MB",
+        f"peak memory at {figures['rss']['briefs']} briefs: max RSS + helper's max RSS "
+        "/ traced Python peak",
+        f"{rss:.0f} MB + {helper:.0f} MB / {peak:.0f} MB",
         "< 300 MB",
-        rss < 300,
+        rss + helper < 300,
     )
