@@ -77,14 +77,15 @@ def test_reload_after_a_helped_load_reads_only_the_changed_file(tmp_path: Path) 
 
 
 @needs_two_cores
-@pytest.mark.parametrize("python", ["/nonexistent/python3", "/bin/false"])
+@pytest.mark.parametrize("python", ["/nonexistent/python3", "/bin/false", "/bin/echo"])
 def test_a_helper_that_cannot_start_or_fails_costs_only_time(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     python: str,
 ) -> None:
-    """No interpreter to start, or a child that exits with an error: read it all here."""
+    """No interpreter to start, a child that fails, or one that answers with something
+    other than results: the loader reads every file itself."""
     content = _folder(tmp_path)
     expected = ContentLoader(content, helper_from=NEVER).load_content().briefs
     monkeypatch.setattr(sys, "executable", python)

@@ -95,7 +95,12 @@ class Helper:
 
     def _talk(self, payload: bytes) -> None:
         assert self._process is not None
-        self._output, self._errors = self._process.communicate(payload)
+        try:
+            self._output, self._errors = self._process.communicate(payload)
+        except OSError as error:  # the child died before reading everything
+            self._process.kill()
+            self._process.wait()
+            self._errors = str(error).encode()
 
     def results(self) -> list[Any] | None:
         """The helper's results, in order; None if it failed (then do the work yourself)."""
@@ -110,7 +115,11 @@ class Helper:
                 f": {last[0]}" if last else "",
             )
             return None
-        results = pickle.loads(self._output)
+        try:
+            results = pickle.loads(self._output)
+        except Exception as error:  # e.g. something else wrote to the child's stdout
+            log.warning("the helper reading content sent no results (%r); reading it here", error)
+            return None
         return results if isinstance(results, list) else None
 
 
