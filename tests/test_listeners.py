@@ -23,7 +23,11 @@ def blocks_text(message: dict) -> str:
 def shared_post(bot: BotHarness, brief_id: str = DISTILLATION) -> dict:
     """Share a brief into #general and return the channel message."""
     bot.click(blocks.SHARE_BRIEF, brief_id, ephemeral=True)
-    return bot.slack.wait_for(lambda: bot.slack.messages("C0GENERAL"))[-1]
+    post = bot.slack.wait_for(lambda: bot.slack.messages("C0GENERAL"))[-1]
+    # The share is recorded just after Slack has the message; wait for that too, as a
+    # person replying in its thread always would.
+    bot.slack.wait_for(lambda: bot.services.store.brief_for_message("C0GENERAL", post["ts"]))
+    return post
 
 
 def test_brief_without_text_answers_todays_featured_brief(bot: BotHarness) -> None:
