@@ -4,7 +4,6 @@ PostgreSQL: each channel gets exactly one post a day, checked on the local Slack
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import zoneinfo
 from collections import Counter
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.store import DeliveryState
+from tests.support.processes import HANG_GUARD_S, run_together
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -23,11 +23,10 @@ PROCESSES = 3
 CHANNELS = [f"C0RACE{n:02d}" for n in range(24)]
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 NOW = dt.datetime(2024, 5, 6, 9, 0, 20, tzinfo=HELSINKI)
-HANG_GUARD_S = 120
 
 
 def sweep_in_process(
-    url: str, content: str, api_url: str, token: str, barrier: Any, results: Any, name: str
+    barrier: Any, results: Any, url: str, content: str, api_url: str, token: str, name: str
 ) -> None:
     """One replica: its own engine, content and client; sweep twice after the barrier."""
     from slack_sdk import WebClient
@@ -38,8 +37,9 @@ def sweep_in_process(
     from bot.services import Services
     from bot.store import Store, make_engine, upgrade
 
-    engine = make_engine(url)
+    engine = None
     try:
+        engine = make_engine(url)
         upgrade(engine)
         current = [NOW]
         store = Store(engine, clock=lambda: current[0])
@@ -59,7 +59,8 @@ def sweep_in_process(
     except BaseException as error:  # reported to the test, which fails with it
         results.put((name, [], repr(error)))
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 @pytest.mark.slow
@@ -71,31 +72,9 @@ def test_three_processes_sweeping_at_once_post_each_channel_once(daily_on: Daily
         world.subscribe(channel, "09:00", "Europe/Helsinki")
     world.slack.random_ratelimit("chat.postMessage", fraction=0.1, retry_after=1, seed=7)
     world.slack.rate_limit("chat.postMessage", per_channel_per_second=1.0)
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(PROCESSES)
-    results = context.Queue()
     settings = world.services.settings
-    processes = [
-        context.Process(
-            target=sweep_in_process,
-            args=(
-                settings.database_url,
-                str(world.content),
-                world.slack.api_url,
-                settings.bot_token,
-                barrier,
-                results,
-                f"p{n}",
-            ),
-        )
-        for n in range(PROCESSES)
-    ]
-    for process in processes:
-        process.start()
-    reports = [results.get(timeout=HANG_GUARD_S) for _ in processes]
-    for process in processes:
-        process.join(timeout=HANG_GUARD_S)
-        assert process.exitcode == 0
+    args = (settings.database_url, str(world.content), world.slack.api_url, settings.bot_token)
+    reports = run_together(sweep_in_process, [(*args, f"p{n}") for n in range(PROCESSES)])
     assert [error for _, _, error in reports if error] == []
 
     per_channel = Counter(m["channel"] for m in world.daily_posts())

@@ -6,7 +6,6 @@ migrate once."""
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import Engine, inspect, text
 
 from bot.store import Store, current_revision, head_revision, make_engine, upgrade
 from bot.store.tables import metadata
+from tests.support.processes import HANG_GUARD_S, run_together
 
 pytest_plugins = ("tests.support.databases",)
 
@@ -31,7 +31,6 @@ TABLES = {
     "lookups",
 }
 PROCESSES = 3
-HANG_GUARD_S = 120
 
 
 @pytest.fixture
@@ -168,33 +167,24 @@ def test_data_at_revision_0001_survives_upgrade_to_head(empty_engine: Engine) ->
     assert store.claim("C1", dt.date(2024, 5, 7), "brief-b", "v2", "w")
 
 
-def _upgrade_in_process(url: str, barrier: Any, results: Any) -> None:
-    engine = make_engine(url)
+def _upgrade_in_process(barrier: Any, results: Any, url: str) -> None:
+    engine = None
     try:
+        engine = make_engine(url)
         barrier.wait(timeout=HANG_GUARD_S)
         upgrade(engine)
         results.put(current_revision(engine))
     except Exception as error:  # reported to the test, which fails with it
         results.put(repr(error))
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 @pytest.mark.slow
 def test_processes_starting_together_migrate_once(database_url: str) -> None:
     """Three processes upgrading one empty database at the same moment all succeed."""
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(PROCESSES)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_upgrade_in_process, args=(database_url, barrier, results))
-        for _ in range(PROCESSES)
-    ]
-    for process in processes:
-        process.start()
-    outcomes = [results.get(timeout=HANG_GUARD_S) for _ in processes]
-    for process in processes:
-        process.join(timeout=HANG_GUARD_S)
+    outcomes = run_together(_upgrade_in_process, [(database_url,)] * PROCESSES)
     assert outcomes == [head_revision()] * PROCESSES
 
 

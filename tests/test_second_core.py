@@ -100,7 +100,7 @@ def test_helper_reports_a_failing_task_instead_of_raising() -> None:
     assert Helper("bot.content.loader:no_such_function", [1, 2]).results() is None
 
 
-def test_small_folders_and_single_cores_get_no_helper() -> None:
+def test_small_folders_get_no_helper() -> None:
     """Below the threshold the loader never starts a process."""
     assert helper_share(1_999) == 0
     assert helper_share(10, min_files=20) == 0

@@ -5,7 +5,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -16,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.store import Store, make_engine, upgrade
+from tests.support.processes import HANG_GUARD_S, run_together
 
 pytest_plugins = ("tests.support.databases",)
 
@@ -24,8 +24,6 @@ THREADS = 8
 PROCESSES = 3
 CHANNELS = [f"C{n:03d}" for n in range(40)]
 DAYS = [dt.date(2024, 5, 6) + dt.timedelta(days=n) for n in range(5)]
-# Generous: only to turn a deadlock into a failure instead of a hung run.
-HANG_GUARD_S = 120
 
 
 def race(count: int, action: Callable[[int], T]) -> list[T]:
@@ -70,7 +68,7 @@ def test_threads_claiming_one_related_thread_have_one_winner(store: Store) -> No
     assert wins.count(True) == 1
 
 
-def sweep_in_process(url: str, worker: str, barrier: Any, results: Any) -> None:
+def sweep_in_process(barrier: Any, results: Any, url: str, worker: str) -> None:
     """One OS process: claim every channel for every day and choose every day's pick."""
     engine = None
     try:
@@ -108,19 +106,7 @@ def test_processes_sweeping_at_once_claim_each_post_once(database_url: str) -> N
     """Three OS processes opening a new database at once, each migrating, claiming every
     (channel, date) and choosing every date's pick: each claim is won by exactly one,
     and all agree on picks."""
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(PROCESSES)
-    results = context.Queue()
-    processes = [
-        context.Process(target=sweep_in_process, args=(database_url, f"p{n}", barrier, results))
-        for n in range(PROCESSES)
-    ]
-    for process in processes:
-        process.start()
-    reports = [results.get(timeout=HANG_GUARD_S) for _ in processes]
-    for process in processes:
-        process.join(timeout=HANG_GUARD_S)
-        assert process.exitcode == 0
+    reports = run_together(sweep_in_process, [(database_url, f"p{n}") for n in range(PROCESSES)])
 
     assert [error for *_, error in reports if error] == []
     claims = Counter(claim for _, won, _, _ in reports for claim in won)

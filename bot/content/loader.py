@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
-from bot.content import second_core
 from bot.content.errors import ContentError, ContentInvalid, display_path
 from bot.content.model import MAX_URL, SLUG_RE, Brief, Origin, Source, Term, normalize_key
 from bot.content.safe_yaml import (
@@ -58,7 +57,7 @@ from bot.content.schema import (
     TERM_FIELDS,
     FieldSpec,
 )
-from bot.content.second_core import Helper, helper_share
+from bot.content.second_core import MIN_FILES, Helper, helper_share
 from bot.long_lived import building_long_lived
 
 if TYPE_CHECKING:
@@ -129,6 +128,10 @@ class _FileResult:
 
 _StatKey = tuple[int, int, int, int]
 """A file's mtime, size, inode and ctime: when any changes, the file may have."""
+
+_Read = tuple[_FileResult, _StatKey | None, bytes | None]
+"""A file read for the first time: its result, its stat key (None if it could not be
+read) and, while its mtime is too recent to trust, the digest of its bytes."""
 
 
 @dataclass(slots=True)
@@ -562,26 +565,37 @@ def _read_term(checker: _Checker, mapping: YamlMap, where: str) -> _TermEntry:
 
 
 _BRIEF_SHAPE = "a brief (title:, date:, summary:, ...) or a 'briefs:' list"
+_GLOSSARY_SHAPE = "a 'terms:' list of glossary entries (term:, definition:, ...)"
 
 
-def parse_brief_file(path: str, data: bytes) -> _FileResult:
-    """Read and check one `briefs/*.yml` file on its own (no cross-file checks)."""
+def _open_document(path: str, data: bytes, shape: str) -> tuple[_Checker, YamlMap | None]:
+    """A checker holding what is wrong with the file so far, and its top-level mapping:
+    None when the file is not YAML at all, is empty or holds something other than a
+    mapping (each reported, naming the `shape` expected)."""
     checker = _Checker(path)
     try:
         document = read_yaml(data)
     except YamlError as exc:
-        return _FileResult(errors=(ContentError(path, exc.line, None, exc.message),))
+        checker.error(exc.line, None, exc.message)
+        return checker, None
     for problem in document.problems:
         checker.error(problem.line, None, problem.message)
     root = document.value
+    if root.__class__ is YamlMap:
+        return checker, root
+    if root is None:
+        checker.error(0, None, f"the file is empty; expected {shape}")
+    else:
+        checker.error(_line_of(root), None, f"expected {shape}, got {describe_value(root)}")
+    return checker, None
+
+
+def parse_brief_file(path: str, data: bytes) -> _FileResult:
+    """Read and check one `briefs/*.yml` file on its own (no cross-file checks)."""
+    checker, root = _open_document(path, data, _BRIEF_SHAPE)
     entries: list[_BriefEntry] = []
-    if root.__class__ is not YamlMap:
-        if root is None:
-            checker.error(0, None, f"the file is empty; expected {_BRIEF_SHAPE}")
-        else:
-            checker.error(
-                _line_of(root), None, f"expected {_BRIEF_SHAPE}, got {describe_value(root)}"
-            )
+    if root is None:
+        pass
     elif "briefs" in root:
         for index, item in _listed_mappings(
             checker, root, "briefs", "a list of briefs", "a brief (title:, date:, ...)"
@@ -596,24 +610,13 @@ def parse_brief_file(path: str, data: bytes) -> _FileResult:
 
 def parse_glossary_file(path: str, data: bytes) -> _FileResult:
     """Read and check one glossary file on its own (no cross-file checks)."""
-    checker = _Checker(path)
-    try:
-        document = read_yaml(data)
-    except YamlError as exc:
-        return _FileResult(errors=(ContentError(path, exc.line, None, exc.message),))
-    for problem in document.problems:
-        checker.error(problem.line, None, problem.message)
-    root = document.value
-    shape = "a 'terms:' list of glossary entries (term:, definition:, ...)"
+    checker, root = _open_document(path, data, _GLOSSARY_SHAPE)
     entries: list[_TermEntry] = []
-    if root.__class__ is not YamlMap:
-        if root is None:
-            checker.error(0, None, f"the file is empty; expected {shape}")
-        else:
-            checker.error(_line_of(root), None, f"expected {shape}, got {describe_value(root)}")
+    if root is None:
+        pass
     elif "terms" not in root:
         checker.unknown_fields(root, frozenset({"terms"}), "")
-        checker.error(root.line, "terms", f"missing 'terms:'; expected {shape}")
+        checker.error(root.line, "terms", f"missing 'terms:'; expected {_GLOSSARY_SHAPE}")
     else:
         for index, item in _listed_mappings(
             checker,
@@ -885,9 +888,7 @@ class ContentLoader:
     changed) instead of checking the stat of every file.
     """
 
-    def __init__(
-        self, root: str | os.PathLike[str], *, helper_from: int = second_core.MIN_FILES
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, helper_from: int = MIN_FILES) -> None:
         """`helper_from`: how many files a cold load needs before it reads some of them
         in a helper process (bot/content/second_core.py)."""
         self.root = os.fspath(root)
@@ -997,7 +998,7 @@ class ContentLoader:
         # A cold load of a large folder hands its last files to a helper process.
         share = 0 if cache else helper_share(len(files), self._helper_from)
         helper = Helper(_READ_FILES, files[len(files) - share :]) if share else None
-        mine = files[: len(files) - share] if helper else files
+        mine = files[: len(files) - share] if share else files
         for ref in mine:
             cached = None
             if to_check is not None and ref.path not in to_check:
@@ -1012,9 +1013,8 @@ class ContentLoader:
         if helper is not None:
             theirs = files[len(mine) :]
             read = helper.results() or [_read_file(ref) for ref in theirs]
-            for ref, (result, key, digest) in zip(theirs, read, strict=True):
-                if key is not None:
-                    cache[ref.path] = _CacheEntry(key, digest, result)
+            for ref, fresh_read in zip(theirs, read, strict=True):
+                result, key = self._keep(ref.path, fresh_read)
                 results.append(result)
                 keys[ref.path] = key
             parsed += len(theirs)
@@ -1168,14 +1168,20 @@ class ContentLoader:
             files.extend(_FileRef(path, "glossary") for path in _yml_files(self._glossary_dir))
         return files
 
+    def _keep(self, path: str, read: _Read) -> tuple[_FileResult, _StatKey | None]:
+        """Cache what `_read_file` found in a file seen for the first time (unless it
+        could not be read); return the result and the stat key."""
+        result, key, digest = read
+        if key is not None:
+            self._cache[path] = _CacheEntry(key, digest, result)
+        return result, key
+
     def _file_result(self, ref: _FileRef) -> tuple[_FileResult, Any, int]:
         """The checked result of one file, from cache when its stat is unchanged."""
         path = ref.path
         cached = self._cache.get(path)
         if cached is None:
-            result, key, digest = _read_file(ref)
-            if key is not None:
-                self._cache[path] = _CacheEntry(key, digest, result)
+            result, key = self._keep(path, _read_file(ref))
             return result, key, 1
         data: bytes | None = None
         try:
@@ -1215,9 +1221,8 @@ def _parse(ref: _FileRef, data: bytes) -> _FileResult:
     return parse(ref.path, data)
 
 
-def _read_file(ref: _FileRef) -> tuple[_FileResult, _StatKey | None, bytes | None]:
-    """Read and check one file seen for the first time: its result, its stat key (None
-    if it could not be read) and, while its mtime is too recent to trust, its digest."""
+def _read_file(ref: _FileRef) -> _Read:
+    """Read and check one file seen for the first time."""
     try:
         st, data = _read_with_stat(ref.path)
     except OSError as exc:
@@ -1226,12 +1231,10 @@ def _read_file(ref: _FileRef) -> tuple[_FileResult, _StatKey | None, bytes | Non
     return _parse(ref, data), _stat_key(st), digest
 
 
-def _read_files(
-    refs: Sequence[_FileRef],
-) -> list[tuple[_FileResult, _StatKey | None, bytes | None]]:
+def _read_files(refs: Sequence[_FileRef]) -> list[_Read]:
     """`_read_file` for each file: what the helper process runs (bot/content/second_core.py)."""
     with building_long_lived():
-        return [_read_file(_FileRef(*ref)) for ref in refs]
+        return [_read_file(ref) for ref in refs]
 
 
 _READ_FILES = f"{__name__}:{_read_files.__name__}"

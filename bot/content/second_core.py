@@ -65,7 +65,6 @@ class Helper:
     """
 
     def __init__(self, work: str, items: Sequence[Any]) -> None:
-        self._work = work
         self._output = b""
         self._errors = b""
         self._process: subprocess.Popen[bytes] | None = None
@@ -85,7 +84,7 @@ class Helper:
         except OSError as error:
             log.info("reading content in one process: cannot start a helper (%s)", error)
             return
-        payload = pickle.dumps(list(items), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
         # Feeding the child and draining its output happen in a thread, so neither
         # waits on a full pipe while this process reads its own share.
         self._talking = threading.Thread(

@@ -1,7 +1,9 @@
-"""Running briefbot as real processes (`briefbot serve`, `briefbot run`) against a fake Slack."""
+"""Running briefbot as real processes (`briefbot serve`, `briefbot run`) against a fake
+Slack, and running test code in several OS processes at once."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import socket
@@ -9,10 +11,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+
+HANG_GUARD_S = 120
+"""Generous: only to turn a deadlock between processes into a failure, not a hung run."""
 
 
 def free_port() -> int:
@@ -95,3 +101,24 @@ def briefbot(
         text=True,
         timeout=120,
     )
+
+
+def run_together(target: Callable[..., None], args: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Run `target(barrier, results, *a)` for each `a` in `args`, each in a new OS process.
+
+    The processes are spawned, not forked, so each starts as a new replica would;
+    `target` calls `barrier.wait(timeout=HANG_GUARD_S)` to be released with the others
+    and puts one report on `results`. Returns the reports in the order they came, after
+    checking that every process ended cleanly.
+    """
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(args))
+    results = context.Queue()
+    processes = [context.Process(target=target, args=(barrier, results, *a)) for a in args]
+    for process in processes:
+        process.start()
+    reports = [results.get(timeout=HANG_GUARD_S) for _ in processes]
+    for process in processes:
+        process.join(timeout=HANG_GUARD_S)
+        assert process.exitcode == 0
+    return reports
