@@ -440,6 +440,14 @@ def test_related_id_that_does_not_exist(tmp_path):
     )
 
 
+def test_related_id_listed_twice(tmp_path):
+    """The same related id twice in one brief is reported at the second one."""
+    briefs = {"chips.yml": brief_text(), "rules.yml": brief_text(related="[chips, chips]")}
+    error = only_error(make_content(tmp_path, briefs))
+    assert error.field == "related"
+    assert error.message.startswith("'related' lists 'chips' twice (first at line")
+
+
 def test_related_pointing_to_itself(tmp_path):
     """A brief cannot be related to itself."""
     error = only_error(make_content(tmp_path, {"chips.yml": brief_text(related="[chips]")}))

@@ -28,7 +28,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
@@ -284,12 +284,9 @@ class _Checker:
         values = self.items(mapping, field, spec.max_items)
         if values is None:
             return ()
-        out: list[_Ref] = []
-        seen: dict[str, int] = {}
         limit = spec.max_length or MAX_URL
-        fold = _fold if field in _FOLDED_FIELDS else None
-        for index, value in enumerate(values):
-            line = values.lines[index]
+
+        def check(value: Any, index: int, line: int) -> str | None:
             # Fast path for the usual case: a trimmed, non-empty string within the limit.
             if (
                 value.__class__ is str
@@ -297,13 +294,38 @@ class _Checker:
                 and not value[0].isspace()
                 and not value[-1].isspace()
             ):
-                text = value
-            else:
-                text = self.text(
-                    value, values.raw.get(index), line, field, limit, f" item {index + 1}"
-                )
-                if text is None:
-                    continue
+                return value  # type: ignore[no-any-return]
+            return self.text(value, values.raw.get(index), line, field, limit, f" item {index + 1}")
+
+        return self._distinct(field, values, check, _fold if field in _FOLDED_FIELDS else None)
+
+    def slugs(self, mapping: YamlMap, spec: FieldSpec) -> tuple[_Ref, ...]:
+        """A list of ids, each checked, with duplicates reported."""
+        field = spec.name
+        values = self.items(mapping, field, spec.max_items)
+        if values is None:
+            return ()
+
+        def check(value: Any, index: int, line: int) -> str | None:
+            return self.slug(value, values.raw.get(index), line, field, f" item {index + 1}")
+
+        return self._distinct(field, values, check, None)
+
+    def _distinct(
+        self,
+        field: str,
+        values: YamlList,
+        check: Callable[[Any, int, int], str | None],
+        fold: Callable[[str], str] | None,
+    ) -> tuple[_Ref, ...]:
+        """The items that pass `check`, each once: a repeat (after `fold`) is reported."""
+        out: list[_Ref] = []
+        seen: dict[str, int] = {}
+        for index, value in enumerate(values):
+            line = values.lines[index]
+            text = check(value, index, line)
+            if text is None:
+                continue
             key = fold(text) if fold is not None else text
             if key in seen:
                 self.error(
@@ -312,27 +334,6 @@ class _Checker:
                 continue
             seen[key] = line
             out.append(_Ref(text, key, line))
-        return tuple(out)
-
-    def slugs(self, mapping: YamlMap, spec: FieldSpec) -> tuple[_Ref, ...]:
-        field = spec.name
-        values = self.items(mapping, field, spec.max_items)
-        if values is None:
-            return ()
-        out: list[_Ref] = []
-        seen: dict[str, int] = {}
-        for index, value in enumerate(values):
-            line = values.lines[index]
-            text = self.slug(value, values.raw.get(index), line, field, f" item {index + 1}")
-            if text is None:
-                continue
-            if text in seen:
-                self.error(
-                    line, field, f"'{field}' lists '{text}' twice (first at line {seen[text]})"
-                )
-                continue
-            seen[text] = line
-            out.append(_Ref(text, text, line))
         return tuple(out)
 
     def dates(self, mapping: YamlMap, spec: FieldSpec) -> tuple[tuple[dt.date, int], ...]:
