@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
-import subprocess
-import sys
 import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +14,7 @@ import pytest
 
 from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
 from bot.daily.schedule import Schedule
+from tests.support.processes import briefbot
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -123,19 +121,6 @@ def test_unsafe_or_misshapen_files_are_refused_whole() -> None:
         "s.yml", (GOOD + "  - channel: C0BAD\n    time: noon\n    zone: UTC\n").encode()
     )
     assert schedules == {} and len(errors) == 1
-
-
-def briefbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.slow
