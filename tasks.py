@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -70,7 +71,23 @@ def main(argv: list[str]) -> int:
         cmd = [str(_python()), "-m", "pytest", *parallel, *rest]
     else:
         cmd = [str(_python()), "-m", "bench", *rest]
-    return subprocess.call(cmd)
+    return _call(cmd)
+
+
+def _call(cmd: list[str]) -> int:
+    """Run `cmd` and return its exit code; Ctrl-C is the child's to handle, quietly.
+
+    The terminal sends Ctrl-C to the child too, and briefbot stops on it by itself, so
+    this process only waits for it instead of printing a traceback of its own.
+    """
+    child = subprocess.Popen(cmd)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    # A child killed by a signal reports -N; a shell would say 128 + N.
+    return 128 - code if code < 0 else code
 
 
 if __name__ == "__main__":

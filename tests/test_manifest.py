@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +16,7 @@ from bot.listeners.events import EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+"""Slack's official manifest schema, kept beside the repository (CI lays it there)."""
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +26,13 @@ def manifest() -> dict:
 
 def _schema() -> dict:
     if not SCHEMA.exists():
-        pytest.fail(f"Slack's manifest schema is missing at {SCHEMA}")
+        where = f"Slack's app-manifest JSON Schema is not at {SCHEMA}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{where}; CI lays it beside the clone, so this check must run there")
+        pytest.skip(
+            f"{where} (a clone with nothing beside it); CI runs this check. The manifest's "
+            "commands, events and scopes are still checked against the code below."
+        )
     return json.loads(SCHEMA.read_text())
 
 
@@ -65,3 +74,45 @@ def test_socket_mode_and_interactivity_are_on(manifest: dict) -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth_test": None,
+    "chat_delete": "chat:write",
+    "chat_getPermalink": None,
+    "chat_postEphemeral": "chat:write",
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "users_info": "users:read",
+    "views_publish": None,
+    # Only for finding a daily post in doubt; the README says to add the scope to use it.
+    "conversations_history": "optional",
+}
+"""Each Web API method briefbot calls, and the bot scope Slack requires for it."""
+
+WEB_API_CALL = re.compile(r"\.((?:auth|chat|conversations|users|views|reactions|pins)_\w+)\(")
+
+
+def _methods_briefbot_calls() -> set[str]:
+    """Web API methods called anywhere in bot/, except the local stand-in for Slack."""
+    called: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        if "localslack" not in path.parts:
+            called |= set(WEB_API_CALL.findall(path.read_text(encoding="utf-8")))
+    return called
+
+
+def test_every_web_api_method_called_has_its_scope(manifest: dict) -> None:
+    """Each Web API method the code calls is known here and its scope is in the manifest."""
+    called = _methods_briefbot_calls()
+    assert "chat_postMessage" in called  # the scan finds calls at all
+    unknown = called - set(METHOD_SCOPES)
+    assert not unknown, f"add these methods and their scopes to METHOD_SCOPES: {unknown}"
+    granted = set(manifest["oauth_config"]["scopes"]["bot"])
+    needed = {METHOD_SCOPES[m] for m in called} - {None, "optional"}
+    assert needed <= granted, f"the manifest lacks scopes: {needed - granted}"
+
+
+def test_manifest_declares_no_shortcuts_without_listeners(manifest: dict) -> None:
+    """briefbot registers no shortcut listeners, so the manifest declares no shortcuts."""
+    assert not manifest["features"].get("shortcuts")
