@@ -16,8 +16,9 @@ from pathlib import Path
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
-DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 60}
+DURATION_RE = re.compile(r"^\s*(\d+)\s*([a-z]*)\s*$")
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+DURATION_FORMS = "a whole number and a unit: m (minutes), h (hours) or d (days), e.g. 90m or 3h"
 
 ENV_HELP = {
     "SLACK_BOT_TOKEN": "bot token (xoxb-…), from OAuth & Permissions after installing the app",
@@ -27,7 +28,7 @@ ENV_HELP = {
     "BRIEFBOT_CONTENT_DIR": "folder with briefs/ and glossary.yml (default ./content)",
     "BRIEFBOT_ADMINS": "Slack user ids allowed to run admin commands, comma-separated",
     "BRIEFBOT_TIMEZONE": "IANA time zone for defaults, e.g. Europe/Helsinki (default UTC)",
-    "BRIEFBOT_CATCHUP": "how late a missed daily post may still go out, e.g. 3h (default 3h)",
+    "BRIEFBOT_CATCHUP": "how late a missed daily post may still go out: 90m, 3h, 1d (default 3h)",
     "DATABASE_URL": "SQLAlchemy URL (default sqlite:///briefbot.db; postgresql+psycopg://…)",
     "BRIEFBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "BRIEFBOT_WATCH": "how to notice content edits: events, poll or off (default events)",
@@ -110,13 +111,11 @@ class Settings:
         catch_up = timedelta(hours=3)
         raw_catch_up = get("BRIEFBOT_CATCHUP")
         if raw_catch_up:
-            match = DURATION_RE.match(raw_catch_up.lower())
-            if match:
-                catch_up = timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+            parsed, problem = parse_duration(raw_catch_up)
+            if parsed is None:
+                problems.append(f"BRIEFBOT_CATCHUP: {problem}")
             else:
-                problems.append(
-                    f"BRIEFBOT_CATCHUP: {raw_catch_up!r} is not a duration; write e.g. 90m or 3h."
-                )
+                catch_up = parsed
 
         log_level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -185,3 +184,18 @@ def missing_tokens_message(missing: list[str], mode: str) -> str:
         "To try briefbot without Slack, run `briefbot console`.",
     ]
     return "\n".join(lines)
+
+
+def parse_duration(raw: str) -> tuple[timedelta | None, str]:
+    """A positive duration written with its unit ("90m", "3h", "1d"), or None and why not.
+
+    A bare number is refused rather than guessed: "3" could mean minutes or hours.
+    """
+    match = DURATION_RE.match(raw.lower())
+    if match is None or match[2] not in _UNITS:
+        reason = "has no unit" if match is not None and not match[2] else "is not a duration"
+        return None, f"{raw!r} {reason}; write {DURATION_FORMS}."
+    value = timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+    if value <= timedelta(0):
+        return None, f"{raw!r} would skip every missed post; write at least 1m ({DURATION_FORMS})."
+    return value, ""

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,8 +20,6 @@ from bot.daily.clock import start_clock
 from bot.store import DeliveryState
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.support.daily import DailyWorld
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
@@ -131,6 +130,36 @@ def test_briefbot_clock_setting_is_checked() -> None:
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({"BRIEFBOT_CLOCK": "sometimes"})
     assert "BRIEFBOT_CLOCK must be on or off" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"), [("3", "has no unit"), ("0m", "would skip every missed post")]
+)
+def test_catch_up_without_a_unit_or_zero_is_refused_with_the_forms(
+    daily: DailyWorld, tmp_path: Path, value: str, reason: str
+) -> None:
+    """`BRIEFBOT_CATCHUP=3` (minutes? hours?) and `0m`: `briefbot post-daily` exits 2 saying
+    why and which forms it takes, and posts nothing."""
+    daily.subscribe_due_now("C0CATCH")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "post-daily"],
+        cwd=tmp_path,
+        env=daily.env(BRIEFBOT_CATCHUP=value),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"BRIEFBOT_CATCHUP: {value!r} {reason}" in done.stderr
+    assert "m (minutes), h (hours) or d (days), e.g. 90m or 3h" in done.stderr
+    assert daily.daily_posts() == []
+
+
+def test_catch_up_takes_minutes_hours_and_days() -> None:
+    """90m, 3h and 1d are read with their unit."""
+    for value, expected in (("90m", 90), ("3h", 180), ("1d", 1440), (" 2 H ", 120)):
+        settings = Settings.from_env({"BRIEFBOT_CATCHUP": value})
+        assert settings.catch_up == dt.timedelta(minutes=expected)
 
 
 @pytest.mark.slow

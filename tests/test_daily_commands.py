@@ -192,6 +192,38 @@ def test_subscribe_again_changes_and_resumes_a_paused_subscription(app: BotHarne
     )
 
 
+def test_subscribe_again_says_what_changed_from_what_to_what(app: BotHarness) -> None:
+    """Subscribing a channel again names the old and the new schedule, in the answer and in
+    the note for the channel; the same schedule again changes nothing and says so."""
+    answer(app, app.command("/brief", "subscribe 09:00 UTC"))
+    text = answer(app, app.command("/brief", "subscribe 10:30 daily Europe/Helsinki"))
+    expected = "from 09:00 on weekdays (UTC) to 10:30 every day (Europe/Helsinki)"
+    assert f"Changed the schedule {expected}" in text
+    assert (
+        "changed this channel's daily brief from *09:00 on weekdays (UTC)*"
+        in (channel_texts(app)[-1])
+    )
+    notes = len(channel_texts(app))
+    same = answer(app, app.command("/brief", "subscribe 10:30 daily Europe/Helsinki"))
+    assert "already gets its daily brief at 10:30 every day (Europe/Helsinki)" in same
+    assert "nothing changed" in same and len(channel_texts(app)) == notes
+
+
+@pytest.mark.parametrize("spoken", ["9 am", "9 AM", "9 a.m.", "9am"])
+def test_a_time_with_a_spaced_am_is_understood(app: BotHarness, spoken: str) -> None:
+    """`/brief subscribe 9 am` means 09:00, like `9am`, not an error about "9"."""
+    text = answer(app, app.command("/brief", f"subscribe {spoken} daily UTC"))
+    assert "Subscribed: 09:00 every day (UTC)" in text
+    subscription = app.services.store.subscription(CHANNEL)
+    assert subscription is not None and subscription.post_time == "09:00"
+
+
+def test_a_spaced_pm_and_a_bad_spaced_time(app: BotHarness) -> None:
+    """`5:30 pm` is 17:30; `13 pm` is still a clear error naming the time."""
+    assert "17:30 on weekdays" in answer(app, app.command("/brief", "subscribe 5:30 pm UTC"))
+    assert "is not a time of day" in answer(app, app.command("/brief", "subscribe 13 pm"))
+
+
 def test_help_lists_the_schedule_commands(app: BotHarness) -> None:
     """/brief help explains subscribe, unsubscribe and schedule."""
     text = app.command("/brief", "help").ack_text

@@ -36,6 +36,8 @@ _TIME_24H = re.compile(r"^(\d{1,2}):(\d{2})$")
 _TIME_12H = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
 # Anything starting with a digit was meant as a time: "9.30", "930", "9h", "25:00".
 _TIME_LIKE = re.compile(r"^\d")
+# "9 am", "5:30 PM", "9 a.m.": the meridiem, written apart or with dots, belongs to the time.
+_SPACED_MERIDIEM = re.compile(r"\b(\d{1,2}(?::\d{2})?)\s*([ap])\.?m\b\.?", re.IGNORECASE)
 _DAY_WORDS: dict[str, Days] = {
     "weekdays": "weekdays",
     "weekday": "weekdays",
@@ -105,7 +107,8 @@ def parse_schedule_args(text: str, default_tz: str) -> Schedule:
     post_time: dt.time | None = None
     days: Days | None = None
     zone: str | None = None
-    for word in text.replace(",", " ").split():
+    text = _SPACED_MERIDIEM.sub(r"\1\2m", text.replace(",", " "))
+    for word in text.split():
         lowered = word.lower()
         if lowered in _DAY_WORDS:
             if days is not None:

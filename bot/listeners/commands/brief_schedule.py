@@ -86,12 +86,30 @@ def subscribe(request: BriefRequest) -> None:
         request.reply(blocks.notice(str(error)))
         return
     first = next_post_time(schedule, services.now())
-    note = (
-        f"{_mention(user)} set up a daily brief in this channel: "
-        f"*{escape(schedule.describe())}*. The first one comes {when_text(first, schedule)}. "
+    before = _schedule_of(existing)
+    if existing is not None and not existing.paused and before == schedule:
+        request.reply(
+            blocks.markdown_notice(
+                f"This channel already gets its daily brief at {escape(schedule.describe())}; "
+                f"nothing changed. Next post: {when_text(first, schedule)}.",
+                "Nothing changed.",
+            )
+        )
+        return
+    new = escape(schedule.describe())
+    if before is None or before == schedule:
+        what = "resumed" if existing is not None else "set up"
+        note = f"{_mention(user)} {what} a daily brief in this channel: *{new}*."
+        answer = f"{'Resumed' if existing is not None else 'Subscribed'}: {new}."
+    else:
+        old = escape(before.describe())
+        note = f"{_mention(user)} changed this channel's daily brief from *{old}* to *{new}*."
+        answer = f"Changed the schedule from {old} to {new}."
+    note += (
+        f" The next one comes {when_text(first, schedule)}. "
         "Type `/brief schedule` to see it, `/brief unsubscribe` to stop it."
     )
-    if not _post_note(request, note, "A daily brief was set up in this channel."):
+    if not _post_note(request, note, "This channel's daily brief was set up or changed."):
         return
     try:
         store.subscribe(channel, schedule, user)
@@ -99,11 +117,18 @@ def subscribe(request: BriefRequest) -> None:
         request.reply(blocks.notice(str(error)))
         return
     request.reply(
-        blocks.markdown_notice(
-            f"Subscribed: {escape(schedule.describe())}. Next post: {when_text(first, schedule)}.",
-            "Subscribed.",
-        )
+        blocks.markdown_notice(f"{answer} Next post: {when_text(first, schedule)}.", answer)
     )
+
+
+def _schedule_of(subscription: Subscription | None) -> Schedule | None:
+    """A subscription's schedule, or None if there is none (or it no longer parses)."""
+    if subscription is None:
+        return None
+    try:
+        return subscription.schedule
+    except ScheduleError:
+        return None
 
 
 def _resume_declared(request: BriefRequest, subscription: Subscription) -> None:
