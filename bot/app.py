@@ -17,6 +17,7 @@ from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
 from bot.services import Services
+from bot.slack.mrkdwn import unescape
 from bot.store import Store, make_engine, upgrade
 
 
@@ -61,6 +62,7 @@ def build_app(
         token_verification_enabled=token_verification,
         logger=_app_logger(),
     )
+    app.middleware(_decode_typed_text)
     app.middleware(_attach_services(services))
     listeners.register(app)
     return app
@@ -81,3 +83,20 @@ def _attach_services(services: Services) -> Callable[..., None]:
         next()
 
     return attach_services
+
+
+def _decode_typed_text(body: dict, next: Callable[[], None]) -> None:
+    """Turn what people typed back from Slack's escaped form, once, as each request enters.
+
+    Slack sends a typed `R&D` as `R&amp;D` in a slash command's text and in event text.
+    Decoding here, before any listener runs, is the one place every request passes
+    (HTTP, Socket Mode and the console alike), so listeners and the core always see the
+    text as typed, and everything we send escapes it exactly once on the way out.
+    Bolt hands listeners this same dict as `command` and `event["text"]`.
+    """
+    if isinstance(body.get("command"), str) and isinstance(body.get("text"), str):
+        body["text"] = unescape(body["text"])
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    if isinstance(event, dict) and isinstance(event.get("text"), str):
+        event["text"] = unescape(event["text"])
+    next()

@@ -56,6 +56,13 @@ def test_related_in_the_console_threads_under_the_shared_post() -> None:
     assert "› thread" in "\n".join(out)
 
 
+def test_console_shows_typed_ampersands_and_brackets_as_typed() -> None:
+    """What a person types with & < > comes back to them exactly as typed."""
+    out: list[str] = []
+    run(ROOT / "content", lines=["/brief <!channel> & R&D zzqq", "quit"], write=out.append)
+    assert "No brief matches “<!channel> & R&D zzqq”." in "\n".join(out)
+
+
 @pytest.mark.slow
 def test_bare_command_without_tokens_starts_the_console(tmp_path) -> None:
     """`python -m bot` (what `python3 tasks.py run` runs) with no tokens opens the console."""

@@ -83,6 +83,13 @@ def test_brief_and_define_answer_in_the_ack(served: Served) -> None:
     assert "Sparse autoencoder" in json.dumps(define["blocks"])
 
 
+def test_typed_ampersands_and_angle_brackets_are_echoed_as_typed(served: Served) -> None:
+    """Text Slack sends escaped (`&lt;!channel&gt; R&amp;D`) is echoed once-escaped over HTTP."""
+    answer = json.dumps(served.command("/define", "<!channel> R&D qqzzx"), ensure_ascii=False)
+    assert "“&lt;!channel&gt; R&amp;D qqzzx”" in answer
+    assert "&amp;amp;" not in answer and "&amp;lt;" not in answer and "<!channel>" not in answer
+
+
 def test_share_button_posts_in_channel(served: Served) -> None:
     """A signed Share click makes the app call chat.postMessage on the fake Slack."""
     before = len(served.slack.messages("C0GENERAL"))

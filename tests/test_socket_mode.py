@@ -63,6 +63,17 @@ def test_slash_commands_are_answered_in_the_ack(socket_slack: FakeSlack) -> None
     assert "Sparse autoencoder" in json.dumps(define)
 
 
+def test_typed_text_is_searched_as_typed_over_socket_mode(socket_slack: FakeSlack) -> None:
+    """/brief <!channel> & zzqq, sent escaped as Slack does, is echoed as typed."""
+    answer = socket_slack.send_envelope(
+        "slash_commands",
+        slash_command("/brief", "<!channel> & zzqq", response_url=socket_slack.new_response_url()),
+    )
+    text = json.dumps(answer, ensure_ascii=False)
+    assert "“&lt;!channel&gt; &amp; zzqq”" in text
+    assert "&amp;amp;" not in text and "&amp;lt;" not in text
+
+
 def test_buttons_over_socket_mode(socket_slack: FakeSlack) -> None:
     """Every button works over Socket Mode: share, related, define, show, glossary, read story."""
     socket_slack.send_envelope(

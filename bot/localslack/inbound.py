@@ -34,6 +34,20 @@ def new_trigger_id() -> str:
     return f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
 
 
+def as_slack_sends(typed: str) -> str:
+    """Text as a person typed it, escaped the way Slack escapes it before an app sees it.
+
+    Slack sends `&`, `<` and `>` that a person typed as `&amp;`, `&lt;` and `&gt;` in a
+    slash command's `text` and in event text; only the mentions and links Slack itself
+    made (`<@U123>`, `<#C123|name>`, `<!here>`, `<https://…>`) arrive as markup.
+    """
+    return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _wire_text(text: str, formatted: bool) -> str:
+    return text if formatted else as_slack_sends(text)
+
+
 def _user_name(user_id: str) -> str:
     return _NAMES.get(user_id, user_id.lower())
 
@@ -54,8 +68,14 @@ def slash_command(
     user_name: str | None = None,
     channel_name: str | None = None,
     api_app_id: str = APP_ID,
+    formatted: bool = False,
 ) -> dict[str, str]:
-    """The form fields of a slash command, all strings, as Slack posts them."""
+    """The form fields of a slash command, all strings, as Slack posts them.
+
+    `text` is what the person typed, and is escaped as Slack escapes it; with
+    `formatted=True` it is sent as it is, for text already in Slack's format (mentions
+    the person picked from autocomplete, say; build it with `as_slack_sends`).
+    """
     return {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -65,7 +85,7 @@ def slash_command(
         "user_id": user_id,
         "user_name": user_name or _user_name(user_id),
         "command": command,
-        "text": text,
+        "text": _wire_text(text, formatted),
         "api_app_id": api_app_id,
         "is_enterprise_install": "false",
         "response_url": response_url,
@@ -151,8 +171,14 @@ def app_mention_event(
     ts: str | None = None,
     thread_ts: str | None = None,
     team: str = TEAM_ID,
+    formatted: bool = False,
 ) -> dict[str, Any]:
-    """An `app_mention` event; the bot's mention is put in front unless already there."""
+    """An `app_mention` event; the bot's mention is put in front unless already there.
+
+    `text` is what the person typed, escaped as Slack escapes it (`formatted=True`
+    sends text already in Slack's format as it is, as for `slash_command`).
+    """
+    text = _wire_text(text, formatted)
     mention = f"<@{BOT_USER_ID}>"
     if mention not in text:
         text = f"{mention} {text}".rstrip()

@@ -25,6 +25,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Text Slack sent us, with its `&amp;`, `&lt;` and `&gt;` back to what the person typed.
+
+    Only these three: Slack escapes nothing else, so `&quot;` in a message is what was typed.
+    `&amp;` goes last, so a typed `&lt;` (sent as `&amp;lt;`) stays `&lt;`.
+    """
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def link(url: str, label: str) -> str:
     """A mrkdwn link from structured fields; a URL that could break out is shown as text."""
     if not _SAFE_URL_RE.match(url):

@@ -63,11 +63,18 @@ class BotHarness:
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(
-        self, command: str, text: str = "", *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        formatted: bool = False,
     ) -> Sent:
+        """Send `text` as typed (Slack escapes it), or as it is with `formatted=True`."""
         url = self.slack.new_response_url(channel=channel, user=user)
         fields = inbound.slash_command(
-            command, text, user_id=user, channel_id=channel, response_url=url
+            command, text, user_id=user, channel_id=channel, response_url=url, formatted=formatted
         )
         return Sent(
             self.dispatch(inbound.form_body(fields), "application/x-www-form-urlencoded"), url
