@@ -625,4 +625,4 @@ def test_unreadable_entry_named_like_a_brief(tmp_path):
     (content / "briefs" / "odd.yml").mkdir()
     error = only_error(content)
     assert error.path.endswith("odd.yml")
-    assert "cannot read the file" in error.message
+    assert error.message.startswith("this is a folder, not a file;")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bot.content.schema import BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE, schema_files
@@ -93,3 +94,52 @@ def test_schema_check_reports_stale_files(tmp_path):
     assert GLOSSARY_SCHEMA_FILE in stale.stderr
     briefbot("schema", "--out", "schemas", cwd=tmp_path)
     assert briefbot("schema", "--out", "schemas", "--check", cwd=tmp_path).returncode == 0
+
+
+def test_named_pipe_is_refused_without_blocking(tmp_path):
+    """A named pipe called briefs/x.yml is reported as a file-level error; validate never
+    waits on it (it used to hang forever)."""
+    content = make_content(tmp_path, {"a.yml": brief_text()})
+    os.mkfifo(content / "briefs" / "x.yml")
+    result = briefbot("validate", "content", cwd=tmp_path, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "content/briefs/x.yml: this is a named pipe, not a file; content files must be plain "
+        "files: rename or remove it",
+        "1 error in the content",
+    ]
+
+
+def test_links_outside_the_content_folder_and_dangling_links_are_refused(tmp_path):
+    """A link to a file outside the content folder is refused (its text never shown), so is
+    a link to nothing and a glossary folder that leads outside; a link inside is fine."""
+    content = make_content(tmp_path, {"a.yml": brief_text()})
+    secret = tmp_path / "secret.yml"
+    secret.write_text(brief_text(title="SECRET-TITLE"))
+    (content / "briefs" / "leak.yml").symlink_to(secret)
+    (content / "briefs" / "gone.yml").symlink_to("nowhere.yml")
+    outside = tmp_path / "more-terms"
+    outside.mkdir()
+    (content / "glossary").symlink_to(outside)
+    (content / "briefs" / "b.yml").write_text(brief_text(id="b"))
+    (content / "briefs" / "c.yml").symlink_to("b.yml")  # inside: read like any file
+    result = briefbot("validate", "content", cwd=tmp_path, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "content/glossary: this folder is a symbolic link to a folder outside the content "
+        "folder, and briefbot reads only files inside it: put the files in the content "
+        "folder instead",
+        "1 error in the content",
+    ]
+    (content / "glossary").unlink()
+    result = briefbot("validate", "content", cwd=tmp_path, timeout=30)
+    assert result.stderr.splitlines() == [
+        "content/briefs/c.yml:1: duplicate brief id 'b': also used at content/briefs/b.yml:1",
+        "content/briefs/gone.yml: this is a symbolic link to 'nowhere.yml', which does not "
+        "exist: fix or remove the link",
+        "content/briefs/leak.yml: this is a symbolic link to a file outside the content "
+        "folder, and briefbot reads only files inside it: copy the file into the content "
+        "folder instead",
+        "3 errors in the content",
+    ]
+    assert "SECRET" not in result.stderr

@@ -297,6 +297,44 @@ def test_broken_file_keeps_serving_tells_admins_once_then_recovers(watched: Watc
     assert [r.ok for r in watched.reloads()][-1]
 
 
+def release_readers(fifo: Path) -> None:
+    """Let go any reader stuck opening the named pipe `fifo` (a briefbot that waits on it),
+    so that a failing test ends instead of leaving a thread blocked forever."""
+    for _ in range(100):
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # fails once nobody reads
+        except OSError:
+            return
+        os.close(fd)
+
+
+def test_named_pipe_is_refused_and_hot_reload_carries_on(watched: Watched) -> None:
+    """A named pipe called briefs/x.yml: admins hear it is not a file, /brief reload answers
+    with that error at once, and later edits still reload (nothing ever waits on the pipe)."""
+    initial = watched.bot.services.library
+    fifo = watched.content / "briefs" / "x.yml"
+    try:
+        os.mkfifo(fifo)
+        first = watched.wait_dms(1)[0]
+        assert "briefs/x.yml: this is a named pipe, not a file" in first["text"] + str(
+            first["blocks"]
+        )
+        assert watched.bot.services.library is initial
+        sent = watched.bot.command("/brief", "reload", user=ADMIN)
+        (answer,) = watched.bot.responses_to(sent, timeout=WAIT)
+        assert "this is a named pipe, not a file" in str(answer["body"])
+
+        release_readers(fifo)
+        fifo.unlink()
+        path = brief_file(watched.content)
+        editor_save(path, with_title(path.read_text(), "After the pipe"))
+        watched.wait_version(expected_version(watched.content))
+        assert watched.title_served() == "After the pipe"
+    finally:
+        release_readers(fifo)
+        fifo.unlink(missing_ok=True)
+
+
 # -- the pieces ------------------------------------------------------------------------
 
 

@@ -20,12 +20,10 @@ to the full check, so the errors reported are always the same.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import functools
 import hashlib
 import os
 import re
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,6 +34,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz, process
 
 from bot.content.errors import ContentError, ContentInvalid, display_path
+from bot.content.files import RefusedFile, is_inside, open_content_file
 from bot.content.model import MAX_URL, SLUG_RE, Brief, Origin, Source, Term, normalize_key
 from bot.content.safe_yaml import (
     DATE_RE,
@@ -897,6 +896,8 @@ class ContentLoader:
         self._briefs_dir = os.path.join(self.root, BRIEFS_DIR)
         self._glossary_file = os.path.join(self.root, GLOSSARY_FILE)
         self._glossary_dir = os.path.join(self.root, GLOSSARY_DIR)
+        # The content folder's real path: links are followed only to files below it.
+        self._fence = os.path.realpath(self.root)
         self._cache: dict[str, _CacheEntry] = {}
         self._files: list[_FileRef] | None = None  # the last complete listing
         self._by_abspath: dict[str, _FileRef] | None = None  # the same, by absolute path
@@ -998,7 +999,12 @@ class ContentLoader:
         cache = self._cache
         # A cold load of a large folder hands its last files to a helper process.
         share = 0 if cache else helper_share(len(files), self._helper_from)
-        helper = Helper(_READ_FILES, files[len(files) - share :]) if share else None
+        fence = self._fence
+        helper = (
+            Helper(_READ_FILES, [(ref, fence) for ref in files[len(files) - share :]])
+            if share
+            else None
+        )
         mine = files[: len(files) - share] if share else files
         for ref in mine:
             cached = None
@@ -1013,7 +1019,7 @@ class ContentLoader:
             keys[ref.path] = key
         if helper is not None:
             theirs = files[len(mine) :]
-            read = helper.results() or [_read_file(ref) for ref in theirs]
+            read = helper.results() or [_read_file(ref, fence) for ref in theirs]
             for ref, fresh_read in zip(theirs, read, strict=True):
                 result, key = self._keep(ref.path, fresh_read)
                 results.append(result)
@@ -1162,8 +1168,16 @@ class ContentLoader:
                     )
                 ]
             )
+        self._fence = fence = os.path.realpath(root)
+        outside = [
+            ContentError(folder, 0, None, _FOLDER_OUTSIDE)
+            for folder in (self._briefs_dir, self._glossary_dir)
+            if os.path.isdir(folder) and not is_inside(os.path.realpath(folder), fence)
+        ]
+        if outside:
+            raise ContentInvalid(outside)
         files = [_FileRef(path, "brief") for path in _yml_files(self._briefs_dir)]
-        if os.path.exists(self._glossary_file):
+        if os.path.lexists(self._glossary_file):
             files.append(_FileRef(self._glossary_file, "glossary"))
         if os.path.isdir(self._glossary_dir):
             files.extend(_FileRef(path, "glossary") for path in _yml_files(self._glossary_dir))
@@ -1182,7 +1196,7 @@ class ContentLoader:
         path = ref.path
         cached = self._cache.get(path)
         if cached is None:
-            result, key = self._keep(path, _read_file(ref))
+            result, key = self._keep(path, _read_file(ref, self._fence))
             return result, key, 1
         data: bytes | None = None
         try:
@@ -1194,7 +1208,9 @@ class ContentLoader:
             if cached.digest is None:
                 return cached.result, key, 0
             try:
-                data = _read(path)
+                data = _read(path, self._fence)
+            except RefusedFile as refused:
+                return _refused(path, refused), None, 1
             except OSError as exc:
                 return _unreadable(path, exc), None, 1
             if _digest(data) == cached.digest:
@@ -1203,13 +1219,21 @@ class ContentLoader:
                 return cached.result, key, 0
         if data is None:
             try:
-                data = _read(path)
+                data = _read(path, self._fence)
+            except RefusedFile as refused:
+                return _refused(path, refused), None, 1
             except OSError as exc:
                 return _unreadable(path, exc), None, 1
         result = _parse(ref, data)
         digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
         self._cache[path] = _CacheEntry(key, digest, result)
         return result, key, 1
+
+
+_FOLDER_OUTSIDE = (
+    "this folder is a symbolic link to a folder outside the content folder, and briefbot "
+    "reads only files inside it: put the files in the content folder instead"
+)
 
 
 def _stat_key(st: os.stat_result) -> _StatKey:
@@ -1222,20 +1246,23 @@ def _parse(ref: _FileRef, data: bytes) -> _FileResult:
     return parse(ref.path, data)
 
 
-def _read_file(ref: _FileRef) -> _Read:
-    """Read and check one file seen for the first time."""
+def _read_file(ref: _FileRef, fence: str) -> _Read:
+    """Read and check one file seen for the first time (`fence`: see `_read_with_stat`)."""
     try:
-        st, data = _read_with_stat(ref.path)
+        st, data = _read_with_stat(ref.path, fence)
+    except RefusedFile as refused:
+        return _refused(ref.path, refused), None, None
     except OSError as exc:
         return _unreadable(ref.path, exc), None, None
     digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
     return _parse(ref, data), _stat_key(st), digest
 
 
-def _read_files(refs: Sequence[_FileRef]) -> list[_Read]:
-    """`_read_file` for each file: what the helper process runs (bot/content/second_core.py)."""
+def _read_files(items: Sequence[tuple[_FileRef, str]]) -> list[_Read]:
+    """`_read_file` for each (file, fence): what the helper process runs
+    (bot/content/second_core.py)."""
     with building_long_lived():
-        return [_read_file(ref) for ref in refs]
+        return [_read_file(ref, fence) for ref, fence in items]
 
 
 _READ_FILES = f"{__name__}:{_read_files.__name__}"
@@ -1252,21 +1279,21 @@ def _yml_files(directory: str) -> Iterator[str]:
     return (os.path.join(directory, name) for name in names)
 
 
-def _read(path: str) -> bytes:
-    return _read_with_stat(path)[1]
+def _read(path: str, fence: str) -> bytes:
+    return _read_with_stat(path, fence)[1]
 
 
-def _read_with_stat(path: str) -> tuple[os.stat_result, bytes]:
+def _read_with_stat(path: str, fence: str) -> tuple[os.stat_result, bytes]:
     """The stat and the bytes (up to one past the size cap) of one file.
 
-    Plain os calls rather than open(): one open, fstat and read per file adds up
-    to a measurable share of loading 10,000 files.
+    Only a regular file, or a link to one inside `fence` (the content folder's real
+    path), is opened, and never in a way that could block (bot/content/files.py);
+    anything else raises RefusedFile. Plain os calls rather than open(): one open,
+    fstat and read per file adds up to a measurable share of loading 10,000 files.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = open_content_file(path, fence)
     try:
         st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
         chunks = []
         remaining = MAX_FILE_BYTES + 1
         while remaining > 0:
@@ -1286,6 +1313,10 @@ def _digest(data: bytes) -> bytes:
 
 def _is_racy(mtime_ns: int) -> bool:
     return time.time_ns() - mtime_ns < _RACY_NS
+
+
+def _refused(path: str, refused: RefusedFile) -> _FileResult:
+    return _FileResult(errors=(ContentError(path, 0, None, refused.message),))
 
 
 def _unreadable(path: str, exc: OSError) -> _FileResult:

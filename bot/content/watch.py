@@ -35,6 +35,7 @@ from queue import Queue
 from typing import TYPE_CHECKING, Literal
 
 from bot.content.errors import ContentError
+from bot.content.files import RefusedFile, open_content_file
 from bot.content.live import LiveContent, ReloadResult
 from bot.content.loader import BRIEFS_DIR, CONTENT_SUFFIX, GLOSSARY_DIR, GLOSSARY_FILE
 from bot.slack.admin_blocks import content_errors_message, content_recovered_message, error_lines
@@ -303,7 +304,7 @@ class ReloadReporter:
 # -- watching ------------------------------------------------------------------------
 
 
-def unfinished_files(paths: Iterable[str]) -> frozenset[str]:
+def unfinished_files(paths: Iterable[str], root: str) -> frozenset[str]:
     """The files among `paths` that look like they are still being written: empty, or
     not ending with a line break.
 
@@ -313,15 +314,20 @@ def unfinished_files(paths: Iterable[str]) -> frozenset[str]:
     brief through; waiting a little for the rest avoids that.
     """
     unfinished = set()
+    fence = os.path.realpath(root)
     for path in paths:
         try:
-            with open(path, "rb") as handle:
-                size = handle.seek(0, os.SEEK_END)
-                if size:
-                    handle.seek(size - 1)
-                    last = handle.read(1)
+            # Regular files only, opened without blocking: a named pipe would hang here.
+            fd = open_content_file(path, fence)
+        except (OSError, RefusedFile):
+            continue  # gone, unreadable or no file at all: the loader will say so
+        try:
+            size = os.fstat(fd).st_size
+            last = os.pread(fd, 1, size - 1) if size else b""
         except OSError:
-            continue  # gone or unreadable: the loader will say so
+            continue
+        finally:
+            os.close(fd)
         if not size or last not in (b"\n", b"\r"):
             unfinished.add(path)
     return frozenset(unfinished)
@@ -456,7 +462,7 @@ class ContentWatcher:
                 continue
             # A tick with no changes: reload once nothing changed for `quiet`.
             if pending.due and now - last_change >= self.quiet:
-                self.waiting_for = unfinished_files(pending.paths)
+                self.waiting_for = unfinished_files(pending.paths, self.live.root)
                 if self.waiting_for and first_change and now - first_change < self.max_wait:
                     log.debug("waiting for half-written files: %s", sorted(self.waiting_for))
                     continue

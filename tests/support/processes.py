@@ -81,9 +81,10 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def briefbot(
-    *args: str, cwd: Path, env: Mapping[str, str] | None = None
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` in `cwd` and capture its output.
+    """Run `python -m bot ARGS` in `cwd` and capture its output (TimeoutExpired after
+    `timeout` seconds).
 
     The bot's own settings are taken out of the inherited environment, so only `env`
     decides where content and the database are.
@@ -99,7 +100,7 @@ def briefbot(
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
