@@ -9,6 +9,7 @@ import datetime as dt
 import signal
 import subprocess
 import sys
+import time
 import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -175,3 +176,91 @@ def test_sigkill_before_slack_acted_posts_once_after(daily: DailyWorld, tmp_path
     report = daily.sweep(now + dt.timedelta(minutes=1), daily.sweeper(stale_after=dt.timedelta()))
     assert [e.channel_id for e in report.posted] == ["C0KILL"]
     assert len(daily.daily_posts("C0KILL")) == 1
+
+
+# --- a post in doubt adopted twice: a history lookup that failed, an adopter that died --
+
+
+def sent_twenty_minutes_ago(world: DailyWorld, channel: str, day: dt.date) -> tuple[str, str]:
+    """A post that went out 20 minutes ago (Slack's ts says so) from a process that died
+    before recording it: its row is `posting` since then. Returns (brief id, ts)."""
+    real_now = world.clock.now
+    sent_at = real_now - dt.timedelta(minutes=20)
+    world.clock.set(sent_at)
+    library = world.services.library
+    brief_id = library.briefs[0].id
+    assert world.store.claim(channel, day, brief_id, library.version, "dead-host:1:0")
+    assert world.store.mark_posting(channel, day, worker="dead-host:1:0")
+    world.slack.api.clock = sent_at.timestamp
+    try:
+        sent = send_daily(world.client(), channel, library.by_id[brief_id], day)
+    finally:
+        world.slack.api.clock = time.time
+        world.clock.set(real_now)
+    assert sent.ts is not None
+    return brief_id, sent.ts
+
+
+def adopt_again_later(world: DailyWorld, channel: str, day: dt.date, ts: str) -> None:
+    """A sweep 11 minutes on (the first adopter's claim is stale by then) finds the post
+    in the history and records it; nothing is posted again."""
+    report = world.sweep(world.clock.now + dt.timedelta(minutes=11), world.sweeper())
+    assert [(e.channel_id, e.ts) for e in report.reconciled] == [(channel, ts)], report.lines()
+    assert report.posted == []
+    assert [m["ts"] for m in world.daily_posts(channel)] == [ts]
+    row = world.store.delivery(channel, day)
+    assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == ts
+
+
+def post_daily(world: DailyWorld, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "post-daily"],
+        cwd=tmp_path,
+        env=world.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_post_in_doubt_whose_lookup_failed_is_found_by_the_next_adopter(
+    daily_on: DailyWorld, tmp_path: Path, status: int
+) -> None:
+    """`briefbot post-daily` adopts a post in doubt but Slack answers its history lookup
+    with a 429 or a 5xx: the post stays in doubt (listed, exit 1), and the next adopter
+    searches from the first claim, finds the post and records it: one message in all."""
+    world = daily_on
+    day = world.subscribe_due_now("C0TWICE", minutes_ago=30)
+    brief_id, ts = sent_twenty_minutes_ago(world, "C0TWICE", day)
+    world.slack.fail("conversations.history", status=status, times=None)
+    done = post_daily(world, tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"in doubt: C0TWICE {day.isoformat()}: {brief_id}" in done.stdout
+    assert "1 in doubt" in done.stdout
+    row = world.store.delivery("C0TWICE", day)
+    assert row is not None and row.state == DeliveryState.POSTING
+    assert row.claimed_by != "dead-host:1:0"
+    world.slack.clear_faults()
+    adopt_again_later(world, "C0TWICE", day, ts)
+
+
+@pytest.mark.slow
+def test_post_in_doubt_whose_adopter_died_during_the_lookup_is_found_by_the_next(
+    daily_on: DailyWorld, tmp_path: Path
+) -> None:
+    """`briefbot post-daily` adopts a post in doubt and is killed while its history lookup
+    hangs: the next adopter still searches from the first claim and finds the post."""
+    world = daily_on
+    day = world.subscribe_due_now("C0TWICE", minutes_ago=30)
+    _, ts = sent_twenty_minutes_ago(world, "C0TWICE", day)
+    held = world.slack.fail("conversations.history", delay=30)
+    process = start_post_daily(world, tmp_path)
+    try:
+        world.slack.wait_for(lambda: held.hits, timeout=60)  # the lookup is at Slack
+    finally:
+        kill(process)
+    row = world.store.delivery("C0TWICE", day)
+    assert row is not None and row.state == DeliveryState.POSTING
+    assert row.claimed_by != "dead-host:1:0"
+    adopt_again_later(world, "C0TWICE", day, ts)

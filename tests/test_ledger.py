@@ -163,7 +163,8 @@ def test_stale_claims_are_found_for_reconciling(ledger: Store, clock: Clock) -> 
 
 
 def test_take_over_goes_to_one_reconciler(ledger: Store, clock: Clock) -> None:
-    """Of two processes adopting a dead process's row, one wins; the state is kept."""
+    """Of two processes adopting a dead process's row, one wins; the state and the time
+    of the claim (where a history search starts) are kept; the row counts as touched."""
     claimed(ledger, worker="dead")
     ledger.mark_posting("C1", DAY, worker="dead")
     clock.advance(minutes=10)
@@ -171,10 +172,24 @@ def test_take_over_goes_to_one_reconciler(ledger: Store, clock: Clock) -> None:
     assert ledger.take_over("C1", DAY, "r2", from_worker="dead") is False
     row = ledger.delivery("C1", DAY)
     assert row is not None
-    assert (row.state, row.claimed_by, row.claimed_at) == ("posting", "r1", clock())
+    assert (row.state, row.claimed_by, row.claimed_at) == ("posting", "r1", START)
+    assert row.updated_at == clock()
     # Found on Slack by its metadata: the adopter records it; the dead process cannot.
     assert ledger.mark_posted("C1", DAY, "9.9", worker="dead") is False
     assert ledger.mark_posted("C1", DAY, "9.9", worker="r1") is True
+
+
+def test_adopting_again_keeps_the_time_of_the_first_claim(ledger: Store, clock: Clock) -> None:
+    """An adopter that died (or whose lookup failed) is adopted in turn: the row still
+    says when it was first claimed, before anything was sent."""
+    claimed(ledger, worker="dead")
+    ledger.mark_posting("C1", DAY, worker="dead")
+    for adopter, previous in (("r1", "dead"), ("r2", "r1"), ("r3", "r2")):
+        clock.advance(minutes=11)
+        assert [r.claimed_by for r in ledger.stale_claims(dt.timedelta(minutes=10))] == [previous]
+        assert ledger.take_over("C1", DAY, adopter, from_worker=previous) is True
+    row = ledger.delivery("C1", DAY)
+    assert row is not None and (row.claimed_by, row.claimed_at) == ("r3", START)
 
 
 def test_settled_rows_cannot_be_taken_over(ledger: Store) -> None:

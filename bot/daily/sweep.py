@@ -170,6 +170,8 @@ class SweepReport:
     skipped: list[Entry] = field(default_factory=list)
     failed: list[Entry] = field(default_factory=list)
     unknown: list[Entry] = field(default_factory=list)
+    in_doubt: list[Entry] = field(default_factory=list)
+    """Posts that may have gone out, still `posting`: the history could not be read yet."""
     paused: list[Entry] = field(default_factory=list)
     would_post: list[Entry] = field(default_factory=list)
     stopped: str | None = None
@@ -182,7 +184,7 @@ class SweepReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.failed or self.unknown or self.paused or self.stopped)
+        return not (self.failed or self.unknown or self.in_doubt or self.paused or self.stopped)
 
     def lines(self) -> list[str]:
         """A plain-text account, one line per post, for the terminal and the log."""
@@ -195,6 +197,7 @@ class SweepReport:
             ("paused", self.paused),
             ("failed", self.failed),
             ("unknown", self.unknown),
+            ("in doubt", self.in_doubt),
         )
         for label, entries in sections:
             out.extend(f"{label}: {entry.describe()}" for entry in entries)
@@ -211,6 +214,8 @@ class SweepReport:
             f"{len(self.failed)} failed",
             f"{len(self.unknown)} unknown",
         ]
+        if self.in_doubt:
+            counts.append(f"{len(self.in_doubt)} in doubt")
         text = ", ".join(counts)
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
@@ -497,7 +502,15 @@ class _SweepRun:
                 )
                 return None
             if found.lookup == Lookup.LATER:
-                return None  # ours now; looked at again once it is stale
+                # Ours now, still `posting`: looked at again once it is stale, from the
+                # same claimed_at. Never posted again on a lookup that did not answer.
+                reason = (
+                    f"may have been posted; Slack's history could not be read ({found.error}); "
+                    f"looked at again after {_duration(self.sweeper.stale_after)}"
+                )
+                log.warning("daily post to %s for %s in doubt: %s", channel, day, reason)
+                self.report.add("in_doubt", Entry(channel, day, row.brief_id, detail=reason))
+                return None
             if found.lookup == Lookup.UNAVAILABLE:
                 reason = (
                     "the process posting it stopped after sending; cannot check Slack "

@@ -376,6 +376,10 @@ class Store:
         Compare-and-set on the old owner, so of several processes reconciling the same
         row, one wins. A claimed row was never sent; a posting row may have been, so
         the new owner must reconcile it with Slack before posting again.
+
+        `claimed_at` is kept: it is older than any send of this claim, so a search of
+        the channel's history from it finds the post however many times the row was
+        adopted (an adopter whose lookup failed, or that died, leaves it as it was).
         """
         with self._write() as connection:
             result = connection.execute(
@@ -386,7 +390,7 @@ class Store:
                     deliveries.c.state.in_([s.value for s in IN_FLIGHT]),
                     deliveries.c.claimed_by == from_worker,
                 )
-                .values(claimed_by=worker, claimed_at=self.now(), updated_at=self.now())
+                .values(claimed_by=worker, updated_at=self.now())
             )
             return result.rowcount == 1
 
