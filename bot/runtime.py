@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from slack_bolt import App
 
+from bot import log_redaction
 from bot.app import build_app, build_services
 from bot.config import ConfigError, Settings, missing_tokens_message
 from bot.content.errors import ContentInvalid
@@ -43,6 +44,7 @@ def configure_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    log_redaction.install()
 
 
 def load_settings(mode: str) -> Settings:

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import __version__
 from bot.services import Services
+from bot.slack_requests import slack_endpoint
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -24,8 +24,8 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def wsgi_application(app: App, services: Services) -> WsgiApp:
-    """Wrap the Bolt app; Bolt checks each request's signature before any listener runs."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    """Wrap the Bolt app; only requests Slack signed reach it (bot/slack_requests.py)."""
+    slack = slack_endpoint(app, services.settings.signing_secret or "", path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":

@@ -128,3 +128,27 @@ def test_missing_app_token_says_what_to_set(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "SLACK_APP_TOKEN" in done.stderr and "app-manifest.yml" in done.stderr
+
+
+def test_the_socket_mode_ticket_is_never_logged(tmp_path: Path) -> None:
+    """At DEBUG, the log shows Slack's answers but never the ticket of the Socket Mode URL."""
+    import re
+
+    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
+        env = bot_env(
+            tmp_path,
+            slack.api_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            BRIEFBOT_LOG_LEVEL="DEBUG",
+        )
+        log = tmp_path / "run.log"
+        process = start_briefbot(["run"], env, log)
+        try:
+            slack.wait_connected(30)
+            slack.send_envelope("events_api", event_callback(app_home_opened_event("U0DAN")))
+        finally:
+            stop(process)
+    text = log.read_text()
+    assert "apps.connections.open" in text  # the answer that carries the URL was logged…
+    assert not re.search(r"ticket=[0-9a-f]{8}", text)  # …without its ticket

@@ -50,6 +50,7 @@ def run_socket_mode(args: argparse.Namespace) -> int:
 def serve_http(args: argparse.Namespace) -> int:
     import waitress
 
+    from bot.slack_requests import MAX_BODY_BYTES
     from bot.wsgi import wsgi_application
 
     try:
@@ -66,6 +67,8 @@ def serve_http(args: argparse.Namespace) -> int:
             # A burst of slash commands (a whole team at 9:00) must queue, not be refused.
             connection_limit=1000,
             backlog=2048,
+            # An oversized body gets 413 from waitress before it is read (or buffered) at all.
+            max_request_body_size=MAX_BODY_BYTES,
             ident="briefbot",
         )
     finally:

@@ -31,6 +31,14 @@ def user_message_for(error: Exception) -> str:
     return GENERIC
 
 
+def _get(value: Any, key: str) -> Any:
+    return value.get(key, "") if isinstance(value, dict) else ""
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def register(app: App) -> None:
     @app.error
     def handle_listener_error(
@@ -41,12 +49,19 @@ def register(app: App) -> None:
         response: BoltResponse | None,
     ) -> BoltResponse | None:
         """Log the failure with what was asked; answer the user in the fastest way left."""
+        if "services" not in context:
+            # briefbot's own middleware runs only after Bolt has checked the signature, so
+            # this request failed before anyone knew it came from Slack (a timestamp that
+            # is not a number, say): nothing it says is logged, and no one is answered.
+            logger.warning("refused a request before it was verified: %s", type(error).__name__)
+            return BoltResponse(status=401, body="") if response is not None else None
+        # %r keeps a newline or a control character in a field from forging a log line.
         logger.error(
-            "listener failed: %s (type=%s command=%s action=%s user=%s team=%s channel=%s)",
+            "listener failed: %r (type=%r command=%r action=%r user=%r team=%r channel=%r)",
             error,
-            body.get("type") or body.get("event", {}).get("type"),
+            body.get("type") or _get(body.get("event"), "type"),
             body.get("command"),
-            ",".join(a.get("action_id", "") for a in body.get("actions", [])),
+            ",".join(str(_get(a, "action_id")) for a in _list(body.get("actions"))),
             context.user_id,
             context.team_id,
             context.channel_id,

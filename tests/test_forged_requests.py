@@ -1,0 +1,190 @@
+"""Forged, malformed and oversized requests to `briefbot serve`: refused before Bolt sees them.
+
+Every request Slack did not sign gets 401 and nothing else (no listener, no call to
+Slack, no log line carrying its fields); a signed but unreadable one gets 400; a body
+over the cap gets 413 before it is read.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from bot.slack_requests import MAX_BODY_BYTES
+from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from tests.fakeslack import FakeSlack
+from tests.fakeslack.payloads import block_action, interactive_body, signed_headers
+from tests.fakeslack.signed_http import post_interactive, post_raw
+from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
+
+pytestmark = pytest.mark.slow
+
+DISTILLATION = "ai-distillation-national-security"
+FORM = "application/x-www-form-urlencoded"
+# A field that, logged as it is, would add a line of its own to the log.
+FORGED_LINE = "U0EVE\n2026-01-01 00:00:00,000 CRITICAL briefbot: forged-line"
+
+
+@dataclass
+class Served:
+    slack: FakeSlack
+    events: str
+    log: Path
+
+    def share_payload(self, user_id: str = "U0ALICE") -> tuple[dict, str]:
+        url = self.slack.new_response_url()
+        payload = block_action(
+            "share_brief",
+            DISTILLATION,
+            user_id=user_id,
+            container_type="ephemeral",
+            response_url=url,
+        )
+        return payload, url
+
+    def settle(self) -> None:
+        """Let anything a refused request might have started finish, by a signed request
+        that goes all the way to Slack and back after it."""
+        payload, url = self.share_payload()
+        payload["actions"][0]["action_id"] = "show_brief"
+        assert post_interactive(self.events, payload, secret=SIGNING_SECRET).status == 200
+        self.slack.wait_for(lambda: any(r["url"] == url for r in self.slack.responses))
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("forged")
+    port = free_port()
+    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
+        env = bot_env(
+            tmp, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET
+        )
+        log = tmp / "serve.log"
+        process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
+            yield Served(slack, f"http://127.0.0.1:{port}/slack/events", log)
+        finally:
+            stop(process)
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "1e9", "1714000000.5"])
+def test_a_timestamp_that_is_not_a_number_gets_401_and_nothing_else(
+    served: Served, timestamp: str
+) -> None:
+    """An X-Slack-Request-Timestamp that is not a whole number: 401, no post to the request's
+    response URL, no call to Slack at all, and none of its fields in the log."""
+    payload, url = served.share_payload(user_id=FORGED_LINE)
+    body = interactive_body(payload).encode()
+    calls = len(served.slack.calls)
+    headers = {"Content-Type": FORM} | signed_headers(body, SIGNING_SECRET)
+    headers["X-Slack-Request-Timestamp"] = timestamp
+    reply = post_raw(served.events, body, headers)
+    assert reply.status == 401
+    assert reply.body == b""
+    served.settle()
+    assert not [r for r in served.slack.responses if r["url"] == url]
+    forged_calls = [c for c in served.slack.calls[calls:] if "U0EVE" in json.dumps(c.params)]
+    assert forged_calls == []
+    assert "forged-line" not in served.log.read_text()
+
+
+def test_a_refused_request_is_logged_without_its_body(served: Served) -> None:
+    """A request with a wrong signature leaves one line in the log, without its body."""
+    payload, _ = served.share_payload(user_id="U0EVE")
+    payload["secret_marker"] = "body-must-not-be-logged"
+    body = interactive_body(payload).encode()
+    headers = {"Content-Type": FORM} | signed_headers(body, "not-the-secret")
+    assert post_raw(served.events, body, headers).status == 401
+    served.settle()
+    log = served.log.read_text()
+    assert "body-must-not-be-logged" not in log
+    assert "the signature does not match" in log
+
+
+def _signed(body: bytes, content_type: str = FORM) -> dict[str, str]:
+    return {"Content-Type": content_type} | signed_headers(body, SIGNING_SECRET)
+
+
+MALFORMED = {
+    "payload is not JSON": (b"payload=%7Bnot+json", FORM),
+    "payload is a list": (b"payload=%5B1%2C2%5D", FORM),
+    "payload is null": (b"payload=null", FORM),
+    "payload is truncated": (b"payload=%7B%22type%22%3A%22block_act", FORM),
+    "JSON list": (b"[1, 2, 3]", "application/json"),
+    "JSON null": (b"null", "application/json"),
+    "truncated JSON": (b'{"type": "event_callback", "event": {"ty', "application/json"),
+    "not UTF-8": (b'{"type": "event_callback", "x": "\xff\xfe"}', "application/json"),
+    "form not UTF-8": (b"command=%2Fbrief&text=\xff", FORM),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_bodies_get_400_signed_and_401_unsigned(served: Served, case: str) -> None:
+    """A body Bolt cannot read gets 400 when Slack signed it, 401 when not; never a 500
+    and never a traceback in the log."""
+    body, content_type = MALFORMED[case]
+    signed = post_raw(served.events, body, _signed(body, content_type))
+    assert signed.status == 400, signed.text
+    unsigned = post_raw(served.events, body, {"Content-Type": content_type})
+    assert unsigned.status == 401
+    served.settle()
+    assert "Traceback" not in served.log.read_text()
+
+
+def _raw_exchange(url: str, head: bytes, chunks: Iterator[bytes]) -> bytes:
+    """Send a request head and then body chunks until the server answers or hangs up;
+    return the status line."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head)
+        try:
+            for chunk in chunks:
+                sock.sendall(chunk)
+        except OSError:
+            pass  # the server answered and closed without reading the rest: as wanted
+        answer = sock.recv(4096)
+    return answer.split(b"\r\n", 1)[0]
+
+
+def _head(url: str, headers: dict[str, str]) -> bytes:
+    path = urlsplit(url).path
+    lines = [f"POST {path} HTTP/1.1", f"Host: {urlsplit(url).netloc}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_a_body_over_the_cap_gets_413_before_it_is_sent(served: Served) -> None:
+    """A Content-Length of 10 MiB is answered 413 when only the head has arrived."""
+    head = _head(served.events, {"Content-Type": FORM, "Content-Length": str(10 * 1024 * 1024)})
+    status = _raw_exchange(served.events, head, iter([b"payload="]))
+    assert b" 413 " in status + b" ", status
+
+
+def test_a_chunked_body_over_the_cap_gets_413(served: Served) -> None:
+    """A chunked body with no length is cut off with 413 once it passes the cap."""
+    head = _head(served.events, {"Content-Type": FORM, "Transfer-Encoding": "chunked"})
+    piece = b"a" * 65536
+    count = MAX_BODY_BYTES // len(piece) + 8
+    chunks = (b"%x\r\n" % len(piece) + piece + b"\r\n" for _ in range(count))
+    status = _raw_exchange(served.events, head, chunks)
+    assert b" 413 " in status + b" ", status
+
+
+def test_a_body_just_under_the_cap_is_read(served: Served) -> None:
+    """A signed request near the cap still reaches the app (and is answered)."""
+    payload, url = served.share_payload()
+    payload["actions"][0]["action_id"] = "show_brief"
+    payload["padding"] = "x" * (MAX_BODY_BYTES - 20_000)
+    body = interactive_body(payload).encode()
+    assert len(body) < MAX_BODY_BYTES
+    assert post_raw(served.events, body, _signed(body)).status == 200
+    served.slack.wait_for(lambda: any(r["url"] == url for r in served.slack.responses))
