@@ -143,3 +143,52 @@ def test_links_outside_the_content_folder_and_dangling_links_are_refused(tmp_pat
         "3 errors in the content",
     ]
     assert "SECRET" not in result.stderr
+
+
+def _brief_with_points(count: int) -> str:
+    lines = ['title: "Chips"', "date: 2024-05-01", "summary: A paragraph.", "points:"]
+    lines += [f"  - Point {n}" for n in range(1, count + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_syntax_error_is_reported_where_the_unclosed_quote_starts(tmp_path):
+    """An unclosed quote on line 18 of a 32-line file is reported at line 18, whether the
+    file ends inside it or a later quote closes it."""
+    lines = _brief_with_points(28).splitlines()
+    assert len(lines) == 32
+    lines[17] = '  - "Point fourteen, never closed'
+    also = list(lines)
+    also[23] = '  - "Point twenty, quoted"'
+    make_content(
+        tmp_path,
+        {"a.yml": "\n".join(lines) + "\n", "b.yml": "\n".join(also) + "\n", "c.yml": brief_text()},
+    )
+    result = briefbot("validate", "content", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "content/briefs/a.yml:18: YAML syntax error: the quoted text that starts on this line "
+        "is never closed; add its closing quote",
+        "content/briefs/b.yml:18: YAML syntax error: the quoted text that starts on this line "
+        "runs on to line 24, where the file stops making sense; add its closing quote",
+        "2 errors in the content",
+    ]
+
+
+def test_a_file_that_does_not_parse_is_reported_once_without_follow_on_errors(tmp_path):
+    """x.yml and glossary.yml do not parse: each says so once; the ids and terms other briefs
+    name from them are not reported as missing, while a name no file holds still is."""
+    make_content(
+        tmp_path,
+        {
+            "x.yml": brief_text(title='"Unclosed'),
+            "y.yml": brief_text(related="[x, nonexistent-brief]", terms="[Distillation]"),
+        },
+        glossary="terms:\n  - term: Distillation\n    definition: [unclosed\n",
+    )
+    result = briefbot("validate", "content", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("content/briefs/x.yml:1: YAML syntax error: the quoted text")
+    assert errors[1].startswith("content/briefs/y.yml:4: 'related' names 'nonexistent-brief'")
+    assert errors[2].startswith("content/glossary.yml:3: YAML syntax error: the '[' on this")
+    assert errors[3:] == ["3 errors in the content"]

@@ -123,6 +123,26 @@ class _FileResult:
     briefs: tuple[_BriefEntry, ...] = ()
     terms: tuple[_TermEntry, ...] = ()
     errors: tuple[ContentError, ...] = ()
+    unread: _Unread | None = None
+    """Set when the file could not be read at all (see `_Unread`)."""
+
+
+class _Unread(NamedTuple):
+    """A file that could not be read: what it might have defined is unknown, so names
+    other files give that it might hold are not reported as missing. `words` is its text
+    folded like names (between spaces), or None when even its text is unknown."""
+
+    kind: str  # "brief" or "glossary"
+    path: str
+    words: str | None
+
+    def may_define(self, key: str) -> bool:
+        """Whether a brief id or term `key` may be defined in this file."""
+        if self.words is None:
+            return True
+        if self.kind == "brief" and key == os.path.basename(self.path)[: -len(CONTENT_SUFFIX)]:
+            return True
+        return f" {normalize_key(key)} " in self.words
 
 
 _StatKey = tuple[int, int, int, int]
@@ -568,31 +588,35 @@ _BRIEF_SHAPE = "a brief (title:, date:, summary:, ...) or a 'briefs:' list"
 _GLOSSARY_SHAPE = "a 'terms:' list of glossary entries (term:, definition:, ...)"
 
 
-def _open_document(path: str, data: bytes, shape: str) -> tuple[_Checker, YamlMap | None]:
-    """A checker holding what is wrong with the file so far, and its top-level mapping:
-    None when the file is not YAML at all, is empty or holds something other than a
-    mapping (each reported, naming the `shape` expected)."""
+def _open_document(
+    path: str, data: bytes, kind: str, shape: str
+) -> tuple[_Checker, YamlMap | None, _Unread | None]:
+    """A checker holding what is wrong with the file so far, its top-level mapping and,
+    for a file that is not YAML at all, what it may define (see `_Unread`). The mapping
+    is None when the file is not YAML, is empty or holds something other than a mapping
+    (each reported, naming the `shape` expected)."""
     checker = _Checker(path)
     try:
         document = read_yaml(data)
     except YamlError as exc:
         checker.error(exc.line, None, exc.message)
-        return checker, None
+        words = f" {normalize_key(data.decode('utf-8', 'replace'))} "
+        return checker, None, _Unread(kind, path, words)
     for problem in document.problems:
         checker.error(problem.line, None, problem.message)
     root = document.value
     if root.__class__ is YamlMap:
-        return checker, root
+        return checker, root, None
     if root is None:
         checker.error(0, None, f"the file is empty; expected {shape}")
     else:
         checker.error(_line_of(root), None, f"expected {shape}, got {describe_value(root)}")
-    return checker, None
+    return checker, None, None
 
 
 def parse_brief_file(path: str, data: bytes) -> _FileResult:
     """Read and check one `briefs/*.yml` file on its own (no cross-file checks)."""
-    checker, root = _open_document(path, data, _BRIEF_SHAPE)
+    checker, root, unread = _open_document(path, data, "brief", _BRIEF_SHAPE)
     entries: list[_BriefEntry] = []
     if root is None:
         pass
@@ -605,12 +629,12 @@ def parse_brief_file(path: str, data: bytes) -> _FileResult:
     else:
         stem = os.path.basename(path).removesuffix(CONTENT_SUFFIX)
         entries.append(_read_brief(checker, root, stem, ""))
-    return _FileResult(briefs=tuple(entries), errors=tuple(checker.errors))
+    return _FileResult(briefs=tuple(entries), errors=tuple(checker.errors), unread=unread)
 
 
 def parse_glossary_file(path: str, data: bytes) -> _FileResult:
     """Read and check one glossary file on its own (no cross-file checks)."""
-    checker, root = _open_document(path, data, _GLOSSARY_SHAPE)
+    checker, root, unread = _open_document(path, data, "glossary", _GLOSSARY_SHAPE)
     entries: list[_TermEntry] = []
     if root is None:
         pass
@@ -626,7 +650,7 @@ def parse_glossary_file(path: str, data: bytes) -> _FileResult:
             "a glossary entry (term:, definition:, ...)",
         ):
             entries.append(_read_term(checker, item, f" (entry {index + 1} of 'terms')"))
-    return _FileResult(terms=tuple(entries), errors=tuple(checker.errors))
+    return _FileResult(terms=tuple(entries), errors=tuple(checker.errors), unread=unread)
 
 
 def _listed_mappings(
@@ -664,11 +688,24 @@ def _where(path: str, line: int) -> str:
 
 
 def check_across_files(
-    briefs: Sequence[_BriefEntry], terms: Sequence[_TermEntry]
+    briefs: Sequence[_BriefEntry], terms: Sequence[_TermEntry], unread: Sequence[_Unread] = ()
 ) -> list[ContentError]:
-    """Everything that needs more than one file: uniqueness and references."""
+    """Everything that needs more than one file: uniqueness and references.
+
+    A name that does not resolve is not reported when a file that could not be read
+    (`unread`) may define it: that file's own error already says it was not read, and
+    the name may well be fine once it is fixed.
+    """
     errors: list[ContentError] = []
     add = errors.append
+    unread_glossary = [file for file in unread if file.kind == "glossary"]
+    unread_briefs = [file for file in unread if file.kind == "brief"]
+
+    def unknown_term(key: str) -> bool:
+        return key not in owner and not any(f.may_define(key) for f in unread_glossary)
+
+    def unknown_id(key: str) -> bool:
+        return key not in by_id and not any(f.may_define(key) for f in unread_briefs)
 
     # Glossary: every term and alias names exactly one entry.
     owner: dict[str, tuple[_TermEntry, _Ref]] = {}
@@ -707,6 +744,8 @@ def check_across_files(
         for ref in entry.see_also:
             target = owner.get(ref.key)
             if target is None:
+                if not unknown_term(ref.key):
+                    continue
                 add(
                     ContentError(
                         entry.path,
@@ -746,7 +785,7 @@ def check_across_files(
     ids = None
     for entry in briefs:
         for ref in entry.terms:
-            if ref.key not in owner:
+            if unknown_term(ref.key):
                 add(
                     ContentError(
                         entry.path,
@@ -766,7 +805,7 @@ def check_across_files(
                         f"'related' lists '{ref.text}', the brief itself",
                     )
                 )
-            elif ref.key not in by_id:
+            elif unknown_id(ref.key):
                 if ids is None:
                     ids = {key: key for key in by_id}
                 add(
@@ -1051,7 +1090,8 @@ class ContentLoader:
                     f"{display_path(self._briefs_dir)}",
                 )
             )
-        errors.extend(check_across_files(brief_entries, term_entries))
+        unread = [result.unread for result in results if result.unread is not None]
+        errors.extend(check_across_files(brief_entries, term_entries, unread))
         if errors:
             raise ContentInvalid(errors)
         content = Content(
@@ -1202,7 +1242,7 @@ class ContentLoader:
         try:
             st = os.stat(path)
         except OSError as exc:
-            return _unreadable(path, exc), None, 1
+            return _unreadable(ref, exc), None, 1
         key = _stat_key(st)
         if cached.stat_key == key:
             if cached.digest is None:
@@ -1210,9 +1250,9 @@ class ContentLoader:
             try:
                 data = _read(path, self._fence)
             except RefusedFile as refused:
-                return _refused(path, refused), None, 1
+                return _refused(ref, refused), None, 1
             except OSError as exc:
-                return _unreadable(path, exc), None, 1
+                return _unreadable(ref, exc), None, 1
             if _digest(data) == cached.digest:
                 if not _is_racy(st.st_mtime_ns):
                     cached.digest = None
@@ -1221,9 +1261,9 @@ class ContentLoader:
             try:
                 data = _read(path, self._fence)
             except RefusedFile as refused:
-                return _refused(path, refused), None, 1
+                return _refused(ref, refused), None, 1
             except OSError as exc:
-                return _unreadable(path, exc), None, 1
+                return _unreadable(ref, exc), None, 1
         result = _parse(ref, data)
         digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
         self._cache[path] = _CacheEntry(key, digest, result)
@@ -1251,9 +1291,9 @@ def _read_file(ref: _FileRef, fence: str) -> _Read:
     try:
         st, data = _read_with_stat(ref.path, fence)
     except RefusedFile as refused:
-        return _refused(ref.path, refused), None, None
+        return _refused(ref, refused), None, None
     except OSError as exc:
-        return _unreadable(ref.path, exc), None, None
+        return _unreadable(ref, exc), None, None
     digest = _digest(data) if _is_racy(st.st_mtime_ns) else None
     return _parse(ref, data), _stat_key(st), digest
 
@@ -1315,13 +1355,19 @@ def _is_racy(mtime_ns: int) -> bool:
     return time.time_ns() - mtime_ns < _RACY_NS
 
 
-def _refused(path: str, refused: RefusedFile) -> _FileResult:
-    return _FileResult(errors=(ContentError(path, 0, None, refused.message),))
+def _refused(ref: _FileRef, refused: RefusedFile) -> _FileResult:
+    return _FileResult(
+        errors=(ContentError(ref.path, 0, None, refused.message),),
+        unread=_Unread(ref.kind, ref.path, None),
+    )
 
 
-def _unreadable(path: str, exc: OSError) -> _FileResult:
+def _unreadable(ref: _FileRef, exc: OSError) -> _FileResult:
     reason = exc.strerror or exc.__class__.__name__
-    return _FileResult(errors=(ContentError(path, 0, None, f"cannot read the file: {reason}"),))
+    return _FileResult(
+        errors=(ContentError(ref.path, 0, None, f"cannot read the file: {reason}"),),
+        unread=_Unread(ref.kind, ref.path, None),
+    )
 
 
 def load_library(root: str | os.PathLike[str]) -> Library:

@@ -323,6 +323,69 @@ def _syntax_message(exc: yaml.YAMLError) -> str:
     return f"YAML syntax error: {detail}; check indentation, colons and quotes"
 
 
+def _syntax_error(exc: yaml.YAMLError, data: bytes) -> YamlError:
+    """`exc` located where the mistake starts, which is often not where YAML noticed it.
+
+    An unclosed quote swallows the text up to the next quote mark or the end of the file,
+    and an unclosed '[' or '{' everything up to the next line that cannot be in it; YAML
+    complains there, so the line where the quote or bracket opened is reported instead.
+    """
+    line = _error_line(exc, data)
+    context = str(getattr(exc, "context", None) or "")
+    opened = getattr(exc, "context_mark", None)
+    if context == "while scanning a quoted scalar" and opened is not None:
+        return YamlError(
+            opened.line + 1,
+            "YAML syntax error: the quoted text that starts on this line is never closed; "
+            "add its closing quote",
+        )
+    start = _quoted_text_ending_on(data, line)
+    if start:
+        return YamlError(
+            start,
+            "YAML syntax error: the quoted text that starts on this line runs on to line "
+            f"{line}, where the file stops making sense; add its closing quote",
+        )
+    if context.startswith("while parsing a flow") and opened is not None and opened.line < line - 1:
+        close = "]" if "sequence" in context else "}"
+        return YamlError(
+            opened.line + 1,
+            f"YAML syntax error: the '{'[' if close == ']' else '{'}' on this line is not "
+            f"closed with '{close}' (YAML noticed on line {line}); check the brackets "
+            "and commas",
+        )
+    return YamlError(line, _syntax_message(exc))
+
+
+def _quoted_text_ending_on(data: bytes, line: int) -> int:
+    """The line where a quoted text spanning lines and ending on `line` starts, or 0."""
+    start = 0
+    try:
+        # Only the tokens are used: they carry where each starts and ends.
+        scanner = yaml.SafeLoader(data)
+    except yaml.YAMLError:  # unprintable characters: no quote is to blame
+        return 0
+    try:
+        while True:
+            token = scanner.get_token()
+            if token is None or token.__class__ is yaml.StreamEndToken:
+                break
+            if token.start_mark.line + 1 > line:
+                break
+            if (
+                token.__class__ is yaml.ScalarToken
+                and token.style in ('"', "'")
+                and token.end_mark.line + 1 == line
+                and token.start_mark.line + 1 < line
+            ):
+                start = token.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    return start
+
+
 def _build(get_event: Callable[[], Any], data: bytes) -> Document:
     """Turn the parser's event stream into YamlMap / YamlList / scalar values.
 
@@ -420,7 +483,7 @@ def _build(get_event: Callable[[], Any], data: bytes) -> Document:
             elif cls is StreamEndEvent:
                 break
     except yaml.YAMLError as exc:
-        raise YamlError(_error_line(exc, data), _syntax_message(exc)) from None
+        raise _syntax_error(exc, data) from None
     return Document(root, tuple(problems))
 
 
