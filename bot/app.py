@@ -6,6 +6,7 @@ Socket Mode, HTTP mode, the WSGI application and the local console all call
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
-from bot.services import Services
+from bot.services import Services, utc_now
 from bot.slack.mrkdwn import unescape
 from bot.store import Store, make_engine, upgrade
 
@@ -35,12 +36,14 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def build_services(settings: Settings) -> Services:
-    """Load content (failing loudly if it is invalid) and open and migrate the store."""
+def build_services(settings: Settings, *, now: Callable[[], dt.datetime] = utc_now) -> Services:
+    """Load content (failing loudly if it is invalid) and open and migrate the store.
+
+    `now` is the one clock of the services and the store (tests choose the time)."""
     content = LiveContent(settings.content_dir)
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return Services(settings=settings, content=content, store=Store(engine))
+    return Services(settings=settings, content=content, store=Store(engine, clock=now), now=now)
 
 
 class _DropTokenWarning(logging.Filter):

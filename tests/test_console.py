@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import re
+import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.console import run
+from bot.console.session import ConsoleSession
+from bot.content.watch import WatchJob
+from bot.daily.clock import DailyClock
+from tests.support.clock import Clock
 from tests.support.processes import ROOT, bot_env
+
+WAIT = 15.0
+DISTILLATION = "ai-distillation-national-security"
 
 
 def test_console_answers_commands_and_buttons() -> None:
@@ -36,12 +49,12 @@ def test_console_answers_commands_and_buttons() -> None:
     assert "AI DISTILLATION" in text  # the brief, title as a header
     assert "[8] Share in channel" in text
     assert "briefbot in #general\n" in text or "briefbot in #general" in text
-    assert "Shared by @U0ALICE" in text  # button 8 shared it
+    assert "Shared by @alice" in text  # button 8 shared it
     assert "Related briefs" in text
     assert "“SAE” is another name for" in text
     assert "No glossary term matches" in text
     assert "App Home" in text
-    assert "/nope is not a briefbot command" in text
+    assert "/nope is not a command here. briefbot knows /brief and /define" in text
     assert "There is no button [99]" in text
 
 
@@ -79,3 +92,146 @@ def test_bare_command_without_tokens_starts_the_console(tmp_path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "briefbot console" in done.stdout and "Rocq" in done.stdout
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the shipped content that a test may edit."""
+    return Path(shutil.copytree(ROOT / "content", tmp_path / "content"))
+
+
+@pytest.fixture
+def session(content: Path) -> Iterator[ConsoleSession]:
+    console = ConsoleSession(content)
+    try:
+        yield console
+    finally:
+        console.close()
+
+
+def job(session: ConsoleSession, kind: type) -> object:
+    return next(j for j in session.jobs if isinstance(j, kind))
+
+
+def test_console_loads_an_edited_brief_while_it_runs(
+    session: ConsoleSession, content: Path
+) -> None:
+    """Saving a brief while the console runs changes what /brief shows, as in `briefbot run`."""
+    watch = job(session, WatchJob)
+    assert isinstance(watch, WatchJob) and watch.watcher is not None
+    assert watch.watcher.ready.wait(WAIT)
+    assert "A NEW FRONTIER IN NATIONAL SECURITY" in "\n".join(
+        session.command(f"/brief {DISTILLATION}")
+    )
+    path = content / "briefs" / f"{DISTILLATION}.yml"
+    before = session.services.library.version
+    path.write_text(
+        path.read_text().replace("a new frontier in national security", "copies at the border")
+    )
+    session.slack.wait_for(lambda: session.services.library.version != before, timeout=WAIT)
+    shown = "\n".join(session.command(f"/brief {DISTILLATION}"))
+    assert "AI DISTILLATION: COPIES AT THE BORDER" in shown
+    assert "watching: events" in "\n".join(session.command("/brief status"))
+
+
+def test_console_subscription_posts_in_the_channel_at_its_time(content: Path) -> None:
+    """`/brief subscribe 09:30` in the console: the clock's 09:30 sweep posts in #general,
+    and the post is shown as it arrives; nothing is posted at 09:29."""
+    clock = Clock(dt.datetime(2024, 5, 6, 13, 29, tzinfo=dt.UTC))  # Monday 09:29 in New York
+    arrived: list[str] = []
+    console = ConsoleSession(content, now=clock, announce=arrived.extend)
+    try:
+        answer = "\n".join(console.command("/brief subscribe 09:30"))
+        assert "09:30" in answer and "America/New_York" in answer
+        daily = job(console, DailyClock)
+        assert isinstance(daily, DailyClock)
+        daily.tick()
+        assert "Today's featured brief" not in "\n".join(arrived)
+        clock.advance(minutes=1)
+        daily.tick()
+        console.slack.wait_for(lambda: "Today's featured brief" in "\n".join(arrived), WAIT)
+        text = "\n".join(arrived)
+        assert "┌ briefbot in #general" in text and "📰 Today's featured brief" in text
+    finally:
+        console.close()
+
+
+def test_related_mention_works_in_a_thread_that_has_replies(session: ConsoleSession) -> None:
+    """@briefbot related in a shared brief's thread, after replies, answers in that thread
+    (the related briefs are already there), not with the "mention me in a thread" hint."""
+    shown = "\n".join(session.command(f"/brief {DISTILLATION}"))
+    share = re.search(r"\[(\d+)\] Share in channel", shown)
+    assert share
+    shown = "\n".join(session.press(int(share[1])))
+    related = re.findall(r"\[(\d+)\] Related briefs", shown)[-1]
+    assert "› thread" in "\n".join(session.press(int(related)))  # the thread now has a reply
+    first = "\n".join(session.mention("related"))
+    again = "\n".join(session.mention("more please"))
+    for answer in (first, again):
+        assert "briefbot in #general › thread (only visible to you)" in answer
+        assert "already in this message's thread" in answer
+        assert "Mention me with" not in answer
+    post = [m for m in session.slack.messages("C0GENERAL") if not m.get("thread_ts")]
+    assert not post  # the shared post is a thread parent: thread_ts is its own ts
+    parent = [m for m in session.slack.messages("C0GENERAL") if m.get("reply_count")]
+    assert parent and parent[0]["reply_count"] == 3  # the related briefs and two mentions
+
+
+def test_console_shows_names_emoji_and_code_blocks(session: ConsoleSession, content: Path) -> None:
+    """People and channels read as @alice and #general, emoji codes as emoji, and a code
+    block as indented text, never as ids, :codes: or backticks."""
+    shown = "\n".join(session.command(f"/brief {DISTILLATION}"))
+    share = re.search(r"\[(\d+)\] Share in channel", shown)
+    assert share
+    assert "Shared by @alice" in "\n".join(session.press(int(share[1])))
+    session.command("/brief subscribe 09:30")
+    home = "\n".join(session.open_home())
+    assert "#general 09:30" in home and "C0GENERAL" not in home
+    assert "🔄 Reloaded" in "\n".join(session.command("/brief reload"))
+    (content / "briefs" / "broken.yml").write_text("title: [unclosed\n")
+    broken = session.command("/brief reload")
+    text = "\n".join(broken)
+    assert "```" not in text and ":warning:" not in text and ":x:" not in text
+    assert any(line.startswith("    briefs/broken.yml") for line in broken), text
+
+
+def test_home_show_arrives_as_a_direct_message(session: ConsoleSession) -> None:
+    """A Show button in the App Home tab brings the brief as a direct message from
+    briefbot, as in Slack, not as a private answer in the channel."""
+    home = "\n".join(session.open_home())
+    show = re.findall(r"\[(\d+)\] Show", home)[0]
+    shown = session.press(int(show))
+    text = "\n".join(shown)
+    assert "┌ direct message from briefbot" in text
+    assert "only visible to you" not in text and "in #general" not in text
+    assert session.slack.messages("D0ALICE")  # stored in alice's DM with the bot
+
+
+def test_unknown_command_gets_one_friendly_line(
+    session: ConsoleSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/foo gets one line naming the commands briefbot knows, and no code suggestion."""
+    with caplog.at_level(logging.DEBUG):
+        answer = session.command("/foo bar")
+    assert answer == [
+        "/foo is not a command here. briefbot knows /brief and /define; type help for more."
+    ]
+    assert "Suggestion" not in caplog.text and "Unhandled request" not in caplog.text
+
+
+def test_ctrl_c_leaves_quietly_and_stops_the_background_jobs() -> None:
+    """Ctrl-C at the prompt ends the console with exit code 0, and its hot-reload and
+    daily-clock threads are gone."""
+    before = set(threading.enumerate())
+
+    def typed() -> Iterator[str]:
+        yield "/define sae"
+        names = {t.name for t in threading.enumerate()}
+        assert "briefbot-content-watch" in names  # the jobs were running
+        assert any("APScheduler" in name for name in names)
+        raise KeyboardInterrupt
+
+    out: list[str] = []
+    assert run(ROOT / "content", lines=typed(), write=out.append) == 0
+    left = [t for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert not [t for t in left if "watch" in t.name or "APScheduler" in t.name], left

@@ -17,6 +17,8 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   @briefbot related       mention the bot in the thread of its latest post
   home                    open the App Home tab         quit              leave"""
 
+PROMPT = "you> "
+
 
 def run(
     content_dir: str | Path = "content",
@@ -28,8 +30,17 @@ def run(
     from bot.console.session import ConsoleSession
 
     out = write or (lambda text: print(text, flush=True))
+    interactive = lines is None and sys.stdin.isatty()
+
+    def announce(shown: list[str]) -> None:
+        # Posts that arrive on their own (the daily clock, reload reports) print at once.
+        for line in shown:
+            out(line)
+        if interactive:
+            print(PROMPT, end="", flush=True)
+
     try:
-        session = ConsoleSession(content_dir)
+        session = ConsoleSession(content_dir, announce=announce)
     except ContentInvalid as invalid:
         out(f"The content in {content_dir} has errors; fix them and start again:")
         for error in invalid.errors:
@@ -38,9 +49,9 @@ def run(
     out(INTRO)
     out(
         f"Loaded {len(session.services.library.briefs)} briefs and "
-        f"{len(session.services.library.terms)} terms from {content_dir}."
+        f"{len(session.services.library.terms)} terms from {content_dir}; "
+        "edits to it are loaded as you save them."
     )
-    interactive = lines is None and sys.stdin.isatty()
     source = lines if lines is not None else _stdin_lines(interactive)
     try:
         for raw in source:
@@ -53,6 +64,10 @@ def run(
                 out(f"> {line}")
             for shown in handle(session, line):
                 out(shown)
+    except KeyboardInterrupt:
+        # Ctrl-C leaves as quietly as quit does.
+        if interactive:
+            print(flush=True)
     finally:
         session.close()
     return 0
@@ -80,6 +95,6 @@ def handle(session: object, line: str) -> list[str]:
 def _stdin_lines(interactive: bool) -> Iterable[str]:
     while True:
         try:
-            yield input("you> " if interactive else "")
+            yield input(PROMPT if interactive else "")
         except EOFError:
             return

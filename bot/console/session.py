@@ -3,17 +3,21 @@
 Nothing here is a second code path: commands and clicks become the signed requests
 Slack would send, `App.dispatch` runs the same middleware and listeners as Socket
 Mode and HTTP mode, and whatever the app sends back to "Slack" lands in LocalSlack,
-which tells the session so it can print it.
+which tells the session so it can print it. The session also runs the background
+jobs of `briefbot run` (hot reload, the daily clock), so what they post shows up too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,29 +27,46 @@ from slack_bolt.request import BoltRequest
 
 from bot.app import build_app, build_services
 from bot.config import Settings
-from bot.console.render import Button, render_blocks
+from bot.console.render import Button, Names, render_blocks
+from bot.listeners.commands import COMMANDS
 from bot.localslack import BOT_USER_ID, DEFAULT_BOT_TOKEN, LocalSlack, inbound
-from bot.services import Services
+from bot.runtime import background_jobs
+from bot.services import Services, utc_now
 from bot.store import sqlite_url
+
+Announce = Callable[[list[str]], None]
 
 
 @dataclass(frozen=True)
 class Shown:
-    """A message on screen whose buttons can be pressed."""
+    """A message (or the App Home view) on screen whose buttons can be pressed."""
 
     channel: str
     ts: str
     ephemeral: bool
     message: dict[str, Any]
+    view: dict[str, Any] | None = None
 
 
 class ConsoleSession:
-    """One person in one channel of a local workspace, talking to the real app."""
+    """One person in one channel of a local workspace, talking to the real app.
+
+    What the app sends while the person is doing something is returned by that call;
+    what arrives in between (a daily post, a reload report) goes to `announce`, or, if
+    there is none, comes with the next call's lines.
+    """
 
     def __init__(
-        self, content_dir: str | Path, *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+        self,
+        content_dir: str | Path,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        now: Callable[[], dt.datetime] = utc_now,
+        announce: Announce | None = None,
     ) -> None:
         self.user, self.channel = user, channel
+        self.announce = announce
         self.slack = LocalSlack().start()
         self._tmp = tempfile.TemporaryDirectory(prefix="briefbot-console-")
         self._secret = secrets.token_hex(16)
@@ -57,16 +78,30 @@ class ConsoleSession:
             admins=frozenset({user}),
             database_url=sqlite_url(Path(self._tmp.name) / "console.db"),
         )
-        self.services: Services = build_services(settings)
+        try:
+            self.services: Services = build_services(settings, now=now)
+        except BaseException:
+            self.slack.stop()
+            self._tmp.cleanup()
+            raise
         self.app: App = build_app(self.services)
         self._buttons: list[Button] = []
         self._targets: list[Shown] = []
         self._lines: list[str] = []
         self._lock = threading.Lock()
+        self._busy = 0
         self._last_change = time.monotonic()
         self.slack.add_listener(self._on_change)
+        self.jobs: list[Callable[[], None]] = []
+        """The running background jobs of `briefbot run`, each its own stopper."""
+        for start_job in background_jobs():
+            self.jobs.append(start_job(self.services, self.app.client))
 
     def close(self) -> None:
+        """Stop the background jobs, then the local Slack; forget the session's data."""
+        for stop in reversed(self.jobs):
+            stop()
+        self.jobs.clear()
         self.slack.stop()
         self.services.store.engine.dispose()
         self._tmp.cleanup()
@@ -76,17 +111,21 @@ class ConsoleSession:
     def command(self, line: str) -> list[str]:
         """Run a slash command line like "/brief distillation"; return what appeared."""
         name, _, text = line.strip().partition(" ")
-        response_url = self.slack.new_response_url(channel=self.channel, user=self.user)
-        fields = inbound.slash_command(
-            name, text, user_id=self.user, channel_id=self.channel, response_url=response_url
-        )
-        response = self._dispatch(inbound.form_body(fields), "application/x-www-form-urlencoded")
-        if response.status == 404:
-            return [f"{name} is not a briefbot command. Try /brief or /define."]
-        if response.body:
-            # Slack shows an ack's body as an ephemeral message: so does LocalSlack.
-            self._post_json(response_url, json.loads(response.body))
-        return self._settle()
+        if name not in COMMANDS:
+            # Slack itself answers commands no app in the workspace has; briefbot never sees them.
+            known = " and ".join(sorted(COMMANDS))
+            return [f"{name} is not a command here. briefbot knows {known}; type help for more."]
+        with self._turn():
+            response_url = self.slack.new_response_url(channel=self.channel, user=self.user)
+            fields = inbound.slash_command(
+                name, text, user_id=self.user, channel_id=self.channel, response_url=response_url
+            )
+            body = inbound.form_body(fields)
+            response = self._dispatch(body, "application/x-www-form-urlencoded")
+            if response.body:
+                # Slack shows an ack's body as an ephemeral message: so does LocalSlack.
+                self._post_json(response_url, json.loads(response.body))
+            return self._settle()
 
     def press(self, number: int) -> list[str]:
         """Press button `number` as numbered on screen."""
@@ -94,48 +133,75 @@ class ConsoleSession:
             if not 1 <= number <= len(self._buttons):
                 return [f"There is no button [{number}]."]
             button, shown = self._buttons[number - 1], self._targets[number - 1]
-        if button.url:
-            self._lines.append(f"(opens {button.url} in a browser)")
         action = {
             "action_id": button.action_id,
             "value": button.value,
             "block_id": button.block_id,
             "text": {"type": "plain_text", "text": button.label},
         }
-        response_url = self.slack.new_response_url(
-            channel=shown.channel, user=self.user, message_ts=shown.ts
-        )
-        payload = inbound.block_action(
-            action,
-            user_id=self.user,
-            channel_id=shown.channel,
-            response_url=response_url,
-            message=shown.message,
-            message_ts=shown.ts,
-            ephemeral=shown.ephemeral,
-        )
-        self._dispatch(inbound.interactive_body(payload), "application/x-www-form-urlencoded")
-        return self._settle()
+        with self._turn():
+            if button.url:
+                with self._lock:
+                    self._lines.append(f"(opens {button.url} in a browser)")
+            if shown.view is not None:
+                # A click in the App Home tab: Slack sends the view, no channel, no response URL.
+                payload = inbound.block_action(action, user_id=self.user, view=shown.view)
+            else:
+                response_url = self.slack.new_response_url(
+                    channel=shown.channel, user=self.user, message_ts=shown.ts
+                )
+                payload = inbound.block_action(
+                    action,
+                    user_id=self.user,
+                    channel_id=shown.channel,
+                    response_url=response_url,
+                    message=shown.message,
+                    message_ts=shown.ts,
+                    ephemeral=shown.ephemeral,
+                )
+            body = inbound.interactive_body(payload)
+            self._dispatch(body, "application/x-www-form-urlencoded")
+            return self._settle()
 
     def mention(self, text: str) -> list[str]:
-        """@briefbot in the thread of the latest brief the bot posted in this channel."""
+        """@briefbot in the thread of the latest brief the bot posted in this channel.
+
+        As in Slack, the mention is the person's reply in that thread, and the event
+        carries the thread's `thread_ts` (the parent's ts) and the reply's own `ts`.
+        """
         posts = [
             m
             for m in self.slack.messages(self.channel)
-            if m.get("user") == BOT_USER_ID and not m.get("thread_ts")
+            if m.get("user") == BOT_USER_ID and m.get("thread_ts") in (None, m["ts"])
         ]
         thread_ts = posts[-1]["ts"] if posts else None
-        body = inbound.json_body(
-            inbound.app_mention(text, channel=self.channel, user=self.user, thread_ts=thread_ts)
-        )
-        self._dispatch(body, "application/json")
-        return self._settle()
+        with self._turn():
+            event = inbound.app_mention_event(
+                text, channel=self.channel, user=self.user, thread_ts=thread_ts
+            )
+            said = self.slack.post_as(self.user, self.channel, event["text"], thread_ts=thread_ts)
+            event["ts"] = event["event_ts"] = said["ts"]
+            self._dispatch(inbound.json_body(inbound.event_callback(event)), "application/json")
+            return self._settle()
 
     def open_home(self) -> list[str]:
-        self._dispatch(inbound.json_body(inbound.app_home_opened(self.user)), "application/json")
-        return self._settle()
+        with self._turn():
+            body = inbound.json_body(inbound.app_home_opened(self.user))
+            self._dispatch(body, "application/json")
+            return self._settle()
 
     # --- plumbing -----------------------------------------------------------
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """While the person waits for an answer, what appears is theirs to see in it."""
+        with self._lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
 
     def _dispatch(self, body: str, content_type: str) -> BoltResponse:
         headers = {"content-type": content_type, **inbound.signed_headers(body, self._secret)}
@@ -167,46 +233,69 @@ class ConsoleSession:
     def _on_change(self, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
             self._last_change = time.monotonic()
-            self._lines.extend(self._describe(kind, data))
+            lines = self._describe(kind, data)
+            if self._busy or self.announce is None or not lines:
+                self._lines.extend(lines)
+                return
+            lines, self._lines = self._lines + lines, []
+        self.announce(lines)
+
+    def _names(self) -> Names:
+        workspace = self.slack.workspace
+        return Names(
+            users={u.id: u.name for u in list(workspace.users.values())},
+            channels={c.id: c.name for c in list(workspace.channels.values()) if not c.is_im},
+        )
 
     def _describe(self, kind: str, data: dict[str, Any]) -> list[str]:
         if kind == "response":
             return []
         if kind == "view":
+            if data.get("user") != self.user:
+                return []
             view = data.get("view", data)
-            return self._render("App Home", view.get("blocks", []), "", None)
+            shown = Shown("", "", True, {}, view=view)
+            return self._render("App Home", view.get("blocks", []), "", shown)
+        channel_id = data.get("channel", self.channel)
+        channel = self.slack.workspace.channels.get(channel_id)
+        direct = channel is not None and channel.is_im
+        ephemeral = kind.startswith("ephemeral")
+        if (direct and channel.user != self.user) or (ephemeral and data.get("user") != self.user):
+            return []  # someone else's direct message or private answer: not on this screen
+        if data.get("user") == self.user and kind == "message":
+            return []  # what the person just typed
         if kind.endswith("_deleted"):
             return ["(a message was removed)"]
-        ephemeral = kind.startswith("ephemeral")
-        channel = data.get("channel", self.channel)
-        where = f"#{self._channel_name(channel)}"
-        if data.get("thread_ts") and data.get("thread_ts") != data.get("ts"):
-            where += " › thread"
-        who = "briefbot" if data.get("user") in (BOT_USER_ID, None) or ephemeral else data["user"]
-        label = f"{who} in {where}"
+        names = self._names()
+        threaded = bool(data.get("thread_ts")) and data.get("thread_ts") != data.get("ts")
+        sender = data.get("user")
+        who = "briefbot" if sender in (BOT_USER_ID, None) or ephemeral else names.users.get(sender)
+        if direct:
+            label = f"direct message from {who}"
+        else:
+            label = f"{who or sender} in #{names.channels.get(channel_id, channel_id)}"
+        if threaded:
+            label += " › thread"
         if ephemeral:
             label += " (only visible to you)"
         if kind.endswith("_changed"):
             label += " (updated)"
-        indent = "    " if " › thread" in where else ""
-        shown = Shown(channel, data.get("ts", ""), ephemeral, data)
-        return self._render(label, data.get("blocks") or [], data.get("text", ""), shown, indent)
+        indent = "    " if threaded else ""
+        shown = Shown(channel_id, data.get("ts", ""), ephemeral, data)
+        blocks = data.get("blocks") or []
+        return self._render(label, blocks, data.get("text", ""), shown, indent, names)
 
     def _render(
         self,
         label: str,
         blocks: list[dict[str, Any]],
         text: str,
-        shown: Shown | None,
+        shown: Shown,
         indent: str = "",
+        names: Names | None = None,
     ) -> list[str]:
         # Buttons are numbered across the whole session, so an old number still works.
         before = len(self._buttons)
-        lines = render_blocks(blocks, text, self._buttons, indent)
-        target = shown or Shown(self.channel, "", True, {})
-        self._targets.extend([target] * (len(self._buttons) - before))
+        lines = render_blocks(blocks, text, self._buttons, indent, names or self._names())
+        self._targets.extend([shown] * (len(self._buttons) - before))
         return ["", f"{indent}┌ {label}", *lines]
-
-    def _channel_name(self, channel_id: str) -> str:
-        channel = self.slack.workspace.channels.get(channel_id)
-        return channel.name if channel else channel_id

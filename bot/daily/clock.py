@@ -77,6 +77,10 @@ class DailyClock:
             else:
                 self._auth_failed_at = None
 
+    def __call__(self) -> None:
+        """A running clock is its own stopper, like every background job's."""
+        self.stop()
+
     def stop(self) -> None:
         """Stop the clock; a sweep under way gives back what it has not sent and ends."""
         scheduler, self._scheduler = self._scheduler, None
@@ -98,4 +102,4 @@ def start_clock(services: Services, client: WebClient) -> Callable[[], None]:
         return lambda: None
     clock = DailyClock(services, client)
     clock.start()
-    return clock.stop
+    return clock

@@ -28,6 +28,7 @@ from bot.localslack.records import Call, Fault
 from bot.localslack.webapi import ApiError, Event, Handler, Method, WebApi
 from bot.localslack.workspace import (
     DEFAULT_TZ,
+    TEAM_ID,
     Channel,
     User,
     Workspace,
@@ -268,6 +269,32 @@ class LocalSlack:
         with self._lock:
             self.workspace.users[id] = user
         return user
+
+    def post_as(
+        self, user: str, channel: str, text: str, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """A person's message in `channel` (a reply when `thread_ts` is given), stored and
+        announced to listeners as Slack stores it; `text` is already escaped, as Slack
+        sends it. Returns the stored message (its `ts` is what events carry)."""
+        with self._lock:
+            found = self.workspace.find_channel(channel)
+            if found is None:
+                raise KeyError(f"no channel {channel!r} in the local workspace")
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "ts": self.workspace.next_ts(self.api.clock()),
+                "team": TEAM_ID,
+                "channel": found.id,
+            }
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self.workspace.add_message(message)
+            self.api.events.append(Event("message", copy.deepcopy(message)))
+            events = self._drain_events()
+        self._notify(events)
+        return copy.deepcopy(message)
 
     def add_token(self, token: str, *, kind: str = "bot") -> None:
         """Accept another token ("bot" for xoxb-, "app" for xapp-)."""
