@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -55,7 +56,11 @@ class _DropTokenWarning(logging.Filter):
 
 
 def build_app(
-    services: Services, *, client: WebClient | None = None, token_verification: bool = True
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    token_verification: bool = True,
+    listener_executor: Executor | None = None,
 ) -> App:
     settings = services.settings
     app = App(
@@ -64,6 +69,7 @@ def build_app(
         client=client or make_client(settings),
         token_verification_enabled=token_verification,
         logger=_app_logger(),
+        listener_executor=listener_executor,
     )
     app.middleware(_decode_typed_text)
     app.middleware(_attach_services(services))

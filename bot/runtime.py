@@ -8,15 +8,20 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_bolt import App
 
 from bot import log_redaction
-from bot.app import build_app, build_services
+from bot.app import build_app, build_services, make_client
 from bot.config import ConfigError, Settings, missing_tokens_message
 from bot.content.errors import ContentInvalid
+from bot.health import Readiness
 from bot.services import Services
+from bot.store import StoreError
+from bot.token_check import TokenRefused, verify_bot_token
 from bot.wsgi import WsgiApp, wsgi_application
 
 log = logging.getLogger("briefbot")
@@ -26,14 +31,23 @@ class StartupError(Exception):
     """briefbot cannot start; the message says why and what to do."""
 
 
+LISTENER_THREADS = 16
+"""Threads for listeners' work after the ack (posts, threads, the Home tab)."""
+
+
 @dataclass
 class Running:
     settings: Settings
     services: Services
     app: App
+    listeners: ThreadPoolExecutor | None = None
+    """Where Bolt runs listeners; stopping waits for the work they have in flight."""
     stoppers: list = field(default_factory=list)
 
     def stop(self) -> None:
+        """Let listeners finish what they started, then stop the background jobs."""
+        if self.listeners is not None:
+            self.listeners.shutdown(wait=True)
         for stop in reversed(self.stoppers):
             stop()
 
@@ -58,10 +72,25 @@ def load_settings(mode: str) -> Settings:
     return settings
 
 
-def start(mode: str, *, background: bool = True) -> Running:
-    """Read settings, load content, migrate the store, build the app and start its jobs."""
-    settings = load_settings(mode)
-    configure_logging(settings.log_level)
+def start(
+    mode: str,
+    *,
+    background: bool = True,
+    settings: Settings | None = None,
+    readiness: Readiness | None = None,
+    stopping: threading.Event | None = None,
+) -> Running:
+    """Read settings, load content, migrate the store, check the token with Slack, build
+    the app and start its jobs.
+
+    `readiness` hears what start-up waits for; setting `stopping` while Slack is out of
+    reach makes this raise `token_check.Stopped`.
+    """
+    if settings is None:
+        settings = load_settings(mode)
+        configure_logging(settings.log_level)
+    readiness = readiness or Readiness()
+    readiness.waiting("loading content and opening the database")
     try:
         services = build_services(settings)
     except ContentInvalid as invalid:
@@ -69,13 +98,27 @@ def start(mode: str, *, background: bool = True) -> Running:
             "The content has errors; fix them and start again:\n"
             + "\n".join(f"  {error}" for error in invalid.errors)
         ) from None
+    except StoreError as error:
+        raise StartupError(str(error)) from None
     # Ten thousand briefs are a few million long-lived objects: freezing them keeps the
     # cyclic collector from walking them all again in the middle of a later reload.
     gc.freeze()
-    app = build_app(services)
-    running = Running(settings, services, app)
+    readiness.waiting("waiting for Slack to accept SLACK_BOT_TOKEN")
+    client = make_client(settings)
+    try:
+        identity = verify_bot_token(
+            client, stopping=stopping or threading.Event(), waiting=readiness.waiting
+        )
+    except TokenRefused as refused:
+        raise StartupError(str(refused)) from None
+    log.info("Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team"))
+    listeners = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="briefbot-listener")
+    # The token was just checked; Bolt would otherwise check it again, without retries.
+    app = build_app(services, client=client, token_verification=False, listener_executor=listeners)
+    running = Running(settings, services, app, listeners)
     if background:
         start_background_jobs(running)
+    readiness.ready(services)
     log.info(
         "briefbot ready: %d briefs, %d terms, content %s",
         len(services.library.briefs),
@@ -100,5 +143,6 @@ def background_jobs() -> list:
 
 
 def start_http_runtime() -> WsgiApp:
-    running = start("http")
-    return wsgi_application(running.app, running.services)
+    readiness = Readiness()
+    running = start("http", readiness=readiness)
+    return wsgi_application(running.app, readiness, running.settings.signing_secret or "")

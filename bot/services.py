@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.config import Settings
 from bot.content.library import Library
@@ -24,6 +25,8 @@ class Services:
     store: Store
     now: Callable[[], dt.datetime] = utc_now
     started_at: dt.datetime = field(default_factory=utc_now)
+    last_sweep: dict[str, Any] | None = None
+    """What this process's last daily sweep did (for `/healthz?verbose=1`), once one ran."""
 
     @property
     def library(self) -> Library:

@@ -25,6 +25,7 @@ log = logging.getLogger("briefbot.daily")
 JOB_ID = "briefbot-daily-sweep"
 AUTH_RETRY_S = 15 * 60
 """After Slack refused the token, wait this long before trying again (and logging again)."""
+SWEEP_COUNTS = ("posted", "reconciled", "skipped", "failed", "unknown", "paused")
 
 
 class DailyClock:
@@ -72,6 +73,12 @@ class DailyClock:
             except Exception:
                 log.exception("the daily sweep failed; the next one runs in a minute")
                 return
+            self.sweeper.services.last_sweep = {
+                "at": report.now.isoformat(timespec="seconds"),
+                "ok": report.ok,
+                **{kind: len(getattr(report, kind)) for kind in SWEEP_COUNTS},
+                "stopped": report.stopped,
+            }
             if report.stopped and not self.sweeper.interrupted:
                 self._auth_failed_at = time.monotonic()
             else:
