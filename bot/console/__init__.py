@@ -13,6 +13,7 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   /brief                  today's featured brief        /define sae       a definition
   /brief distillation     search (typos are fine)       /define           the glossary
   /brief latest           the newest briefs             /brief help       everything else
+  /brief subscribe 09:30  today's brief in #general at 09:30 (while the console runs)
   1, 2, …                 press the button with that number
   @briefbot related       mention the bot in the thread of its latest post
   home                    open the App Home tab         quit              leave"""
