@@ -55,3 +55,15 @@ def pick_featured(library: Library, day: dt.date, history: Mapping[dt.date, str]
         if brief.id not in last_featured:
             return brief
     return min(pool, key=lambda b: (last_featured[b.id], b.id))
+
+
+def waiting_for_their_day(library: Library, day: dt.date, picked: Brief) -> list[Brief]:
+    """Published briefs newer than `picked` that were passed over on `day` because they are
+    pinned to a later date (newest first): what to tell someone who expected them."""
+    return [
+        brief
+        for brief in library.briefs
+        if picked.date < brief.date <= day
+        and day not in brief.featured_on
+        and any(d > day for d in brief.featured_on)
+    ]

@@ -59,17 +59,32 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.slow
 def test_preview_prints_the_daily_post_and_a_block_kit_builder_link(repo: Path) -> None:
-    """The JSON is exactly the daily post's blocks; the link opens those blocks."""
+    """stdout is exactly the daily post's JSON, nothing else (so it can be piped); the
+    Block Kit Builder link on stderr opens those blocks."""
     result = briefbot("preview", DISTILLATION, cwd=repo)
     assert result.returncode == 0, result.stderr
     brief = load_library(repo / "content").by_id[DISTILLATION]
     expected = brief_message(brief, ephemeral=False, daily=True)
-    printed, _, rest = result.stdout.partition("\n\n")
-    assert json.loads(printed) == {"text": expected.text, "blocks": expected.blocks_json()}
-    (link,) = re.findall(r"https://app\.slack\.com/block-kit-builder/#\S+", rest)
+    assert json.loads(result.stdout) == {"text": expected.text, "blocks": expected.blocks_json()}
+    (link,) = re.findall(r"https://app\.slack\.com/block-kit-builder/#\S+", result.stderr)
     fragment = link.split("#", 1)[1]
     assert " " not in fragment and '"' not in fragment
     assert json.loads(unquote(fragment)) == {"blocks": expected.blocks_json()}
+
+
+def test_preview_without_an_id_previews_todays_pick(repo: Path) -> None:
+    """`briefbot preview` with no id previews today's pick (a brief pinned to today beats
+    newer ones), says which on stderr, and prints only its JSON on stdout."""
+    today = dt.date.today()
+    pinned = repo / "content" / "briefs" / "ai-moratoriums-social-rupture.yml"
+    pinned.write_text(pinned.read_text() + f"featured_on: {today.isoformat()}\n")
+    result = briefbot("preview", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    brief = load_library(repo / "content").by_id["ai-moratoriums-social-rupture"]
+    expected = brief_message(brief, ephemeral=False, daily=True)
+    assert json.loads(result.stdout) == {"text": expected.text, "blocks": expected.blocks_json()}
+    assert f"Today's pick ({today.isoformat()}): ai-moratoriums-social-rupture" in result.stderr
+    assert "https://app.slack.com/block-kit-builder/#" in result.stderr
 
 
 def test_preview_of_an_unknown_id_suggests_the_close_one(repo: Path, capsys) -> None:

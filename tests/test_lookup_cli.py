@@ -103,6 +103,18 @@ def test_featured_on_a_pinned_date(site):
     assert "id: ai-distillation-national-security" in result.stdout
 
 
+def test_featured_says_why_a_newer_brief_is_not_the_pick(site):
+    """A newer brief pinned to a later date is not the day's pick, and featured says so."""
+    result = briefbot("featured", "2026-11-29", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Featured on 2026-11-29 (newest brief published by then):")
+    assert "id: emergent-misalignment-feature-geometry" in result.stdout
+    assert result.stdout.splitlines()[-1] == (
+        "Not ai-distillation-national-security (2026-11-24), though newer: it is pinned to "
+        "2026-12-01 with featured_on, so it waits for that day."
+    )
+
+
 def test_featured_rejects_a_bad_date(site):
     """A date that is not YYYY-MM-DD is a usage error (exit 2) saying how to write it."""
     result = briefbot("featured", "12/01/2026", cwd=site)

@@ -1,7 +1,7 @@
 """Admin commands: `briefbot preview`, `report`, `export` and `new brief|term`.
 
-- `preview ID`: the Block Kit JSON of the daily post for a brief, and a Block Kit
-  Builder link that shows it;
+- `preview [ID]`: the Block Kit JSON of the daily post for a brief (without an id:
+  today's pick), and on stderr a Block Kit Builder link that shows it;
 - `report [--days N]`: what people looked for and did not find (the store at
   DATABASE_URL), as `/brief report` shows it;
 - `export --format csv|json|md [--out DIR]`: the briefs and the glossary, so a team is
@@ -35,10 +35,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     preview = subparsers.add_parser(
         "preview",
         help="print the daily post for a brief as Block Kit JSON, with a Block Kit Builder link",
-        description="Print exactly the message the daily post sends for brief ID, as Block Kit "
-        "JSON, then a link that opens it in Slack's Block Kit Builder.",
+        description="Print exactly the message the daily post sends for brief ID (without ID: "
+        "today's pick, as `briefbot featured` shows it) as Block Kit JSON on stdout, and a "
+        "link that opens it in Slack's Block Kit Builder on stderr, so the JSON can be piped.",
     )
-    preview.add_argument("id", metavar="ID", help="the brief's id")
+    preview.add_argument(
+        "id", nargs="?", metavar="ID", help="the brief's id (default: today's pick)"
+    )
     add_content_option(preview)
     preview.set_defaults(func=run_preview)
 
@@ -172,13 +175,21 @@ def block_kit_builder_url(blocks: list[dict]) -> str:
 def run_preview(args: argparse.Namespace) -> int:
     from rapidfuzz import fuzz, process
 
+    from bot.featured import pick_featured
     from bot.search.brief_index import brief_by_id
     from bot.slack.blocks import brief_message
 
     library = _load(args.content)
     if library is None:
         return 1
-    brief = brief_by_id(library, args.id)
+    if args.id is None:
+        day = dt.date.today()
+        brief = pick_featured(library, day, {})
+        if brief is None:  # pragma: no cover - valid content has at least one brief
+            return _fail("There are no briefs to preview.")
+        print(f"Today's pick ({day.isoformat()}): {brief.id}", file=sys.stderr)
+    else:
+        brief = brief_by_id(library, args.id)
     if brief is None:
         close = process.extract(args.id.lower(), list(library.by_id), scorer=fuzz.WRatio, limit=3)
         names = [name for name, score, _ in close if score >= 60]
@@ -187,9 +198,9 @@ def run_preview(args: argparse.Namespace) -> int:
     message = brief_message(brief, ephemeral=False, daily=True)
     blocks = message.blocks_json()
     print(json.dumps({"text": message.text, "blocks": blocks}, indent=2, ensure_ascii=False))
-    print()
-    print("Open it in Block Kit Builder:")
-    print(block_kit_builder_url(blocks))
+    # The link goes to stderr, so that `briefbot preview > post.json` keeps only the JSON.
+    print("Open it in Block Kit Builder:", file=sys.stderr)
+    print(block_kit_builder_url(blocks), file=sys.stderr)
     return 0
 
 

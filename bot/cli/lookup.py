@@ -17,7 +17,7 @@ from bot.cli import add_content_option
 from bot.content.errors import ContentInvalid
 from bot.content.library import Library
 from bot.content.model import Brief, Term
-from bot.featured import pick_featured
+from bot.featured import pick_featured, waiting_for_their_day
 from bot.related import related_briefs
 from bot.search.brief_index import brief_by_id, search_briefs
 from bot.search.glossary_index import define
@@ -203,4 +203,10 @@ def run_featured(args: argparse.Namespace, library: Library) -> int:
         why = "nothing published by then; the next brief due"
     print(f"Featured on {day.isoformat()} ({why}):")
     _show_brief(brief)
+    for newer in waiting_for_their_day(library, day, brief):
+        pins = ", ".join(d.isoformat() for d in newer.featured_on if d > day)
+        print(
+            f"Not {newer.id} ({newer.date.isoformat()}), though newer: it is pinned to {pins} "
+            "with featured_on, so it waits for that day."
+        )
     return 0
