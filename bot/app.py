@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
+from bot.log_format import log_context
 from bot.services import Services, utc_now
 from bot.slack.mrkdwn import unescape
 from bot.store import Store, make_engine, upgrade
@@ -71,6 +72,7 @@ def build_app(
         logger=_app_logger(),
         listener_executor=listener_executor,
     )
+    app.middleware(log_context)
     app.middleware(_decode_typed_text)
     app.middleware(_attach_services(services))
     listeners.register(app)

@@ -31,6 +31,7 @@ ENV_HELP = {
     "BRIEFBOT_CATCHUP": "how late a missed daily post may still go out: 90m, 3h, 1d (default 3h)",
     "DATABASE_URL": "SQLAlchemy URL (default sqlite:///briefbot.db; postgresql+psycopg://…)",
     "BRIEFBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "BRIEFBOT_LOG_FORMAT": "text (default, for people) or json (one object a line, for collectors)",
     "BRIEFBOT_WATCH": "how to notice content edits: events, poll or off (default events)",
     "BRIEFBOT_CLOCK": "on (default) or off: off when a `briefbot clock` process posts daily briefs",
 }
@@ -38,6 +39,7 @@ CLOCK_VALUES = {"on": True, "true": True, "yes": True, "1": True}
 CLOCK_VALUES |= {"off": False, "false": False, "no": False, "0": False}
 
 WATCH_MODES = ("events", "poll", "off")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(Exception):
@@ -60,6 +62,8 @@ class Settings:
     catch_up: timedelta = timedelta(hours=3)
     database_url: str = "sqlite:///briefbot.db"
     log_level: str = "INFO"
+    log_format: str = "text"
+    """How log lines are written: "text" for people, "json" for log collectors."""
     watch: str = "events"
     """How the content folder is watched for edits: "events", "poll" or "off"."""
     clock: bool = True
@@ -120,6 +124,12 @@ class Settings:
         log_level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             problems.append("BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+        log_format = (get("BRIEFBOT_LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            problems.append(
+                f"BRIEFBOT_LOG_FORMAT must be text (readable lines) or json (one JSON object "
+                f"a line, for log collectors), not {log_format!r}."
+            )
 
         watch = (get("BRIEFBOT_WATCH") or "events").lower()
         if watch not in WATCH_MODES:
@@ -155,6 +165,7 @@ class Settings:
             catch_up=catch_up,
             database_url=database_url,
             log_level=log_level,
+            log_format=log_format,
             watch=watch,
             clock=CLOCK_VALUES[raw_clock],
         )

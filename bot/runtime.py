@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from bot.app import build_app, build_services, make_client
 from bot.config import ConfigError, Settings, missing_tokens_message
 from bot.content.errors import ContentInvalid
 from bot.health import Readiness
+from bot.log_format import ContextThreadPool
+from bot.log_format import handler as log_format_handler
 from bot.services import Services
 from bot.store import StoreError
 from bot.token_check import TokenRefused, verify_bot_token
@@ -52,12 +53,9 @@ class Running:
             stop()
 
 
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
+    """Log to stderr at `level`, as text or JSON lines (BRIEFBOT_LOG_FORMAT)."""
+    logging.basicConfig(level=level, handlers=[log_format_handler(log_format)])
     log_redaction.install()
 
 
@@ -88,7 +86,7 @@ def start(
     """
     if settings is None:
         settings = load_settings(mode)
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
     readiness = readiness or Readiness()
     readiness.waiting("loading content and opening the database")
     try:
@@ -112,7 +110,7 @@ def start(
     except TokenRefused as refused:
         raise StartupError(str(refused)) from None
     log.info("Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team"))
-    listeners = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="briefbot-listener")
+    listeners = ContextThreadPool(LISTENER_THREADS, thread_name_prefix="briefbot-listener")
     # The token was just checked; Bolt would otherwise check it again, without retries.
     app = build_app(services, client=client, token_verification=False, listener_executor=listeners)
     running = Running(settings, services, app, listeners)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -56,7 +57,8 @@ class Gate:
         if slack is None or not self.readiness.is_ready:
             body = {"ok": False, "reason": self.readiness.reason or "starting"}
             return _json(start_response, 503, body, [("Retry-After", "5")])
-        return slack(environ, start_response)
+        # A context of its own, so what one request logs never names another.
+        return contextvars.copy_context().run(slack, environ, start_response)
 
 
 def _json(

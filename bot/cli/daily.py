@@ -144,7 +144,7 @@ def run_clock(args: argparse.Namespace) -> int:
     if isinstance(prepared, int):
         return prepared
     settings, services = prepared
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     client = make_client(settings)
     stopped = threading.Event()
 

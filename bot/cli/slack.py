@@ -131,7 +131,7 @@ def serve_http(args: argparse.Namespace) -> int:
     except StartupError as error:
         print(error, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     readiness = Readiness()
     gate = Gate(readiness)
     sockets: dict[int, Any] = {}
