@@ -3,10 +3,13 @@ token, an unreachable Slack, readiness on /healthz, and a graceful stop on SIGTE
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +23,7 @@ from tests.fakeslack.signed_http import post_form, post_interactive
 from tests.support.processes import bot_env, free_port, start_briefbot, stop
 
 pytestmark = pytest.mark.slow
+pytest_plugins = ("tests.support.databases",)
 
 DISTILLATION = "ai-distillation-national-security"
 
@@ -254,3 +258,85 @@ def test_sigterm_under_run_finishes_the_post_in_flight_and_exits_0(tmp_path: Pat
         assert any("Shared by" in json.dumps(m) for m in slack.messages("C0GENERAL"))
     text = (tmp_path / "run.log").read_text()
     assert "daily brief clock stopped" in text and "Traceback" not in text
+
+
+class _Proxy:
+    """A TCP relay to `upstream` that can be cut (refusing and dropping every connection)
+    and restored on the same port: a database server that goes away and comes back."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream, self.port = upstream, free_port()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+
+    def open(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        for sock in [*([listener] if listener else []), *self._sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            self._sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+
+
+@pytest.mark.postgres
+def test_healthz_says_503_while_the_database_is_unreachable(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A database that stops answering turns /healthz to 503 with the reason; back, 200."""
+    from sqlalchemy import make_url
+
+    url = make_url(postgres_url)
+    proxy = _Proxy((url.host or "127.0.0.1", url.port or 5432))
+    proxy.open()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port)
+    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
+        env = bot_env(
+            tmp_path,
+            slack.api_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            DATABASE_URL=through_proxy.render_as_string(hide_password=False),
+            BRIEFBOT_CLOCK="off",
+        )
+        process = start_briefbot(
+            ["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "serve.log"
+        )
+        try:
+            _wait_health(base, slack, 200)
+            proxy.cut()
+            body = _wait_health(base, slack, 503)
+            assert body["reason"].startswith("database unreachable"), body
+            proxy.open()
+            _wait_health(base, slack, 200)
+        finally:
+            stop(process)
+            proxy.cut()
