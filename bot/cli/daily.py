@@ -16,6 +16,9 @@ import sys
 import threading
 from typing import Any
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.app import build_services, make_client
 from bot.config import ENV_HELP, ConfigError, Settings
 from bot.content.errors import ContentInvalid
@@ -24,6 +27,7 @@ from bot.daily.sweep import Sweeper
 from bot.runtime import configure_logging
 from bot.services import Services
 from bot.store import StoreError
+from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
 
@@ -95,6 +99,10 @@ def _prepare(needs_token: bool) -> tuple[Settings, Services] | int:
     except StoreError as error:
         print(error, file=sys.stderr)
         return 2
+    except SQLAlchemyError as error:  # e.g. the migration ran out of the statement timeout
+        reason = describe_database_error(error, make_url(settings.database_url))
+        print(f"Cannot prepare the database: {reason}.", file=sys.stderr)
+        return 2
     return settings, services
 
 
@@ -106,21 +114,9 @@ def run_post_daily(args: argparse.Namespace) -> int:
     settings, services = prepared
     try:
         if args.channel:
-            subscription = services.store.subscription(args.channel)
-            if subscription is None:
-                print(
-                    f"{args.channel} has no daily brief; subscribe it with `/brief subscribe` "
-                    "in the channel, or declare it in content/schedule.yml.",
-                    file=sys.stderr,
-                )
-                return 1
-            if subscription.paused:
-                print(
-                    f"{args.channel}'s daily brief is paused ({subscription.paused_reason}); "
-                    "type `/brief subscribe` in the channel to resume it.",
-                    file=sys.stderr,
-                )
-                return 1
+            code = _check_channel(services, args.channel)
+            if code:
+                return code
         report = Sweeper(services, make_client(settings)).sweep(
             only_date=args.date, only_channel=args.channel, dry_run=args.dry_run
         )
@@ -131,9 +127,36 @@ def run_post_daily(args: argparse.Namespace) -> int:
     if not report.lines():
         print("nothing is due: every post whose time has come is already recorded")
     print(("dry run: " if args.dry_run else "") + report.summary())
+    if report.database:
+        return 3
     if report.stopped:
         return 2
     return 0 if report.ok else 1
+
+
+def _check_channel(services: Services, channel: str) -> int:
+    """0 if `channel` has an active daily brief, else an exit code after saying why not."""
+    try:
+        subscription = services.store.subscription(channel)
+    except SQLAlchemyError as error:
+        reason = describe_database_error(error, services.store.engine.url)
+        print(f"The database failed: {reason}. Nothing was posted.", file=sys.stderr)
+        return 3
+    if subscription is None:
+        print(
+            f"{channel} has no daily brief; subscribe it with `/brief subscribe` "
+            "in the channel, or declare it in content/schedule.yml.",
+            file=sys.stderr,
+        )
+        return 1
+    if subscription.paused:
+        print(
+            f"{channel}'s daily brief is paused ({subscription.paused_reason}); "
+            "type `/brief subscribe` in the channel to resume it.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def run_clock(args: argparse.Namespace) -> int:

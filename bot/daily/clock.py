@@ -25,7 +25,7 @@ log = logging.getLogger("briefbot.daily")
 JOB_ID = "briefbot-daily-sweep"
 AUTH_RETRY_S = 15 * 60
 """After Slack refused the token, wait this long before trying again (and logging again)."""
-SWEEP_COUNTS = ("posted", "reconciled", "skipped", "failed", "unknown", "paused")
+SWEEP_COUNTS = ("posted", "reconciled", "skipped", "failed", "unknown", "in_doubt", "paused")
 
 
 class DailyClock:
@@ -79,7 +79,9 @@ class DailyClock:
                 **{kind: len(getattr(report, kind)) for kind in SWEEP_COUNTS},
                 "stopped": report.stopped,
             }
-            if report.stopped and not self.sweeper.interrupted:
+            # Only a refused token waits: after a database failure, the next minute's
+            # sweep tries again, so posting resumes as soon as the database is back.
+            if report.stopped and report.database is None and not self.sweeper.interrupted:
                 self._auth_failed_at = time.monotonic()
             else:
                 self._auth_failed_at = None

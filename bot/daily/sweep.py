@@ -22,6 +22,8 @@ Every minute (see `bot.daily.clock`), in every replica, a sweep:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.errors import ContentInvalid
 from bot.content.library import Library
@@ -50,6 +53,7 @@ from bot.daily.schedule import (
 from bot.featured import pick_featured
 from bot.services import Services
 from bot.store import Delivery, DeliveryState, Store, Subscription, SyncResult, worker_id
+from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
 
@@ -176,6 +180,8 @@ class SweepReport:
     would_post: list[Entry] = field(default_factory=list)
     stopped: str | None = None
     """Why the sweep stopped early (e.g. the token was revoked)."""
+    database: str | None = None
+    """What went wrong with the database, when that stopped the sweep."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, kind: str, entry: Entry) -> None:
@@ -340,6 +346,10 @@ class Sweeper:
             self._current = run
             try:
                 run.execute()
+            except SQLAlchemyError as error:
+                # Outside the posting threads (planning, recovery): what was not done yet
+                # is done by a later sweep; the report says why this one stopped.
+                run.database_failed(error)
             finally:
                 self._current = None
             return run.report
@@ -591,6 +601,22 @@ class _SweepRun:
         self.report.add("unknown", Entry(channel, day, brief_id, detail=reason))
         self.notices.unknown(channel, day, reason)
 
+    def database_failed(self, error: SQLAlchemyError) -> str:
+        """Stop the sweep because the database failed; returns what went wrong, for people.
+
+        Posts not sent yet are reported as not posted; their rows, if any, are taken
+        up by a later sweep (a claim left in flight once it is stale).
+        """
+        reason = describe_database_error(error, self.store.engine.url)
+        with self.report._lock:
+            first = self.report.database is None
+            if first:
+                self.report.database = reason
+        if first:
+            log.error("the database failed during the daily sweep: %s", reason)
+        self.halt(f"the database failed: {reason}")
+        return reason
+
     def halt(self, reason: str) -> None:
         with self.report._lock:
             if self.report.stopped is None:
@@ -626,8 +652,39 @@ class _PostTask:
         self.claimed = kind == "adopted"
         self.sent_once = False
         self.ratelimits = 0
+        self.answer: Result | None = None
+        """What Slack answered to this run's send, if it got that far."""
+        self.answer_ts: str | None = None
 
     def run(self) -> bool:
+        """Post (or try again later: True); any failure ends up in the sweep's report."""
+        self.answer, self.answer_ts = None, None
+        try:
+            return self.post()
+        except SQLAlchemyError as error:
+            reason = self.sweep.database_failed(error)
+            self.not_recorded(f"the database failed: {reason}")
+        except Exception as error:
+            log.exception("daily post to %s failed unexpectedly", self.channel)
+            self.not_recorded(f"{type(error).__name__}: {error}")
+        return False
+
+    def not_recorded(self, reason: str) -> None:
+        """Report a post whose outcome could not be recorded: not posted, or in doubt.
+
+        Its ledger row, if any, stays in flight and a later sweep adopts it once stale:
+        posted again if it was never sent, looked up in Slack's history if it may have been.
+        """
+        entry = Entry(self.channel, self.due.local_date, self.brief.id, self.answer_ts)
+        if self.answer in (Result.POSTED, Result.UNCERTAIN):
+            sent = "posted" if self.answer == Result.POSTED else "sent, Slack's answer unclear"
+            detail = f"{sent} but not recorded: {reason}; a later sweep looks it up"
+            self.sweep.report.add("in_doubt", dataclasses.replace(entry, detail=detail))
+        else:
+            detail = f"not posted: {reason}"
+            self.sweep.report.add("failed", dataclasses.replace(entry, detail=detail))
+
+    def post(self) -> bool:
         run, store = self.sweep, self.sweep.store
         channel, day, worker = self.channel, self.due.local_date, run.worker
         if run.stop.is_set():
@@ -653,6 +710,7 @@ class _PostTask:
         outcome = send_daily(
             run.sweeper.client, channel, self.brief, day, payload=run.payload(self.brief)
         )
+        self.answer, self.answer_ts = outcome.result, outcome.ts
         run.sweeper.pacer.sent(channel, outcome.answered_at)
         entry = Entry(channel, day, self.brief.id, outcome.ts, outcome.error)
         if outcome.result == Result.POSTED:
@@ -707,10 +765,15 @@ class _PostTask:
         run.unknown(channel, day, self.brief.id, detail)
 
     def abandon(self, reason: str) -> None:
+        """Give the post back without sending it: reported as not posted, tried again later."""
+        day = self.due.local_date
+        self.sweep.report.add(
+            "failed", Entry(self.channel, day, self.brief.id, detail=f"not posted: {reason}")
+        )
+        # If the database is what failed, the row stays in flight for a later sweep to adopt.
         if self.claimed:
-            self.sweep.store.mark_failed(
-                self.channel, self.due.local_date, reason, worker=self.sweep.worker
-            )
+            with contextlib.suppress(SQLAlchemyError):
+                self.sweep.store.mark_failed(self.channel, day, reason, worker=self.sweep.worker)
 
 
 def _serialised(store: Store) -> Store:

@@ -8,6 +8,7 @@ processes can never both read, then both try to write, and deadlock.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -19,6 +20,11 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 DEFAULT_SQLITE_PATH = Path("briefbot.db")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 10
+"""Seconds to wait for a PostgreSQL server to let us in (libpq's `connect_timeout`)."""
+PG_STATEMENT_TIMEOUT_MS = 30_000
+"""Longest a PostgreSQL statement may run (the server's `statement_timeout`); briefbot's
+are all small, so one that takes longer waits on a lock or a server in trouble."""
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 # Connection option that makes a transaction a reader: plain BEGIN on SQLite, so it
@@ -57,6 +63,7 @@ def make_engine(url: str | URL, *, check: bool = True) -> Engine:
     if backend == "postgresql":
         # A replica may outlive a server restart; test pooled connections before use.
         options["pool_pre_ping"] = True
+        options["connect_args"] = _pg_timeouts(parsed)
     try:
         engine = create_engine(parsed, **options)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
@@ -71,6 +78,56 @@ def make_engine(url: str | URL, *, check: bool = True) -> Engine:
     return engine
 
 
+def _pg_timeouts(url: URL) -> dict[str, Any]:
+    """Connect and statement timeouts for PostgreSQL, unless DATABASE_URL sets its own
+    (`?connect_timeout=5`, `?options=-c statement_timeout=60000`): without them a server
+    that accepts connections and never answers would hang every process forever."""
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    options = url.query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    if "statement_timeout" not in options:
+        args["options"] = f"{options} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}".strip()
+    return args
+
+
+def pg_timeouts(url: URL) -> tuple[str, str]:
+    """The connect and statement timeouts in force for `url`, as people read them."""
+    connect = url.query.get("connect_timeout")
+    connect_text = f"{connect} s" if isinstance(connect, str) else f"{PG_CONNECT_TIMEOUT_S} s"
+    options = url.query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    found = re.search(r"statement_timeout\s*=\s*(\S+)", options)
+    statement = found[1] if found else str(PG_STATEMENT_TIMEOUT_MS)
+    statement_text = f"{statement} ms" if statement.isdigit() else statement
+    return connect_text, statement_text
+
+
+def describe_database_error(error: BaseException, url: URL) -> str:
+    """One line for people: what went wrong with the database, naming a timeout that ran out.
+
+    Knows PostgreSQL's and SQLite's timeouts; anything else is the driver's first line.
+    """
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    connect, statement = pg_timeouts(url)
+    if type(orig).__name__ == "ConnectionTimeout" or "connection timeout expired" in text:
+        return (
+            f"the server did not let briefbot in within the connect timeout ({connect}; "
+            "connect_timeout in DATABASE_URL)"
+        )
+    if getattr(orig, "sqlstate", None) == "57014" and "statement timeout" in text:
+        return (
+            f"a statement did not finish within the statement timeout ({statement}; "
+            "options=-c statement_timeout=… in DATABASE_URL): the database is overloaded "
+            "or something holds a lock"
+        )
+    if url.get_backend_name() == "sqlite" and "database is locked" in text:
+        return f"the database stayed locked beyond the busy timeout ({SQLITE_BUSY_TIMEOUT_MS} ms)"
+    return text
+
+
 def check_connection(engine: Engine) -> None:
     """Connect once; raise StoreError saying what is wrong if that fails."""
     where = engine.url.render_as_string(hide_password=True)
@@ -78,7 +135,7 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
     except DBAPIError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        reason = describe_database_error(error, engine.url)
         hint = ""
         if engine.dialect.name == "sqlite":
             folder = Path(engine.url.database or "").parent
