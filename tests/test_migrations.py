@@ -29,6 +29,7 @@ TABLES = {
     "posted_messages",
     "related_threads",
     "lookups",
+    "handled_once",
 }
 PROCESSES = 3
 

@@ -117,6 +117,67 @@ def test_events_over_socket_mode(socket_slack: FakeSlack) -> None:
     socket_slack.wait_for(lambda: socket_slack.ephemeral(user="U0CAROL"))
 
 
+def test_twice_delivered_clicks_and_events_act_once(socket_slack: FakeSlack) -> None:
+    """Over Socket Mode, Share clicked twice posts once, and an event Slack delivers again
+    (a new envelope with retry_attempt 1, the same event_id) gets one answer."""
+    import time
+
+    from bot.localslack import inbound
+
+    socket_slack.fail("chat.postMessage", delay=0.5, times=None)
+    socket_slack.fail("chat.postEphemeral", delay=0.5, times=None)
+    try:
+        before = len(socket_slack.messages("C0GENERAL"))
+        click = block_action(
+            "share_brief",
+            DISTILLATION,
+            user_id="U0BOB",
+            container_type="ephemeral",
+            message_ts=inbound.now_ts(),
+            response_url=socket_slack.new_response_url(),
+        )
+        socket_slack.send_envelope("interactive", click)
+        socket_slack.send_envelope("interactive", inbound.clicked_again(click))
+        mention = event_callback(app_mention_event("hi", channel="C0GENERAL", user="U0BOB"))
+        socket_slack.send_envelope("events_api", mention)
+        socket_slack.send_envelope("events_api", mention, retry_attempt=1, retry_reason="timeout")
+        socket_slack.wait_for(
+            lambda: (
+                len(socket_slack.messages("C0GENERAL")) > before
+                and socket_slack.ephemeral(user="U0BOB")
+            )
+        )
+        time.sleep(1.0)  # longer than Slack's slowness: a second post would have arrived
+        assert len(socket_slack.messages("C0GENERAL")) == before + 1
+        assert len(socket_slack.ephemeral(user="U0BOB")) == 1
+    finally:
+        socket_slack.clear_faults()
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("events_api", None),
+        ("events_api", [1, 2]),
+        ("events_api", {"type": "event_callback", "event": "not an object"}),
+        ("interactive", {"type": "block_actions", "actions": "none"}),
+        ("slash_commands", {"command": ["/brief"]}),
+        ("no_such_type", {"x": 1}),
+    ],
+)
+def test_malformed_envelopes_break_nothing(
+    socket_slack: FakeSlack, kind: str, payload: object
+) -> None:
+    """An envelope with a payload briefbot cannot read is dropped; the connection and the
+    bot carry on and answer the next command."""
+    socket_slack.post_envelope(kind, payload)  # type: ignore[arg-type]
+    answer = socket_slack.send_envelope(
+        "slash_commands",
+        slash_command("/define", "sae", response_url=socket_slack.new_response_url()),
+    )
+    assert "Sparse autoencoder" in json.dumps(answer)
+
+
 def test_missing_app_token_says_what_to_set(tmp_path: Path) -> None:
     """`briefbot run` without SLACK_APP_TOKEN names it and how to create the app."""
     import subprocess

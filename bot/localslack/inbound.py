@@ -163,6 +163,31 @@ def block_action(
     return payload
 
 
+def clicked_again(payload: dict[str, Any]) -> dict[str, Any]:
+    """The `block_actions` payload of the same button clicked again (a double click).
+
+    Slack sends each click on its own: the same message, container and action, but a
+    new `trigger_id` and `action_ts`, so the two cannot be told apart by those.
+    """
+    again = json.loads(json.dumps(payload))
+    again["trigger_id"] = new_trigger_id()
+    for action in again.get("actions", []):
+        action["action_ts"] = now_ts()
+    return again
+
+
+def retry_headers(attempt: int, reason: str = "http_timeout") -> dict[str, str]:
+    """The headers Slack adds when it delivers an Events API request again.
+
+    Slack retries (same body, same `event_id`, signed anew) when the app did not answer
+    2xx within 3 seconds: at once, after a minute and after five, `attempt` 1 to 3.
+    `reason`: http_timeout, http_error, connection_failed, ssl_error, too_many_redirects
+    or unknown_error. In Socket Mode the envelope carries `retry_attempt` and
+    `retry_reason` instead.
+    """
+    return {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
+
+
 def app_mention_event(
     text: str,
     *,

@@ -9,6 +9,7 @@ State changes are compare-and-set updates (`… WHERE state IN (…)`) for the s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import socket
 import uuid
@@ -39,9 +40,11 @@ from bot.store.tables import (
     ID,
     LOOKUP_KINDS,
     MESSAGE_KINDS,
+    ONCE_KEY,
     QUERY,
     deliveries,
     featured_picks,
+    handled_once,
     lookups,
     posted_messages,
     related_threads,
@@ -49,6 +52,7 @@ from bot.store.tables import (
 )
 
 MAX_ERROR = 2000
+ONCE_KEEP = dt.timedelta(days=1)
 ChooseFeatured = Callable[[Mapping[dt.date, str]], tuple[str, str]]
 
 
@@ -565,6 +569,32 @@ class Store:
             )
             return result.rowcount == 1
 
+    # --- what Slack may deliver twice ---------------------------------------------
+
+    def claim_once(self, key: str) -> bool:
+        """True for the one caller that claims `key` (an event id, a click's source message);
+        False for every later or concurrent delivery of the same thing.
+
+        Claims older than `ONCE_KEEP` are dropped on the way: Slack retries an event
+        for minutes, not days, and a button's message is gone once it has done its work.
+        """
+        key = _once_key(key)
+        now = self.now()
+        table = handled_once
+        stmt = (
+            self._insert(table)
+            .values(key=key, claimed_at=now)
+            .on_conflict_do_nothing(index_elements=[table.c.key])
+        )
+        with self._write() as connection:
+            connection.execute(delete(table).where(table.c.claimed_at < now - ONCE_KEEP))
+            return _changed(connection, stmt, table)
+
+    def release_once(self, key: str) -> None:
+        """Give up a claim whose work certainly did not happen, so a new delivery can do it."""
+        with self._write() as connection:
+            connection.execute(delete(handled_once).where(handled_once.c.key == _once_key(key)))
+
     # --- lookups ---------------------------------------------------------------------
 
     def record_lookup(
@@ -644,6 +674,13 @@ class Store:
                 missed_queries=missed("brief"),
                 missed_terms=missed("define"),
             )
+
+
+def _once_key(key: str) -> str:
+    """The key as stored; one longer than the column fits is stored as its digest."""
+    if len(key) <= ONCE_KEY:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _changed(connection: Connection, stmt: Any, table: Table) -> bool:

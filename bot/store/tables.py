@@ -45,6 +45,7 @@ LOOKUP_KINDS = ("brief", "define")
 
 ID = 64  # Slack ids, message timestamps, brief ids and process ids all fit
 QUERY = 200
+ONCE_KEY = 255
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -145,6 +146,15 @@ related_threads = Table(
     Column("reply_ts", String(ID), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("channel_id", "parent_ts"),
+)
+
+handled_once = Table(
+    "handled_once",
+    metadata,
+    # What Slack may deliver twice: "event:<event_id>", "share:<channel>:<message ts>:…".
+    Column("key", String(ONCE_KEY), primary_key=True),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Index(None, "claimed_at"),
 )
 
 lookups = Table(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
 from bot.content.model import Brief
@@ -59,12 +60,34 @@ def share_brief_clicked(
         return
     services: Services = context["services"]
     channel, user = body["channel"]["id"], body["user"]["id"]
+    claim = share_key(body, action, brief.id)
+    if not services.store.claim_once(claim):
+        return  # the same button again (a double click): this answer is shared already
     message = blocks.brief_message(brief, ephemeral=False, shared_by=user)
-    posted = client.chat_postMessage(
-        channel=channel, **message.payload(), unfurl_links=False, unfurl_media=False
-    )
+    try:
+        posted = client.chat_postMessage(
+            channel=channel, **message.payload(), unfurl_links=False, unfurl_media=False
+        )
+    except SlackApiError as error:
+        if error.response.status_code < 500:
+            # Slack refused it, so nothing was posted: a new click may try again. After a
+            # 5xx or a timeout the post may exist, and the claim stays.
+            services.store.release_once(claim)
+        raise
     services.store.record_post(channel, posted["ts"], brief.id, "shared")
     respond(delete_original=True)
+
+
+def share_key(body: dict, action: dict, brief_id: str) -> str:
+    """What makes two share clicks the same: one person, one answer, one brief.
+
+    Every click has its own trigger_id and action_ts, even a double click, so those
+    cannot tell a second click from a new one; the message the button is on can. It is
+    the private answer the share replaces, so it is shared at most once.
+    """
+    container = body.get("container") or {}
+    source = container.get("message_ts") or action.get("action_ts") or body.get("trigger_id")
+    return f"share:{body['channel']['id']}:{source}:{body['user']['id']}:{brief_id}"
 
 
 def related_briefs_clicked(

@@ -1,0 +1,31 @@
+"""handled_once: what Slack may deliver twice (an event retried, a button clicked twice)
+is claimed here once.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "handled_once",
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name="pk_handled_once"),
+    )
+    op.create_index("ix_handled_once_claimed_at", "handled_once", ["claimed_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("handled_once")
