@@ -240,6 +240,7 @@ def test_report_lists_most_requested_and_not_found(bot: BotHarness) -> None:
     text = sent.ack_text
     title = bot.services.library.by_id[DISTILLATION].title
     assert "Lookups in the last 30 days" in text
+    assert "5 /brief searches, 3 /define lookups" in text
     assert f"2 × {title}" in text.replace("\\", "")
     assert "3 × zzqxv wqpk" in text
     assert "2 × Sparse autoencoder" in text or "2 × Sparse autoencoders" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.content.model import Brief, Source, Term
 from bot.slack import blocks
-from bot.slack.mrkdwn import escape, to_mrkdwn
+from bot.slack.mrkdwn import cut_mrkdwn, escape, escape_within, to_mrkdwn, truncate
 
 HOSTILE = "<!channel> <!here> <@U123ABC> <http://evil.example|trusted> & <#C1>"
 
@@ -201,3 +202,31 @@ def test_any_text_renders_within_limits(summary: str, title: str) -> None:
     for block in message.blocks_json():
         if block["type"] == "section":
             assert "<!" not in block["text"]["text"]
+
+
+WORDS = st.lists(
+    st.sampled_from(["R&D", "a", "<b>", "time", "&", "**bold**", "[x](https://e.org/?a=1&b=2)"]),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(WORDS, st.integers(min_value=2, max_value=120))
+def test_cut_text_ends_on_a_word_and_never_inside_an_escape_or_link(
+    words: list[str], limit: int
+) -> None:
+    """Shortened text fits its limit, ends where a word ends, and splits no escape or link."""
+    text = " ".join(words)
+    for cut in (
+        escape_within(text, limit),
+        to_mrkdwn(text, limit),
+        cut_mrkdwn(escape(text), limit),
+    ):
+        assert len(cut) <= limit
+        assert not re.search(r"&(?!amp;|lt;|gt;)", cut), cut
+        assert cut.count("<") == cut.count(">"), cut
+    plain = truncate(text, limit)
+    assert len(plain) <= limit
+    if plain != text and words and len(words[0]) < limit:
+        kept = plain.removesuffix("…")
+        assert text.startswith(kept) and text[len(kept)] in " ,;:", (kept, text)

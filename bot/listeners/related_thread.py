@@ -16,6 +16,7 @@ from bot.content.model import Brief
 from bot.related import related_briefs
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.mrkdwn import link
 
 
 def post_related_in_thread(
@@ -60,8 +61,10 @@ def already_threaded(
         found = client.chat_getPermalink(channel=channel, message_ts=reply_ts)
         permalink = found.get("permalink")
     if permalink:
+        # A thread reply's permalink has `&cid=…`: link() escapes it as every link must be.
+        thread = link(permalink, "this message's thread")
         return blocks.markdown_notice(
-            f"Related briefs are already in <{permalink}|this message's thread>.",
+            f"Related briefs are already in {thread}.",
             "Related briefs are already in this message's thread.",
         )
     return blocks.notice("Related briefs are already in this message's thread.")

@@ -26,7 +26,7 @@ from bot.slack.blocks import (
     chunk_lines,
     format_date,
 )
-from bot.slack.mrkdwn import escape, escape_within, truncate
+from bot.slack.mrkdwn import cut_mrkdwn, escape, escape_within, truncate
 from bot.store import Counted, Delivery, LookupReport
 
 MAX_ERRORS_SHOWN = 30
@@ -41,12 +41,16 @@ def _section(text: str) -> SectionBlock:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(
-        elements=[MarkdownTextObject(text=truncate(text, CONTEXT_MAX) or " ", verbatim=True)]
+        elements=[MarkdownTextObject(text=cut_mrkdwn(text, CONTEXT_MAX) or " ", verbatim=True)]
     )
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    """`1 error`, `2 errors`, `5 /brief searches`: English plurals of the words we count."""
+    if count == 1:
+        return f"{count:,} {word}"
+    ending = "es" if word.endswith(("s", "sh", "ch", "x", "z")) else "s"
+    return f"{count:,} {word}{ending}"
 
 
 def library_counts(library: Library) -> str:
@@ -287,7 +291,7 @@ def status_message(status: Status) -> Message:
         more = status.problems_total - len(shown)
         title = f"*Failed or unknown deliveries* ({status.problems_total})"
         text = title + "\n" + "\n".join(shown)
-        blocks.append(_section(truncate(text, SECTION_MAX)))
+        blocks.append(_section(cut_mrkdwn(text, SECTION_MAX)))
         if more > 0:
             blocks.append(_context(f"…and {more} more."))
         blocks.append(
@@ -339,5 +343,5 @@ def report_message(report: LookupReport, library: Library) -> Message:
     )
     blocks: list[Block] = [_section(head)]
     for title, lines in sections:
-        blocks.append(_section(truncate(f"*{title}*\n" + "\n".join(lines), SECTION_MAX)))
+        blocks.append(_section(cut_mrkdwn(f"*{title}*\n" + "\n".join(lines), SECTION_MAX)))
     return Message(text=escape(truncate(report.to_text(), FALLBACK_MAX)), blocks=blocks)

@@ -27,7 +27,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.content.model import Brief, Term
-from bot.slack.mrkdwn import escape, escape_within, link, to_mrkdwn, to_plain, truncate
+from bot.slack.mrkdwn import (
+    ELLIPSIS,
+    cut_mrkdwn,
+    escape,
+    escape_within,
+    escaped_list_within,
+    link,
+    to_mrkdwn,
+    to_plain,
+    truncate,
+)
 
 # Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
 HEADER_MAX = 150
@@ -92,7 +102,7 @@ def chunk_lines(title: str, lines: Iterable[str], limit: int = SECTION_MAX) -> l
     chunks: list[str] = []
     current = title
     for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        line = line if len(line) <= limit else cut_mrkdwn(line, limit)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -125,13 +135,32 @@ def _fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
     return [*blocks[: limit - 1], _context("_More than fits in one message was cut._")]
 
 
-def brief_context_line(brief: Brief) -> str:
-    parts = [format_date(brief.date)]
-    if brief.tags:
-        parts.append(" ".join(f"#{escape(tag)}" for tag in brief.tags))
-    if brief.source:
-        parts.append(f"Read full story at {link(brief.source.url, brief.source.name)} →")
-    return truncate(" · ".join(parts), CONTEXT_MAX)
+def brief_context_line(brief: Brief, limit: int = CONTEXT_MAX) -> str:
+    """Date, tags and source link, cut on whole items so no escape or link is split.
+
+    The source link goes first if even it does not fit (the "Read full story" button
+    still carries it); then tags from the last, with "…" where some were left out.
+    """
+    date = format_date(brief.date)
+    tags = [f"#{escape(tag)}" for tag in brief.tags]
+    story = (
+        f"Read full story at {link(brief.source.url, brief.source.name)} →" if brief.source else ""
+    )
+
+    def line(shown: list[str], more: bool, with_story: bool) -> str:
+        parts = [date]
+        if shown or more:
+            parts.append(" ".join([*shown, ELLIPSIS] if more else shown))
+        if with_story and story:
+            parts.append(story)
+        return " · ".join(parts)
+
+    for with_story in (True, False):
+        for count in range(len(tags), -1, -1):
+            text = line(tags[:count], count < len(tags), with_story)
+            if len(text) <= limit:
+                return text
+    return date
 
 
 def brief_message(
@@ -187,7 +216,7 @@ def brief_list_message(heading: str, briefs: Sequence[Brief], *, note: str = "")
     """A short list of briefs, each with its date, first line and a "Show" button."""
     blocks: list[Block] = [_section(f"*{escape_within(heading, 200)}*")]
     if note:
-        blocks.append(_context(truncate(note, CONTEXT_MAX)))
+        blocks.append(_context(cut_mrkdwn(note, CONTEXT_MAX)))
     for brief in briefs[:15]:
         blocks.append(
             SectionBlock(
@@ -244,7 +273,8 @@ def definition_message(
     if term.aliases:
         blocks.append(
             _context(
-                truncate("Also called: " + ", ".join(escape(a) for a in term.aliases), CONTEXT_MAX)
+                "Also called: "
+                + escaped_list_within(term.aliases, CONTEXT_MAX - len("Also called: "))
             )
         )
     if see_also:
