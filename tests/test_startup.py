@@ -340,3 +340,34 @@ def test_healthz_says_503_while_the_database_is_unreachable(
         finally:
             stop(process)
             proxy.cut()
+
+
+def test_the_wsgi_entry_point_starts_ready_and_answers_healthz(tmp_path: Path) -> None:
+    """`bot.wsgi:create_application()` (for gunicorn and other WSGI servers) checks the token
+    and returns an app whose /healthz says ready."""
+    script = (
+        "import json, wsgiref.util\n"
+        "from bot.wsgi import create_application\n"
+        "app = create_application()\n"
+        "environ = {'PATH_INFO': '/healthz', 'QUERY_STRING': 'verbose=1'}\n"
+        "wsgiref.util.setup_testing_defaults(environ)\n"
+        "seen = []\n"
+        "body = b''.join(app(environ, lambda status, headers: seen.append(status)))\n"
+        "print(seen[0], json.loads(body)['briefs'])\n"
+    )
+    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
+        env = bot_env(
+            tmp_path,
+            slack.api_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            BRIEFBOT_CLOCK="off",
+            BRIEFBOT_WATCH="off",
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert slack.calls_to("auth.test")
+    assert done.returncode == 0, done.stderr
+    status, briefs = done.stdout.split()[-3:-1], done.stdout.split()[-1]
+    assert status == ["200", "OK"] and int(briefs) > 0
