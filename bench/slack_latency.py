@@ -1,9 +1,10 @@
 """End-to-end latency of /brief and /define over HTTP mode, against a no-op Bolt app.
 
-Both servers are real processes served the same way (waitress, Bolt's WSGI adapter,
-signature checks); requests are signed like Slack's and sent over keep-alive HTTP
-from this process, interleaved so that machine noise hits both alike. The briefbot
-server holds a synthetic library of 10,000 briefs and 2,000 terms.
+Both servers are real processes served by waitress with signature checks (briefbot's
+own in bot/slack_requests.py, Bolt's WSGI adapter for the no-op app); requests are
+signed like Slack's and sent over keep-alive HTTP from this process, interleaved so
+that machine noise hits both alike. The briefbot server holds a synthetic library of
+10,000 briefs and 2,000 terms.
 
     python -m bench.slack_latency [--briefs 10000] [--rounds 300] [--concurrent 200]
 """
