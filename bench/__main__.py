@@ -1,6 +1,6 @@
 """Run the benchmarks: `python -m bench [NAME ...] [--dir DIR] [--briefs N] [--terms N]`.
 
-NAME is any of load, reload, search, define, related, memory (default: all). The
+NAME is any of load, reload, search, define, related, memory, suggestions (default: all). The
 synthetic library is generated into a temporary folder (deleted afterwards) unless
 --dir names a folder to generate into once and reuse.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.generate import generate
 from bench.measure import Report, ms
 
-NAMES = ("load", "reload", "search", "define", "related", "memory")
+NAMES = ("load", "reload", "search", "define", "related", "memory", "suggestions")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +83,10 @@ def run(root: Path, names: list[str], started: float) -> int:
         benchmarks.bench_related(library, report)
     if "memory" in names:
         benchmarks.bench_memory(root, report)
+    if "suggestions" in names:
+        from bench.suggestions import bench_suggestions
+
+        bench_suggestions(root, report)
     print()
     print(report.table())
     print(f"\n(total {ms(time.perf_counter() - started)})")

@@ -104,6 +104,25 @@ def test_define_unknown_term_offers_did_you_mean_or_says_none(bot: BotHarness) -
     assert "No glossary term matches" in sent.ack_text
 
 
+def test_did_you_mean_offers_only_real_candidates(bot: BotHarness) -> None:
+    """/define nonexistentword and /brief some-brief-id offer nothing (they used to offer
+    "Existential risk, Return on investment, Distillation" and `/brief ROI`); a near miss
+    is still answered or offered."""
+    define = bot.command("/define", "nonexistentword")
+    assert "No glossary term matches" in define.ack_text
+    assert "Did you mean" not in define.ack_text
+    assert not [b for b in define.ack["blocks"] if b["type"] == "actions"]
+    brief = bot.command("/brief", "some-brief-id")
+    assert "No brief matches" in brief.ack_text
+    assert "`/brief " not in brief.ack_text.split("No brief matches", 1)[1].replace(
+        "`/brief latest`", ""
+    )
+    plural = bot.command("/define", "export control")
+    assert "Export controls" in plural.ack_text
+    missing = bot.command("/define", "emergent")
+    assert "Emergent misalignment" in missing.ack_text
+
+
 def test_glossary_pages_turn_in_place(bot: BotHarness) -> None:
     """/define alone shows page 1; Next replaces it with page 2."""
     first = bot.command("/define")

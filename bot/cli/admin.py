@@ -173,10 +173,9 @@ def block_kit_builder_url(blocks: list[dict]) -> str:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    from rapidfuzz import fuzz, process
-
     from bot.featured import pick_featured
     from bot.search.brief_index import brief_by_id
+    from bot.search.suggest import did_you_mean
     from bot.slack.blocks import brief_message
 
     library = _load(args.content)
@@ -191,8 +190,7 @@ def run_preview(args: argparse.Namespace) -> int:
     else:
         brief = brief_by_id(library, args.id)
     if brief is None:
-        close = process.extract(args.id.lower(), list(library.by_id), scorer=fuzz.WRatio, limit=3)
-        names = [name for name, score, _ in close if score >= 60]
+        names = did_you_mean(args.id, library.by_id)
         hint = f"; did you mean {', '.join(names)}?" if names else "; `briefbot search` finds ids"
         return _fail(f"No brief has the id '{args.id}'{hint}")
     message = brief_message(brief, ephemeral=False, daily=True)

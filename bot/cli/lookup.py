@@ -21,6 +21,7 @@ from bot.featured import pick_featured, waiting_for_their_day
 from bot.related import related_briefs
 from bot.search.brief_index import brief_by_id, search_briefs
 from bot.search.glossary_index import define
+from bot.search.suggest import did_you_mean
 
 WIDTH = 88
 
@@ -175,9 +176,7 @@ def run_define(args: argparse.Namespace, library: Library) -> int:
 def run_related(args: argparse.Namespace, library: Library) -> int:
     brief = brief_by_id(library, args.id)
     if brief is None:
-        near = search_briefs(library, args.id.replace("-", " "), limit=3)
-        ids = [hit.brief.id for hit in near.hits]
-        return _fail(f"No brief has the id “{args.id}”.", ids)
+        return _fail(f"No brief has the id “{args.id}”.", did_you_mean(args.id, library.by_id))
     related = related_briefs(library, brief.id, limit=max(args.limit, 1))
     print(f"Related to: {brief.title} ({brief.id})")
     if not related:

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from rapidfuzz import fuzz, process
-
 from bot.content.errors import ContentError, ContentInvalid, display_path
 from bot.content.files import RefusedFile, is_inside, open_content_file
 from bot.content.model import MAX_URL, SLUG_RE, Brief, Origin, Source, Term, normalize_key
@@ -58,6 +56,7 @@ from bot.content.schema import (
 )
 from bot.content.second_core import MIN_FILES, Helper, helper_share
 from bot.long_lived import building_long_lived
+from bot.search.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from bot.content.library import Library
@@ -426,8 +425,7 @@ _HOST_CHARS = re.compile(r"^[^\s<>\"{}|\\^`']+$")
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
     """A ` (did you mean 'x'?)` hint when one of `choices` is close to `name`, else ''."""
-    probe = name.casefold().replace("-", "_").replace(" ", "_")
-    found = process.extractOne(probe, list(choices), scorer=fuzz.ratio, score_cutoff=60)
+    found = did_you_mean(name, choices, limit=1)
     return f" (did you mean '{found[0]}'?)" if found else ""
 
 
@@ -834,9 +832,7 @@ def check_across_files(
 
 def _closest(key: str, names: dict[str, str]) -> str:
     """A ` (did you mean 'X'?)` hint naming the entry whose key is closest to `key`."""
-    if not names:
-        return ""
-    found = process.extractOne(key, names.keys(), scorer=fuzz.ratio, score_cutoff=70)
+    found = did_you_mean(key, names, limit=1)
     return f" (did you mean '{names[found[0]]}'?)" if found else ""
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.content.model import Brief
 from bot.search.corpus import (
@@ -37,6 +37,7 @@ from bot.search.corpus import (
     build_corpus_index,
 )
 from bot.search.fuzzy import similar_words
+from bot.search.suggest import did_you_mean
 from bot.search.words import MAX_QUERY_CHARS, all_words, folded_phrase, query_words, words
 
 if TYPE_CHECKING:
@@ -298,20 +299,11 @@ def search_briefs(library: Library, query: str, limit: int = 5) -> BriefSearch:
     )
     if hits:
         return BriefSearch(query, hits)
-    return BriefSearch(query, (), _suggestions(library, phrase, [r[3] for r in ranked[:3]]))
+    return BriefSearch(query, (), _suggestions(library, query))
 
 
-def _suggestions(library: Library, phrase: str, near: list[Brief]) -> tuple[str, ...]:
-    """A few things to search for instead: the nearest tags and glossary terms, then titles."""
-    glossary = library.glossary_index
-    tags = sorted(library.brief_index.corpus.tag_df)
-    pool = [*glossary.keys, *tags]
-    names = [*glossary.names, *tags]
-    found = [
-        names[position]
-        for _, _, position in process.extract(
-            phrase, pool, scorer=fuzz.WRatio, limit=3, score_cutoff=60
-        )
-    ]
-    found.extend(brief.title for brief in near)
-    return tuple(dict.fromkeys(found))[:5]
+def _suggestions(library: Library, query: str) -> tuple[str, ...]:
+    """What to search for instead: brief ids, glossary terms and tags close to `query`
+    (bot/search/suggest.py), or nothing when none is."""
+    pool = [*library.by_id, *library.glossary_index.names, *library.brief_index.corpus.tag_df]
+    return tuple(did_you_mean(query, pool))

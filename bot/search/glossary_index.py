@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bot.content.model import Brief, Term, normalize_key
 from bot.search.fuzzy import Vocabulary, make_vocabulary, similar_words
+from bot.search.suggest import did_you_mean
 from bot.search.words import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
@@ -159,20 +160,39 @@ def define(library: Library, text: str) -> Definition:
         if owner not in best_by_term or score > best_by_term[owner][0]:
             best_by_term[owner] = (score, position)
     ranked = sorted(best_by_term.values(), key=lambda sp: (-sp[0], index.keys[sp[1]]))
-    if not ranked:
-        return Definition(query, "none")
-    top_score, top_position = ranked[0]
-    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-    if top_score >= CLEAR_WINNER and runner_up <= top_score - CLEAR_GAP:
+    # Only names the one "did you mean" policy accepts are ever offered or answered with,
+    # so a word that is merely two letters away from some term gets nothing.
+    suggested = _suggested_terms(index, query)
+    offered = {term.term for term in suggested}
+    if ranked:
+        top_score, top_position = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         owner = index.owners[top_position]
-        return _answer(library, query, "fuzzy", owner, index.names[top_position])
-    if top_score >= CLOSE:
-        close = [p for s, p in ranked if s >= max(CLOSE, top_score - 15)]
-        return Definition(
-            query, "ambiguous", candidates=tuple(index.owners[p] for p in close[:MAX_CANDIDATES])
-        )
-    nearest = [p for s, p in ranked if s >= NEAREST][:3]
-    return Definition(query, "none", candidates=tuple(index.owners[p] for p in nearest))
+        if (
+            top_score >= CLEAR_WINNER
+            and runner_up <= top_score - CLEAR_GAP
+            and owner.term in offered
+        ):
+            return _answer(library, query, "fuzzy", owner, index.names[top_position])
+        if top_score >= CLOSE and len(suggested) > 1:
+            # Several close terms: the ones both measures find first, then the rest.
+            close = [index.owners[p] for s, p in ranked if s >= CLOSE]
+            first = [term for term in close if term.term in offered]
+            rest = [term for term in suggested if term not in first]
+            return Definition(
+                query, "ambiguous", candidates=tuple([*first, *rest][:MAX_CANDIDATES])
+            )
+    return Definition(query, "none", candidates=suggested[:3])
+
+
+def _suggested_terms(index: GlossaryIndex, query: str) -> tuple[Term, ...]:
+    """The terms "did you mean" offers for `query` (bot/search/suggest.py), each once."""
+    owner_of = dict(zip(index.names, index.owners, strict=True))
+    found: dict[str, Term] = {}
+    for name in did_you_mean(query, index.names, limit=2 * MAX_CANDIDATES):
+        term = owner_of[name]
+        found.setdefault(term.term, term)
+    return tuple(found.values())[:MAX_CANDIDATES]
 
 
 def _fuzzy_scores(index: GlossaryIndex, key: str) -> dict[int, float]:

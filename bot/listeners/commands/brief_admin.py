@@ -12,13 +12,12 @@ import functools
 import os
 from collections.abc import Callable
 
-from rapidfuzz import fuzz, process
-
 from bot import __version__
 from bot.content.watch import replica_name
 from bot.daily.picks import featured_brief
 from bot.listeners.commands.brief import BriefRequest, Subcommand, subcommand, usage
 from bot.search.brief_index import brief_by_id
+from bot.search.suggest import did_you_mean
 from bot.slack import admin_blocks, blocks
 from bot.store import DeliveryState
 
@@ -123,10 +122,9 @@ def preview(request: BriefRequest) -> None:
     else:
         brief = brief_by_id(library, wanted)
         if brief is None:
-            close = process.extract(
-                wanted.lower(), list(library.by_id), scorer=fuzz.WRatio, limit=3, score_cutoff=60
+            hint = ", ".join(
+                f"`/brief preview {name}`" for name in did_you_mean(wanted, library.by_id)
             )
-            hint = ", ".join(f"`/brief preview {name}`" for name, _score, _ in close)
             request.reply(
                 blocks.notice(
                     f"No brief has the id “{wanted}”.",
