@@ -186,3 +186,68 @@ def test_briefbot_clock_process_posts_and_stops_on_sigterm(
     assert code == 0, log.read_text()
     assert "daily brief clock started" in log.read_text()
     assert len(daily.daily_posts("C0PROC")) == 1
+
+
+def post_daily_process(world: DailyWorld, cwd: Path, *args: str, **env: str) -> tuple[int, str]:
+    """Run `briefbot post-daily ARGS` as a process; its exit status and output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "post-daily", *args],
+        cwd=cwd,
+        env=world.env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+DECLARED = """channels:
+  - channel: C0DECL
+    time: "09:00"
+    zone: Europe/Helsinki
+    days: daily
+"""
+
+
+def test_dry_run_shows_the_schedule_files_channels_and_writes_nothing(
+    daily_on: DailyWorld, tmp_path: Path
+) -> None:
+    """`post-daily --dry-run` with a channel declared only in content/schedule.yml and one
+    subscribed from Slack: the declared one is shown with its next post, the one due
+    would be posted, no row is written, and a SQLite file that did not exist is not
+    created."""
+    world = daily_on
+    (world.content / "schedule.yml").write_text(DECLARED)
+    world.subscribe_due_now("C0SLACK")
+    env: dict[str, str] = {}
+    never = tmp_path / "never.db"
+    if world.services.settings.database_url.startswith("sqlite"):
+        env["DATABASE_URL"] = f"sqlite:///{never}"
+    code, out = post_daily_process(world, tmp_path, "--dry-run", **env)
+    assert code == 0, out
+    assert "next: C0DECL" in out and "at 09:00 (Europe/Helsinki), from content/schedule.yml" in out
+    assert "no channel is subscribed" not in out
+    if env:
+        assert not never.exists()
+    else:
+        assert "would post: C0SLACK" in out
+    assert [s.channel_id for s in world.store.subscriptions()] == ["C0SLACK"]
+    assert world.store.deliveries() == []
+    assert world.slack.calls == []
+
+
+def test_an_idle_sweep_tells_no_channel_from_all_done(daily: DailyWorld, tmp_path: Path) -> None:
+    """With nothing subscribed, `post-daily` (and its dry run) says no channel is
+    subscribed and how to subscribe one; once every due post is out, it says all is done."""
+    for args in (("--dry-run",), ()):
+        code, out = post_daily_process(daily, tmp_path, *args)
+        assert code == 0, out
+        assert "no channel is subscribed: type `/brief subscribe` in a channel" in out
+        assert "already recorded" not in out
+    daily.subscribe_due_now("C0DONE")
+    assert post_daily_process(daily, tmp_path)[0] == 0
+    code, out = post_daily_process(daily, tmp_path)
+    assert code == 0 and "nothing is due: every post whose time has come is already recorded" in out
+    daily.store.pause("C0DONE", "is_archived")
+    code, out = post_daily_process(daily, tmp_path, "--dry-run")
+    assert "every subscribed channel is paused" in out

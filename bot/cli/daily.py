@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url
@@ -22,12 +23,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import build_services, make_client
 from bot.config import ENV_HELP, ConfigError, Settings
 from bot.content.errors import ContentInvalid
+from bot.content.live import LiveContent
 from bot.daily.declared import load_declared
 from bot.daily.sweep import Sweeper
 from bot.runtime import configure_logging
 from bot.services import Services
-from bot.store import StoreError
-from bot.store.engine import describe_database_error
+from bot.store import Store, StoreError, make_engine, upgrade
+from bot.store.engine import describe_database_error, memory_engine
+from bot.store.migrate import current_revision, head_revision
 
 log = logging.getLogger("briefbot.daily")
 
@@ -74,7 +77,7 @@ def _date(text: str) -> dt.date:
         ) from None
 
 
-def _prepare(needs_token: bool) -> tuple[Settings, Services] | int:
+def _prepare(needs_token: bool, *, dry_run: bool = False) -> tuple[Settings, Services] | int:
     """Settings, content, store and schedule.yml, or an exit code after saying what is wrong."""
     try:
         settings = Settings.from_env()
@@ -89,7 +92,7 @@ def _prepare(needs_token: bool) -> tuple[Settings, Services] | int:
         )
         return 2
     try:
-        services = build_services(settings)
+        services = _dry_run_services(settings) if dry_run else build_services(settings)
         load_declared(settings.content_dir)
     except ContentInvalid as invalid:
         print("The content has errors; fix them and try again:", file=sys.stderr)
@@ -108,7 +111,7 @@ def _prepare(needs_token: bool) -> tuple[Settings, Services] | int:
 
 def run_post_daily(args: argparse.Namespace) -> int:
     configure_logging("WARNING")
-    prepared = _prepare(needs_token=not args.dry_run)
+    prepared = _prepare(needs_token=not args.dry_run, dry_run=args.dry_run)
     if isinstance(prepared, int):
         return prepared
     settings, services = prepared
@@ -124,8 +127,8 @@ def run_post_daily(args: argparse.Namespace) -> int:
         services.store.engine.dispose()
     for line in report.lines():
         print(line)
-    if not report.lines():
-        print("nothing is due: every post whose time has come is already recorded")
+    if not report.acted:
+        print(report.idle_reason())
     print(("dry run: " if args.dry_run else "") + report.summary())
     if report.database:
         return 3
@@ -157,6 +160,29 @@ def _check_channel(services: Services, channel: str) -> int:
         )
         return 1
     return 0
+
+
+def _dry_run_services(settings: Settings) -> Services:
+    """Services over the database as it is, changing nothing in it.
+
+    A SQLite file that does not exist is not created, and no schema is migrated: a
+    database without briefbot's tables reads as an empty one, kept in memory.
+    """
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or Path(url.database or "").exists():
+        engine = make_engine(url)
+        revision = current_revision(engine)
+        if revision == head_revision():
+            return Services(settings, LiveContent(settings.content_dir), Store(engine))
+        engine.dispose()
+        if revision is not None:
+            raise StoreError(
+                "The database's schema is older than this briefbot's. Run briefbot (or "
+                "`briefbot post-daily` without --dry-run) once to migrate it, then try again."
+            )
+    empty = memory_engine()
+    upgrade(empty)
+    return Services(settings, LiveContent(settings.content_dir), Store(empty))
 
 
 def run_clock(args: argparse.Namespace) -> int:

@@ -45,8 +45,10 @@ from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
 from bot.daily.picks import featured_brief
 from bot.daily.schedule import (
+    Schedule,
     ScheduleError,
     due_posts,
+    next_post_time,
     post_instant,
     skipped_posts,
 )
@@ -178,6 +180,12 @@ class SweepReport:
     """Posts that may have gone out, still `posting`: the history could not be read yet."""
     paused: list[Entry] = field(default_factory=list)
     would_post: list[Entry] = field(default_factory=list)
+    next: list[Entry] = field(default_factory=list)
+    """In a dry run: each channel's next post, when none is due now."""
+    channels: int = 0
+    """Subscribed channels the sweep looked at (paused ones too)."""
+    active: int = 0
+    """Of those, the ones not paused."""
     stopped: str | None = None
     """Why the sweep stopped early (e.g. the token was revoked)."""
     database: str | None = None
@@ -204,12 +212,41 @@ class SweepReport:
             ("failed", self.failed),
             ("unknown", self.unknown),
             ("in doubt", self.in_doubt),
+            ("next", self.next),
         )
         for label, entries in sections:
             out.extend(f"{label}: {entry.describe()}" for entry in entries)
         if self.stopped:
             out.append(f"stopped: {self.stopped}")
         return out
+
+    @property
+    def acted(self) -> bool:
+        """Whether anything was (or, in a dry run, would be) done or went wrong."""
+        return any(
+            (
+                self.would_post,
+                self.posted,
+                self.reconciled,
+                self.skipped,
+                self.paused,
+                self.failed,
+                self.unknown,
+                self.in_doubt,
+                self.stopped,
+            )
+        )
+
+    def idle_reason(self) -> str:
+        """Why a sweep that did nothing did nothing: no channel, all paused, or all done."""
+        if self.channels == 0:
+            return (
+                "no channel is subscribed: type `/brief subscribe` in a channel, or declare "
+                "channels in content/schedule.yml"
+            )
+        if self.active == 0:
+            return "every subscribed channel is paused: `/brief subscribe` in a channel resumes it"
+        return "nothing is due: every post whose time has come is already recorded"
 
     def summary(self) -> str:
         counts = [
@@ -246,6 +283,39 @@ def sweep_client(client: WebClient, timeout: float = TIMEOUT) -> WebClient:
     )
 
 
+def as_synced(
+    stored: Mapping[str, Subscription], declared: Mapping[str, Schedule], now: dt.datetime
+) -> dict[str, Subscription]:
+    """The subscriptions as `Store.sync_declared(declared)` at `now` would leave them.
+
+    For a dry run, which must show schedule.yml's channels without writing them.
+    """
+    result = {
+        channel: s for channel, s in stored.items() if not (s.declared and channel not in declared)
+    }
+    for channel, schedule in declared.items():
+        fields = {
+            "post_time": schedule.time_text,
+            "timezone": schedule.timezone,
+            "days": schedule.days,
+            "source": "schedule_file",
+            "created_by": None,
+        }
+        existing = stored.get(channel)
+        if existing is not None:
+            result[channel] = dataclasses.replace(existing, **fields)
+        else:
+            result[channel] = Subscription(
+                channel_id=channel,
+                paused=False,
+                paused_reason=None,
+                created_at=now,
+                updated_at=now,
+                **fields,  # type: ignore[arg-type]
+            )
+    return dict(sorted(result.items()))
+
+
 class DeclaredSync:
     """Copies content/schedule.yml into the store whenever its text changes.
 
@@ -269,6 +339,13 @@ class DeclaredSync:
         except OSError as error:
             return f"unreadable {error}".encode()
         return hashlib.blake2b(data, digest_size=16).digest()
+
+    def read(self) -> Mapping[str, Schedule] | None:
+        """The channels schedule.yml declares now, or None if the file has errors."""
+        try:
+            return load_declared(self.content_dir).schedules
+        except ContentInvalid:
+            return None
 
     def sync(self, services: Services, *, force: bool = False) -> SyncResult | None:
         with self._lock:
@@ -404,11 +481,17 @@ class _SweepRun:
         dry_run = self.report.dry_run
         if not dry_run:
             self.sweeper.sync_declared()
+        stored = {s.channel_id: s for s in self.store.subscriptions()}
+        if dry_run:
+            # The store as the next real sweep will see it, schedule.yml applied.
+            declared = self.sweeper.declared.read()
+            if declared is not None:
+                stored = as_synced(stored, declared, self.now)
         subscriptions = {
-            s.channel_id: s
-            for s in self.store.subscriptions()
-            if self.only_channel in (None, s.channel_id)
+            channel: s for channel, s in stored.items() if self.only_channel in (None, channel)
         }
+        self.report.channels = len(subscriptions)
+        self.report.active = sum(not s.paused for s in subscriptions.values())
         tasks: list[_PostTask] = []
         if not dry_run:
             tasks.extend(self.recover_stale(subscriptions))
@@ -432,6 +515,8 @@ class _SweepRun:
                 continue
             subscription = subscriptions[due.channel_id]
             tasks.append(_PostTask(self, subscription, due, brief, "retry" if due.retry else "new"))
+        if dry_run:
+            self.upcoming(subscriptions.values(), {d.channel_id for d in plan.due})
         if tasks:
             dispatch(
                 tasks,
@@ -445,6 +530,21 @@ class _SweepRun:
         # A quiet minute is the usual case; say something only when something happened.
         level = logging.INFO if self.report.lines() else logging.DEBUG
         log.log(level, "daily sweep at %s: %s", self.now.isoformat(), self.report.summary())
+
+    def upcoming(self, subscriptions: Iterable[Subscription], due: set[str]) -> None:
+        """In a dry run, each active channel's next post, when nothing is due for it now."""
+        for subscription in subscriptions:
+            if subscription.paused or subscription.channel_id in due:
+                continue
+            try:
+                schedule = subscription.schedule
+            except ScheduleError:
+                continue
+            at = next_post_time(schedule, self.now).astimezone(schedule.zone)
+            detail = f"at {at:%H:%M} ({schedule.timezone})"
+            if subscription.declared:
+                detail += ", from content/schedule.yml"
+            self.report.add("next", Entry(subscription.channel_id, at.date(), detail=detail))
 
     def skip(self, missed: Due) -> None:
         late = self.now - missed.at

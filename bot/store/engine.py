@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
 
 DEFAULT_SQLITE_PATH = Path("briefbot.db")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -126,6 +127,16 @@ def describe_database_error(error: BaseException, url: URL) -> str:
     if url.get_backend_name() == "sqlite" and "database is locked" in text:
         return f"the database stayed locked beyond the busy timeout ({SQLITE_BUSY_TIMEOUT_MS} ms)"
     return text
+
+
+def memory_engine() -> Engine:
+    """An empty SQLite database in memory, one connection shared by all threads.
+
+    Stands in, for a dry run, for a database that does not exist yet: nothing is written.
+    """
+    return create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
 
 
 def check_connection(engine: Engine) -> None:
