@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -18,7 +19,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
-from bot.log_format import log_context
+from bot.listeners.followups import FollowUps, after_ack
+from bot.listeners.replies import Deadlines, answer_by_deadline
+from bot.log_format import ContextThreadPool, log_context
 from bot.services import Services, utc_now
 from bot.slack.mrkdwn import unescape
 from bot.store import Store, make_engine, upgrade
@@ -56,13 +59,21 @@ class _DropTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+LISTENER_THREADS = 16
+"""Bolt's listener threads. They only build acks and quick answers (no Web API call
+waits on one: see `bot/listeners/followups.py`), so each is free again within milliseconds."""
+
+
 def build_app(
     services: Services,
     *,
     client: WebClient | None = None,
     token_verification: bool = True,
     listener_executor: Executor | None = None,
+    follow_ups: FollowUps | None = None,
 ) -> App:
+    """The Bolt app; `listener_executor` runs listeners, `follow_ups` the work after the ack
+    (pass them to wait for their work when stopping)."""
     settings = services.settings
     app = App(
         # The client carries the bot token; passing it twice only earns a warning.
@@ -70,11 +81,19 @@ def build_app(
         client=client or make_client(settings),
         token_verification_enabled=token_verification,
         logger=_app_logger(),
-        listener_executor=listener_executor,
+        listener_executor=listener_executor
+        or ContextThreadPool(LISTENER_THREADS, thread_name_prefix="briefbot-listener"),
     )
+    after = follow_ups or FollowUps()
+
+    def later(context: BoltContext, body: dict[str, Any]) -> Callable[[Callable[[], None]], None]:
+        return lambda send: after_ack(context, body, send)
+
+    # First, so that Slack's 3 s are counted before anything else runs.
+    app.middleware(answer_by_deadline(Deadlines(), later))
     app.middleware(log_context)
     app.middleware(_decode_typed_text)
-    app.middleware(_attach_services(services))
+    app.middleware(_attach_services(services, after))
     listeners.register(app)
     return app
 
@@ -86,11 +105,12 @@ def _app_logger() -> logging.Logger:
     return logger
 
 
-def _attach_services(services: Services) -> Callable[..., None]:
+def _attach_services(services: Services, follow_ups: FollowUps) -> Callable[..., None]:
     def attach_services(context: BoltContext, next: Callable[[], None]) -> None:
         # Each request keeps the snapshot it started with, even if a reload swaps it meanwhile.
         context["services"] = services
         context["library"] = services.content.current
+        context["follow_ups"] = follow_ups
         next()
 
     return attach_services

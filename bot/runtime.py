@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from slack_bolt import App
 
 from bot import log_redaction
-from bot.app import build_app, build_services, make_client
+from bot.app import LISTENER_THREADS, build_app, build_services, make_client
 from bot.config import ConfigError, Settings, missing_tokens_message
 from bot.content.errors import ContentInvalid
 from bot.health import Readiness
+from bot.listeners.followups import FollowUps
 from bot.log_format import ContextThreadPool
 from bot.log_format import handler as log_format_handler
 from bot.services import Services
@@ -32,10 +33,6 @@ class StartupError(Exception):
     """briefbot cannot start; the message says why and what to do."""
 
 
-LISTENER_THREADS = 16
-"""Threads for listeners' work after the ack (posts, threads, the Home tab)."""
-
-
 @dataclass
 class Running:
     settings: Settings
@@ -43,12 +40,16 @@ class Running:
     app: App
     listeners: ThreadPoolExecutor | None = None
     """Where Bolt runs listeners; stopping waits for the work they have in flight."""
+    follow_ups: FollowUps | None = None
+    """Where listeners' work after the ack runs (posts, threads, the Home tab)."""
     stoppers: list = field(default_factory=list)
 
     def stop(self) -> None:
         """Let listeners finish what they started, then stop the background jobs."""
         if self.listeners is not None:
             self.listeners.shutdown(wait=True)
+        if self.follow_ups is not None:  # after the listeners, which hand work to it
+            self.follow_ups.shutdown()
         for stop in reversed(self.stoppers):
             stop()
 
@@ -112,8 +113,15 @@ def start(
     log.info("Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team"))
     listeners = ContextThreadPool(LISTENER_THREADS, thread_name_prefix="briefbot-listener")
     # The token was just checked; Bolt would otherwise check it again, without retries.
-    app = build_app(services, client=client, token_verification=False, listener_executor=listeners)
-    running = Running(settings, services, app, listeners)
+    follow_ups = FollowUps()
+    app = build_app(
+        services,
+        client=client,
+        token_verification=False,
+        listener_executor=listeners,
+        follow_ups=follow_ups,
+    )
+    running = Running(settings, services, app, listeners, follow_ups)
     if background:
         start_background_jobs(running)
     readiness.ready(services)

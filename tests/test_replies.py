@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from bot.listeners.replies import Reply
+from bot.listeners.replies import Deadlines, Reply
 from bot.slack.blocks import notice
 
 
@@ -55,3 +55,23 @@ def test_the_deadline_never_acks_twice() -> None:
         time.sleep(0.005)
         assert len(slack.acks) == 1
         assert len(slack.acks) + len(slack.responses) == 1 or slack.acks == [{}]
+
+
+def test_the_deadline_counts_from_arrival_not_from_the_listener() -> None:
+    """A request that waited 2.5 s in a queue is acked empty at once; its answer follows."""
+    slack = Recorder()
+    reply = Reply(slack.ack, slack.respond, received=time.monotonic() - 2.5)
+    assert slack.acks == [{}]
+    reply(notice("late"))
+    assert slack.responses[0]["text"] == "late"
+
+
+def test_one_deadline_thread_acks_each_request_at_its_own_time() -> None:
+    """Deadlines runs each ack when it is due, earliest first, on one thread."""
+    deadlines = Deadlines()
+    order: list[str] = []
+    done = threading.Event()
+    deadlines.at(time.monotonic() + 0.2, lambda: (order.append("later"), done.set()))
+    deadlines.at(time.monotonic() + 0.01, lambda: order.append("sooner"))
+    assert done.wait(5)
+    assert order == ["sooner", "later"]

@@ -85,7 +85,7 @@ def _name(number: int) -> str:
 
 
 def run_socket_mode(args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.socket_mode import StampingSocketModeHandler
 
     with StopSignals() as stop:
         try:
@@ -96,7 +96,7 @@ def run_socket_mode(args: argparse.Namespace) -> int:
         except Stopped:
             return stop.code
         try:
-            handler = SocketModeHandler(running.app, running.settings.app_token)
+            handler = StampingSocketModeHandler(running.app, running.settings.app_token)
             try:
                 handler.connect()
             except SlackApiError as error:

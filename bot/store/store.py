@@ -613,7 +613,8 @@ class Store:
         """
         if kind not in LOOKUP_KINDS:
             raise ValueError(f"kind must be one of {LOOKUP_KINDS}, not {kind!r}.")
-        text = " ".join(query.split())[:QUERY]
+        # PostgreSQL refuses NUL in text; the query is counted without it.
+        text = " ".join(query.replace("\x00", "").split())[:QUERY]
         if not text:
             return
         with self._write() as connection:

@@ -2,11 +2,15 @@
 
 Every helper returns an `HttpReply` whatever the status, so tests can check 401s.
 Pass `secret=None` for an unsigned request, or `timestamp=` for an old or future one.
+
+Like Slack, the helpers wait 3 s for the answer, counted from sending the request, and
+then give up (TimeoutError): the person would see an error, whatever came later.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -14,6 +18,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.fakeslack.payloads import interactive_fields, signed_headers
+
+SLACK_DEADLINE = 3.0
+"""Seconds Slack waits for an app's HTTP answer before it shows the person an error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +40,26 @@ class HttpReply:
         return json.loads(self.body) if self.body else None
 
 
-def post_raw(url: str, body: bytes, headers: dict[str, str], *, timeout: float = 10.0) -> HttpReply:
-    """POST `body` with exactly these headers."""
+def post_raw(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float = SLACK_DEADLINE
+) -> HttpReply:
+    """POST `body` with exactly these headers; TimeoutError if the whole answer takes
+    longer than `timeout` (by default Slack's 3 s)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    sent = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return HttpReply(response.status, response.read(), dict(response.headers.items()))
+            reply = HttpReply(response.status, response.read(), dict(response.headers.items()))
     except urllib.error.HTTPError as error:
-        return HttpReply(error.code, error.read(), dict(error.headers.items()))
+        reply = HttpReply(error.code, error.read(), dict(error.headers.items()))
+    except (TimeoutError, urllib.error.URLError) as error:
+        if isinstance(error, TimeoutError) or isinstance(error.reason, TimeoutError):
+            raise TimeoutError(f"no answer within {timeout:g} s: Slack shows an error") from error
+        raise
+    took = time.monotonic() - sent
+    if took > timeout:
+        raise TimeoutError(f"the answer took {took:.2f} s, past {timeout:g} s: Slack gives up")
+    return reply
 
 
 def _post(
@@ -66,7 +85,7 @@ def post_form(
     *,
     timestamp: int | None = None,
     headers: dict[str, str] | None = None,
-    timeout: float = 10.0,
+    timeout: float = SLACK_DEADLINE,
 ) -> HttpReply:
     """POST form fields (a slash command), signed with `secret` unless it is None."""
     body = urlencode(fields).encode()
@@ -81,7 +100,7 @@ def post_interactive(
     *,
     timestamp: int | None = None,
     headers: dict[str, str] | None = None,
-    timeout: float = 10.0,
+    timeout: float = SLACK_DEADLINE,
 ) -> HttpReply:
     """POST an interactivity payload (a button click) as `payload=<json>`."""
     fields = interactive_fields(payload)
@@ -95,7 +114,7 @@ def post_json(
     *,
     timestamp: int | None = None,
     headers: dict[str, str] | None = None,
-    timeout: float = 10.0,
+    timeout: float = SLACK_DEADLINE,
 ) -> HttpReply:
     """POST a JSON body (an Events API callback), signed unless `secret` is None."""
     data = json.dumps(body).encode()

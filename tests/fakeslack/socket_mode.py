@@ -25,6 +25,10 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from bot.localslack import APP_ID, LocalSlack
 
+ACK_DEADLINE = 3.0
+"""Slack waits this long after sending an envelope; then the person sees an error, and an
+ack that comes later changes nothing."""
+
 # Slack marks slash commands as able to carry a response in the ack; others not.
 _ACCEPTS_RESPONSE_PAYLOAD = {"slash_commands": True, "interactive": False, "events_api": False}
 
@@ -41,6 +45,11 @@ class Delivery:
     @property
     def envelope_id(self) -> str:
         return str(self.envelope["envelope_id"])
+
+    @property
+    def in_time(self) -> bool:
+        """Whether the ack came within Slack's 3 s of the envelope being sent."""
+        return self.acked_at is not None and self.acked_at - self.sent_at <= ACK_DEADLINE
 
 
 class FakeSlack(LocalSlack):
@@ -181,14 +190,29 @@ class FakeSlack(LocalSlack):
         connections[-1].send(json.dumps(envelope))
         return envelope_id
 
-    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
-        """The payload of the ack for `envelope_id` ({} if it had none); TimeoutError."""
+    def wait_ack(self, envelope_id: str, timeout: float = ACK_DEADLINE) -> dict[str, Any]:
+        """The payload of the ack for `envelope_id` ({} if it had none).
+
+        TimeoutError when no ack came within `timeout`, or within Slack's 3 s counted
+        from when the envelope was sent (whichever is first): Slack would have shown
+        the person an error by then.
+        """
         with self._socket_lock:
             delivery = self._deliveries[envelope_id]
-            if not self._socket_lock.wait_for(lambda: delivery.ack is not None, timeout):
+            left = delivery.sent_at + ACK_DEADLINE - time.monotonic()
+            wait = min(timeout, max(left, 0.0))
+            if not self._socket_lock.wait_for(lambda: delivery.ack is not None, wait):
                 kind = delivery.envelope["type"]
-                raise TimeoutError(f"no ack for the {kind} envelope within {timeout} s")
+                raise TimeoutError(
+                    f"no ack for the {kind} envelope within {wait:.2f} s "
+                    f"({ACK_DEADLINE:g} s after it was sent, Slack shows an error)"
+                )
             assert delivery.ack is not None
+            if not delivery.in_time:
+                raise TimeoutError(
+                    f"the ack came {delivery.acked_at - delivery.sent_at:.2f} s after the "
+                    f"envelope was sent: past Slack's {ACK_DEADLINE:g} s"
+                )
             payload = delivery.ack.get("payload")
             return payload if isinstance(payload, dict) else {}
 
@@ -197,10 +221,11 @@ class FakeSlack(LocalSlack):
         type: str,
         payload: dict[str, Any],
         accepts_response_payload: bool | None = None,
-        timeout: float = 5.0,
+        timeout: float = ACK_DEADLINE,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Send an envelope and wait for the app's ack; return the ack's payload or {}."""
+        """Send an envelope and wait for the app's ack (at most Slack's 3 s); return the
+        ack's payload or {}."""
         envelope_id = self.post_envelope(
             type,
             payload,

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
 from bot.content.model import Brief
+from bot.listeners.followups import after_ack
 from bot.listeners.related_thread import post_related_in_thread
 from bot.listeners.replies import ephemeral
 from bot.related import related_briefs
@@ -50,11 +51,21 @@ def _is_ephemeral(body: dict) -> bool:
     return bool(body.get("container", {}).get("is_ephemeral")) or "message" not in body
 
 
+# Every button acks at once and does the rest after the ack (`after_ack`): Web API
+# calls and response URL posts can be slow, and must not hold the threads acks need.
+
+
 def share_brief_clicked(
     ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Post the brief for everyone in the channel, saying who shared it."""
     ack()
+    after_ack(context, body, lambda: _share(body, action, context, client, respond))
+
+
+def _share(
+    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     brief = _clicked_brief(action, context["library"], private_answer(body, client, respond))
     if brief is None:
         return
@@ -95,6 +106,12 @@ def related_briefs_clicked(
 ) -> None:
     """In a channel: thread the related briefs under the message, once. Privately: list them."""
     ack()
+    after_ack(context, body, lambda: _related(body, action, context, client, respond))
+
+
+def _related(
+    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     library: Library = context["library"]
     answer = private_answer(body, client, respond)
     brief = _clicked_brief(action, library, answer)
@@ -122,6 +139,12 @@ def show_brief_clicked(
 ) -> None:
     """Open one brief from a list: in place of a private list, else as a private answer."""
     ack()
+    after_ack(context, body, lambda: _show(body, action, context, client, respond))
+
+
+def _show(
+    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     answer = private_answer(body, client, respond, replace=_is_ephemeral(body))
     brief = _clicked_brief(action, context["library"], answer)
     if brief is None:

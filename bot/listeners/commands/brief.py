@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.content.library import Library
 from bot.daily.picks import featured_brief
+from bot.listeners.followups import FollowUps, after_ack
 from bot.listeners.replies import Reply
 from bot.search.brief_index import BriefSearch, brief_by_id, latest_briefs, search_briefs
 from bot.services import Services
@@ -37,6 +38,17 @@ class BriefRequest:
     client: WebClient
     reply: Reply
     respond: Respond
+    later: Callable[[Callable[[], None]], None]
+    """Runs work after the ack, off the listener threads (Web API calls, slow work)."""
+    follow_ups: FollowUps
+
+    def record_lookup(self, query: str, found: bool, result: str | None) -> None:
+        """Count the lookup for `/brief report`, after answering and best effort: a database
+        that is down or refuses the text never costs the person their answer."""
+        store = self.services.store
+        self.follow_ups.best_effort(
+            lambda: store.record_lookup("brief", query, found, result), "record a /brief lookup"
+        )
 
 
 Subcommand = Callable[[BriefRequest], None]
@@ -64,7 +76,7 @@ def usage() -> str:
 
 
 def brief_command(
-    ack: Ack, command: dict, context: BoltContext, client: WebClient, respond: Respond
+    ack: Ack, body: dict, command: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Route /brief by its first word; anything that is not a subcommand is a search."""
     text = " ".join((command.get("text") or "").split())
@@ -76,8 +88,10 @@ def brief_command(
         services=context["services"],
         library=context["library"],
         client=client,
-        reply=Reply(ack, respond),
+        reply=context.get("reply") or Reply(ack, respond),
         respond=respond,
+        later=lambda work: after_ack(context, body, work),
+        follow_ups=context["follow_ups"],
     )
     handler = SUBCOMMANDS.get(word.lower(), search)
     handler(request)
@@ -107,18 +121,15 @@ def search(request: BriefRequest) -> None:
     if not query:
         featured(request)
         return
-    store, library = request.services.store, request.library
+    library = request.library
     exact = brief_by_id(library, query)
     if exact is not None:
         request.reply(blocks.brief_message(exact, ephemeral=True))
-        store.record_lookup("brief", query, True, exact.id)
+        request.record_lookup(query, True, exact.id)
         return
     found = search_briefs(library, query)
     answer_search(request, query, found)
-    # Counted after answering: the report can wait a millisecond, the person should not.
-    store.record_lookup(
-        "brief", query, bool(found.hits), found.best.brief.id if found.best else None
-    )
+    request.record_lookup(query, bool(found.hits), found.best.brief.id if found.best else None)
 
 
 def answer_search(request: BriefRequest, query: str, found: BriefSearch) -> None:

@@ -69,8 +69,12 @@ def reload_content(request: BriefRequest) -> None:
     """Reload now; answer with the version and counts, or with every error."""
     request.reply.ack()  # loading may take longer than Slack waits for an ack
     live = request.services.content
-    result = live.reload(trigger="command", requested_by=request.user_id)
-    request.reply(admin_blocks.reload_reply(result, live.root))
+
+    def reload_and_answer() -> None:
+        result = live.reload(trigger="command", requested_by=request.user_id)
+        request.reply(admin_blocks.reload_reply(result, live.root))
+
+    request.later(reload_and_answer)
 
 
 @subcommand("status")

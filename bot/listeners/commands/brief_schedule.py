@@ -72,7 +72,13 @@ def _mention(user_id: str) -> str:
     "(defaults: 09:00, weekdays, your time zone)",
 )
 def subscribe(request: BriefRequest) -> None:
-    request.reply.ack()  # two Slack calls follow; answer through the response URL
+    # Two Slack calls follow (users.info, chat.postMessage): ack now, answer through the
+    # response URL, and leave the listener thread free for other people's acks.
+    request.reply.ack()
+    request.later(lambda: _subscribe(request))
+
+
+def _subscribe(request: BriefRequest) -> None:
     services, store = request.services, request.services.store
     channel, user = request.channel_id, request.user_id
     existing = store.subscription(channel)
@@ -197,16 +203,20 @@ def unsubscribe(request: BriefRequest) -> None:
         )
         return
     request.reply(blocks.notice("Done: no more daily briefs in this channel."))
-    try:
-        request.client.chat_postMessage(
-            channel=request.channel_id,
-            **blocks.markdown_notice(
-                f"{_mention(request.user_id)} stopped the daily brief in this channel.",
-                "The daily brief in this channel was stopped.",
-            ).payload(),
-        )
-    except Exception:  # the unsubscribe is done; the note is a courtesy
-        log.info("could not post the unsubscribe note in %s", request.channel_id, exc_info=True)
+    # The unsubscribe is done; the note is a courtesy, posted after the ack.
+    request.follow_ups.best_effort(
+        lambda: _post_unsubscribe_note(request), "post the unsubscribe note"
+    )
+
+
+def _post_unsubscribe_note(request: BriefRequest) -> None:
+    request.client.chat_postMessage(
+        channel=request.channel_id,
+        **blocks.markdown_notice(
+            f"{_mention(request.user_id)} stopped the daily brief in this channel.",
+            "The daily brief in this channel was stopped.",
+        ).payload(),
+    )
 
 
 @subcommand("schedule", "*/brief schedule* — this channel's daily brief and when the next comes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.content.library import Library
+from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Reply
 from bot.search.glossary_index import Definition, define, glossary_page
 from bot.slack import blocks
@@ -20,14 +21,20 @@ def define_command(ack: Ack, command: dict, context: BoltContext, respond: Respo
     """Answer /define with a definition, "did you mean" buttons or the glossary's first page."""
     text = " ".join((command.get("text") or "").split())[:MAX_QUERY]
     library: Library = context["library"]
-    reply = Reply(ack, respond)
+    reply: Reply = context.get("reply") or Reply(ack, respond)
     if not text:
         reply(glossary_message(library, 1))
         return
     found = define(library, text)
     reply(definition_reply(found))
-    context["services"].store.record_lookup(
-        "define", text, found.term is not None, found.term.term if found.term else None
+    # Counted after answering, best effort: see BriefRequest.record_lookup.
+    store = context["services"].store
+    follow_ups: FollowUps = context["follow_ups"]
+    follow_ups.best_effort(
+        lambda: store.record_lookup(
+            "define", text, found.term is not None, found.term.term if found.term else None
+        ),
+        "record a /define lookup",
     )
 
 

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.content.library import Library
 from bot.daily.picks import featured_brief
 from bot.listeners.commands.brief import usage
+from bot.listeners.followups import after_ack
 from bot.search.brief_index import latest_briefs
 from bot.services import Services
 from bot.slack import blocks
@@ -18,10 +19,18 @@ from bot.slack.mrkdwn import escape
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
-def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
-    """Publish a fresh Home tab each time someone opens it."""
+def app_home_opened(event: dict, body: dict, context: BoltContext, client: WebClient) -> None:
+    """Publish a fresh Home tab each time someone opens it.
+
+    views.publish can take seconds when Slack is slow, and people open the Home tab
+    often: building and publishing it happen after the ack, off the listener threads.
+    """
     if event.get("tab", "home") != "home":
         return
+    after_ack(context, body, lambda: publish_home(event, context, client))
+
+
+def publish_home(event: dict, context: BoltContext, client: WebClient) -> None:
     services: Services = context["services"]
     library: Library = context["library"]
     view = blocks.home_view(

@@ -8,6 +8,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.content.library import Library
+from bot.listeners.followups import after_ack
 from bot.listeners.related_thread import post_related_in_thread
 from bot.services import Services
 from bot.slack import blocks
@@ -19,8 +20,15 @@ MENTION_HELP = (
 )
 
 
-def app_mentioned(event: dict, context: BoltContext, client: WebClient) -> None:
-    """Answer a mention: related briefs in a brief's thread, else a short private hint."""
+def app_mentioned(event: dict, body: dict, context: BoltContext, client: WebClient) -> None:
+    """Answer a mention: related briefs in a brief's thread, else a short private hint.
+
+    Everything here is a Slack call, done after the ack, off the listener threads.
+    """
+    after_ack(context, body, lambda: answer_mention(event, context, client))
+
+
+def answer_mention(event: dict, context: BoltContext, client: WebClient) -> None:
     services: Services = context["services"]
     library: Library = context["library"]
     channel, user = event["channel"], event.get("user", "")

@@ -1,0 +1,74 @@
+"""Work a listener hands off once Slack has its ack: Web API calls, late answers, bookkeeping.
+
+Bolt runs listeners on a small pool of threads, and every ack that is not ready at
+once needs one of them. A Web API call can take seconds when Slack is slow
+(views.publish, users.info, chat.getPermalink, posting to a response URL), so no
+listener waits for one: it hands the call to this second pool and returns. However
+busy this pool gets, the listener threads stay free for acks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.log_format import ContextThreadPool
+
+log = logging.getLogger("briefbot.app")
+
+WORKERS = 16
+
+
+class FollowUps:
+    """A pool of threads for the slow part of answering; errors are reported, never lost."""
+
+    def __init__(self, workers: int = WORKERS) -> None:
+        # Each task keeps the log context of the request it belongs to.
+        self._pool = ContextThreadPool(max_workers=workers, thread_name_prefix="briefbot-followup")
+        self._here = threading.local()
+
+    def run(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        """Run `work` on the pool (at once, if already on one of its threads)."""
+        if getattr(self._here, "inside", False):
+            self._guarded(work, on_error)
+            return
+        self._pool.submit(self._guarded, work, on_error)
+
+    def best_effort(self, work: Callable[[], None], what: str) -> None:
+        """Run `work` on the pool; a failure is logged, and touches nobody's answer."""
+
+        def log_failure(error: Exception) -> None:
+            log.warning("could not %s: %s", what, error)
+
+        self.run(work, log_failure)
+
+    def _guarded(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        self._here.inside = True
+        try:
+            work()
+        except Exception as error:
+            try:
+                on_error(error)
+            except Exception:
+                log.exception("could not report a failed follow-up")
+        finally:
+            self._here.inside = False
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def after_ack(context: BoltContext, body: dict[str, Any], work: Callable[[], None]) -> None:
+    """Do `work` after the ack, off the listener threads; a failure reaches the user
+    through the global error handler, as if the listener itself had raised it."""
+    from bot.listeners.errors import handle_listener_error
+
+    def report(error: Exception) -> None:
+        handle_listener_error(error, body, context, context.logger or log, None)
+
+    follow_ups: FollowUps = context["follow_ups"]
+    follow_ups.run(work, report)
