@@ -47,6 +47,7 @@ class FollowUps:
         self.run(work, log_failure)
 
     def _guarded(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        outer = getattr(self._here, "inside", False)
         self._here.inside = True
         try:
             work()
@@ -56,7 +57,7 @@ class FollowUps:
             except Exception:
                 log.exception("could not report a failed follow-up")
         finally:
-            self._here.inside = False
+            self._here.inside = outer
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
