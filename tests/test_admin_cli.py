@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shlex
 import shutil
@@ -211,3 +212,16 @@ def test_pre_commit_hook_runs_validate_on_content_changes(repo: Path, capsys) ->
     brief.write_text(brief.read_text().replace("title:", "titel:", 1))
     bad = briefbot(*command[1:], cwd=repo)
     assert bad.returncode == 1 and "unknown field 'titel'" in bad.stderr
+
+
+def test_new_term_refuses_a_named_pipe_instead_of_waiting_on_it(repo: Path) -> None:
+    """`briefbot new term --file` naming a named pipe says it is not a plain file and exits
+    1; nothing ever waits on the pipe."""
+    pipe = repo / "content" / "glossary" / "pipe.yml"
+    pipe.parent.mkdir(exist_ok=True)
+    os.mkfifo(pipe)
+    result = briefbot(
+        "new", "term", "Red teaming", "--file", "content/glossary/pipe.yml", cwd=repo, timeout=30
+    )
+    assert result.returncode == 1
+    assert "Cannot add the term: content/glossary/pipe.yml is not a plain file" in result.stderr

@@ -357,6 +357,9 @@ def run_new_term(args: argparse.Namespace) -> int:
     else:
         slug = slugify(term) or "term"
         path = content / GLOSSARY_DIR / f"{slug}.yml"
+    if path.exists() and not path.is_file():
+        # A named pipe would block the read below forever; a folder cannot be appended to.
+        return _fail(f"Cannot add the term: {path} is not a plain file")
     try:
         if path.exists():
             existing = path.read_text(encoding="utf-8")
