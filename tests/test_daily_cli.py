@@ -231,6 +231,8 @@ def test_dry_run_shows_the_schedule_files_channels_and_writes_nothing(
         assert not never.exists()
     else:
         assert "would post: C0SLACK" in out
+    code, out = post_daily_process(world, tmp_path, "--dry-run", "--channel", "C0DECL", **env)
+    assert code == 0 and "next: C0DECL" in out and "C0SLACK" not in out, out
     assert [s.channel_id for s in world.store.subscriptions()] == ["C0SLACK"]
     assert world.store.deliveries() == []
     assert world.slack.calls == []
