@@ -60,3 +60,25 @@ def test_failures_are_logged_with_each_field_on_one_line(
     (failed,) = [r for r in caplog.records if r.getMessage().startswith("listener failed")]
     assert "\n" not in failed.getMessage()
     assert "forged-line" in failed.getMessage()
+
+
+def test_bolt_never_logs_a_refused_request_body(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Handed straight to Bolt, a request with a wrong signature is refused, and the log
+    handlers briefbot sets up show the refusal without the request's body."""
+    from bot.log_redaction import RedactSecrets
+
+    body = inbound.form_body(inbound.slash_command("/brief", "secret-marker-in-body"))
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    headers |= inbound.signed_headers(body, "not-the-secret")
+    redact = RedactSecrets()
+    caplog.handler.addFilter(redact)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            response = bot.app.dispatch(BoltRequest(body=body, headers=headers))
+    finally:
+        caplog.handler.removeFilter(redact)
+    assert response.status == 401
+    assert "Invalid request signature detected" in caplog.text
+    assert "secret-marker-in-body" not in caplog.text
