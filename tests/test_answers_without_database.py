@@ -41,10 +41,12 @@ def test_a_nul_byte_in_a_query_still_gets_the_answer_and_is_counted(harness: Bot
         assert sent.ack["blocks"][0]["text"]["text"] == title
         defined = harness.command("/define", "sae\x00")
         assert "Sparse autoencoder" in defined.ack_text
+    # Lookups are recorded after the answer, on another thread: wait for all five.
     report = harness.slack.wait_for(
         lambda: (
             (found := harness.services.store.lookup_report(30)).top_briefs
-            and found.top_terms
+            and sum(c.count for c in found.top_briefs) >= 5
+            and sum(c.count for c in found.top_terms) >= 5
             and found
         )
     )
