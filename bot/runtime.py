@@ -142,8 +142,8 @@ def start_background_jobs(running: Running) -> None:
 
 def background_jobs() -> list:
     """Each job is `start(services, client) -> stop`; new jobs are listed here."""
-    from bot.content.watch import start_watching
     from bot.daily.clock import start_clock
+    from bot.jobs.content_notices import start_watching
 
     return [start_watching, start_clock]
 

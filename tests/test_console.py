@@ -16,8 +16,8 @@ import pytest
 
 from bot.console import run
 from bot.console.session import ConsoleSession
-from bot.content.watch import WatchJob
 from bot.daily.clock import DailyClock
+from bot.jobs.content_notices import WatchJob
 from tests.support.clock import Clock
 from tests.support.processes import ROOT, bot_env
 

@@ -27,14 +27,11 @@ from bot.content.loader import load_library
 from bot.content.watch import (
     FULL,
     PendingReload,
-    ReportState,
-    WatchJob,
     classify_change,
     content_snapshot,
-    next_report,
     snapshot_changes,
-    start_watching,
 )
+from bot.jobs.content_notices import ReportState, WatchJob, next_report, start_watching
 from bot.localslack import LocalSlack
 from bot.runtime import background_jobs
 from bot.store import sqlite_url

@@ -188,8 +188,8 @@ def _dry_run_services(settings: Settings) -> Services:
 
 
 def run_clock(args: argparse.Namespace) -> int:
-    from bot.content.watch import start_watching
     from bot.daily.clock import DailyClock
+    from bot.jobs.content_notices import start_watching
 
     prepared = _prepare(needs_token=True)
     if isinstance(prepared, int):

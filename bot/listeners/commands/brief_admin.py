@@ -13,9 +13,9 @@ import os
 from collections.abc import Callable
 
 from bot import __version__
-from bot.content.watch import replica_name
 from bot.daily.picks import featured_brief
 from bot.listeners.commands.brief import BriefRequest, Subcommand, subcommand, usage
+from bot.replica import replica_name
 from bot.search.brief_index import brief_by_id
 from bot.search.suggest import did_you_mean
 from bot.slack import admin_blocks, blocks
