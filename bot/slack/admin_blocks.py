@@ -3,7 +3,9 @@
 Like `bot.slack.blocks`, every builder returns a `Message` with a plain-text fallback
 that fits Block Kit's limits, and everything that comes from content, files or people
 is escaped. Error lists go in code blocks so that field names such as `see_also`
-are not read as formatting.
+are not read as formatting. Builders take plain data: the content's own records, and
+for the ledger and lookup counts whatever has the fields below (the store's records
+do), so Block Kit building never reaches into the store.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
@@ -27,12 +30,59 @@ from bot.slack.blocks import (
     format_date,
 )
 from bot.slack.mrkdwn import cut_mrkdwn, escape, escape_within, truncate
-from bot.store import Counted, Delivery, LookupReport
 
 MAX_ERRORS_SHOWN = 30
 """More errors than this are summed up in one line; `briefbot validate` lists them all."""
 MAX_ERRORS_PER_FILE = 5
 MAX_DELIVERIES_SHOWN = 10
+
+
+class Delivery(Protocol):
+    """One daily post as the ledger records it (what `/brief status` shows of it)."""
+
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def local_date(self) -> dt.date: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def brief_id(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def updated_at(self) -> dt.datetime: ...
+
+
+class Counted(Protocol):
+    """A brief id, term or query, and how often it came up."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+
+
+class LookupReport(Protocol):
+    """What the team looked for over a period, and what it did not find."""
+
+    @property
+    def days(self) -> float: ...
+    @property
+    def brief_lookups(self) -> int: ...
+    @property
+    def define_lookups(self) -> int: ...
+    @property
+    def top_briefs(self) -> Sequence[Counted]: ...
+    @property
+    def top_terms(self) -> Sequence[Counted]: ...
+    @property
+    def missed_queries(self) -> Sequence[Counted]: ...
+    @property
+    def missed_terms(self) -> Sequence[Counted]: ...
+    def to_text(self) -> str: ...
 
 
 def _section(text: str) -> SectionBlock:
