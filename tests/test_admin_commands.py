@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.app import build_app, build_services
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.daily.schedule import Schedule
+from bot.listeners.commands import BRIEF_SUBCOMMANDS
 from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack
 from bot.slack import blocks
 from bot.store import sqlite_url
@@ -127,6 +129,23 @@ def test_help_lists_admin_commands_to_admins_only(bot: BotHarness) -> None:
     assert "/brief reload" not in everyone.ack_text and "/brief report" not in everyone.ack_text
     for word in ("reload", "status", "preview", "report"):
         assert f"/brief {word}" in admin.ack_text
+
+
+def test_help_lists_exactly_the_command_table(bot: BotHarness) -> None:
+    """/brief help lists every subcommand of the one command table and no other: the
+    admin-only ones to admins only, and each admin-only one refuses everyone else."""
+    table = BRIEF_SUBCOMMANDS
+
+    def listed(text: str) -> set[str]:
+        return set(re.findall(r"\*/brief (\w+)\*", text))
+
+    everyone = listed(bot.command("/brief", "help", user="U0ALICE").ack_text)
+    admin = listed(bot.command("/brief", "help", user=ADMIN).ack_text)
+    assert everyone == {name for name, command in table.items() if not command.admin_only}
+    assert admin == set(table)
+    assert admin - everyone == {"reload", "status", "preview", "report"}
+    for name in admin - everyone:
+        assert REFUSAL in bot.command("/brief", name, user="U0ALICE").ack_text
 
 
 def test_reload_swaps_in_edited_content_with_version_and_counts(

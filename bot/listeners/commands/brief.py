@@ -1,8 +1,13 @@
-"""/brief: today's featured brief, a search, the latest briefs or one brief by id."""
+"""/brief: today's featured brief, a search, the latest briefs or one brief by id.
+
+/brief's first word picks a subcommand from one table, `Subcommand` entries with their
+help text, built in `bot.listeners.commands` from the `SUBCOMMANDS` each module
+exposes; any other text is a search. `/brief help` lists that table.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -16,12 +21,13 @@ from bot.search.brief_index import BriefSearch, brief_by_id, latest_briefs, sear
 from bot.services import Services
 from bot.slack import blocks
 
-HELP = """\
+SEARCH_HELP = """\
 */brief* — today's featured brief
 */brief* _words_ — find a brief; typos are fine, e.g. `/brief distilation`
-*/brief latest* — the newest briefs
-*/brief* _id_ — one brief by its id
-*/brief help* — this help"""
+*/brief* _id_ — one brief by its id"""
+"""What /brief does with text that is no subcommand (see `search`)."""
+
+ADMIN_HEADING = "*Admin commands* (only you and the other admins see these)"
 
 MAX_QUERY = 200
 
@@ -41,6 +47,8 @@ class BriefRequest:
     later: Callable[[Callable[[], None]], None]
     """Runs work after the ack, off the listener threads (Web API calls, slow work)."""
     follow_ups: FollowUps
+    commands: CommandTable
+    """Every /brief subcommand, for `/brief help`."""
 
     def record_lookup(self, query: str, found: bool, result: str | None) -> None:
         """Count the lookup for `/brief report`, after answering and best effort: a database
@@ -51,58 +59,101 @@ class BriefRequest:
         )
 
 
-Subcommand = Callable[[BriefRequest], None]
-SUBCOMMANDS: dict[str, Subcommand] = {}
-"""First word of /brief's text -> its handler; other modules add theirs."""
-
-HELP_SECTIONS: list[str] = [HELP]
-"""Help texts of /brief's subcommands, shown by `/brief help` and in App Home."""
+Handler = Callable[[BriefRequest], None]
 
 
-def subcommand(name: str, help_text: str | None = None) -> Callable[[Subcommand], Subcommand]:
-    def decorate(func: Subcommand) -> Subcommand:
-        SUBCOMMANDS[name] = func
-        if help_text:
-            HELP_SECTIONS.append(help_text)
-        return func
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    """One /brief subcommand: its first word, its handler, the lines `/brief help` shows
+    for it, and whether only admins (BRIEFBOT_ADMINS) may run it and see it in help."""
 
-    return decorate
+    name: str
+    handler: Handler
+    help: str
+    admin_only: bool = False
 
 
-def usage() -> str:
+CommandTable = Mapping[str, Subcommand]
+"""First word of /brief's text (lower case) -> its subcommand."""
+
+
+def command_table(*groups: Iterable[Subcommand]) -> dict[str, Subcommand]:
+    """One table from every module's subcommands, in order; a name given twice is a bug."""
+    table: dict[str, Subcommand] = {}
+    for group in groups:
+        for command in group:
+            if command.name in table:
+                raise ValueError(f"/brief {command.name} is defined twice")
+            table[command.name] = command
+    return table
+
+
+def usage(commands: CommandTable, *, admin: bool = False) -> str:
+    """The help text: /brief's searches and subcommands, /define, and for admins their own."""
     from bot.listeners.commands.define import HELP as DEFINE_HELP
 
-    return "\n".join([*HELP_SECTIONS, DEFINE_HELP])
+    everyone = [SEARCH_HELP, *(c.help for c in commands.values() if not c.admin_only)]
+    admins = [c.help for c in commands.values() if c.admin_only]
+    text = "\n".join([*everyone, DEFINE_HELP])
+    if admin and admins:
+        text = "\n\n".join([text, "\n".join([ADMIN_HEADING, *admins])])
+    return text
 
 
-def brief_command(
-    ack: Ack, body: dict, command: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    """Route /brief by its first word; anything that is not a subcommand is a search."""
-    text = " ".join((command.get("text") or "").split())
-    word, _, rest = text.partition(" ")
-    request = BriefRequest(
-        args=rest if word.lower() in SUBCOMMANDS else text,
-        user_id=command.get("user_id", ""),
-        channel_id=command.get("channel_id", ""),
-        services=context["services"],
-        library=context["library"],
-        client=client,
-        reply=context.get("reply") or Reply(ack, respond),
-        respond=respond,
-        later=lambda work: after_ack(context, body, work),
-        follow_ups=context["follow_ups"],
+def refuse(request: BriefRequest, name: str) -> None:
+    """Refuse, politely and without running anything, anyone not in BRIEFBOT_ADMINS."""
+    request.reply(
+        blocks.notice(
+            f"Sorry, /brief {name} is only for briefbot's admins. If you need it, "
+            "ask the person who runs briefbot to add you to its admins."
+        )
     )
-    handler = SUBCOMMANDS.get(word.lower(), search)
-    handler(request)
 
 
-@subcommand("help")
+def brief_command_for(commands: CommandTable) -> Callable[..., None]:
+    """The /brief listener for one command table."""
+
+    def brief_command(
+        ack: Ack,
+        body: dict,
+        command: dict,
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
+        """Route /brief by its first word; anything that is not a subcommand is a search."""
+        text = " ".join((command.get("text") or "").split())
+        word, _, rest = text.partition(" ")
+        chosen = commands.get(word.lower())
+        request = BriefRequest(
+            args=rest if chosen is not None else text,
+            user_id=command.get("user_id", ""),
+            channel_id=command.get("channel_id", ""),
+            services=context["services"],
+            library=context["library"],
+            client=client,
+            reply=context.get("reply") or Reply(ack, respond),
+            respond=respond,
+            later=lambda work: after_ack(context, body, work),
+            follow_ups=context["follow_ups"],
+            commands=commands,
+        )
+        if chosen is None:
+            search(request)
+        elif chosen.admin_only and not request.services.is_admin(request.user_id):
+            refuse(request, chosen.name)
+        else:
+            chosen.handler(request)
+
+    return brief_command
+
+
 def show_help(request: BriefRequest) -> None:
-    request.reply(blocks.markdown_notice(usage(), "How to use /brief and /define"))
+    """`/brief help`: every subcommand in the table, the admin ones to admins only."""
+    text = usage(request.commands, admin=request.services.is_admin(request.user_id))
+    request.reply(blocks.markdown_notice(text, "How to use /brief and /define"))
 
 
-@subcommand("latest")
 def show_latest(request: BriefRequest) -> None:
     request.reply(blocks.brief_list_message("Latest briefs", latest_briefs(request.library, 5)))
 
@@ -150,3 +201,9 @@ def answer_search(request: BriefRequest, query: str, found: BriefSearch) -> None
         )
     else:
         request.reply(blocks.brief_message(found.hits[0].brief, ephemeral=True))
+
+
+SUBCOMMANDS = (
+    Subcommand("latest", show_latest, "*/brief latest* — the newest briefs"),
+    Subcommand("help", show_help, "*/brief help* — this help"),
+)

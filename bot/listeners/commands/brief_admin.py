@@ -1,70 +1,29 @@
 """Admin subcommands of /brief: reload, status, preview and report.
 
 Only the Slack user ids in BRIEFBOT_ADMINS (the environment, never content) may run
-them; everyone else gets a polite refusal and nothing runs. `/brief help` shows
-these commands to admins only.
+them: their table entries say `admin_only`, so everyone else gets a polite refusal and
+nothing runs, and `/brief help` shows these commands to admins only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
-from collections.abc import Callable
 
 from bot import __version__
 from bot.daily.picks import featured_brief
-from bot.listeners.commands.brief import BriefRequest, Subcommand, subcommand, usage
+from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.replica import replica_name
 from bot.search.brief_index import brief_by_id
 from bot.search.suggest import did_you_mean
 from bot.slack import admin_blocks, blocks
 from bot.store import DeliveryState
 
-ADMIN_HELP = """\
-*Admin commands* (only you and the other admins see these)
-*/brief reload* — load the content again now and say what changed, or what is wrong
-*/brief status* — content version, last reload, daily posts, failed deliveries, uptime
-*/brief preview* _id_ — exactly the daily post for that brief, shown only to you
-*/brief report* _[days]_ — most requested briefs and terms, and what people did not find"""
-
 DEFAULT_REPORT_DAYS = 7
 MAX_REPORT_DAYS = 3660
 PROBLEM_STATES = (DeliveryState.FAILED.value, DeliveryState.UNKNOWN.value)
 
 
-def admin_only(name: str) -> Callable[[Subcommand], Subcommand]:
-    """Refuse, politely and without running anything, anyone not in BRIEFBOT_ADMINS."""
-
-    def decorate(func: Subcommand) -> Subcommand:
-        @functools.wraps(func)
-        def guarded(request: BriefRequest) -> None:
-            if not request.services.is_admin(request.user_id):
-                request.reply(
-                    blocks.notice(
-                        f"Sorry, /brief {name} is only for briefbot's admins. If you need it, "
-                        "ask the person who runs briefbot to add you to its admins."
-                    )
-                )
-                return
-            func(request)
-
-        return guarded
-
-    return decorate
-
-
-@subcommand("help")
-def show_help(request: BriefRequest) -> None:
-    """`/brief help`, plus the admin commands for admins."""
-    text = usage()
-    if request.services.is_admin(request.user_id):
-        text = f"{text}\n\n{ADMIN_HELP}"
-    request.reply(blocks.markdown_notice(text, "How to use /brief and /define"))
-
-
-@subcommand("reload")
-@admin_only("reload")
 def reload_content(request: BriefRequest) -> None:
     """Reload now; answer with the version and counts, or with every error."""
     request.reply.ack()  # loading may take longer than Slack waits for an ack
@@ -77,8 +36,6 @@ def reload_content(request: BriefRequest) -> None:
     request.later(reload_and_answer)
 
 
-@subcommand("status")
-@admin_only("status")
 def show_status(request: BriefRequest) -> None:
     services = request.services
     store = services.store
@@ -112,8 +69,6 @@ def show_status(request: BriefRequest) -> None:
     request.reply(admin_blocks.status_message(status))
 
 
-@subcommand("preview")
-@admin_only("preview")
 def preview(request: BriefRequest) -> None:
     """Exactly the message the daily post sends, for one brief (today's pick without an id)."""
     library = request.library
@@ -139,8 +94,6 @@ def preview(request: BriefRequest) -> None:
     request.reply(blocks.brief_message(brief, ephemeral=False, daily=True))
 
 
-@subcommand("report")
-@admin_only("report")
 def report(request: BriefRequest) -> None:
     """What people looked for over the last days, and what they did not find."""
     text = request.args.strip().lower().removesuffix("days").removesuffix("d").strip()
@@ -157,3 +110,31 @@ def report(request: BriefRequest) -> None:
         days = int(text)
     found = request.services.store.lookup_report(days)
     request.reply(admin_blocks.report_message(found, request.library))
+
+
+SUBCOMMANDS = (
+    Subcommand(
+        "reload",
+        reload_content,
+        "*/brief reload* — load the content again now and say what changed, or what is wrong",
+        admin_only=True,
+    ),
+    Subcommand(
+        "status",
+        show_status,
+        "*/brief status* — content version, last reload, daily posts, failed deliveries, uptime",
+        admin_only=True,
+    ),
+    Subcommand(
+        "preview",
+        preview,
+        "*/brief preview* _id_ — exactly the daily post for that brief, shown only to you",
+        admin_only=True,
+    ),
+    Subcommand(
+        "report",
+        report,
+        "*/brief report* _[days]_ — most requested briefs and terms, and what people did not find",
+        admin_only=True,
+    ),
+)

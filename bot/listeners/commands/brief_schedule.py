@@ -22,7 +22,7 @@ from bot.daily.schedule import (
     next_post_time,
     parse_schedule_args,
 )
-from bot.listeners.commands.brief import BriefRequest, subcommand
+from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.listeners.errors import user_message_for
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
@@ -65,12 +65,6 @@ def _mention(user_id: str) -> str:
     return f"<@{user_id}>" if USER_ID_RE.match(user_id) else "Someone"
 
 
-@subcommand(
-    "subscribe",
-    "*/brief subscribe* _[HH:MM] [weekdays|daily] [Area/City]_ — today's featured brief in "
-    "this channel every day, e.g. `/brief subscribe 09:30 daily Europe/Helsinki` "
-    "(defaults: 09:00, weekdays, your time zone)",
-)
 def subscribe(request: BriefRequest) -> None:
     # Two Slack calls follow (users.info, chat.postMessage): ack now, answer through the
     # response URL, and leave the listener thread free for other people's acks.
@@ -187,7 +181,6 @@ def _post_note(request: BriefRequest, mrkdwn_text: str, fallback: str) -> bool:
     return True
 
 
-@subcommand("unsubscribe", "*/brief unsubscribe* — stop this channel's daily brief")
 def unsubscribe(request: BriefRequest) -> None:
     try:
         removed = request.services.store.unsubscribe(request.channel_id)
@@ -219,7 +212,6 @@ def _post_unsubscribe_note(request: BriefRequest) -> None:
     )
 
 
-@subcommand("schedule", "*/brief schedule* — this channel's daily brief and when the next comes")
 def show_schedule(request: BriefRequest) -> None:
     services = request.services
     subscription = services.store.subscription(request.channel_id)
@@ -277,3 +269,22 @@ def _last_post(store: Store, channel_id: str) -> str | None:
         DeliveryState.POSTING: "being posted",
     }
     return f"Last: {row.local_date.isoformat()}, {words[row.state]}."
+
+
+SUBCOMMANDS = (
+    Subcommand(
+        "subscribe",
+        subscribe,
+        "*/brief subscribe* _[HH:MM] [weekdays|daily] [Area/City]_ — today's featured brief in "
+        "this channel every day, e.g. `/brief subscribe 09:30 daily Europe/Helsinki` "
+        "(defaults: 09:00, weekdays, your time zone)",
+    ),
+    Subcommand(
+        "unsubscribe", unsubscribe, "*/brief unsubscribe* — stop this channel's daily brief"
+    ),
+    Subcommand(
+        "schedule",
+        show_schedule,
+        "*/brief schedule* — this channel's daily brief and when the next comes",
+    ),
+)
