@@ -39,9 +39,9 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.content.live import LiveContent
 from bot.daily.delivery import EVENT_TYPE
-from bot.daily.schedule import Schedule
 from bot.daily.sweep import WORKERS, Sweeper
 from bot.localslack import DEFAULT_BOT_TOKEN, Call, LocalSlack
+from bot.schedule import Schedule
 from bot.services import Services
 from bot.store import DeliveryState, Store, make_engine, sqlite_url, upgrade
 

@@ -15,9 +15,9 @@ import pytest
 from bot.app import build_app, build_services
 from bot.config import Settings
 from bot.content.loader import load_library
-from bot.daily.schedule import Schedule
 from bot.listeners.commands import BRIEF_SUBCOMMANDS
 from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack
+from bot.schedule import Schedule
 from bot.slack import blocks
 from bot.store import sqlite_url
 

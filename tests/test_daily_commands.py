@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.daily.schedule import Schedule
 from bot.daily.sweep import Sweeper
 from bot.listeners.events.app_home import home_schedules
 from bot.localslack import inbound
+from bot.schedule import Schedule
 from bot.slack import blocks
 from bot.store import Store
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
-from bot.daily.schedule import Schedule
+from bot.schedule import Schedule
 from tests.support.processes import briefbot
 
 if TYPE_CHECKING:

@@ -228,3 +228,53 @@ def test_worker_ids_are_unique_and_fit_the_ledger() -> None:
     ids = {worker_id() for _ in range(50)}
     assert len(ids) == 50
     assert all(len(worker) <= 64 and f":{os.getpid()}:" in worker for worker in ids)
+
+
+REACH = {
+    DeliveryState.CLAIMED: (),
+    DeliveryState.POSTING: ("posting",),
+    DeliveryState.POSTED: ("posting", "posted"),
+    DeliveryState.FAILED: ("failed",),
+    DeliveryState.UNKNOWN: ("posting", "unknown"),
+    DeliveryState.SKIPPED: ("skipped",),
+}
+
+
+@pytest.mark.parametrize("state", list(DeliveryState))
+def test_every_move_is_checked_against_the_one_transition_table(
+    ledger: Store, state: DeliveryState
+) -> None:
+    """Every ledger method moves a row exactly when `TRANSITIONS` allows that move from the
+    row's state, to the state the table names (an adoption keeps the state)."""
+    from bot.store.ledger import TRANSITIONS, Move, allowed
+
+    moves = {
+        Move.POSTING: lambda channel: ledger.mark_posting(channel, DAY, worker="w1"),
+        Move.POSTED: lambda channel: ledger.mark_posted(channel, DAY, "1.1", worker="w1"),
+        Move.FAILED: lambda channel: ledger.mark_failed(channel, DAY, "boom", worker="w1"),
+        Move.UNKNOWN: lambda channel: ledger.mark_unknown(channel, DAY, "timeout", worker="w1"),
+        Move.SKIPPED: lambda channel: ledger.mark_skipped(channel, DAY, "late", worker="w1"),
+        Move.RETRY: lambda channel: ledger.retry_failed(channel, DAY, "w1"),
+        Move.ADOPT: lambda channel: ledger.take_over(channel, DAY, "w2", from_worker="w1"),
+    }
+    assert set(moves) | {Move.CLAIM} == set(Move)
+    steps = {
+        "posting": moves[Move.POSTING],
+        "posted": moves[Move.POSTED],
+        "failed": moves[Move.FAILED],
+        "unknown": moves[Move.UNKNOWN],
+        "skipped": moves[Move.SKIPPED],
+    }
+    for move, do in moves.items():
+        channel = f"C-{move.value}"
+        claimed(ledger, channel)
+        for step in REACH[state]:
+            assert steps[step](channel)
+        assert do(channel) is allowed(state, move), move
+        row = ledger.delivery(channel, DAY)
+        assert row is not None
+        target = TRANSITIONS[move].target
+        assert row.state == ((target or state) if allowed(state, move) else state), move
+        assert ledger.claim(channel, DAY, "brief-b", "v2", "w3") is allowed(state, Move.CLAIM)
+    assert allowed(None, Move.CLAIM)
+    assert not any(allowed(None, move) for move in moves)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.daily.schedule import (
+from bot.schedule import (
     Schedule,
     ScheduleError,
     next_post_time,

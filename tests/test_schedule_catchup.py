@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.daily.schedule import Schedule, due_posts, skipped_posts
+from bot.schedule import Schedule, due_posts, skipped_posts
 
 HELSINKI = "Europe/Helsinki"
 KOLKATA = "Asia/Kolkata"

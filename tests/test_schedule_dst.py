@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.daily.schedule import Schedule, due_posts, next_post_time, post_instant, post_times
+from bot.schedule import Schedule, due_posts, next_post_time, post_instant, post_times
 
 UTC = dt.UTC
 NEW_YORK = "America/New_York"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.daily.schedule import Schedule
+from bot.schedule import Schedule
 from bot.store import (
     Counted,
     DeclaredChannelError,

@@ -32,7 +32,7 @@ from bot.content.safe_yaml import (
     describe_value,
     read_yaml,
 )
-from bot.daily.schedule import (
+from bot.schedule import (
     DAYS,
     DEFAULT_DAYS,
     Schedule,

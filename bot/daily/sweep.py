@@ -31,7 +31,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,7 +44,8 @@ from bot.daily.delivery import Lookup, Result, daily_message, find_daily_post, s
 from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
 from bot.daily.picks import featured_brief
-from bot.daily.schedule import (
+from bot.featured import pick_featured
+from bot.schedule import (
     Schedule,
     ScheduleError,
     due_posts,
@@ -52,9 +53,8 @@ from bot.daily.schedule import (
     post_instant,
     skipped_posts,
 )
-from bot.featured import pick_featured
 from bot.services import Services
-from bot.store import Delivery, DeliveryState, Store, Subscription, SyncResult, worker_id
+from bot.store import Delivery, DeliveryState, Subscription, SyncResult, worker_id
 from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
@@ -461,7 +461,7 @@ class _SweepRun:
     ) -> None:
         self.sweeper = sweeper
         self.services = sweeper.services
-        self.store = _serialised(sweeper.services.store)
+        self.store = sweeper.services.store
         self.library: Library = sweeper.services.library
         self.catch_up = sweeper.services.settings.catch_up
         self.now = now
@@ -874,35 +874,6 @@ class _PostTask:
         if self.claimed:
             with contextlib.suppress(SQLAlchemyError):
                 self.sweep.store.mark_failed(self.channel, day, reason, worker=self.sweep.worker)
-
-
-def _serialised(store: Store) -> Store:
-    """`store`, with SQLite's one-writer-at-a-time done by a lock in this process.
-
-    Posting threads would otherwise meet in SQLite's busy handler, which waits in
-    growing sleeps; queueing on a lock hands the database over at once. PostgreSQL
-    takes concurrent writers, so its store is used as it is.
-    """
-    if store.engine.dialect.name != "sqlite":
-        return store
-    return cast(Store, _Serialised(store))
-
-
-class _Serialised:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._store, name)
-        if not callable(value):
-            return value
-
-        def serialised(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return value(*args, **kwargs)
-
-        return serialised
 
 
 def _duration(delta: dt.timedelta) -> str:

@@ -1,5 +1,8 @@
 """Persistence: subscriptions, featured picks, the delivery ledger and lookup counts.
 
+One module per kind of record (`subscriptions`, `featured`, `ledger`, `messages`,
+`lookups`), gathered in `Store`.
+
 Open it with `make_engine(url)` (sqlite:///file.db or postgresql+psycopg://…), migrate
 with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
 """
@@ -12,7 +15,9 @@ from bot.store.records import (
     Delivery,
     DeliveryState,
     FeaturedPick,
+    LookupKind,
     LookupReport,
+    MessageKind,
     Subscription,
     SyncResult,
 )
@@ -24,7 +29,9 @@ __all__ = [
     "Delivery",
     "DeliveryState",
     "FeaturedPick",
+    "LookupKind",
     "LookupReport",
+    "MessageKind",
     "Store",
     "StoreError",
     "Subscription",

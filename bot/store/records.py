@@ -8,10 +8,10 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from bot.daily.schedule import Schedule
+from bot.schedule import Schedule
 
 
-def _fields_of(cls: type, row: Mapping[str, Any]) -> dict[str, Any]:
+def _fields_of(cls: type, row: Mapping[Any, Any]) -> dict[str, Any]:
     return {field.name: row[field.name] for field in fields(cls)}
 
 
@@ -31,6 +31,7 @@ class DeliveryState(StrEnum):
 
     claimed -> posting -> posted | failed | unknown; claimed -> skipped (missed by more
     than the catch-up window) or failed (never sent); unknown -> posted once reconciled.
+    The moves allowed are `bot.store.ledger.TRANSITIONS`. The values are stored.
     """
 
     CLAIMED = "claimed"
@@ -42,6 +43,22 @@ class DeliveryState(StrEnum):
 
 
 IN_FLIGHT = (DeliveryState.CLAIMED, DeliveryState.POSTING)
+"""A process is (or was, if it died) sending these; see `bot.store.ledger.TRANSITIONS`."""
+
+
+class MessageKind(StrEnum):
+    """What kind of message of the bot's a posted-message row is."""
+
+    DAILY = "daily"
+    SHARED = "shared"
+    """A /brief answer someone shared in the channel."""
+
+
+class LookupKind(StrEnum):
+    """Which command a counted lookup came from."""
+
+    BRIEF = "brief"
+    DEFINE = "define"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +88,7 @@ class Subscription:
         return self.source == "schedule_file"
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Subscription:
+    def from_row(cls, row: Mapping[Any, Any]) -> Subscription:
         return cls(**_fields_of(cls, row))
 
 
@@ -92,7 +109,7 @@ class FeaturedPick:
     picked_at: dt.datetime
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> FeaturedPick:
+    def from_row(cls, row: Mapping[Any, Any]) -> FeaturedPick:
         return cls(**_fields_of(cls, row))
 
 
@@ -113,7 +130,7 @@ class Delivery:
     attempts: int
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Delivery:
+    def from_row(cls, row: Mapping[Any, Any]) -> Delivery:
         values = _fields_of(cls, row)
         values["state"] = DeliveryState(values["state"])
         return cls(**values)

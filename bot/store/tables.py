@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from bot.store.records import DeliveryState, LookupKind, MessageKind
+
 # Stable constraint names, so later migrations can refer to them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -39,9 +41,9 @@ NAMING_CONVENTION = {
 
 SUBSCRIPTION_DAYS = ("weekdays", "daily")
 SUBSCRIPTION_SOURCES = ("slack", "schedule_file")
-DELIVERY_STATES = ("claimed", "posting", "posted", "failed", "unknown", "skipped")
-MESSAGE_KINDS = ("daily", "shared")
-LOOKUP_KINDS = ("brief", "define")
+DELIVERY_STATES = tuple(state.value for state in DeliveryState)
+MESSAGE_KINDS = tuple(kind.value for kind in MessageKind)
+LOOKUP_KINDS = tuple(kind.value for kind in LookupKind)
 
 ID = 64  # Slack ids, message timestamps, brief ids and process ids all fit
 QUERY = 200

@@ -25,9 +25,9 @@ from bot.config import Settings
 from bot.content.live import LiveContent
 from bot.daily.delivery import EVENT_TYPE
 from bot.daily.pacing import Pacer
-from bot.daily.schedule import Schedule, parse_time
 from bot.daily.sweep import Sweeper, SweepReport
 from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack
+from bot.schedule import Schedule, parse_time
 from bot.services import Services
 from bot.store import Store, make_engine, upgrade
 

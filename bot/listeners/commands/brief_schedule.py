@@ -15,15 +15,15 @@ import re
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.daily.schedule import (
+from bot.listeners.commands.brief import BriefRequest, Subcommand
+from bot.listeners.errors import user_message_for
+from bot.schedule import (
     Schedule,
     ScheduleError,
     canonical_zone,
     next_post_time,
     parse_schedule_args,
 )
-from bot.listeners.commands.brief import BriefRequest, Subcommand
-from bot.listeners.errors import user_message_for
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from bot.store import DeclaredChannelError, DeliveryState, Store, Subscription

@@ -55,8 +55,8 @@ def home_schedules(services: Services, user_id: str) -> list[str]:
     Every channel's schedule is listed (Slack shows a private channel the person is not
     in as "private channel", never its name); the ones this person set up come first.
     """
-    from bot.daily.schedule import ScheduleError, next_post_time
     from bot.listeners.commands.brief_schedule import when_text
+    from bot.schedule import ScheduleError, next_post_time
 
     limit = 30
     now = services.now()

@@ -1,0 +1,306 @@
+"""The delivery ledger: each channel's daily post for a local date goes out exactly once.
+
+One row per (channel, local date). The first process to insert it owns the post; every
+later step is a compare-and-set from the states `TRANSITIONS` allows to the next one,
+and, once a worker is named, only by the process that holds the row. Of several
+processes (or threads) attempting the same step, the database lets exactly one win.
+
+    (no row) --claim--> claimed --posting--> posting --posted--> posted
+                        claimed | posting --failed--> failed --retry--> claimed
+                        claimed | posting --unknown--> unknown --posted--> posted
+                        claimed --skipped--> skipped
+                        claimed | posting --adopt--> (same state, new owner)
+
+`unknown` means the post may have gone out: it is reported and never sent again, and
+becomes `posted` only when the post is found in Slack. A row left `claimed` or
+`posting` by a process that died is adopted by another one, which reconciles it with
+Slack before sending anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from bot.store.base import StoreBase, cap, changed
+from bot.store.messages import record_post
+from bot.store.records import IN_FLIGHT, Delivery, DeliveryState, MessageKind
+from bot.store.tables import ID, deliveries
+
+CLAIMED = DeliveryState.CLAIMED
+POSTING = DeliveryState.POSTING
+POSTED = DeliveryState.POSTED
+FAILED = DeliveryState.FAILED
+UNKNOWN = DeliveryState.UNKNOWN
+SKIPPED = DeliveryState.SKIPPED
+
+
+class Move(Enum):
+    """The steps a ledger row can take."""
+
+    CLAIM = "claim"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+    RETRY = "retry"
+    ADOPT = "adopt"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """Which states a move starts from and the state it leaves the row in."""
+
+    sources: frozenset[DeliveryState]
+    """Empty for a claim: it starts from no row at all."""
+    target: DeliveryState | None
+    """None for an adoption: the state stays, only the owner changes."""
+
+
+def _t(sources: Iterable[DeliveryState], target: DeliveryState | None) -> Transition:
+    return Transition(frozenset(sources), target)
+
+
+TRANSITIONS: Mapping[Move, Transition] = MappingProxyType(
+    {
+        Move.CLAIM: _t((), CLAIMED),
+        # Just before the request goes out; counts an attempt.
+        Move.POSTING: _t((CLAIMED,), POSTING),
+        # From unknown too: a post found in Slack after all.
+        Move.POSTED: _t((CLAIMED, POSTING, UNKNOWN), POSTED),
+        # Slack answered with an error, so nothing was posted.
+        Move.FAILED: _t(IN_FLIGHT, FAILED),
+        # The request may have posted: report it, never post it again.
+        Move.UNKNOWN: _t(IN_FLIGHT, UNKNOWN),
+        # Deliberately not posted (e.g. missed by more than the catch-up window).
+        Move.SKIPPED: _t((CLAIMED,), SKIPPED),
+        Move.RETRY: _t((FAILED,), CLAIMED),
+        # A process that died leaves its row in flight; another one takes it over.
+        Move.ADOPT: _t(IN_FLIGHT, None),
+    }
+)
+
+
+def allowed(state: DeliveryState | None, move: Move) -> bool:
+    """Whether a row in `state` (None: no row yet) may take `move`."""
+    sources = TRANSITIONS[move].sources
+    return not sources if state is None else state in sources
+
+
+def worker_id() -> str:
+    """A name for this process that no other process, here or on another host, shares."""
+    suffix = f":{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return socket.gethostname()[: ID - len(suffix)] + suffix
+
+
+class DeliveryLedger(StoreBase):
+    def claim(
+        self, channel_id: str, local_date: dt.date, brief_id: str, version: str, worker: str
+    ) -> bool:
+        """Claim the post for (channel, local date); True only for the one caller that did."""
+        now = self.now()
+        target = TRANSITIONS[Move.CLAIM].target
+        assert target is not None
+        stmt = (
+            self._insert(deliveries)
+            .values(
+                channel_id=channel_id,
+                local_date=local_date,
+                state=target.value,
+                brief_id=brief_id,
+                content_version=version,
+                claimed_by=worker,
+                claimed_at=now,
+                updated_at=now,
+                attempts=0,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[deliveries.c.channel_id, deliveries.c.local_date]
+            )
+        )
+        with self._write() as connection:
+            return changed(connection, stmt, deliveries)
+
+    def mark_posting(
+        self, channel_id: str, local_date: dt.date, *, worker: str | None = None
+    ) -> bool:
+        """claimed -> posting, just before the request goes out; counts an attempt."""
+        return self._move(
+            channel_id, local_date, Move.POSTING, worker, attempts=deliveries.c.attempts + 1
+        )
+
+    def mark_posted(
+        self, channel_id: str, local_date: dt.date, ts: str, *, worker: str | None = None
+    ) -> bool:
+        """-> posted with the message ts; also records the message as a daily post.
+
+        Allowed from claimed, posting, and unknown (a reconciled post).
+        """
+        with self._write() as connection:
+            moved = self._move_in(
+                connection, channel_id, local_date, Move.POSTED, worker, message_ts=ts, error=None
+            )
+            if moved:
+                brief_id = connection.execute(
+                    select(deliveries.c.brief_id).where(
+                        deliveries.c.channel_id == channel_id,
+                        deliveries.c.local_date == local_date,
+                    )
+                ).scalar_one()
+                record_post(
+                    self._insert,
+                    connection,
+                    channel_id,
+                    ts,
+                    brief_id,
+                    MessageKind.DAILY,
+                    self.now(),
+                )
+            return moved
+
+    def mark_failed(
+        self, channel_id: str, local_date: dt.date, error: str, *, worker: str | None = None
+    ) -> bool:
+        """claimed|posting -> failed: Slack answered with an error, so nothing was posted."""
+        return self._move(channel_id, local_date, Move.FAILED, worker, error=cap(error))
+
+    def mark_unknown(
+        self, channel_id: str, local_date: dt.date, error: str, *, worker: str | None = None
+    ) -> bool:
+        """claimed|posting -> unknown: the request may have posted; report, never re-post."""
+        return self._move(channel_id, local_date, Move.UNKNOWN, worker, error=cap(error))
+
+    def mark_skipped(
+        self, channel_id: str, local_date: dt.date, reason: str, *, worker: str | None = None
+    ) -> bool:
+        """claimed -> skipped: deliberately not posted (e.g. missed by too long)."""
+        return self._move(channel_id, local_date, Move.SKIPPED, worker, error=cap(reason))
+
+    def retry_failed(self, channel_id: str, local_date: dt.date, worker: str) -> bool:
+        """failed -> claimed by `worker`, to try again; True for the one caller that did."""
+        return self._move(
+            channel_id, local_date, Move.RETRY, None, claimed_by=worker, claimed_at=self.now()
+        )
+
+    def take_over(
+        self, channel_id: str, local_date: dt.date, worker: str, *, from_worker: str
+    ) -> bool:
+        """Adopt a stale claimed|posting row from a process that died, keeping its state.
+
+        Compare-and-set on the old owner, so of several processes reconciling the same
+        row, one wins. A claimed row was never sent; a posting row may have been, so
+        the new owner must reconcile it with Slack before posting again.
+
+        `claimed_at` is kept: it is older than any send of this claim, so a search of
+        the channel's history from it finds the post however many times the row was
+        adopted (an adopter whose lookup failed, or that died, leaves it as it was).
+        """
+        return self._move(channel_id, local_date, Move.ADOPT, from_worker, claimed_by=worker)
+
+    def delivery(self, channel_id: str, local_date: dt.date) -> Delivery | None:
+        with self._read() as connection:
+            row = (
+                connection.execute(
+                    select(deliveries).where(
+                        deliveries.c.channel_id == channel_id,
+                        deliveries.c.local_date == local_date,
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return Delivery.from_row(row) if row else None
+
+    def deliveries(
+        self,
+        *,
+        state: str | Iterable[str] | None = None,
+        since: dt.date | None = None,
+        channel_id: str | None = None,
+    ) -> list[Delivery]:
+        """Ledger rows, oldest date first; filtered by state(s), first date, channel."""
+        query = select(deliveries).order_by(deliveries.c.local_date, deliveries.c.channel_id)
+        if state is not None:
+            states = [state] if isinstance(state, str) else list(state)
+            query = query.where(deliveries.c.state.in_([str(s) for s in states]))
+        if since is not None:
+            query = query.where(deliveries.c.local_date >= since)
+        if channel_id is not None:
+            query = query.where(deliveries.c.channel_id == channel_id)
+        with self._read() as connection:
+            return [Delivery.from_row(row) for row in connection.execute(query).mappings()]
+
+    def latest_delivery_date(self, channel_id: str) -> dt.date | None:
+        """The newest local date in the ledger for a channel, in any state."""
+        query = select(func.max(deliveries.c.local_date)).where(
+            deliveries.c.channel_id == channel_id
+        )
+        with self._read() as connection:
+            latest: dt.date | None = connection.execute(query).scalar()
+            return latest
+
+    def stale_claims(self, older_than: dt.timedelta) -> list[Delivery]:
+        """Rows an adoption may take, untouched for `older_than`: their process likely died.
+
+        Reconcile these (check Slack for the post) rather than posting them again.
+        """
+        cutoff = self.now() - older_than
+        query = (
+            select(deliveries)
+            .where(
+                deliveries.c.state.in_(_values(TRANSITIONS[Move.ADOPT].sources)),
+                deliveries.c.updated_at < cutoff,
+            )
+            .order_by(deliveries.c.local_date, deliveries.c.channel_id)
+        )
+        with self._read() as connection:
+            return [Delivery.from_row(row) for row in connection.execute(query).mappings()]
+
+    def _move(
+        self, channel_id: str, local_date: dt.date, move: Move, worker: str | None, **values: Any
+    ) -> bool:
+        with self._write() as connection:
+            return self._move_in(connection, channel_id, local_date, move, worker, **values)
+
+    def _move_in(
+        self,
+        connection: Connection,
+        channel_id: str,
+        local_date: dt.date,
+        move: Move,
+        worker: str | None,
+        **values: Any,
+    ) -> bool:
+        """Compare-and-set one move from `TRANSITIONS`; True if this call made the change.
+
+        With `worker`, only a row that worker holds moves.
+        """
+        transition = TRANSITIONS[move]
+        if transition.target is not None:
+            values["state"] = transition.target.value
+        conditions = [
+            deliveries.c.channel_id == channel_id,
+            deliveries.c.local_date == local_date,
+            deliveries.c.state.in_(_values(transition.sources)),
+        ]
+        if worker is not None:
+            conditions.append(deliveries.c.claimed_by == worker)
+        result = connection.execute(
+            update(deliveries).where(*conditions).values(updated_at=self.now(), **values)
+        )
+        return result.rowcount == 1
+
+
+def _values(states: Iterable[DeliveryState]) -> list[str]:
+    # Sorted, so the same move always sends the same statement.
+    return sorted(state.value for state in states)
