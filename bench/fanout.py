@@ -40,10 +40,11 @@ from bot.config import Settings
 from bot.content.live import LiveContent
 from bot.daily.delivery import EVENT_TYPE
 from bot.daily.sweep import WORKERS, Sweeper
-from bot.localslack import DEFAULT_BOT_TOKEN, Call, LocalSlack
+from bot.localslack import DEFAULT_BOT_TOKEN, Call
 from bot.schedule import Schedule
 from bot.services import Services
 from bot.store import DeliveryState, Store, make_engine, sqlite_url, upgrade
+from tests.fakeslack import ScriptedSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 POST = "chat.postMessage"
@@ -75,7 +76,7 @@ class Result:
 
 def serve_slack(connection: Connection, fraction: float, seed: int) -> None:
     """The local Slack, in a process of its own so that it does not share the sweep's GIL."""
-    with LocalSlack(strict_channels=False) as slack:
+    with ScriptedSlack(strict_channels=False) as slack:
         if fraction > 0:
             slack.random_ratelimit(POST, fraction=fraction, retry_after=1, seed=seed)
         slack.rate_limit(POST, per_channel_per_second=1.0, grace=0.0)

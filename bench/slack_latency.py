@@ -33,7 +33,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.generate import generate
-from bot.localslack import LocalSlack, inbound
+from bot.localslack import inbound
+from tests.fakeslack import ScriptedSlack
 
 TOKEN = "xoxb-bench"
 SLOW_S = 1.5
@@ -104,7 +105,7 @@ def _wait_up(port: int, process: subprocess.Popen, timeout: float = 180) -> None
 
 
 def _burst(
-    port: int, concurrent: int, queries: list[str], slack: LocalSlack | None = None
+    port: int, concurrent: int, queries: list[str], slack: ScriptedSlack | None = None
 ) -> tuple[list[float], list[int], list[tuple[str, bytes]]]:
     """`concurrent` /brief commands released at the same instant, each on its own connection.
 
@@ -132,7 +133,7 @@ def _burst(
     )
 
 
-def _slow_burst(port: int, slack: LocalSlack, concurrent: int, queries: list[str]) -> dict:
+def _slow_burst(port: int, slack: ScriptedSlack, concurrent: int, queries: list[str]) -> dict:
     """The burst with every Web API method at 1.5 s and 40 App Home opens in flight."""
     faults = [slack.fail(method, delay=SLOW_S, times=None) for method in SLOW_METHODS]
     people = ("U0ALICE", "U0BOB", "U0CAROL")
@@ -186,7 +187,7 @@ def run(briefs: int, rounds: int, concurrent: int) -> dict[str, float]:
     try:
         print(f"generating {briefs} briefs and 2000 terms ...", flush=True)
         generated = generate(tmp / "content", briefs=briefs, terms=2000)
-        slack = LocalSlack(bot_tokens=[TOKEN]).start()
+        slack = ScriptedSlack(bot_tokens=[TOKEN]).start()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
         env |= {
             "SLACK_BOT_TOKEN": TOKEN,

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.localslack import LocalSlack
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, ScriptedSlack
 
 BOT_TOKEN = "xoxb-test-briefbot"
 APP_TOKEN = "xapp-test-briefbot"
@@ -33,14 +32,14 @@ def signing_secret() -> str:
 
 
 @pytest.fixture
-def local_slack(bot_token: str, app_token: str) -> Iterator[LocalSlack]:
-    """A running LocalSlack (Web API and response URLs), stopped after the test."""
-    with LocalSlack(bot_tokens=[bot_token], app_tokens=[app_token]) as slack:
+def local_slack(bot_token: str, app_token: str) -> Iterator[ScriptedSlack]:
+    """A running ScriptedSlack (Web API and response URLs), stopped after the test."""
+    with ScriptedSlack(bot_tokens=[bot_token], app_tokens=[app_token]) as slack:
         yield slack
 
 
 @pytest.fixture
 def fake_slack(bot_token: str, app_token: str) -> Iterator[FakeSlack]:
-    """A running FakeSlack (LocalSlack plus a Socket Mode WebSocket), stopped after."""
+    """A running FakeSlack (ScriptedSlack plus a Socket Mode WebSocket), stopped after."""
     with FakeSlack(bot_tokens=[bot_token], app_tokens=[app_token]) as slack:
         yield slack

@@ -16,10 +16,11 @@ from bot.app import build_app, build_services
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.listeners.commands import BRIEF_SUBCOMMANDS
-from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack
+from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.schedule import Schedule
 from bot.slack import blocks
 from bot.store import sqlite_url
+from tests.fakeslack import ScriptedSlack
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -63,7 +64,7 @@ def env_bot(tmp_path: Path, content_dir: Path) -> Iterator[Callable[[dict], BotH
     made: list[BotHarness] = []
 
     def make(env: dict[str, str]) -> BotHarness:
-        slack = LocalSlack().start()
+        slack = ScriptedSlack().start()
         secret = secrets.token_hex(16)
         settings = Settings.from_env(
             {

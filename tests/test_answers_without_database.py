@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import make_url
 
-from bot.localslack import LocalSlack
+from tests.fakeslack import ScriptedSlack
 from tests.support.tcp_proxy import TcpProxy
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ DISTILLATION = "ai-distillation-national-security"
 def harness(content_dir: Path, database_url: str) -> Iterator[BotHarness]:
     from tests.support.bot import make_harness
 
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         bot = make_harness(slack, content_dir, database_url)
         yield bot
         bot.services.store.engine.dispose()
@@ -64,7 +64,7 @@ def test_answers_go_out_while_postgresql_is_down(
     url = make_url(postgres_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     through_proxy = url.set(host="127.0.0.1", port=proxy.port)
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         bot = make_harness(slack, content_dir, through_proxy.render_as_string(hide_password=False))
         try:
             assert bot.command("/brief", "distillation").ack["blocks"]

@@ -18,6 +18,7 @@ from bot.console import run
 from bot.console.session import ConsoleSession
 from bot.daily.clock import DailyClock
 from bot.jobs.content_notices import WatchJob
+from tests.fakeslack import wait_for
 from tests.support.clock import Clock
 from tests.support.processes import ROOT, bot_env
 
@@ -128,7 +129,7 @@ def test_console_loads_an_edited_brief_while_it_runs(
     path.write_text(
         path.read_text().replace("a new frontier in national security", "copies at the border")
     )
-    session.slack.wait_for(lambda: session.services.library.version != before, timeout=WAIT)
+    wait_for(lambda: session.services.library.version != before, timeout=WAIT)
     shown = "\n".join(session.command(f"/brief {DISTILLATION}"))
     assert "AI DISTILLATION: COPIES AT THE BORDER" in shown
     assert "watching: events" in "\n".join(session.command("/brief status"))
@@ -149,7 +150,7 @@ def test_console_subscription_posts_in_the_channel_at_its_time(content: Path) ->
         assert "Today's featured brief" not in "\n".join(arrived)
         clock.advance(minutes=1)
         daily.tick()
-        console.slack.wait_for(lambda: "Today's featured brief" in "\n".join(arrived), WAIT)
+        wait_for(lambda: "Today's featured brief" in "\n".join(arrived), WAIT)
         text = "\n".join(arrived)
         assert "┌ briefbot in #general" in text and "📰 Today's featured brief" in text
     finally:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from slack_bolt.request import BoltRequest
 
-from bot.localslack import LocalSlack, inbound
+from bot.localslack import inbound
 from bot.slack import blocks
 from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, ScriptedSlack
 from tests.fakeslack.signed_http import post_interactive, post_json
 from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
 
@@ -32,7 +32,7 @@ SLOW_S = 0.5  # how long Slack takes to answer the calls made slow
 SETTLE_S = SLOW_S + 0.5  # time for a second delivery's listener to finish its calls, if any
 
 
-def share_click(slack: LocalSlack, user: str = "U0ALICE") -> dict[str, Any]:
+def share_click(slack: ScriptedSlack, user: str = "U0ALICE") -> dict[str, Any]:
     """A click on Share in channel on a private answer (which has its own message ts)."""
     return inbound.block_action(
         {"action_id": blocks.SHARE_BRIEF, "value": DISTILLATION},
@@ -47,7 +47,7 @@ def share_click(slack: LocalSlack, user: str = "U0ALICE") -> dict[str, Any]:
 def harness(tmp_path: Path, content_dir: Path, database_url: str) -> Iterator[BotHarness]:
     from tests.support.bot import make_harness
 
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         bot = make_harness(slack, content_dir, database_url)
         yield bot
         bot.services.store.engine.dispose()

@@ -23,8 +23,9 @@ from slack_sdk.webhook import WebhookClient
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from bot.localslack import BOT_USER_ID, LocalSlack
+from bot.localslack import BOT_USER_ID
 from tests.fakeslack import (
+    ScriptedSlack,
     app_mention_event,
     block_action,
     event_callback,
@@ -34,7 +35,7 @@ from tests.fakeslack import (
 )
 
 
-def _client(slack: LocalSlack, token: str, **kwargs: object) -> WebClient:
+def _client(slack: ScriptedSlack, token: str, **kwargs: object) -> WebClient:
     return WebClient(token=token, base_url=slack.api_url, **kwargs)  # type: ignore[arg-type]
 
 
@@ -341,7 +342,7 @@ def test_per_channel_rate_limit(local_slack, bot_token):
 
 
 def _faulted_channels(seed: int) -> list[str]:
-    with LocalSlack(strict_channels=False) as slack:
+    with ScriptedSlack(strict_channels=False) as slack:
         slack.random_ratelimit("chat.postMessage", fraction=0.25, seed=seed)
         client = WebClient("xoxb-localslack", base_url=slack.api_url, retry_handlers=[])
         for i in range(40):

@@ -97,7 +97,7 @@ def _methods_briefbot_calls() -> set[str]:
     """Web API methods called anywhere in bot/, except the local stand-in for Slack."""
     called: set[str] = set()
     for path in (ROOT / "bot").rglob("*.py"):
-        if "localslack" not in path.parts:
+        if "localslack" not in path.relative_to(ROOT).parts:
             called |= set(WEB_API_CALL.findall(path.read_text(encoding="utf-8")))
     return called
 

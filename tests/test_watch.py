@@ -2,7 +2,7 @@
 
 The real app (BotHarness) serves from a copy of the shipped content, the real watcher
 watches it (file system events and polling), admins' direct messages arrive at a
-LocalSlack, and every version the bot ever served is recorded through
+ScriptedSlack, and every version the bot ever served is recorded through
 `LiveContent.add_listener`, so "never partial content" is checked on what was served.
 """
 
@@ -32,9 +32,9 @@ from bot.content.watch import (
     snapshot_changes,
 )
 from bot.jobs.content_notices import ReportState, WatchJob, next_report, start_watching
-from bot.localslack import LocalSlack
 from bot.runtime import background_jobs
 from bot.store import sqlite_url
+from tests.fakeslack import ScriptedSlack
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -94,7 +94,7 @@ class Watched:
         return sent.ack["blocks"][0]["text"]["text"]
 
 
-def harness(slack: LocalSlack, content: Path, database: Path, **settings: object) -> BotHarness:
+def harness(slack: ScriptedSlack, content: Path, database: Path, **settings: object) -> BotHarness:
     # Imported here: importing the module before pytest registers it as a plugin (as
     # other test modules do) would keep pytest from rewriting its asserts.
     from tests.support.bot import make_harness
@@ -102,7 +102,7 @@ def harness(slack: LocalSlack, content: Path, database: Path, **settings: object
     return make_harness(slack, content, sqlite_url(database), **settings)
 
 
-def start(slack: LocalSlack, root: Path, content: Path, mode: str, name: str = "bot") -> Watched:
+def start(slack: ScriptedSlack, root: Path, content: Path, mode: str, name: str = "bot") -> Watched:
     bot = harness(slack, content, root / f"{name}.db", watch=mode)
     watched = Watched(bot, content)
     bot.services.content.add_listener(watched.record)
@@ -123,7 +123,7 @@ def stop(watched: Watched) -> None:
 def watched(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Watched]:
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         running = start(slack, tmp_path, content, request.param)
         yield running
         stop(running)
@@ -342,7 +342,7 @@ def test_admin_who_asked_for_the_reload_gets_no_dm_and_watch_off_still_reports(
     admins by DM (not the admin who asked, who already has the answer)."""
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         bot = harness(slack, content, tmp_path / "bot.db", watch="off")
         bot.services.settings = dataclasses.replace(
             bot.services.settings, admins=frozenset({ADMIN, "U0BOB"})
@@ -368,7 +368,7 @@ def test_each_replica_reloads_on_its_own_and_reports_its_version(tmp_path: Path)
     """Two processes' worth of services on one folder both pick up an edit and say so."""
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         first = start(slack, tmp_path, content, "events", name="one")
         second = start(slack, tmp_path, content, "poll", name="two")
         try:
@@ -389,7 +389,7 @@ def test_content_folder_removed_and_restored_recovers(tmp_path: Path) -> None:
     """Deleting the whole folder keeps the last content; putting it back recovers by itself."""
     content = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, content)
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         running = start(slack, tmp_path, content, "events")
         try:
             initial = running.bot.services.library

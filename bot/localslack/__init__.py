@@ -1,11 +1,13 @@
-"""A local stand-in for Slack on 127.0.0.1: Web API, response URLs, recorded calls, faults.
+"""A local stand-in for Slack on 127.0.0.1: a workspace, its Web API and response URLs.
 
-`briefbot console` runs the real Bolt app against it when no Slack tokens are set, and the
-tests use it (through `tests/fakeslack`, which adds Socket Mode) to see what the bot sent
-and to make Slack fail on purpose. Standard library only.
+`briefbot console` runs the real Bolt app against it when no Slack tokens are set. The
+tests build on it (`tests/fakeslack` adds Socket Mode, a fault plan and a record of every
+call, through the `CallHook` extension point). Standard library only, but for the
+Block Kit limits it shares with the bot (`bot/slack/limits.py`).
 """
 
-from bot.localslack.records import Call, Fault
+from bot.localslack.hooks import CallHook, Detour
+from bot.localslack.records import Call
 from bot.localslack.server import (
     DEFAULT_APP_TOKEN,
     DEFAULT_BOT_TOKEN,
@@ -32,8 +34,9 @@ __all__ = [
     "TEAM_ID",
     "ApiError",
     "Call",
+    "CallHook",
     "Channel",
-    "Fault",
+    "Detour",
     "LocalSlack",
     "Reply",
     "Request",

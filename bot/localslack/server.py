@@ -2,8 +2,9 @@
 
 It speaks real HTTP, so the unmodified slack_sdk `WebClient` (and Bolt on top of it)
 talks to it through `base_url=local.api_url`, exactly as it would talk to Slack.
-`briefbot console` runs the app against it; the tests use it to see what the bot sent
-and to make Slack misbehave (rate limits, 5xx, errors, timeouts) on purpose.
+`briefbot console` runs the app against it. Hooks (`add_hook`) may answer a call
+differently or watch every answer: the tests' faults and call records are hooks that live
+in `tests/fakeslack`.
 
 Standard library only: it ships with the product.
 """
@@ -19,12 +20,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.localslack import response_urls
-from bot.localslack.faults import Decision, FaultBook
-from bot.localslack.records import Call, Fault
+from bot.localslack.hooks import CallHook, Detour
+from bot.localslack.records import Call
 from bot.localslack.webapi import ApiError, Event, Handler, Method, WebApi
 from bot.localslack.workspace import (
     DEFAULT_TZ,
@@ -38,7 +39,6 @@ from bot.localslack.workspace import (
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 Listener = Callable[[str, dict[str, Any]], None]
 
 DEFAULT_BOT_TOKEN = "xoxb-localslack"
@@ -84,12 +84,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.local._serve(self)
 
     def log_message(self, format: str, *args: Any) -> None:
-        # Every call is recorded in `LocalSlack.calls`; the access log would only be noise.
+        # Hooks see every call (`LocalSlack.add_hook`); the access log would only be noise.
         pass
 
 
 class LocalSlack:
-    """A small Slack workspace with a Web API on 127.0.0.1, recording every call.
+    """A small Slack workspace with a Web API and response URLs on 127.0.0.1.
 
     Use it as a context manager, or call `start()` and `stop()`::
 
@@ -126,7 +126,6 @@ class LocalSlack:
         if with_defaults:
             for channel in default_channels():
                 self.workspace.channels[channel.id] = channel
-        self.fault_book = FaultBook()
         self.api = WebApi(
             self.workspace,
             base_url=lambda: self.base_url,
@@ -137,7 +136,7 @@ class LocalSlack:
         self._bot_tokens = set(bot_tokens)
         self._app_tokens = set(app_tokens)
         self._revoked: set[str] = set()
-        self._calls: list[Call] = []
+        self._hooks: list[CallHook] = []
         self._responses: list[dict[str, Any]] = []
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._listeners: list[Listener] = []
@@ -162,7 +161,7 @@ class LocalSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving; requests held by a `delay` fault are released at once."""
+        """Stop serving; requests held by a hook's delay are released at once."""
         self._stopping.set()
         server, self._server = self._server, None
         if server is not None:
@@ -220,6 +219,14 @@ class LocalSlack:
         "ephemeral_changed", "ephemeral_deleted", "view", "response".
         """
         self._listeners.append(listener)
+
+    def add_hook(self, hook: CallHook) -> None:
+        """Let `hook` answer calls differently (a delay, an error) and see every answer.
+
+        Hooks are asked in the order they were added; the first `Detour` wins.
+        """
+        with self._lock:
+            self._hooks.append(hook)
 
     # --- workspace set-up -------------------------------------------------
 
@@ -329,92 +336,7 @@ class LocalSlack:
             }
         return f"{self.base_url}response/{key}"
 
-    # --- faults -----------------------------------------------------------
-
-    def fail(
-        self,
-        method: str,
-        *,
-        status: int = 200,
-        error: str | None = None,
-        retry_after: int | None = None,
-        times: int | None = 1,
-        delay: float = 0.0,
-        after_applying: bool = False,
-        channel: str | None = None,
-    ) -> Fault:
-        """Make the next `times` calls to `method` (None = all, "*" = any method) fail.
-
-        - `status=429`: rate limited, with `Retry-After` (default 1) and error "ratelimited";
-          an earlier retry than that is refused again and marked `early`.
-        - `status=500/503/...`: that HTTP status with a JSON error body.
-        - `error="channel_not_found"` (status 200): Slack's `"ok": false` answer.
-        - `delay`: wait that long first. With no status or error, the call is then
-          served normally (a slow Slack); the client may have timed out by then.
-        - `after_applying=True`: the call takes effect (the message is stored) and only
-          then is the fault answered: a timeout or 5xx after Slack acted on the request.
-        - `channel`: only calls about that channel.
-
-        Use `"response_url"` as the method to fail posts to response URLs.
-        """
-        fault = Fault(
-            method,
-            status=status,
-            error=error,
-            retry_after=retry_after,
-            times=times,
-            delay=delay,
-            after_applying=after_applying,
-            channel=channel,
-        )
-        with self._lock:
-            self.fault_book.faults.append(fault)
-        return fault
-
-    def rate_limit(
-        self, method: str, *, per_channel_per_second: float = 1.0, grace: float = 0.02
-    ) -> None:
-        """Answer 429 (with Retry-After) to calls about a channel that come too fast.
-
-        Like Slack's limit of about one message a second per channel. `grace` forgives
-        that much arrival jitter, so a client pacing itself exactly is not punished.
-        """
-        with self._lock:
-            self.fault_book.add_channel_limit(method, per_channel_per_second, grace)
-
-    def random_ratelimit(
-        self,
-        method: str,
-        *,
-        fraction: float = 0.1,
-        retry_after: int = 1,
-        seed: int = 0,
-        scope: str = "channel",
-    ) -> None:
-        """Answer 429 to a fraction of calls, chosen by a seeded generator.
-
-        `scope` says what the Retry-After then holds back: the same channel ("channel")
-        or every call to the method ("method").
-        """
-        with self._lock:
-            self.fault_book.add_random_limit(method, fraction, retry_after, seed, scope)
-
-    def clear_faults(self) -> None:
-        """Remove every planned fault and rate limit."""
-        with self._lock:
-            self.fault_book.clear()
-
-    # --- what happened ----------------------------------------------------
-
-    @property
-    def calls(self) -> list[Call]:
-        """Every answered request, in the order the answers were sent."""
-        with self._lock:
-            return list(self._calls)
-
-    def calls_to(self, method: str) -> list[Call]:
-        """The calls to one Web API method (or "response_url"), in arrival order."""
-        return sorted((c for c in self.calls if c.method == method), key=lambda c: c.at)
+    # --- what is stored ---------------------------------------------------
 
     def messages(
         self,
@@ -468,34 +390,16 @@ class LocalSlack:
         with self._lock:
             return copy.deepcopy(self.workspace.views)
 
-    def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
-    ) -> T:
-        """Poll `predicate()` until it returns something truthy; return that.
-
-        Raise TimeoutError after `timeout` seconds.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            time.sleep(interval)
-
     def clear(self) -> None:
-        """Forget calls, messages, ephemerals, responses, views and faults.
+        """Forget messages, ephemerals, responses and views.
 
-        Channels, people and tokens stay.
+        Channels, people, tokens and hooks stay.
         """
         with self._lock:
-            self._calls.clear()
             self._responses.clear()
             self.workspace.messages.clear()
             self.workspace.ephemeral.clear()
             self.workspace.views.clear()
-            self.fault_book.clear()
 
     # --- serving ----------------------------------------------------------
 
@@ -566,9 +470,9 @@ class LocalSlack:
         wall: float,
         run: Callable[[], tuple[Reply, bool]],
     ) -> None:
-        """Serve one call through the fault plan, then record and send the answer."""
+        """Serve one call, or the hooks' detour of it, then tell the hooks and answer."""
         with self._lock:
-            decision = self.fault_book.decide(method, channel, arrived)
+            decision = self._intercept(method, channel, arrived)
         if decision is None:
             reply, applied = run()
             self._finish(handler, method, params, headers, arrived, wall, reply, applied=applied)
@@ -594,6 +498,13 @@ class LocalSlack:
             applied=applied,
             decision=decision,
         )
+
+    def _intercept(self, method: str, channel: str | None, arrived: float) -> Detour | None:
+        for hook in self._hooks:
+            detour = hook.intercept(method, channel, arrived)
+            if detour is not None:
+                return detour
+        return None
 
     def _run_method(
         self, name: str, params: dict[str, Any], headers: dict[str, str]
@@ -710,7 +621,7 @@ class LocalSlack:
         reply: Reply,
         *,
         applied: bool = False,
-        decision: Decision | None = None,
+        decision: Detour | None = None,
     ) -> None:
         call = Call(
             method=method,
@@ -728,7 +639,8 @@ class LocalSlack:
             finished_at=time.monotonic(),
         )
         with self._lock:
-            self._calls.append(call)
+            for hook in self._hooks:
+                hook.answered(call)
         _send(handler, reply)
 
     def _drain_events(self) -> list[Event]:
@@ -745,7 +657,7 @@ class LocalSlack:
                     log.exception("local Slack listener failed on %s", event.kind)
 
 
-def _fault_reply(decision: Decision) -> Reply:
+def _fault_reply(decision: Detour) -> Reply:
     headers = {}
     if decision.retry_after is not None:
         headers["Retry-After"] = str(decision.retry_after)

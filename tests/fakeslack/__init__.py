@@ -1,5 +1,7 @@
-"""A fake Slack for tests: `LocalSlack` plus Socket Mode, payload builders and signed HTTP."""
+"""A fake Slack for tests: `LocalSlack` plus faults, a record of calls, Socket Mode,
+payload builders and signed HTTP."""
 
+from tests.fakeslack.faults import Fault
 from tests.fakeslack.payloads import (
     app_home_opened_event,
     app_mention_event,
@@ -14,6 +16,7 @@ from tests.fakeslack.payloads import (
     slash_command,
     url_verification,
 )
+from tests.fakeslack.scripted import ScriptedSlack, wait_for
 from tests.fakeslack.signed_http import (
     HttpReply,
     post_form,
@@ -26,7 +29,9 @@ from tests.fakeslack.socket_mode import Delivery, FakeSlack
 __all__ = [
     "Delivery",
     "FakeSlack",
+    "Fault",
     "HttpReply",
+    "ScriptedSlack",
     "app_home_opened_event",
     "app_mention_event",
     "block_action",
@@ -43,4 +48,5 @@ __all__ = [
     "signed_headers",
     "slash_command",
     "url_verification",
+    "wait_for",
 ]

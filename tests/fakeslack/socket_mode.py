@@ -23,7 +23,8 @@ from websockets.http11 import Request as WsRequest
 from websockets.http11 import Response as WsResponse
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bot.localslack import APP_ID, LocalSlack
+from bot.localslack import APP_ID
+from tests.fakeslack.scripted import ScriptedSlack
 
 ACK_DEADLINE = 3.0
 """Slack waits this long after sending an envelope; then the person sees an error, and an
@@ -52,8 +53,8 @@ class Delivery:
         return self.acked_at is not None and self.acked_at - self.sent_at <= ACK_DEADLINE
 
 
-class FakeSlack(LocalSlack):
-    """`LocalSlack` with a Socket Mode endpoint. Start it with `start()` or `with`."""
+class FakeSlack(ScriptedSlack):
+    """`ScriptedSlack` with a Socket Mode endpoint. Start it with `start()` or `with`."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -1,7 +1,7 @@
 """The real bot wired to a local Slack, for listener tests that need no server process.
 
 `bot` gives a `BotHarness`: the production `build_app` with its real store (SQLite in
-tmp_path) and a copy of the shipped content, talking to a LocalSlack over HTTP. Requests
+tmp_path) and a copy of the shipped content, talking to a ScriptedSlack over HTTP. Requests
 go through `App.dispatch` with Slack's signature, so middleware and listeners run
 exactly as in Socket Mode and HTTP mode. Use with
 `pytest_plugins = ("tests.support.bot",)`.
@@ -23,9 +23,10 @@ from slack_bolt.request import BoltRequest
 
 from bot.app import build_app, build_services
 from bot.config import Settings
-from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack, inbound
+from bot.localslack import DEFAULT_BOT_TOKEN, inbound
 from bot.services import Services
 from bot.store import sqlite_url
+from tests.fakeslack import ScriptedSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_CONTENT = ROOT / "content"
@@ -51,7 +52,7 @@ class Sent:
 
 @dataclass
 class BotHarness:
-    slack: LocalSlack
+    slack: ScriptedSlack
     services: Services
     app: App
     secret: str
@@ -120,7 +121,7 @@ class BotHarness:
 
 
 def make_harness(
-    slack: LocalSlack, content: Path, database_url: str, **settings: Any
+    slack: ScriptedSlack, content: Path, database_url: str, **settings: Any
 ) -> BotHarness:
     secret = secrets.token_hex(16)
     config = Settings(
@@ -146,7 +147,7 @@ def content_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def bot(tmp_path: Path, content_dir: Path) -> Iterator[BotHarness]:
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         harness = make_harness(slack, content_dir, sqlite_url(tmp_path / "bot.db"))
         yield harness
         harness.services.store.engine.dispose()

@@ -1,7 +1,7 @@
 """A daily-post world for tests: a local Slack, a real store, real content and a frozen clock.
 
 `daily` gives a `DailyWorld` on SQLite; `daily_on` (parametrised by `database_url`)
-gives one on each backend. Nothing is mocked: the sweep talks HTTP to a LocalSlack and
+gives one on each backend. Nothing is mocked: the sweep talks HTTP to a ScriptedSlack and
 SQL to a real database; only the time is chosen by the test (the store's timestamps and
 the sweep's "now" both come from the world's clock).
 Use with `pytest_plugins = ("tests.support.daily", "tests.support.databases")`.
@@ -26,10 +26,11 @@ from bot.content.live import LiveContent
 from bot.daily.delivery import EVENT_TYPE
 from bot.daily.pacing import Pacer
 from bot.daily.sweep import Sweeper, SweepReport
-from bot.localslack import DEFAULT_BOT_TOKEN, LocalSlack
+from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.schedule import Schedule, parse_time
 from bot.services import Services
 from bot.store import Store, make_engine, upgrade
+from tests.fakeslack import ScriptedSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 START = dt.datetime(2024, 5, 6, tzinfo=dt.UTC)
@@ -54,7 +55,7 @@ class Clock:
 
 @dataclass
 class DailyWorld:
-    slack: LocalSlack
+    slack: ScriptedSlack
     clock: Clock
     store: Store
     services: Services
@@ -162,7 +163,7 @@ def make_world(tmp_path: Path, database_url: str, **settings: Any) -> Iterator[D
     clock = Clock(START)
     engine = make_engine(database_url)
     upgrade(engine)
-    with LocalSlack() as slack:
+    with ScriptedSlack() as slack:
         config = Settings(
             bot_token=DEFAULT_BOT_TOKEN,
             api_url=slack.api_url,

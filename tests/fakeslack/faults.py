@@ -1,43 +1,65 @@
-"""Deciding, for each request, whether the local Slack should misbehave and how.
+"""Deciding, for each request, whether the tests' Slack should misbehave and how.
 
 Four sources of trouble, checked in this order:
 
 1. a retry that comes before the Retry-After of an earlier 429 has passed: 429 again,
    and the call is marked `early` (Slack keeps refusing until the window is over);
-2. planned faults from `LocalSlack.fail()`: an HTTP status, an error, a delay;
+2. planned faults from `ScriptedSlack.fail()`: an HTTP status, an error, a delay;
 3. a per-channel rate limit (`rate_limit()`), like Slack's one message a second;
 4. a deterministic fraction of calls answered 429 (`random_ratelimit()`).
+
+The answer is a `Detour`, which `LocalSlack` serves through its hook.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.localslack.records import Fault
+from bot.localslack import Detour
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """How to answer one call: `status`/`error` after `delay` seconds.
+@dataclass(slots=True)
+class Fault:
+    """A planned fault for the next `times` matching calls (None = every call).
 
-    `apply` says whether the call takes effect (a message is stored) even though the
-    answer is a fault, as when a request times out after Slack has already acted on it.
+    `hits` lists the monotonic arrival times of the calls it was applied to.
     """
 
-    label: str
+    method: str
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    times: int | None = 1
     delay: float = 0.0
-    apply: bool = False
-    early: bool = False
+    after_applying: bool = False
+    channel: str | None = None
+    hits: list[float] = field(default_factory=list)
 
     @property
-    def answers_normally(self) -> bool:
-        """True for a pure delay: after waiting, the call is served as usual."""
-        return self.status == 200 and self.error is None
+    def remaining(self) -> int | None:
+        """How many more calls this fault will catch (None = unlimited)."""
+        return None if self.times is None else max(0, self.times - len(self.hits))
+
+    def matches(self, method: str, channel: str | None) -> bool:
+        """Whether a call to `method` about `channel` should get this fault now."""
+        if self.method not in (method, "*"):
+            return False
+        if self.channel is not None and self.channel != channel:
+            return False
+        return self.remaining != 0
+
+    @property
+    def label(self) -> str:
+        """A short name for the fault, stored on the calls it hit."""
+        if self.status == 429:
+            return "ratelimited"
+        if self.status != 200:
+            return f"http_{self.status}"
+        if self.error:
+            return f"error:{self.error}"
+        return "delay"
 
 
 @dataclass(slots=True)
@@ -88,13 +110,13 @@ class FaultBook:
             fraction, retry_after, random.Random(seed), scope
         )
 
-    def decide(self, method: str, channel: str | None, now: float) -> Decision | None:
+    def decide(self, method: str, channel: str | None, now: float) -> Detour | None:
         """The fault for a call arriving at monotonic time `now`, or None to serve it."""
         for key in ((method, channel), (method, None)):
             until = self._blocked_until.get(key)
             if until is not None and now < until:
                 wait = max(1, math.ceil(until - now))
-                return Decision("retry_too_early", 429, "ratelimited", wait, early=True)
+                return Detour("retry_too_early", 429, "ratelimited", wait, early=True)
 
         for fault in self.faults:
             if fault.matches(method, channel):
@@ -107,7 +129,7 @@ class FaultBook:
                     error = _default_error(fault.status)
                 if fault.status == 429 and retry_after:
                     self._block(method, channel, now + retry_after)
-                return Decision(
+                return Detour(
                     fault.label,
                     fault.status,
                     error,
@@ -123,13 +145,13 @@ class FaultBook:
             if last is not None and now - last < limit.interval - limit.grace:
                 wait = max(1, math.ceil(limit.interval - (now - last)))
                 self._block(method, channel, now + wait)
-                return Decision("channel_rate_limit", 429, "ratelimited", wait)
+                return Detour("channel_rate_limit", 429, "ratelimited", wait)
 
         chance = self._random_limits.get(method)
         if chance is not None and chance.rng.random() < chance.fraction:
             scope_channel = channel if chance.scope == "channel" else None
             self._block(method, scope_channel, now + chance.retry_after)
-            return Decision("random_ratelimit", 429, "ratelimited", chance.retry_after)
+            return Detour("random_ratelimit", 429, "ratelimited", chance.retry_after)
 
         if limit is not None and channel is not None:
             self._last_accepted[key] = now
