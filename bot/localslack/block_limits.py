@@ -3,30 +3,31 @@
 Slack answers `invalid_blocks` with one line per problem, each ending in a JSON pointer to
 the offending field. The local Slack does the same, so a message that would be rejected
 in a real workspace is rejected here too. Only the rules Slack documents for the blocks
-and elements briefbot uses are checked; unknown block types pass untouched.
+and elements briefbot uses are checked; unknown block types pass untouched. The limits
+are the ones the bot's builders fit into (`bot/slack/limits.py`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-MESSAGE_BLOCKS_MAX = 50
-VIEW_BLOCKS_MAX = 100
-BLOCK_ID_MAX = 255
-ACTION_ID_MAX = 255
-HEADER_TEXT_MAX = 150
-SECTION_TEXT_MAX = 3000
-SECTION_FIELDS_MAX = 10
-SECTION_FIELD_TEXT_MAX = 2000
-CONTEXT_ELEMENTS_MAX = 10
-ACTIONS_ELEMENTS_MAX = 25
-BUTTON_TEXT_MAX = 75
-BUTTON_VALUE_MAX = 2000
-URL_MAX = 3000
-ALT_TEXT_MAX = 2000
-OPTION_TEXT_MAX = 75
-OPTIONS_MAX = 100
-MESSAGE_TEXT_MAX = 40000
+from bot.slack.limits import (
+    ACTION_ID_MAX,
+    ACTIONS_ELEMENTS_MAX,
+    ALT_TEXT_MAX,
+    BLOCK_ID_MAX,
+    BUTTON_TEXT_MAX,
+    BUTTON_VALUE_MAX,
+    CONTEXT_ELEMENTS_MAX,
+    HEADER_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    OPTION_TEXT_MAX,
+    OPTIONS_MAX,
+    SECTION_FIELD_TEXT_MAX,
+    SECTION_FIELDS_MAX,
+    SECTION_TEXT_MAX,
+    URL_MAX,
+)
 
 _TEXT_TYPES = {"plain_text", "mrkdwn"}
 

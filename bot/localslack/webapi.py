@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.localslack.block_limits import MESSAGE_TEXT_MAX, VIEW_BLOCKS_MAX, check_blocks
+from bot.localslack.block_limits import check_blocks
 from bot.localslack.workspace import (
     APP_ID,
     BOT_ID,
@@ -30,6 +30,7 @@ from bot.localslack.workspace import (
     for_api,
     parse_ts,
 )
+from bot.slack.limits import MESSAGE_TEXT_MAX, VIEW_BLOCKS_MAX
 
 HISTORY_LIMIT_DEFAULT = 100
 REPLIES_LIMIT_DEFAULT = 1000

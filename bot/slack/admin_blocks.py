@@ -21,14 +21,8 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from bot.content.errors import ContentError
 from bot.content.library import Library
 from bot.content.live import ReloadResult
-from bot.slack.blocks import (
-    CONTEXT_MAX,
-    FALLBACK_MAX,
-    SECTION_MAX,
-    Message,
-    chunk_lines,
-    format_date,
-)
+from bot.slack.blocks import CONTEXT_MAX, FALLBACK_MAX, Message, chunk_lines, format_date
+from bot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 from bot.slack.mrkdwn import cut_mrkdwn, escape, escape_within, truncate
 
 MAX_ERRORS_SHOWN = 30
@@ -125,7 +119,7 @@ def error_lines(errors: Sequence[ContentError], root: str | os.PathLike[str] | N
 
 def _code_blocks(lines: Sequence[str]) -> list[SectionBlock]:
     """Lines in as few ``` sections as fit; backticks in them cannot end the block early."""
-    budget = SECTION_MAX - 10
+    budget = SECTION_TEXT_MAX - 10
     escaped = [escape_within(line.replace("`", "'"), budget) for line in lines]
     return [_section(f"```{chunk}```") for chunk in chunk_lines("", escaped, budget)]
 
@@ -195,7 +189,9 @@ def content_errors_message(
     fallback = f"The content has {count}; briefbot keeps serving version {served.version}. " + (
         "; ".join(error_lines(result.errors[:5], root))
     )
-    return Message(text=escape(truncate(fallback, FALLBACK_MAX)), blocks=blocks[:50])
+    return Message(
+        text=escape(truncate(fallback, FALLBACK_MAX)), blocks=blocks[:MESSAGE_BLOCKS_MAX]
+    )
 
 
 def content_recovered_message(result: ReloadResult, *, replica: str = "") -> Message:
@@ -341,7 +337,7 @@ def status_message(status: Status) -> Message:
         more = status.problems_total - len(shown)
         title = f"*Failed or unknown deliveries* ({status.problems_total})"
         text = title + "\n" + "\n".join(shown)
-        blocks.append(_section(cut_mrkdwn(text, SECTION_MAX)))
+        blocks.append(_section(cut_mrkdwn(text, SECTION_TEXT_MAX)))
         if more > 0:
             blocks.append(_context(f"…and {more} more."))
         blocks.append(
@@ -393,5 +389,5 @@ def report_message(report: LookupReport, library: Library) -> Message:
     )
     blocks: list[Block] = [_section(head)]
     for title, lines in sections:
-        blocks.append(_section(cut_mrkdwn(f"*{title}*\n" + "\n".join(lines), SECTION_MAX)))
+        blocks.append(_section(cut_mrkdwn(f"*{title}*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
     return Message(text=escape(truncate(report.to_text(), FALLBACK_MAX)), blocks=blocks)

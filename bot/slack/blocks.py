@@ -27,6 +27,15 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.content.model import Brief, Term
+from bot.slack.limits import (
+    ACTIONS_ELEMENTS_MAX,
+    BUTTON_TEXT_MAX,
+    BUTTON_VALUE_MAX,
+    HEADER_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    SECTION_TEXT_MAX,
+    VIEW_BLOCKS_MAX,
+)
 from bot.slack.mrkdwn import (
     ELLIPSIS,
     cut_mrkdwn,
@@ -39,16 +48,11 @@ from bot.slack.mrkdwn import (
     truncate,
 )
 
-# Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
-HEADER_MAX = 150
-SECTION_MAX = 3000
+# briefbot's own budgets, tighter than Slack's limits (those are in bot/slack/limits.py).
 CONTEXT_MAX = 2000
-BUTTON_TEXT_MAX = 75
-BUTTON_VALUE_MAX = 2000
-ACTIONS_MAX = 25
-MESSAGE_BLOCKS_MAX = 50
-HOME_BLOCKS_MAX = 100
+"""Characters in one context line."""
 FALLBACK_MAX = 3000
+"""Characters in a message's plain-text fallback (notifications, screen readers)."""
 
 # action_ids: the listeners in bot/listeners/actions/ register one callback each.
 SHARE_BRIEF = "share_brief"
@@ -92,12 +96,12 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def _actions(elements: list[ButtonElement | LinkButtonElement]) -> list[ActionsBlock]:
     return [
-        ActionsBlock(elements=elements[i : i + ACTIONS_MAX])
-        for i in range(0, len(elements), ACTIONS_MAX)
+        ActionsBlock(elements=elements[i : i + ACTIONS_ELEMENTS_MAX])
+        for i in range(0, len(elements), ACTIONS_ELEMENTS_MAX)
     ]
 
 
-def chunk_lines(title: str, lines: Iterable[str], limit: int = SECTION_MAX) -> list[str]:
+def chunk_lines(title: str, lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str]:
     """Lines grouped into section texts of at most `limit` characters each."""
     chunks: list[str] = []
     current = title
@@ -176,15 +180,15 @@ def brief_message(
     post) carry "Related briefs", which threads its answer under the post.
     """
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=truncate(brief.title, HEADER_MAX), emoji=True))
+        HeaderBlock(text=PlainTextObject(text=truncate(brief.title, HEADER_TEXT_MAX), emoji=True))
     ]
     if daily:
         blocks.append(_context(":newspaper: *Today's featured brief*"))
     elif shared_by:
         blocks.append(_context(f"Shared by <@{shared_by}>"))
-    blocks.append(_section(to_mrkdwn(brief.summary, SECTION_MAX)))
+    blocks.append(_section(to_mrkdwn(brief.summary, SECTION_TEXT_MAX)))
     if brief.points:
-        lines = [f"• {to_mrkdwn(point, SECTION_MAX - 20)}" for point in brief.points]
+        lines = [f"• {to_mrkdwn(point, SECTION_TEXT_MAX - 20)}" for point in brief.points]
         blocks.extend(_section(chunk) for chunk in chunk_lines("*In brief*", lines))
     if brief.terms:
         blocks.append(_section("*Terms in this brief*"))
@@ -267,7 +271,8 @@ def definition_message(
         )
     blocks.append(
         _section(
-            f"*{escape_within(term.term, 200)}*\n" + to_mrkdwn(term.definition, SECTION_MAX - 210)
+            f"*{escape_within(term.term, 200)}*\n"
+            + to_mrkdwn(term.definition, SECTION_TEXT_MAX - 210)
         )
     )
     if term.aliases:
@@ -342,7 +347,7 @@ def glossary_page_message(terms: Sequence[Term], page: int, pages: int, total: i
 
 def notice(text: str, *, detail: str = "") -> Message:
     """A short message made of our own words plus, maybe, escaped user or content text."""
-    body = escape_within(text, SECTION_MAX - 10)
+    body = escape_within(text, SECTION_TEXT_MAX - 10)
     blocks: list[Block] = [_section(body)]
     if detail:
         blocks.append(_context(escape_within(detail, CONTEXT_MAX)))
@@ -401,4 +406,4 @@ def home_view(
     blocks.extend(
         _section(chunk) for chunk in chunk_lines("*How to use briefbot*", usage.split("\n"))
     )
-    return View(type="home", blocks=_fit(blocks, HOME_BLOCKS_MAX))
+    return View(type="home", blocks=_fit(blocks, VIEW_BLOCKS_MAX))
