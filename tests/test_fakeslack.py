@@ -23,7 +23,7 @@ from slack_sdk.webhook import WebhookClient
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from bot.localslack import BOT_USER_ID
+from bot.localslack import BOT_USER_ID, Call, CallHook, Detour, LocalSlack
 from tests.fakeslack import (
     ScriptedSlack,
     app_mention_event,
@@ -35,7 +35,7 @@ from tests.fakeslack import (
 )
 
 
-def _client(slack: ScriptedSlack, token: str, **kwargs: object) -> WebClient:
+def _client(slack: LocalSlack, token: str, **kwargs: object) -> WebClient:
     return WebClient(token=token, base_url=slack.api_url, **kwargs)  # type: ignore[arg-type]
 
 
@@ -233,6 +233,37 @@ def test_listeners_hear_each_change(local_slack, bot_token):
     local_slack.add_listener(lambda kind, data: heard.append((kind, data.get("text", ""))))
     _client(local_slack, bot_token).chat_postMessage(channel="C0GENERAL", text="hi")
     assert heard == [("message", "hi")]
+
+
+def test_a_hook_on_the_products_local_slack_answers_instead_and_sees_each_answer(bot_token):
+    """LocalSlack.add_hook: the first hook's Detour answers the call; every hook sees it."""
+
+    class Refuse(CallHook):
+        def intercept(self, method: str, channel: str | None, arrived: float) -> Detour | None:
+            if method == "chat.postMessage" and channel == "C0GENERAL":
+                return Detour("closed", error="is_archived", apply=True)
+            return None
+
+    class Watch(CallHook):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, str | None, bool]] = []
+
+        def answered(self, call: Call) -> None:
+            self.seen.append((call.method, call.fault, call.applied))
+
+    watch = Watch()
+    with LocalSlack(bot_tokens=[bot_token]) as slack:
+        slack.add_hook(Refuse())
+        slack.add_hook(watch)
+        client = _client(slack, bot_token)
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel="C0GENERAL", text="stored all the same")
+        client.auth_test()
+        stored = [m["text"] for m in slack.messages("C0GENERAL")]
+
+    assert _error(refused) == "is_archived"
+    assert stored == ["stored all the same"]
+    assert watch.seen == [("chat.postMessage", "closed", True), ("auth.test", None, True)]
 
 
 # --- faults -----------------------------------------------------------------
