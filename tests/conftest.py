@@ -8,6 +8,10 @@ import pytest
 
 from tests.fakeslack import FakeSlack, ScriptedSlack
 
+# `cli` (briefbot's entry point run in this process) is for every CLI test; loaded here so
+# its module is assertion-rewritten before test modules import its helpers.
+pytest_plugins = ("tests.support.cli",)
+
 BOT_TOKEN = "xoxb-test-briefbot"
 APP_TOKEN = "xapp-test-briefbot"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"

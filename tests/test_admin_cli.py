@@ -1,7 +1,8 @@
 """`briefbot preview`, `report`, `export` and `new`, and the pre-commit hook.
 
-Each command runs once as a real subprocess (exit code, stdout, stderr); the other
-cases call the same entry point, `bot.cli.main`, in this process to keep the suite quick.
+`briefbot preview` runs as a real subprocess (its stdout must pipe as plain JSON), as does
+the named pipe case (the process must never wait on it); the other cases call the same
+entry point, `bot.cli.main`, in this process to keep the suite quick.
 """
 
 from __future__ import annotations
@@ -73,13 +74,13 @@ def test_preview_prints_the_daily_post_and_a_block_kit_builder_link(repo: Path) 
     assert json.loads(unquote(fragment)) == {"blocks": expected.blocks_json()}
 
 
-def test_preview_without_an_id_previews_todays_pick(repo: Path) -> None:
+def test_preview_without_an_id_previews_todays_pick(repo: Path, capsys) -> None:
     """`briefbot preview` with no id previews today's pick (a brief pinned to today beats
     newer ones), says which on stderr, and prints only its JSON on stdout."""
     today = dt.date.today()
     pinned = repo / "content" / "briefs" / "ai-moratoriums-social-rupture.yml"
     pinned.write_text(pinned.read_text() + f"featured_on: {today.isoformat()}\n")
-    result = briefbot("preview", cwd=repo)
+    result = run_main("preview", capsys=capsys)
     assert result.returncode == 0, result.stderr
     brief = load_library(repo / "content").by_id["ai-moratoriums-social-rupture"]
     expected = brief_message(brief, ephemeral=False, daily=True)
@@ -96,8 +97,9 @@ def test_preview_of_an_unknown_id_suggests_the_close_one(repo: Path, capsys) -> 
     assert result.stdout == ""
 
 
-@pytest.mark.slow
-def test_report_reads_the_store_at_database_url(repo: Path) -> None:
+def test_report_reads_the_store_at_database_url(
+    repo: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`briefbot report` prints the lookups recorded in the bot's database."""
     url = sqlite_url(repo / "bot.db")
     engine = make_engine(url)
@@ -111,7 +113,8 @@ def test_report_reads_the_store_at_database_url(repo: Path) -> None:
     expected = store.lookup_report(30).to_text().splitlines()[1:]  # after the dated line
     engine.dispose()
 
-    result = briefbot("report", "--days", "30", cwd=repo, env={"DATABASE_URL": url})
+    monkeypatch.setenv("DATABASE_URL", url)
+    result = run_main("report", "--days", "30", capsys=capsys)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].endswith("2 brief, 3 define.")
@@ -129,13 +132,10 @@ def test_report_without_a_database_says_where_it_looked(repo: Path, capsys) -> N
     assert bad.returncode == 2 and "not a number of days" in bad.stderr
 
 
-@pytest.mark.parametrize("fmt", [pytest.param("json", marks=pytest.mark.slow), "csv", "md"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "md"])
 def test_export_writes_briefs_and_glossary(repo: Path, fmt: str, capsys) -> None:
-    """Each format writes briefs.<ext> and glossary.<ext> into --out (JSON as a subprocess)."""
-    if fmt == "json":
-        result = briefbot("export", "--format", fmt, "--out", "out/x", cwd=repo)
-    else:
-        result = run_main("export", "--format", fmt, "--out", "out/x", capsys=capsys)
+    """Each format writes briefs.<ext> and glossary.<ext> into --out."""
+    result = run_main("export", "--format", fmt, "--out", "out/x", capsys=capsys)
     assert result.returncode == 0, result.stderr
     files = sorted(p.name for p in (repo / "out" / "x").iterdir())
     assert files == [f"briefs.{fmt}", f"glossary.{fmt}"]
@@ -154,10 +154,9 @@ def test_export_of_broken_content_lists_errors_and_writes_nothing(repo: Path, ca
     assert not (repo / "export").exists()
 
 
-@pytest.mark.slow
 def test_new_brief_and_term_then_validate(repo: Path, capsys) -> None:
     """`new brief` and `new term` write valid content; validate passes; repeats are refused."""
-    made = briefbot("new", "brief", "Chips: the new oil?", "--date", "2026-12-01", cwd=repo)
+    made = run_main("new", "brief", "Chips: the new oil?", "--date", "2026-12-01", capsys=capsys)
     assert made.returncode == 0, made.stderr
     assert "wrote content/briefs/chips-the-new-oil.yml" in made.stdout
     path = repo / "content" / "briefs" / "chips-the-new-oil.yml"
@@ -192,7 +191,6 @@ def test_new_brief_and_term_then_validate(repo: Path, capsys) -> None:
     assert library.resolve_term("red teaming") is not None
 
 
-@pytest.mark.slow
 def test_pre_commit_hook_runs_validate_on_content_changes(repo: Path, capsys) -> None:
     """The hook runs `briefbot validate` once per commit, for YAML in content folders."""
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
@@ -210,7 +208,7 @@ def test_pre_commit_hook_runs_validate_on_content_changes(repo: Path, capsys) ->
     assert good.returncode == 0 and good.stdout.startswith("content OK")
     brief = repo / "content" / "briefs" / f"{DISTILLATION}.yml"
     brief.write_text(brief.read_text().replace("title:", "titel:", 1))
-    bad = briefbot(*command[1:], cwd=repo)
+    bad = run_main(*command[1:], capsys=capsys)
     assert bad.returncode == 1 and "unknown field 'titel'" in bad.stderr
 
 

@@ -18,6 +18,7 @@ from bot.cli import main
 from bot.config import ConfigError, Settings
 from bot.daily.clock import start_clock
 from bot.store import DeliveryState
+from tests.support.cli import run_in_process
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -136,18 +137,13 @@ def test_briefbot_clock_setting_is_checked() -> None:
     ("value", "reason"), [("3", "has no unit"), ("0m", "would skip every missed post")]
 )
 def test_catch_up_without_a_unit_or_zero_is_refused_with_the_forms(
-    daily: DailyWorld, tmp_path: Path, value: str, reason: str
+    daily: DailyWorld, tmp_path: Path, value: str, reason: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`BRIEFBOT_CATCHUP=3` (minutes? hours?) and `0m`: `briefbot post-daily` exits 2 saying
     why and which forms it takes, and posts nothing."""
     daily.subscribe_due_now("C0CATCH")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "post-daily"],
-        cwd=tmp_path,
-        env=daily.env(BRIEFBOT_CATCHUP=value),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run_in_process(
+        ("post-daily",), capsys, cwd=tmp_path, env=daily.env(BRIEFBOT_CATCHUP=value)
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"BRIEFBOT_CATCHUP: {value!r} {reason}" in done.stderr
@@ -188,17 +184,13 @@ def test_briefbot_clock_process_posts_and_stops_on_sigterm(
     assert len(daily.daily_posts("C0PROC")) == 1
 
 
-def post_daily_process(world: DailyWorld, cwd: Path, *args: str, **env: str) -> tuple[int, str]:
-    """Run `briefbot post-daily ARGS` as a process; its exit status and output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "post-daily", *args],
-        cwd=cwd,
-        env=world.env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode, done.stdout + done.stderr
+def post_daily(
+    world: DailyWorld, cwd: Path, capsys: pytest.CaptureFixture[str], *args: str, **env: str
+) -> tuple[int, str]:
+    """Run `briefbot post-daily ARGS` in `cwd` through the CLI's entry point, in this
+    process; its exit status and output."""
+    ran = run_in_process(("post-daily", *args), capsys, cwd=cwd, env=world.env(**env))
+    return ran.returncode, ran.stdout + ran.stderr
 
 
 DECLARED = """channels:
@@ -210,7 +202,7 @@ DECLARED = """channels:
 
 
 def test_dry_run_shows_the_schedule_files_channels_and_writes_nothing(
-    daily_on: DailyWorld, tmp_path: Path
+    daily_on: DailyWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`post-daily --dry-run` with a channel declared only in content/schedule.yml and one
     subscribed from Slack: the declared one is shown with its next post, the one due
@@ -223,7 +215,7 @@ def test_dry_run_shows_the_schedule_files_channels_and_writes_nothing(
     never = tmp_path / "never.db"
     if world.services.settings.database_url.startswith("sqlite"):
         env["DATABASE_URL"] = f"sqlite:///{never}"
-    code, out = post_daily_process(world, tmp_path, "--dry-run", **env)
+    code, out = post_daily(world, tmp_path, capsys, "--dry-run", **env)
     assert code == 0, out
     assert "next: C0DECL" in out and "at 09:00 (Europe/Helsinki), from content/schedule.yml" in out
     assert "no channel is subscribed" not in out
@@ -231,25 +223,27 @@ def test_dry_run_shows_the_schedule_files_channels_and_writes_nothing(
         assert not never.exists()
     else:
         assert "would post: C0SLACK" in out
-    code, out = post_daily_process(world, tmp_path, "--dry-run", "--channel", "C0DECL", **env)
+    code, out = post_daily(world, tmp_path, capsys, "--dry-run", "--channel", "C0DECL", **env)
     assert code == 0 and "next: C0DECL" in out and "C0SLACK" not in out, out
     assert [s.channel_id for s in world.store.subscriptions()] == ["C0SLACK"]
     assert world.store.deliveries() == []
     assert world.slack.calls == []
 
 
-def test_an_idle_sweep_tells_no_channel_from_all_done(daily: DailyWorld, tmp_path: Path) -> None:
+def test_an_idle_sweep_tells_no_channel_from_all_done(
+    daily: DailyWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With nothing subscribed, `post-daily` (and its dry run) says no channel is
     subscribed and how to subscribe one; once every due post is out, it says all is done."""
     for args in (("--dry-run",), ()):
-        code, out = post_daily_process(daily, tmp_path, *args)
+        code, out = post_daily(daily, tmp_path, capsys, *args)
         assert code == 0, out
         assert "no channel is subscribed: type `/brief subscribe` in a channel" in out
         assert "already recorded" not in out
     daily.subscribe_due_now("C0DONE")
-    assert post_daily_process(daily, tmp_path)[0] == 0
-    code, out = post_daily_process(daily, tmp_path)
+    assert post_daily(daily, tmp_path, capsys)[0] == 0
+    code, out = post_daily(daily, tmp_path, capsys)
     assert code == 0 and "nothing is due: every post whose time has come is already recorded" in out
     daily.store.pause("C0DONE", "is_archived")
-    code, out = post_daily_process(daily, tmp_path, "--dry-run")
+    code, out = post_daily(daily, tmp_path, capsys, "--dry-run")
     assert "every subscribed channel is paused" in out

@@ -14,7 +14,7 @@ import pytest
 
 from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
 from bot.schedule import Schedule
-from tests.support.processes import briefbot
+from tests.support.cli import RunCli
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -123,17 +123,16 @@ def test_unsafe_or_misshapen_files_are_refused_whole() -> None:
     assert schedules == {} and len(errors) == 1
 
 
-@pytest.mark.slow
-def test_validate_checks_schedule_yml_with_the_content(tmp_path: Path) -> None:
+def test_validate_checks_schedule_yml_with_the_content(tmp_path: Path, cli: RunCli) -> None:
     """`briefbot validate` passes good content with a good schedule.yml and lists a bad
     schedule.yml's errors (file:line) with exit 1."""
     content_dir = tmp_path / "content"
     shutil.copytree(ROOT / "content", content_dir)
     (content_dir / "schedule.yml").write_text(GOOD)
-    good = briefbot("validate", "content", cwd=tmp_path)
+    good = cli("validate", "content", cwd=tmp_path)
     assert good.returncode == 0, good.stderr
     (content_dir / "schedule.yml").write_text(GOOD.replace("america/new_york", "Mars/Olympus"))
-    bad = briefbot("validate", "content", cwd=tmp_path)
+    bad = cli("validate", "content", cwd=tmp_path)
     assert bad.returncode == 1
     assert "content/schedule.yml:9: 'zone'" in bad.stderr and "Mars/Olympus" in bad.stderr
     assert "1 error in the content" in bad.stderr

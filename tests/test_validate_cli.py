@@ -1,4 +1,7 @@
-"""`briefbot validate` and `briefbot schema`, run as real subprocesses."""
+"""`briefbot validate` and `briefbot schema`.
+
+One command runs as a real subprocess, as does the named pipe case (it pins that the process
+never waits); the others call the same entry point, `bot.cli.main`, in this process."""
 
 from __future__ import annotations
 
@@ -24,14 +27,14 @@ def test_valid_content_exits_zero_with_summary(tmp_path):
     assert result.stderr == ""
 
 
-def test_shipped_content_validates():
+def test_shipped_content_validates(cli):
     """The repository's own content passes `briefbot validate content`."""
-    result = briefbot("validate", "content", cwd=REPO)
+    result = cli("validate", "content", cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("content OK: ")
 
 
-def test_invalid_content_exits_one_with_every_error(tmp_path):
+def test_invalid_content_exits_one_with_every_error(tmp_path, cli):
     """Bad content: exit 1, each error on its own stderr line, then a count line."""
     make_content(
         tmp_path,
@@ -40,7 +43,7 @@ def test_invalid_content_exits_one_with_every_error(tmp_path):
             "y.yml": brief_text(title="NO"),
         },
     )
-    result = briefbot("validate", "content", cwd=tmp_path)
+    result = cli("validate", "content", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -52,48 +55,48 @@ def test_invalid_content_exits_one_with_every_error(tmp_path):
     ]
 
 
-def test_default_folder_comes_from_environment(tmp_path):
+def test_default_folder_comes_from_environment(tmp_path, cli):
     """Without DIR, validate reads $BRIEFBOT_CONTENT_DIR."""
     content = make_content(tmp_path / "elsewhere", {"a.yml": brief_text(date="x")})
-    result = briefbot("validate", cwd=tmp_path, env={"BRIEFBOT_CONTENT_DIR": str(content)})
+    result = cli("validate", cwd=tmp_path, env={"BRIEFBOT_CONTENT_DIR": str(content)})
     assert result.returncode == 1
     assert "'date' must be a date written YYYY-MM-DD" in result.stderr
 
 
-def test_default_folder_is_content_in_current_folder(tmp_path):
+def test_default_folder_is_content_in_current_folder(tmp_path, cli):
     """Without DIR or environment, validate reads ./content."""
     make_content(tmp_path)
-    result = briefbot("validate", cwd=tmp_path)
+    result = cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("content OK: 1 brief, 3 terms")
 
 
-def test_missing_folder_is_a_clear_error(tmp_path):
+def test_missing_folder_is_a_clear_error(tmp_path, cli):
     """A folder that does not exist: exit 1 and a message, not a traceback."""
-    result = briefbot("validate", "no-such-dir", cwd=tmp_path)
+    result = cli("validate", "no-such-dir", cwd=tmp_path)
     assert result.returncode == 1
     assert "no-such-dir: the content folder does not exist" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_schema_command_writes_files(tmp_path):
+def test_schema_command_writes_files(tmp_path, cli):
     """`briefbot schema --out DIR` writes both schema files, as generated."""
-    result = briefbot("schema", "--out", "schemas", cwd=tmp_path)
+    result = cli("schema", "--out", "schemas", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for name, text in schema_files().items():
         assert (tmp_path / "schemas" / name).read_text(encoding="utf-8") == text
     assert f"schemas/{BRIEF_SCHEMA_FILE}" in result.stdout
 
 
-def test_schema_check_reports_stale_files(tmp_path):
+def test_schema_check_reports_stale_files(tmp_path, cli):
     """`briefbot schema --check` exits 1 for an outdated file and 0 when current."""
-    briefbot("schema", "--out", "schemas", cwd=tmp_path)
+    cli("schema", "--out", "schemas", cwd=tmp_path)
     (tmp_path / "schemas" / GLOSSARY_SCHEMA_FILE).write_text("{}", encoding="utf-8")
-    stale = briefbot("schema", "--out", "schemas", "--check", cwd=tmp_path)
+    stale = cli("schema", "--out", "schemas", "--check", cwd=tmp_path)
     assert stale.returncode == 1
     assert GLOSSARY_SCHEMA_FILE in stale.stderr
-    briefbot("schema", "--out", "schemas", cwd=tmp_path)
-    assert briefbot("schema", "--out", "schemas", "--check", cwd=tmp_path).returncode == 0
+    cli("schema", "--out", "schemas", cwd=tmp_path)
+    assert cli("schema", "--out", "schemas", "--check", cwd=tmp_path).returncode == 0
 
 
 def test_named_pipe_is_refused_without_blocking(tmp_path):
@@ -110,7 +113,7 @@ def test_named_pipe_is_refused_without_blocking(tmp_path):
     ]
 
 
-def test_links_outside_the_content_folder_and_dangling_links_are_refused(tmp_path):
+def test_links_outside_the_content_folder_and_dangling_links_are_refused(tmp_path, cli):
     """A link to a file outside the content folder is refused (its text never shown), so is
     a link to nothing and a glossary folder that leads outside; a link inside is fine."""
     content = make_content(tmp_path, {"a.yml": brief_text()})
@@ -123,7 +126,7 @@ def test_links_outside_the_content_folder_and_dangling_links_are_refused(tmp_pat
     (content / "glossary").symlink_to(outside)
     (content / "briefs" / "b.yml").write_text(brief_text(id="b"))
     (content / "briefs" / "c.yml").symlink_to("b.yml")  # inside: read like any file
-    result = briefbot("validate", "content", cwd=tmp_path, timeout=30)
+    result = cli("validate", "content", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "content/glossary: this folder is a symbolic link to a folder outside the content "
@@ -132,7 +135,7 @@ def test_links_outside_the_content_folder_and_dangling_links_are_refused(tmp_pat
         "1 error in the content",
     ]
     (content / "glossary").unlink()
-    result = briefbot("validate", "content", cwd=tmp_path, timeout=30)
+    result = cli("validate", "content", cwd=tmp_path)
     assert result.stderr.splitlines() == [
         "content/briefs/c.yml:1: duplicate brief id 'b': also used at content/briefs/b.yml:1",
         "content/briefs/gone.yml: this is a symbolic link to 'nowhere.yml', which does not "
@@ -151,7 +154,7 @@ def _brief_with_points(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_yaml_syntax_error_is_reported_where_the_unclosed_quote_starts(tmp_path):
+def test_yaml_syntax_error_is_reported_where_the_unclosed_quote_starts(tmp_path, cli):
     """An unclosed quote on line 18 of a 32-line file is reported at line 18, whether the
     file ends inside it or a later quote closes it."""
     lines = _brief_with_points(28).splitlines()
@@ -163,7 +166,7 @@ def test_yaml_syntax_error_is_reported_where_the_unclosed_quote_starts(tmp_path)
         tmp_path,
         {"a.yml": "\n".join(lines) + "\n", "b.yml": "\n".join(also) + "\n", "c.yml": brief_text()},
     )
-    result = briefbot("validate", "content", cwd=tmp_path)
+    result = cli("validate", "content", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "content/briefs/a.yml:18: YAML syntax error: the quoted text that starts on this line "
@@ -174,7 +177,7 @@ def test_yaml_syntax_error_is_reported_where_the_unclosed_quote_starts(tmp_path)
     ]
 
 
-def test_a_file_that_does_not_parse_is_reported_once_without_follow_on_errors(tmp_path):
+def test_a_file_that_does_not_parse_is_reported_once_without_follow_on_errors(tmp_path, cli):
     """x.yml and glossary.yml do not parse: each says so once; the ids and terms other briefs
     name from them are not reported as missing, while a name no file holds still is."""
     make_content(
@@ -185,7 +188,7 @@ def test_a_file_that_does_not_parse_is_reported_once_without_follow_on_errors(tm
         },
         glossary="terms:\n  - term: Distillation\n    definition: [unclosed\n",
     )
-    result = briefbot("validate", "content", cwd=tmp_path)
+    result = cli("validate", "content", cwd=tmp_path)
     assert result.returncode == 1
     errors = result.stderr.splitlines()
     assert errors[0].startswith("content/briefs/x.yml:1: YAML syntax error: the quoted text")
