@@ -18,7 +18,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -137,8 +137,8 @@ def _header(environ: dict[str, Any], name: str) -> str:
     return str(environ.get("HTTP_" + name.upper().replace("-", "_"), ""))
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {}
+def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
+    headers: dict[str, str | Sequence[str]] = {}
     for key, value in environ.items():
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             headers[key.lower().replace("_", "-")] = value

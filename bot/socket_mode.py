@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -54,7 +55,7 @@ class StampingSocketModeHandler(SocketModeHandler):
         with self._lock:
             # A worker may take the envelope before the stamp is written: it is "now" then.
             arrived = self._arrivals.pop(req.envelope_id, time.monotonic())
-        headers: dict[str, str] = {RECEIVED_AT: repr(arrived)}
+        headers: dict[str, str | Sequence[str]] = {RECEIVED_AT: repr(arrived)}
         if req.retry_attempt is not None:  # as in HTTP mode, so listeners can see retries
             headers["x-slack-retry-num"] = str(req.retry_attempt)
         if req.retry_reason is not None:

@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from bot.cli import add_content_option
@@ -166,7 +167,7 @@ def _write_atomically(path: Path, text: str) -> None:
 # -- preview ---------------------------------------------------------------------------
 
 
-def block_kit_builder_url(blocks: list[dict]) -> str:
+def block_kit_builder_url(blocks: list[dict[str, Any]]) -> str:
     """A link that opens `blocks` in Slack's Block Kit Builder."""
     payload = json.dumps({"blocks": blocks}, separators=(",", ":"), ensure_ascii=False)
     return BLOCK_KIT_BUILDER + quote(payload, safe="")

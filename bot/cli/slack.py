@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("briefbot")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = subparsers.add_parser(
         "run", help="run the bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)"
     )
@@ -114,13 +114,14 @@ def run_socket_mode(args: argparse.Namespace) -> int:
     return stop.code
 
 
-DRAIN_S = 10.0
+DRAIN_S = 10
 """How long a stopping server waits for requests in flight before it closes anyway."""
 
 
 def serve_http(args: argparse.Namespace) -> int:
     from waitress import wasyncore
-    from waitress.server import create_server
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer, create_server
 
     from bot.health import Readiness
     from bot.slack_requests import MAX_BODY_BYTES
@@ -165,12 +166,17 @@ def serve_http(args: argparse.Namespace) -> int:
         use_poll = server.adj.asyncore_use_poll
         while not stop.event.is_set():
             wasyncore.loop(timeout=0.5, map=sockets, use_poll=use_poll, count=1)
-        # No new connections; requests already received are answered and sent.
-        server.accepting = False
+        # No new connections; requests already received are answered and sent. The map
+        # holds every listening socket (a host name may give an IPv4 and an IPv6 one, and
+        # then `server` is waitress's MultiSocketServer) and every connection.
+        for listener in list(sockets.values()):
+            if isinstance(listener, BaseWSGIServer):
+                listener.accepting = False
         deadline = time.monotonic() + DRAIN_S
         while time.monotonic() < deadline and any(
             channel.requests or channel.total_outbufs_len
-            for channel in list(server.active_channels.values())
+            for channel in list(sockets.values())
+            if isinstance(channel, HTTPChannel)
         ):
             wasyncore.loop(timeout=0.05, map=sockets, use_poll=use_poll, count=1)
         server.task_dispatcher.shutdown(timeout=DRAIN_S)

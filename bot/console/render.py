@@ -175,7 +175,7 @@ def render_blocks(
     return lines
 
 
-def _buttons(elements: list[dict[str, Any]], buttons: list[Button], block: dict) -> str:
+def _buttons(elements: list[dict[str, Any]], buttons: list[Button], block: dict[str, Any]) -> str:
     shown = []
     for element in elements:
         if element.get("type") != "button":

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +204,10 @@ class ConsoleSession:
                 self._busy -= 1
 
     def _dispatch(self, body: str, content_type: str) -> BoltResponse:
-        headers = {"content-type": content_type, **inbound.signed_headers(body, self._secret)}
+        headers: dict[str, str | Sequence[str]] = {
+            "content-type": content_type,
+            **inbound.signed_headers(body, self._secret),
+        }
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     @staticmethod
@@ -260,7 +263,9 @@ class ConsoleSession:
         channel = self.slack.workspace.channels.get(channel_id)
         direct = channel is not None and channel.is_im
         ephemeral = kind.startswith("ephemeral")
-        if (direct and channel.user != self.user) or (ephemeral and data.get("user") != self.user):
+        if (direct and channel is not None and channel.user != self.user) or (
+            ephemeral and data.get("user") != self.user
+        ):
             return []  # someone else's direct message or private answer: not on this screen
         if data.get("user") == self.user and kind == "message":
             return []  # what the person just typed
