@@ -8,13 +8,8 @@ Block Kit limits it shares with the bot (`bot/slack/limits.py`).
 
 from bot.localslack.hooks import CallHook, Detour
 from bot.localslack.records import Call
-from bot.localslack.server import (
-    DEFAULT_APP_TOKEN,
-    DEFAULT_BOT_TOKEN,
-    LocalSlack,
-    Reply,
-    Request,
-)
+from bot.localslack.server import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, LocalSlack
+from bot.localslack.transport import Reply, Request
 from bot.localslack.webapi import ApiError
 from bot.localslack.workspace import (
     APP_ID,

@@ -1,7 +1,9 @@
 """`LocalSlack`: a stand-in for Slack's Web API and response URLs, served on 127.0.0.1.
 
-It speaks real HTTP, so the unmodified slack_sdk `WebClient` (and Bolt on top of it)
-talks to it through `base_url=local.api_url`, exactly as it would talk to Slack.
+It speaks real HTTP (`transport.py`), so the unmodified slack_sdk `WebClient` (and Bolt
+on top of it) talks to it through `base_url=local.api_url`, as it would talk to Slack.
+This module decides what each request means: a Web API method, a response URL, or a
+subclass's own route.
 `briefbot console` runs the app against it. Hooks (`add_hook`) may answer a call
 differently or watch every answer: the tests' faults and call records are hooks that live
 in `tests/fakeslack`.
@@ -18,14 +20,21 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.localslack import response_urls
 from bot.localslack.hooks import CallHook, Detour
 from bot.localslack.records import Call
+from bot.localslack.transport import (
+    HttpServer,
+    Reply,
+    Request,
+    RequestHandler,
+    bearer,
+    decode_body,
+    send,
+)
 from bot.localslack.webapi import ApiError, Event, Handler, Method, WebApi
 from bot.localslack.workspace import (
     DEFAULT_TZ,
@@ -44,48 +53,6 @@ Listener = Callable[[str, dict[str, Any]], None]
 DEFAULT_BOT_TOKEN = "xoxb-localslack"
 DEFAULT_APP_TOKEN = "xapp-localslack"
 RESPONSE_URL_METHOD = response_urls.SOURCE
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """An HTTP request as seen by `LocalSlack.handle_route` (for subclasses' own routes)."""
-
-    verb: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """An HTTP answer: a dict is sent as JSON, str/bytes as they are."""
-
-    status: int = 200
-    body: dict[str, Any] | str | bytes = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Many concurrent clients (200 slash commands, 1,000-channel fan-out) must not be refused.
-    request_queue_size = 256
-    local: LocalSlack
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "localslack"
-
-    def do_POST(self) -> None:
-        self.server.local._serve(self)
-
-    def do_GET(self) -> None:
-        self.server.local._serve(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Hooks see every call (`LocalSlack.add_hook`); the access log would only be noise.
-        pass
 
 
 class LocalSlack:
@@ -118,7 +85,7 @@ class LocalSlack:
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._port = port
-        self._server: _Server | None = None
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.workspace = Workspace()
         for user in default_users() if with_defaults else default_users()[-1:]:
@@ -148,8 +115,7 @@ class LocalSlack:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = _Server(("127.0.0.1", self._port), _Handler)
-        server.local = self
+        server = HttpServer(self._port, self._serve)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -403,21 +369,21 @@ class LocalSlack:
 
     # --- serving ----------------------------------------------------------
 
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: RequestHandler) -> None:
         """Route one HTTP request; never let a bad request kill the handler thread."""
         try:
             self._route(handler)
         except Exception:
             log.exception("local Slack failed to serve %s", handler.path)
-            _send(handler, Reply(500, {"ok": False, "error": "internal_error"}))
+            send(handler, Reply(500, {"ok": False, "error": "internal_error"}))
 
-    def _route(self, handler: _Handler) -> None:
+    def _route(self, handler: RequestHandler) -> None:
         arrived, wall = time.monotonic(), time.time()
         url = urlsplit(handler.path)
         try:
             length = max(0, int(handler.headers.get("Content-Length") or 0))
         except ValueError:
-            _send(handler, Reply(400, {"ok": False, "error": "invalid_content_length"}))
+            send(handler, Reply(400, {"ok": False, "error": "invalid_content_length"}))
             return
         raw = handler.rfile.read(length) if length else b""
         headers = dict(handler.headers.items())
@@ -432,11 +398,11 @@ class LocalSlack:
         else:
             request = Request(handler.command, url.path, query, headers, raw)
             reply = self.handle_route(request)
-            _send(handler, reply or Reply(404, {"ok": False, "error": "not_found"}))
+            send(handler, reply or Reply(404, {"ok": False, "error": "not_found"}))
 
     def _serve_api(
         self,
-        handler: _Handler,
+        handler: RequestHandler,
         method: str,
         query: dict[str, str],
         headers: dict[str, str],
@@ -445,7 +411,7 @@ class LocalSlack:
         wall: float,
     ) -> None:
         try:
-            params = {**query, **_decode_body(headers, raw)}
+            params = {**query, **decode_body(headers, raw)}
         except ValueError:
             params = dict(query)
             body = {"ok": False, "error": "invalid_json"}
@@ -461,7 +427,7 @@ class LocalSlack:
 
     def _answer(
         self,
-        handler: _Handler,
+        handler: RequestHandler,
         method: str,
         channel: str | None,
         params: dict[str, Any],
@@ -533,7 +499,7 @@ class LocalSlack:
     ) -> str | None:
         if method.token_kind == "none":
             return None
-        token = _bearer(headers) or params.get("token")
+        token = bearer(headers) or params.get("token")
         if not token:
             return "not_authed"
         if token in self._revoked:
@@ -546,7 +512,7 @@ class LocalSlack:
 
     def _serve_response_url(
         self,
-        handler: _Handler,
+        handler: RequestHandler,
         key: str,
         headers: dict[str, str],
         raw: bytes,
@@ -556,7 +522,7 @@ class LocalSlack:
         with self._lock:
             context = self._response_urls.get(key)
         try:
-            body = _decode_body(headers, raw)
+            body = decode_body(headers, raw)
         except ValueError:
             body = {}
         if isinstance(body.get("payload"), str):
@@ -612,7 +578,7 @@ class LocalSlack:
 
     def _finish(
         self,
-        handler: _Handler,
+        handler: RequestHandler,
         method: str,
         params: dict[str, Any],
         headers: dict[str, str],
@@ -641,7 +607,7 @@ class LocalSlack:
         with self._lock:
             for hook in self._hooks:
                 hook.answered(call)
-        _send(handler, reply)
+        send(handler, reply)
 
     def _drain_events(self) -> list[Event]:
         events = list(self.api.events)
@@ -662,43 +628,3 @@ def _fault_reply(decision: Detour) -> Reply:
     if decision.retry_after is not None:
         headers["Retry-After"] = str(decision.retry_after)
     return Reply(decision.status, {"ok": False, "error": decision.error}, headers)
-
-
-def _send(handler: _Handler, reply: Reply) -> None:
-    if isinstance(reply.body, dict):
-        data = json.dumps(reply.body).encode()
-        content_type = "application/json; charset=utf-8"
-    else:
-        data = reply.body.encode() if isinstance(reply.body, str) else reply.body
-        content_type = "text/plain; charset=utf-8"
-    try:
-        handler.send_response(reply.status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-    except (BrokenPipeError, ConnectionResetError):
-        # The client gave up waiting (a delay fault longer than its timeout): expected.
-        pass
-
-
-def _decode_body(headers: dict[str, str], raw: bytes) -> dict[str, Any]:
-    """Parameters from a JSON or form body; ValueError for JSON that is not an object."""
-    if not raw:
-        return {}
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "").lower()
-    text = raw.decode("utf-8", errors="replace")
-    if content_type.startswith("application/json"):
-        value = json.loads(text)
-        if not isinstance(value, dict):
-            raise ValueError("JSON body must be an object")
-        return value
-    return dict(parse_qsl(text, keep_blank_values=True))
-
-
-def _bearer(headers: dict[str, str]) -> str | None:
-    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
