@@ -73,7 +73,6 @@ def run(root: Path, names: list[str], started: float) -> int:
         benchmarks.bench_reload(root, report)
         library = None  # files changed: load again for the next benchmarks
     if {"search", "define", "related"} & set(names) and library is None:
-        benchmarks.forget_indexes()
         library = load_library(root)
     if "search" in names:
         benchmarks.bench_search(library, report)

@@ -18,14 +18,10 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.content.model import Brief
-from bot.search.corpus import FIELD_COUNT, CorpusIndex, brief_words, build_corpus_index
-
-if TYPE_CHECKING:
-    from bot.content.library import Library
+from bot.search.corpus import FIELD_COUNT, brief_words
+from bot.search.snapshot import Snapshot
 
 TERMS_SHARE = 0.45
 TAGS_SHARE = 0.25
@@ -36,19 +32,7 @@ MIN_SIMILARITY = 0.05
 """Briefs less similar than this (0-1) are not offered, even to fill the list."""
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class RelatedIndex:
-    """The inverted indexes related briefs are found through."""
-
-    corpus: CorpusIndex
-
-
-def build_related_index(briefs: tuple[Brief, ...]) -> RelatedIndex:
-    """Index `briefs` (newest first) for `related_briefs`."""
-    return RelatedIndex(build_corpus_index(briefs))
-
-
-def related_briefs(library: Library, brief_id: str, limit: int = 5) -> tuple[Brief, ...]:
+def related_briefs(library: Snapshot, brief_id: str, limit: int = 5) -> tuple[Brief, ...]:
     """Up to `limit` briefs related to `brief_id`, never the brief itself.
 
     Hand-picked `related` come first in their order; then the most similar, ties
@@ -64,7 +48,7 @@ def related_briefs(library: Library, brief_id: str, limit: int = 5) -> tuple[Bri
             chosen.setdefault(other.id, other)
     need = limit - len(chosen)
     if need > 0:
-        docs = library.related_index.corpus.docs
+        docs = library.corpus.docs
         scores = {
             doc: score
             for doc, score in _similarity(library, brief).items()
@@ -97,12 +81,12 @@ def _idf(size: int, df: int) -> float:
     return math.log(1.0 + size / max(df, 1))
 
 
-def _similarity(library: Library, brief: Brief) -> dict[int, float]:
+def _similarity(library: Snapshot, brief: Brief) -> dict[int, float]:
     """Document -> similarity (0-1) for every document sharing anything with `brief`.
 
     May include `brief` itself and replaced documents; the caller drops them.
     """
-    corpus = library.related_index.corpus
+    corpus = library.corpus
     size = max(corpus.size, 1)
     doc_of = corpus.doc_of
     scores: defaultdict[int, float] = defaultdict(float)

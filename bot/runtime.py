@@ -5,7 +5,6 @@ Each way of running (Socket Mode, HTTP, WSGI) is a few lines on top of `start`.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -99,9 +98,6 @@ def start(
         ) from None
     except StoreError as error:
         raise StartupError(str(error)) from None
-    # Ten thousand briefs are a few million long-lived objects: freezing them keeps the
-    # cyclic collector from walking them all again in the middle of a later reload.
-    gc.freeze()
     readiness.waiting("waiting for Slack to accept SLACK_BOT_TOKEN")
     client = make_client(settings)
     try:

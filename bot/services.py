@@ -8,14 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.basics import utc_now
 from bot.config import Settings
 from bot.content.library import Library
 from bot.content.live import LiveContent
 from bot.store import Store
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass

@@ -250,11 +250,11 @@ def test_reloading_after_an_edit_gives_the_same_answers_as_a_fresh_load():
     )
     kept = tuple(b for b in before.briefs if b.id != "chip-smuggling-report")
     added = brief("new-rocq-brief", "New Rocq proofs of safety", 25, tags=("policy",))
-    after = build_library((*kept, edited, added), TERMS)
-    assert len(after.brief_index.corpus.segments) == 2  # reused, not rebuilt
+    after = build_library((*kept, edited, added), TERMS, before)
+    assert len(after.corpus.segments) == 2  # reused, not rebuilt
 
     fresh = build_library(_copies((*kept, edited, added)), TERMS)
-    assert len(fresh.brief_index.corpus.segments) == 1
+    assert len(fresh.corpus.segments) == 1
     assert _answers(after) == _answers(fresh)
     assert "new-rocq-brief" in ids(search_briefs(after, "rocq proofs"))
     old_title = search_briefs(after, "report tracks chip smuggling routes")
@@ -268,10 +268,10 @@ def test_deleted_brief_is_no_longer_found():
     """After a brief is removed, search never returns it, even though its index is reused."""
     first = build_library(_copies(BRIEFS), TERMS)
     filler = tuple(brief(f"other-{n:03d}", f"Other brief {n}", 1 + n % 9) for n in range(60))
-    first = build_library(first.briefs + filler, TERMS)
+    first = build_library(first.briefs + filler, TERMS, first)
     remaining = tuple(b for b in first.briefs if b.id != "ai-moratoriums-social-rupture")
-    second = build_library(remaining, TERMS)
-    assert second.brief_index.corpus.dead >= 1
+    second = build_library(remaining, TERMS, first)
+    assert second.corpus.dead >= 1
     assert "ai-moratoriums-social-rupture" not in ids(search_briefs(second, "moratoriums"))
 
 
@@ -286,13 +286,12 @@ def test_many_successive_edits_keep_answers_equal_to_a_fresh_load():
         target = library.by_id[f"filler-{step * 7:03d}"]
         edited = dataclasses.replace(target, title=f"Edited distillation step {step}")
         kept = tuple(b for b in library.briefs if b.id != target.id)
-        library = build_library((*kept, edited), TERMS)
-        assert len(library.brief_index.corpus.segments) <= 8
+        library = build_library((*kept, edited), TERMS, library)
+        assert len(library.corpus.segments) <= 8
         steps.append((target.id, library))
     # Every step reused the index: 12 replaced briefs, plus those moved when folding.
-    assert library.brief_index.corpus.dead >= 12
+    assert library.corpus.dead >= 12
     for step, (target_id, snapshot) in enumerate(steps):
-        # Built after all the steps, so that the steps above could reuse each other.
         fresh = build_library(_copies(snapshot.briefs), TERMS)
         assert _answers(snapshot) == _answers(fresh), step
         assert ids(search_briefs(snapshot, f"edited distillation step {step}"))[0] == target_id

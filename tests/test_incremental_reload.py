@@ -7,9 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import bot.content.library
-import bot.search.corpus
-import bot.search.glossary_index
 from bot.content.errors import ContentInvalid
 from bot.content.library import Library
 from bot.content.loader import ContentLoader
@@ -54,15 +51,8 @@ def _outcome(loader: ContentLoader, changed: list[Path] | None) -> Library | tup
 
 
 def _fresh(content: Path) -> Library | tuple:
-    """A load by a new loader with no index left over to reuse, as in a new process."""
-    kept = (bot.search.corpus._last, bot.content.library._last, bot.search.glossary_index._last)
-    bot.search.corpus._last = bot.content.library._last = None
-    bot.search.glossary_index._last = None
-    try:
-        return _outcome(ContentLoader(content), None)
-    finally:
-        bot.search.corpus._last, bot.content.library._last = kept[0], kept[1]
-        bot.search.glossary_index._last = kept[2]
+    """A load by a new loader, which has no index to reuse, as in a new process."""
+    return _outcome(ContentLoader(content), None)
 
 
 def _assert_same(ours: Library | tuple, fresh: Library | tuple) -> None:

@@ -147,9 +147,9 @@ def test_reused_index_gives_the_same_related_briefs_as_a_fresh_one():
     before = build_library(base, TERMS)
     edited = dataclasses.replace(before.by_id["brief-007"], tags=("policy", "hardware"))
     changed = tuple(edited if b.id == "brief-007" else b for b in before.briefs)
-    after = build_library(changed, TERMS)
-    assert len(after.related_index.corpus.segments) == 2
+    after = build_library(changed, TERMS, before)
+    assert len(after.corpus.segments) == 2
     fresh = build_library(tuple(dataclasses.replace(b) for b in changed), TERMS)
-    assert len(fresh.related_index.corpus.segments) == 1
+    assert len(fresh.corpus.segments) == 1
     for b in changed:
         assert ids(related_briefs(after, b.id, 8)) == ids(related_briefs(fresh, b.id, 8)), b.id

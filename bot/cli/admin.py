@@ -286,7 +286,7 @@ def run_new_brief(args: argparse.Namespace) -> int:
         default_brief_schema,
         slugify,
     )
-    from bot.content.loader import BRIEFS_DIR
+    from bot.content.layout import BRIEFS_DIR
 
     content = args.content
     brief_id = args.id or slugify(args.title)
@@ -340,7 +340,7 @@ def run_new_term(args: argparse.Namespace) -> int:
         glossary_yaml,
         slugify,
     )
-    from bot.content.loader import GLOSSARY_DIR, GLOSSARY_FILE
+    from bot.content.layout import GLOSSARY_DIR, GLOSSARY_FILE
 
     content = Path(args.content)
     term = " ".join(args.term.split())

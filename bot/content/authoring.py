@@ -20,8 +20,8 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
-from bot.content.loader import parse_glossary_file
 from bot.content.model import MAX_TERM, MAX_TITLE, SLUG_RE, normalize_key
+from bot.content.parse import parse_glossary_file
 from bot.content.schema import (
     BRIEF_FIELDS,
     BRIEF_SCHEMA_FILE,

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter, is_not
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
 
+from bot.basics import digest
 from bot.content.model import Brief, Term, normalize_key
-from bot.related import RelatedIndex, build_related_index
-from bot.search.brief_index import BriefIndex, build_brief_index
-from bot.search.glossary_index import GlossaryIndex, build_glossary_index
-
-T = TypeVar("T")
+from bot.search.corpus import CorpusIndex, build_corpus_index
+from bot.search.term_index import GlossaryIndex, build_glossary_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,42 +34,116 @@ class Library:
     """`normalize_key` of every term and alias -> its term."""
     briefs_by_term: Mapping[str, tuple[Brief, ...]]
     """Canonical term (`Term.term`) -> the briefs that list it, newest first."""
-    brief_index: BriefIndex
+    corpus: CorpusIndex
+    """The words of every brief: what search and related briefs look up."""
     glossary_index: GlossaryIndex
-    related_index: RelatedIndex
+    brief_digests: Mapping[str, bytes] = field(repr=False, default_factory=dict)
+    """Brief id -> the digest of its fields; with `term_digest`, what `version` is
+    computed from (kept so that a reload hashes only the briefs that changed)."""
+    term_digest: bytes = field(repr=False, default=b"")
 
     def resolve_term(self, name: str) -> Term | None:
         """The term that `name` names exactly, by term or alias, ignoring case and punctuation."""
         return self.term_by_key.get(normalize_key(name))
 
 
-class _PerObject(Generic[T]):
-    """One computed value per object, found by the object's identity.
+def build_library(
+    briefs: Iterable[Brief], terms: Iterable[Term], previous: Library | None = None
+) -> Library:
+    """Assemble a snapshot from already validated briefs and terms.
 
-    A reload keeps every Brief and Term object whose file did not change, so only the
-    edited ones miss. Entries hold their object, so an id is never reused while cached;
-    `retain` drops the objects no longer in the library.
+    Validation (unique ids, terms that resolve, ...) is the loader's job; this only
+    orders and indexes. `previous`, the library served until now, only makes it
+    faster: whatever was built from the very same Brief and Term objects (a reload
+    hands those over for files that did not change) is reused or patched, and the
+    answer is the same as without it.
     """
+    briefs = tuple(briefs)
+    ordered_terms = tuple(sorted(terms, key=lambda t: (t.key, t.term)))
+    if previous is not None and _same_objects(previous.terms, ordered_terms):
+        patched = _patched(previous, briefs)
+        if patched is not None:
+            return patched
+        term_by_key, glossary_index = previous.term_by_key, previous.glossary_index
+        term_digest = previous.term_digest
+    else:
+        term_by_key = MappingProxyType(_term_by_key(ordered_terms))
+        glossary_index = build_glossary_index(ordered_terms)
+        term_digest = _term_digest(ordered_terms)
+    # Newest first, then by id: a stable sort keeps the id order among equal dates.
+    by_id_order = sorted(briefs, key=attrgetter("id"))
+    ordered_briefs = tuple(sorted(by_id_order, key=attrgetter("date"), reverse=True))
+    digests = {b.id: _digest_of_brief(b) for b in by_id_order}
+    return Library(
+        briefs=ordered_briefs,
+        terms=ordered_terms,
+        version=_version(digests, term_digest),
+        by_id=MappingProxyType({b.id: b for b in ordered_briefs}),
+        term_by_key=term_by_key,
+        briefs_by_term=MappingProxyType(_briefs_by_term(ordered_briefs, term_by_key)),
+        corpus=build_corpus_index(ordered_briefs, previous.corpus if previous else None),
+        glossary_index=glossary_index,
+        brief_digests=MappingProxyType(digests),
+        term_digest=term_digest,
+    )
 
-    def __init__(self, compute: Callable[[Any], T]) -> None:
-        self._compute = compute
-        self._entries: dict[int, tuple[object, T]] = {}
 
-    def __call__(self, obj: object) -> T:
-        entry = self._entries.get(id(obj))
-        if entry is None or entry[0] is not obj:
-            entry = (obj, self._compute(obj))
-            self._entries[id(obj)] = entry
-        return entry[1]
+def content_version(briefs: Iterable[Brief], terms: Iterable[Term]) -> str:
+    """A stable 12-hex-digit hash of the content itself (not of file names or order)."""
+    ordered_terms = sorted(terms, key=lambda t: (t.key, t.term))
+    return _version({b.id: _digest_of_brief(b) for b in briefs}, _term_digest(ordered_terms))
 
-    def forget(self, obj: object) -> None:
-        entry = self._entries.get(id(obj))
-        if entry is not None and entry[0] is obj:
-            del self._entries[id(obj)]
 
-    def retain(self, objects: Iterable[object]) -> None:
-        keep = {id(obj) for obj in objects}
-        self._entries = {key: entry for key, entry in self._entries.items() if key in keep}
+def _version(brief_digests: Mapping[str, bytes], term_digest: bytes) -> str:
+    sha = hashlib.sha256()
+    sha.update(b"".join([brief_digests[key] for key in sorted(brief_digests)]))
+    sha.update(term_digest)
+    return sha.hexdigest()[:12]
+
+
+def _term_digest(terms: Iterable[Term]) -> bytes:
+    return b"".join(_digest_of_term(t) for t in sorted(terms, key=attrgetter("key")))
+
+
+_MAX_PATCHED = 64
+"""Reloads with more briefs changed than this build the maps again."""
+
+
+def _patched(previous: Library, briefs: tuple[Brief, ...]) -> Library | None:
+    """`previous` with the briefs that are not the very same objects swapped, for a
+    reload after a few edits with the glossary unchanged (None: build afresh)."""
+    old_by_id = previous.by_id
+    added = [b for b in briefs if old_by_id.get(b.id) is not b]
+    if len(added) > _MAX_PATCHED or len(briefs) - len(added) + _MAX_PATCHED < len(old_by_id):
+        return None
+    new_by_id = {b.id: b for b in briefs}
+    if len(new_by_id) != len(briefs):
+        return None  # an id twice: only the loader's checks allow that, never patched
+    removed = [b for b in previous.briefs if new_by_id.get(b.id) is not b]
+    if not added and not removed:
+        return previous
+    ordered = list(previous.briefs)
+    for brief in removed:
+        del ordered[bisect_left(ordered, _newest_first(brief), key=_newest_first)]
+    for brief in added:
+        insort(ordered, brief, key=_newest_first)
+    ordered_briefs = tuple(ordered)
+    digests = dict(previous.brief_digests)
+    for brief in removed:
+        del digests[brief.id]
+    digests.update((b.id, _digest_of_brief(b)) for b in added)
+    return Library(
+        briefs=ordered_briefs,
+        terms=previous.terms,
+        version=_version(digests, previous.term_digest),
+        by_id=MappingProxyType({b.id: b for b in ordered_briefs}),
+        term_by_key=previous.term_by_key,
+        briefs_by_term=_patched_briefs_by_term(previous, removed, added),
+        corpus=build_corpus_index(ordered_briefs, previous.corpus),
+        glossary_index=previous.glossary_index,
+        brief_digests=MappingProxyType(digests),
+        term_digest=previous.term_digest,
+    )
 
 
 # Plain joins hash several times faster than JSON, which counts on a cold load of ten
@@ -100,169 +170,17 @@ def _digest_of_brief(brief: Brief) -> bytes:
             _ITEM.join(brief.related),
         )
     )
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return digest(text.encode())
 
 
 def _digest_of_term(term: Term) -> bytes:
     text = _FIELD.join(
         (term.term, term.definition, _ITEM.join(term.aliases), _ITEM.join(term.see_also))
     )
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return digest(text.encode())
 
 
-_brief_digest = _PerObject(_digest_of_brief)
-_term_digest = _PerObject(_digest_of_term)
-
-
-def content_version(briefs: Iterable[Brief], terms: Iterable[Term]) -> str:
-    """A stable 12-hex-digit hash of the content itself (not of file names or order)."""
-    digest = hashlib.sha256()
-    digest.update(b"".join(_brief_digest(b) for b in sorted(briefs, key=attrgetter("id"))))
-    digest.update(b"".join(_term_digest(t) for t in sorted(terms, key=attrgetter("key"))))
-    return digest.hexdigest()[:12]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Built:
-    """The last library built, with what it was built from, for patching on a reload."""
-
-    library: Library
-    briefs_in: tuple[Brief, ...]
-    terms_in: object
-    ids: list[str]
-    """Every brief id, sorted (empty when an id appears twice: no patching then)."""
-    digests: list[bytes]
-    """The digest of each brief, in the order of `ids`."""
-    term_digests: bytes
-
-
-def build_library(briefs: Iterable[Brief], terms: Iterable[Term]) -> Library:
-    """Assemble a snapshot from already validated briefs and terms.
-
-    Validation (unique ids, terms that resolve, ...) is the loader's job; this only
-    orders and indexes. When the glossary is the same as in the last library built,
-    the term maps are patched for the briefs that changed instead of rebuilt, which
-    keeps a reload after one edit fast at ten thousand briefs. When even the tuples
-    handed in are the last ones with a few briefs swapped (as the loader hands them
-    over after a file watcher named the changed files), the order and version are
-    patched too.
-    """
-    global _last
-    prev = _last
-    # Only tuples: a list handed in again may have been changed in place since.
-    if (
-        prev is not None
-        and briefs.__class__ is tuple
-        and terms.__class__ is tuple
-        and terms is prev.terms_in
-    ):
-        built = _patched(prev, briefs)  # type: ignore[arg-type]
-        if built is not None:
-            _last = built
-            return built.library
-    briefs = tuple(briefs)
-    by_id_order = sorted(briefs, key=attrgetter("id"))
-    # Newest first, then by id: a stable sort keeps the id order among equal dates.
-    ordered_briefs = tuple(sorted(by_id_order, key=attrgetter("date"), reverse=True))
-    ordered_terms = tuple(sorted(terms, key=lambda t: (t.key, t.term)))
-    prev_library = prev.library if prev is not None else None
-    if prev_library is not None and _same_objects(prev_library.terms, ordered_terms):
-        term_by_key, glossary_index = prev_library.term_by_key, prev_library.glossary_index
-        by_id, briefs_by_term = _patched_brief_maps(prev_library, ordered_briefs)
-    else:
-        term_by_key = MappingProxyType(_term_by_key(ordered_terms))
-        glossary_index = build_glossary_index(ordered_terms)
-        by_id = MappingProxyType({b.id: b for b in ordered_briefs})
-        briefs_by_term = MappingProxyType(_briefs_by_term(ordered_briefs, term_by_key))
-    digests = [_brief_digest(b) for b in by_id_order]
-    term_digests = b"".join(_term_digest(t) for t in sorted(ordered_terms, key=attrgetter("key")))
-    _brief_digest.retain(ordered_briefs)
-    _term_digest.retain(ordered_terms)
-    library = Library(
-        briefs=ordered_briefs,
-        terms=ordered_terms,
-        version=_version(digests, term_digests),
-        by_id=by_id,
-        term_by_key=term_by_key,
-        briefs_by_term=briefs_by_term,
-        brief_index=build_brief_index(ordered_briefs),
-        glossary_index=glossary_index,
-        related_index=build_related_index(ordered_briefs),
-    )
-    unique = len(by_id) == len(briefs)
-    ids = [b.id for b in by_id_order] if unique else []
-    _last = _Built(library, briefs, terms, ids, digests if unique else [], term_digests)
-    return library
-
-
-def _version(brief_digests: list[bytes], term_digests: bytes) -> str:
-    """What `content_version` gives, from the digests of the briefs in id order."""
-    digest = hashlib.sha256()
-    digest.update(b"".join(brief_digests))
-    digest.update(term_digests)
-    return digest.hexdigest()[:12]
-
-
-# Reloads after more changes than this rebuild the maps: patching is for a few edits.
-_MAX_PATCHED = 64
-
-
-def _patched(prev: _Built, briefs: tuple[Brief, ...]) -> _Built | None:
-    """`prev` with the briefs that differ from its input by position swapped, or None
-    when it cannot be patched (other sizes, many changes, an id taken twice)."""
-    old_in = prev.briefs_in
-    if len(briefs) != len(old_in) or not prev.ids:
-        return None
-    # Which positions hold another object, compared in C rather than a Python loop.
-    changed = list(compress(range(len(briefs)), map(is_not, old_in, briefs)))
-    if len(changed) > _MAX_PATCHED:
-        return None
-    library = prev.library
-    if not changed:
-        built = _Built(library, briefs, prev.terms_in, prev.ids, prev.digests, prev.term_digests)
-        return built
-    removed = [old_in[i] for i in changed]
-    added = [briefs[i] for i in changed]
-    gone = {b.id for b in removed}
-    added_ids = {b.id for b in added}
-    if len(added_ids) != len(added) or any(
-        b.id in library.by_id and b.id not in gone for b in added
-    ):
-        return None
-    ordered = list(library.briefs)
-    ids, digests = list(prev.ids), list(prev.digests)
-    for brief in removed:
-        at = bisect_left(ordered, _newest_first(brief), key=_newest_first)
-        assert ordered[at] is brief
-        del ordered[at]
-        at = bisect_left(ids, brief.id)
-        del ids[at], digests[at]
-        _brief_digest.forget(brief)
-    for brief in added:
-        insort(ordered, brief, key=_newest_first)
-        at = bisect_left(ids, brief.id)
-        ids.insert(at, brief.id)
-        digests.insert(at, _brief_digest(brief))
-    ordered_briefs = tuple(ordered)
-    by_id, briefs_by_term = _brief_maps_changed(library, removed, added)
-    library = Library(
-        briefs=ordered_briefs,
-        terms=library.terms,
-        version=_version(digests, prev.term_digests),
-        by_id=by_id,
-        term_by_key=library.term_by_key,
-        briefs_by_term=briefs_by_term,
-        brief_index=build_brief_index(ordered_briefs),
-        glossary_index=library.glossary_index,
-        related_index=build_related_index(ordered_briefs),
-    )
-    return _Built(library, briefs, prev.terms_in, ids, digests, prev.term_digests)
-
-
-_last: _Built | None = None
-
-
-def _same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
+def _same_objects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
@@ -293,36 +211,19 @@ def _newest_first(brief: Brief) -> tuple[int, str]:
     return (-brief.date.toordinal(), brief.id)
 
 
-def _patched_brief_maps(
-    prev: Library, briefs: tuple[Brief, ...]
-) -> tuple[Mapping[str, Brief], Mapping[str, tuple[Brief, ...]]]:
-    """`by_id` and `briefs_by_term` of `prev`, updated for the briefs added or removed."""
-    new_ids = {id(b) for b in briefs}
-    old_ids = {id(b) for b in prev.briefs}
-    removed = [b for b in prev.briefs if id(b) not in new_ids]
-    added = [b for b in briefs if id(b) not in old_ids]
-    return _brief_maps_changed(prev, removed, added)
-
-
-def _brief_maps_changed(
-    prev: Library, removed: list[Brief], added: list[Brief]
-) -> tuple[Mapping[str, Brief], Mapping[str, tuple[Brief, ...]]]:
-    """`by_id` and `briefs_by_term` of `prev` with `removed` out and `added` in."""
-    if not removed and not added:
-        return prev.by_id, prev.briefs_by_term
-    by_id = dict(prev.by_id)
-    for brief in removed:
-        if by_id.get(brief.id) is brief:
-            del by_id[brief.id]
-    by_id.update((brief.id, brief) for brief in added)
-    by_term = dict(prev.briefs_by_term)
+def _patched_briefs_by_term(
+    previous: Library, removed: list[Brief], added: list[Brief]
+) -> Mapping[str, tuple[Brief, ...]]:
+    """`briefs_by_term` of `previous` with `removed` out and `added` in (same glossary)."""
+    by_term = dict(previous.briefs_by_term)
     gone = {id(b) for b in removed}
-    touched = {n for b in (*removed, *added) for n in _canonical_terms(b, prev.term_by_key)}
+    term_by_key = previous.term_by_key
+    touched = {n for b in (*removed, *added) for n in _canonical_terms(b, term_by_key)}
     for name in touched:
         kept = [b for b in by_term.get(name, ()) if id(b) not in gone]
-        kept += [b for b in added if name in _canonical_terms(b, prev.term_by_key)]
+        kept += [b for b in added if name in _canonical_terms(b, term_by_key)]
         if kept:
             by_term[name] = tuple(sorted(kept, key=_newest_first))
         else:
             by_term.pop(name, None)
-    return MappingProxyType(by_id), MappingProxyType(by_term)
+    return MappingProxyType(by_term)

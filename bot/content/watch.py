@@ -31,8 +31,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.content.files import RefusedFile, open_content_file
+from bot.content.layout import BRIEFS_DIR, GLOSSARY_DIR, GLOSSARY_FILE, is_content_name
 from bot.content.live import LiveContent
-from bot.content.loader import BRIEFS_DIR, CONTENT_SUFFIX, GLOSSARY_DIR, GLOSSARY_FILE
 
 log = logging.getLogger("briefbot.watch")
 
@@ -52,11 +52,6 @@ FULL = "full"
 
 
 # -- which changes matter ------------------------------------------------------------
-
-
-def is_content_name(name: str) -> bool:
-    """A file name the loader reads: `*.yml`, not hidden, not an editor's backup or lock."""
-    return name.endswith(CONTENT_SUFFIX) and not name.startswith((".", "~"))
 
 
 def classify_change(roots: Iterable[str], path: str) -> str | None:

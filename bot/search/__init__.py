@@ -1,36 +1,34 @@
 """Search over the content snapshot: briefs by typo-tolerant query, terms by name.
 
-Pure functions of a `Library`; nothing here talks to Slack or keeps state between
-calls beyond the indexes built with each snapshot.
+Pure functions of a content snapshot (`Snapshot`, which `bot.content.library.Library`
+is); nothing here talks to Slack or keeps state between calls: the indexes are built
+with each snapshot and held by it.
 """
 
 from bot.search.brief_index import (
     BriefHit,
-    BriefIndex,
     BriefSearch,
     brief_by_id,
-    build_brief_index,
     latest_briefs,
     search_briefs,
 )
 from bot.search.glossary_index import (
     Definition,
-    GlossaryIndex,
     GlossaryPage,
-    build_glossary_index,
     define,
     glossary_page,
 )
+from bot.search.snapshot import Snapshot
+from bot.search.term_index import GlossaryIndex, build_glossary_index
 
 __all__ = [
     "BriefHit",
-    "BriefIndex",
     "BriefSearch",
     "Definition",
     "GlossaryIndex",
     "GlossaryPage",
+    "Snapshot",
     "brief_by_id",
-    "build_brief_index",
     "build_glossary_index",
     "define",
     "glossary_page",

@@ -23,7 +23,6 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
@@ -34,14 +33,11 @@ from bot.search.corpus import (
     TEXT,
     TITLE,
     CorpusIndex,
-    build_corpus_index,
 )
 from bot.search.fuzzy import similar_words
+from bot.search.snapshot import Snapshot
 from bot.search.suggest import did_you_mean
 from bot.search.words import MAX_QUERY_CHARS, all_words, folded_phrase, query_words, words
-
-if TYPE_CHECKING:
-    from bot.content.library import Library
 
 MIN_SCORE = 35
 """Briefs scoring below this are not hits; the search answers with suggestions instead."""
@@ -91,24 +87,12 @@ class BriefSearch:
         return len(self.hits) >= 2 and self.hits[1].score >= self.hits[0].score - AMBIGUOUS_GAP
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class BriefIndex:
-    """What search needs, built once per content load."""
-
-    corpus: CorpusIndex
-
-
-def build_brief_index(briefs: tuple[Brief, ...]) -> BriefIndex:
-    """Index `briefs` (newest first) for search."""
-    return BriefIndex(build_corpus_index(briefs))
-
-
-def latest_briefs(library: Library, n: int = 5) -> tuple[Brief, ...]:
+def latest_briefs(library: Snapshot, n: int = 5) -> tuple[Brief, ...]:
     """The `n` newest briefs, newest first."""
     return library.briefs[: max(n, 0)]
 
 
-def brief_by_id(library: Library, brief_id: str) -> Brief | None:
+def brief_by_id(library: Snapshot, brief_id: str) -> Brief | None:
     """The brief with exactly this id, ignoring case and surrounding spaces."""
     return library.by_id.get(brief_id.strip().lower()[:MAX_QUERY_CHARS])
 
@@ -274,10 +258,10 @@ def _matched_in(brief: Brief, qwords: Iterable[_QueryWord]) -> str:
     return _FIELD_NAMES[best]
 
 
-def search_briefs(library: Library, query: str, limit: int = 5) -> BriefSearch:
+def search_briefs(library: Snapshot, query: str, limit: int = 5) -> BriefSearch:
     """The briefs that best match `query`, best first, or suggestions when none is close."""
     query = " ".join(str(query)[:MAX_QUERY_CHARS].split())
-    corpus = library.brief_index.corpus
+    corpus = library.corpus
     qwords = [_match_word(corpus, w) for w in query_words(query)]
     if not qwords or corpus.size == 0:
         return BriefSearch(query)
@@ -302,8 +286,8 @@ def search_briefs(library: Library, query: str, limit: int = 5) -> BriefSearch:
     return BriefSearch(query, (), _suggestions(library, query))
 
 
-def _suggestions(library: Library, query: str) -> tuple[str, ...]:
+def _suggestions(library: Snapshot, query: str) -> tuple[str, ...]:
     """What to search for instead: brief ids, glossary terms and tags close to `query`
     (bot/search/suggest.py), or nothing when none is."""
-    pool = [*library.by_id, *library.glossary_index.names, *library.brief_index.corpus.tag_df]
+    pool = [*library.by_id, *library.glossary_index.names, *library.corpus.tag_df]
     return tuple(did_you_mean(query, pool))

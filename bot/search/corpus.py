@@ -16,13 +16,11 @@ the answers are the same whichever way an index was built; only the speed differ
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.model import Brief
-from bot.long_lived import building_long_lived
 from bot.search.fuzzy import Vocabulary, make_vocabulary
 from bot.search.words import (
     ASCII_SEPARATORS,
@@ -163,19 +161,18 @@ def _build_segment(briefs: Sequence[Brief], first: int) -> Segment:
     )
     title_docs, ident_docs, keys_docs, text_docs = postings
     tag_docs: defaultdict[str, list[int]] = defaultdict(list)
-    with building_long_lived():
-        for doc, brief in enumerate(briefs, first):
-            title, ident, keys, text, tags = _words_of(brief)
-            for word in title:
-                title_docs[word].append(doc)
-            for word in ident:
-                ident_docs[word].append(doc)
-            for word in keys:
-                keys_docs[word].append(doc)
-            for word in text:
-                text_docs[word].append(doc)
-            for tag in tags:
-                tag_docs[tag].append(doc)
+    for doc, brief in enumerate(briefs, first):
+        title, ident, keys, text, tags = _words_of(brief)
+        for word in title:
+            title_docs[word].append(doc)
+        for word in ident:
+            ident_docs[word].append(doc)
+        for word in keys:
+            keys_docs[word].append(doc)
+        for word in text:
+            text_docs[word].append(doc)
+        for tag in tags:
+            tag_docs[tag].append(doc)
     return Segment(
         first=first,
         briefs=tuple(briefs),
@@ -269,26 +266,18 @@ def _incremental_build(
     )
 
 
-_last: CorpusIndex | None = None
-_last_lock = threading.Lock()
+def build_corpus_index(
+    briefs: tuple[Brief, ...], previous: CorpusIndex | None = None
+) -> CorpusIndex:
+    """Index `briefs`, reusing `previous` (the index of the library served until now)
+    when only a few briefs differ.
 
-
-def build_corpus_index(briefs: tuple[Brief, ...]) -> CorpusIndex:
-    """Index `briefs`, reusing the last index built when only a few briefs differ.
-
-    Briefs are matched to the last index by identity: a reload hands over the very
-    same Brief objects for files that did not change.
+    Briefs are matched to `previous` by identity: a reload hands over the very same
+    Brief objects for files that did not change. The answers are the same either way.
     """
-    global _last
-    with _last_lock:
-        prev = _last
     briefs = tuple(briefs)
-    index = _reuse(prev, briefs) if prev is not None else None
-    if index is None:
-        index = _full_build(briefs)
-    with _last_lock:
-        _last = index
-    return index
+    index = _reuse(previous, briefs) if previous is not None else None
+    return index if index is not None else _full_build(briefs)
 
 
 def _reuse(prev: CorpusIndex, briefs: tuple[Brief, ...]) -> CorpusIndex | None:

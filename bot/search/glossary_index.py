@@ -12,21 +12,17 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from bot.content.model import Brief, Term, normalize_key
-from bot.search.fuzzy import Vocabulary, make_vocabulary, similar_words
+from bot.search.fuzzy import similar_words
+from bot.search.snapshot import Snapshot
 from bot.search.suggest import did_you_mean
+from bot.search.term_index import GlossaryIndex
 from bot.search.words import MAX_QUERY_CHARS
-
-if TYPE_CHECKING:
-    from bot.content.library import Library
 
 DefinitionKind = Literal["exact", "alias", "fuzzy", "ambiguous", "none", "empty"]
 
@@ -69,76 +65,7 @@ class GlossaryPage:
     total: int
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class GlossaryIndex:
-    """Every term and alias by its folded key, its words, and the words' vocabulary."""
-
-    terms: tuple[Term, ...]
-    keys: tuple[str, ...]
-    """normalize_key of every term and alias, each once."""
-    names: tuple[str, ...]
-    """The same names as the glossary writes them (parallel to `keys`)."""
-    owners: tuple[Term, ...]
-    """The term each key names (parallel to `keys`)."""
-    key_words: tuple[frozenset[str], ...]
-    """The words of each key (parallel to `keys`)."""
-    keys_with_word: Mapping[str, tuple[int, ...]]
-    """Word -> positions in `keys` of the names that contain it."""
-    vocabulary: Vocabulary
-
-
-_last: GlossaryIndex | None = None
-_last_lock = threading.Lock()
-
-
-def build_glossary_index(terms: tuple[Term, ...]) -> GlossaryIndex:
-    """Index the glossary's terms and aliases for `define`.
-
-    A reload that leaves the glossary files alone hands over the same Term objects;
-    the last index is then reused as it is.
-    """
-    global _last
-    terms = tuple(terms)
-    with _last_lock:
-        prev = _last
-    if (
-        prev is not None
-        and len(prev.terms) == len(terms)
-        and all(a is b for a, b in zip(prev.terms, terms, strict=True))
-    ):
-        return prev
-    keys: list[str] = []
-    names: list[str] = []
-    owners: list[Term] = []
-    seen: set[str] = set()
-    for term in terms:
-        for name in (term.term, *term.aliases):
-            key = normalize_key(name)
-            if key and key not in seen:
-                seen.add(key)
-                keys.append(key)
-                names.append(name)
-                owners.append(term)
-    key_words = tuple(frozenset(key.split()) for key in keys)
-    with_word: defaultdict[str, list[int]] = defaultdict(list)
-    for position, found in enumerate(key_words):
-        for word in found:
-            with_word[word].append(position)
-    index = GlossaryIndex(
-        terms=terms,
-        keys=tuple(keys),
-        names=tuple(names),
-        owners=tuple(owners),
-        key_words=key_words,
-        keys_with_word={w: tuple(p) for w, p in with_word.items()},
-        vocabulary=make_vocabulary(with_word),
-    )
-    with _last_lock:
-        _last = index
-    return index
-
-
-def define(library: Library, text: str) -> Definition:
+def define(library: Snapshot, text: str) -> Definition:
     """What `text` means in the glossary: see the module docstring for the steps."""
     query = " ".join(str(text)[:MAX_QUERY_CHARS].split())
     key = normalize_key(query)
@@ -236,7 +163,7 @@ def _fuzzy_scores(index: GlossaryIndex, key: str) -> dict[int, float]:
 
 
 def _answer(
-    library: Library, query: str, kind: DefinitionKind, term: Term, name: str
+    library: Snapshot, query: str, kind: DefinitionKind, term: Term, name: str
 ) -> Definition:
     see_also: dict[str, Term] = {}
     for other in term.see_also:
@@ -253,7 +180,7 @@ def _answer(
     )
 
 
-def glossary_page(library: Library, page: int, per_page: int = 20) -> GlossaryPage:
+def glossary_page(library: Snapshot, page: int, per_page: int = 20) -> GlossaryPage:
     """The terms of page `page` (1-based) of the A-Z glossary; out-of-range pages clamp."""
     per_page = max(int(per_page), 1)
     total = len(library.terms)
