@@ -1,13 +1,15 @@
 """The database failing under a daily sweep: PostgreSQL going away in the middle of a
 fan-out, a server that accepts connections and never answers, a statement held up by a
-lock, and the clock sweeping again once the database is back. Each runs `briefbot
-post-daily` (or the clock) against the local Slack and a real PostgreSQL reached through
-a proxy on 127.0.0.1 that the test can cut; the shared server itself is never stopped."""
+lock, and the clock sweeping again once the database is back; and SQLite's write lock
+held past its busy timeout. Each runs `briefbot post-daily` (or the clock) against the
+local Slack and a real database; PostgreSQL is reached through a proxy on 127.0.0.1
+that the test can cut, so the shared server itself is never stopped."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
-pytestmark = pytest.mark.postgres
 
 CHANNELS = [f"C0FAN{n:02d}" for n in range(40)]
 LINE = re.compile(r"^(posted|failed|in doubt|unknown|reconciled|paused): (\S+) ", re.MULTILINE)
@@ -65,6 +66,7 @@ def post_daily(world: DailyWorld, cwd: Path, **env: str) -> subprocess.Popen[str
     )
 
 
+@pytest.mark.postgres
 def test_postgres_going_away_mid_fan_out_reports_every_channel_not_posted(
     world: DailyWorld, proxy: Proxy, tmp_path: Path
 ) -> None:
@@ -103,6 +105,7 @@ def test_postgres_going_away_mid_fan_out_reports_every_channel_not_posted(
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 def test_a_server_that_never_answers_runs_out_of_the_connect_timeout(
     world: DailyWorld, tmp_path: Path
 ) -> None:
@@ -123,6 +126,7 @@ def test_a_server_that_never_answers_runs_out_of_the_connect_timeout(
     assert world.daily_posts() == []
 
 
+@pytest.mark.postgres
 def test_a_statement_held_up_by_a_lock_runs_out_of_the_statement_timeout(
     world: DailyWorld, tmp_path: Path
 ) -> None:
@@ -151,6 +155,7 @@ def test_a_statement_held_up_by_a_lock_runs_out_of_the_statement_timeout(
     assert world.daily_posts() == []
 
 
+@pytest.mark.postgres
 def test_postgres_connections_get_a_statement_timeout_unless_the_url_sets_one(
     postgres_url: str,
 ) -> None:
@@ -173,6 +178,7 @@ def test_postgres_connections_get_a_statement_timeout_unless_the_url_sets_one(
         engine.dispose()
 
 
+@pytest.mark.postgres
 def test_the_clock_sweeps_again_once_the_database_is_back(world: DailyWorld, proxy: Proxy) -> None:
     """The clock's sweep fails while the database is away; the very next tick, once it is
     back, posts what is due (no waiting as after a refused token)."""
@@ -190,3 +196,47 @@ def test_the_clock_sweeps_again_once_the_database_is_back(world: DailyWorld, pro
         assert [m["channel"] for m in world.daily_posts()] == ["C0BACK"]
     finally:
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_sqlite_locked_mid_fan_out_reports_every_channel_not_posted(
+    tmp_path: Path, sqlite_db_url: str
+) -> None:
+    """The SQLite counterpart: another process takes the file's write lock while 12
+    channels are being posted and keeps it past the busy timeout (30 s). `briefbot
+    post-daily` lists every channel it did not post, says the busy timeout ran out, and
+    exits 3; once the lock is gone, a later sweep posts the rest, once each."""
+    from tests.support.daily import make_world  # a plugin of this module: imported late
+
+    worlds = make_world(tmp_path, sqlite_db_url)
+    world = next(worlds)
+    try:
+        channels = CHANNELS[:12]
+        for channel in channels:
+            day = world.subscribe_due_now(channel)
+        world.slack.fail("chat.postMessage", delay=0.5, times=None)
+        locker = sqlite3.connect(make_url(sqlite_db_url).database or "", isolation_level=None)
+        process = post_daily(world, tmp_path)
+        try:
+            world.slack.wait_for(lambda: len(world.daily_posts()) >= 2, timeout=60)
+            locker.execute("BEGIN EXCLUSIVE")
+            out, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            locker.close()
+        assert process.returncode == 3, out + err
+        lines = LINE.findall(out)
+        posted = {channel for kind, channel in lines if kind == "posted"}
+        not_posted = {channel for kind, channel in lines if kind in ("failed", "in doubt")}
+        assert posted.isdisjoint(not_posted) and posted | not_posted == set(channels), out
+        assert not_posted
+        assert "the database stayed locked beyond the busy timeout (30000 ms)" in out
+
+        world.slack.clear_faults()
+        world.sweep(world.clock.now + dt.timedelta(minutes=11), world.sweeper())
+        assert sorted(m["channel"] for m in world.daily_posts()) == channels
+        states = {row.state for row in world.store.deliveries(since=day)}
+        assert states == {"posted"}
+    finally:
+        worlds.close()

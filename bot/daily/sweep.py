@@ -28,10 +28,11 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,7 +55,7 @@ from bot.schedule import (
     skipped_posts,
 )
 from bot.services import Services
-from bot.store import Delivery, DeliveryState, Subscription, SyncResult, worker_id
+from bot.store import Delivery, DeliveryState, Store, Subscription, SyncResult, worker_id
 from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
@@ -461,7 +462,9 @@ class _SweepRun:
     ) -> None:
         self.sweeper = sweeper
         self.services = sweeper.services
-        self.store = sweeper.services.store
+        # Once the database has failed, the posting threads stop using it at once rather
+        # than each waiting out its own timeout.
+        self.store = cast(Store, _Guarded(sweeper.services.store, lambda: self.report.database))
         self.library: Library = sweeper.services.library
         self.catch_up = sweeper.services.settings.catch_up
         self.now = now
@@ -874,6 +877,39 @@ class _PostTask:
         if self.claimed:
             with contextlib.suppress(SQLAlchemyError):
                 self.sweep.store.mark_failed(self.channel, day, reason, worker=self.sweep.worker)
+
+
+class DatabaseFailed(SQLAlchemyError):
+    """Raised instead of using a database that already failed during this sweep."""
+
+
+class _Guarded:
+    """`store`, refusing every call once `failed()` says why the database failed.
+
+    On SQLite the calls take turns here first, so threads queued behind a write that
+    fails learn of it, instead of each waiting out the busy timeout in turn.
+    """
+
+    def __init__(self, store: Store, failed: Callable[[], str | None]) -> None:
+        self._store = store
+        self._failed = failed
+        self._turn: AbstractContextManager[Any] = (
+            threading.Lock() if store.engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._store, name)
+        if not callable(value):
+            return value
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            with self._turn:
+                reason = self._failed()
+                if reason is not None:
+                    raise DatabaseFailed(reason)
+                return value(*args, **kwargs)
+
+        return guarded
 
 
 def _duration(delta: dt.timedelta) -> str:
