@@ -31,7 +31,8 @@ def problem_with(body: dict[str, Any]) -> dict[str, Any] | None:
     """The error answer Slack gives for an unusable post, or None if it is fine."""
     if truthy(body.get("delete_original")):
         return None
-    text = body.get("text") if isinstance(body.get("text"), str) else ""
+    given = body.get("text")
+    text = given if isinstance(given, str) else ""
     if not text.strip() and not body.get("blocks") and not body.get("attachments"):
         return {"ok": False, "error": "no_text"}
     problems = check_blocks(body.get("blocks"))
@@ -56,7 +57,8 @@ def apply_response(
         ),
         None,
     )
-    text = body.get("text") if isinstance(body.get("text"), str) else ""
+    given = body.get("text")
+    text = given if isinstance(given, str) else ""
     blocks, attachments = body.get("blocks"), body.get("attachments")
 
     if truthy(body.get("delete_original")):

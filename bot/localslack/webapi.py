@@ -154,7 +154,7 @@ class WebApi:
             raise ApiError("user_not_found")
         text, blocks, attachments = _content(p)
         ts = self.workspace.next_ts(self.clock())
-        record = {
+        record: dict[str, Any] = {
             "type": "message",
             "subtype": "ephemeral",
             "channel": channel.id,
@@ -207,7 +207,7 @@ class WebApi:
         channel = self._readable(p)
         ts = _str(p, "message_ts")
         message = self.workspace.find_message(channel.id, ts) if ts else None
-        if message is None:
+        if message is None or not ts:
             raise ApiError("message_not_found")
         link = f"{self.base_url()}archives/{channel.id}/p{ts.replace('.', '')}"
         thread_ts = message.get("thread_ts")
