@@ -13,18 +13,54 @@ published at all (then the one due soonest). Briefs pinned to a later date wait 
 their own day unless nothing else is left. History entries for other dates than the
 past, and for briefs that no longer exist, are ignored. The result depends only on
 the content and the history, so every process picks the same brief.
+
+`featured_brief` is today's featured brief as everyone sees it: the pick recorded once
+for the date (by whatever keeps the record, the store in the bot), so /brief, App Home
+and every channel's daily post agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from bot.content.model import Brief
 
 if TYPE_CHECKING:
     from bot.content.library import Library
+
+
+ChooseFeatured = Callable[[Mapping[dt.date, str]], tuple[str, str]]
+"""Given every recorded pick (date -> brief id), the (brief id, content version) to record."""
+
+
+class PickRecord(Protocol):
+    """Where the day's pick is recorded once for every process (the bot's store)."""
+
+    def featured_for(self, day: dt.date, choose: ChooseFeatured) -> str:
+        """The brief id recorded for `day`; `choose` is asked only if nobody recorded one."""
+        ...
+
+
+def featured_brief(record: PickRecord, library: Library, day: dt.date) -> Brief | None:
+    """The brief featured on `day`: the recorded pick, or a new pick recorded for everyone.
+
+    The first process to ask records the pick; every later ask, in any process,
+    reads the same one, so /brief, App Home and every channel's daily post agree.
+    """
+    if not library.briefs:
+        return None
+
+    def choose(history: Mapping[dt.date, str]) -> tuple[str, str]:
+        brief = pick_featured(library, day, history)
+        assert brief is not None  # the library has briefs
+        return brief.id, library.version
+
+    brief = library.by_id.get(record.featured_for(day, choose))
+    # A recorded pick that admins have since deleted: fall back to a pick every process
+    # computes alike from the content alone.
+    return brief if brief is not None else pick_featured(library, day, {})
 
 
 def pick_featured(library: Library, day: dt.date, history: Mapping[dt.date, str]) -> Brief | None:

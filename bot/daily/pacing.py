@@ -130,11 +130,11 @@ def dispatch(
             while waiting and waiting[0][0] <= now:
                 again.append(heapq.heappop(waiting)[2])
             while len(running) < workers and not stop.is_set():
-                task = next_task(now)
-                if task is None:
+                ready = next_task(now)
+                if ready is None:
                     break
-                busy.add(task.channel)
-                running[pool.submit(_run, task)] = task
+                busy.add(ready.channel)
+                running[pool.submit(_run, ready)] = ready
             timeout = None
             if waiting and len(running) < workers:
                 timeout = max(0.0, waiting[0][0] - clock())

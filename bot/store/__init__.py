@@ -7,6 +7,7 @@ Open it with `make_engine(url)` (sqlite:///file.db or postgresql+psycopg://…),
 with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
 """
 
+from bot.store.base import DatabaseFailed
 from bot.store.engine import StoreError, check_connection, make_engine, sqlite_url
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.records import (
@@ -25,6 +26,7 @@ from bot.store.store import Store, worker_id
 
 __all__ = [
     "Counted",
+    "DatabaseFailed",
     "DeclaredChannelError",
     "Delivery",
     "DeliveryState",

@@ -8,14 +8,16 @@ State changes are compare-and-set updates (`… WHERE state IN (…)`) for the s
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.engine import READ_ONLY, StoreError
 
@@ -25,6 +27,14 @@ MAX_ERROR = 2000
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class DatabaseFailed(SQLAlchemyError):
+    """Raised instead of using a database that already failed during this piece of work."""
+
+
+def _not_failed() -> str | None:
+    return None
 
 
 class StoreBase:
@@ -51,20 +61,40 @@ class StoreBase:
         self._one_writer: AbstractContextManager[Any] = (
             threading.RLock() if dialect == "sqlite" else nullcontext()
         )
+        self._failed: Callable[[], str | None] = _not_failed
+
+    def refusing_after(self, failed: Callable[[], str | None]) -> Self:
+        """This store, refusing every read and write once `failed()` says why the database
+        failed (e.g. for the rest of a daily sweep), by raising DatabaseFailed.
+
+        The check comes after a write's turn, so threads queued behind a write that
+        fails learn of it, instead of each waiting out the busy timeout in turn.
+        """
+        view = copy.copy(self)  # the same engine, clock and writers' turn
+        view._failed = failed
+        return view
+
+    def _refuse_if_failed(self) -> None:
+        reason = self._failed()
+        if reason is not None:
+            raise DatabaseFailed(reason)
 
     def now(self) -> dt.datetime:
         return self._clock()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        self._refuse_if_failed()
         with self.engine.connect() as connection:
             yield connection.execution_options(**{READ_ONLY: True})
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One write transaction: committed when the block ends, rolled back on an error."""
-        with self._one_writer, self.engine.begin() as connection:
-            yield connection
+        with self._one_writer:
+            self._refuse_if_failed()
+            with self.engine.begin() as connection:
+                yield connection
 
 
 def changed(connection: Connection, stmt: Any, table: Table) -> bool:

@@ -7,17 +7,14 @@ pick for a date the one everybody reads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from sqlalchemy import select
 
+from bot.featured import ChooseFeatured
 from bot.store.base import StoreBase
 from bot.store.records import FeaturedPick
 from bot.store.tables import featured_picks
-
-ChooseFeatured = Callable[[Mapping[dt.date, str]], tuple[str, str]]
-"""Given every recorded pick (date -> brief id), the (brief id, content version) to record."""
 
 
 class FeaturedPicks(StoreBase):

@@ -14,7 +14,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.content.library import Library
-from bot.daily.picks import featured_brief
+from bot.featured import featured_brief
 from bot.listeners.followups import FollowUps, after_ack
 from bot.listeners.replies import Reply
 from bot.search.brief_index import BriefSearch, brief_by_id, latest_briefs, search_briefs

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 
 from bot import __version__
-from bot.daily.picks import featured_brief
+from bot.featured import featured_brief
 from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.replica import replica_name
 from bot.search.brief_index import brief_by_id

@@ -8,7 +8,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.content.library import Library
-from bot.daily.picks import featured_brief
+from bot.featured import featured_brief
 from bot.listeners.commands import usage
 from bot.listeners.followups import after_ack
 from bot.search.brief_index import latest_briefs

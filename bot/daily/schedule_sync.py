@@ -1,0 +1,76 @@
+"""Keeping the store's declared channels in step with content/schedule.yml."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.content.errors import ContentInvalid
+from bot.daily.declared import load_declared, schedule_path
+from bot.schedule import Schedule
+from bot.store import Store, SyncResult
+
+log = logging.getLogger("briefbot.daily")
+
+
+class ScheduleFileSync:
+    """Copies content/schedule.yml into the store whenever its text changes.
+
+    Checked on every sweep; synced only on a change this process has not applied,
+    so two replicas briefly running different files during a deploy do not undo
+    each other every minute. A broken file is logged once and changes nothing.
+    """
+
+    def __init__(self, content_dir: Path) -> None:
+        self.path = schedule_path(content_dir)
+        self.content_dir = content_dir
+        self._applied: bytes | None = None
+        self._reported: bytes | None = None
+        self._lock = threading.Lock()
+
+    def _digest(self) -> bytes:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return b"absent"
+        except OSError as error:
+            return f"unreadable {error}".encode()
+        return hashlib.blake2b(data, digest_size=16).digest()
+
+    def read(self) -> Mapping[str, Schedule] | None:
+        """The channels schedule.yml declares now, or None if the file has errors."""
+        try:
+            return load_declared(self.content_dir).schedules
+        except ContentInvalid:
+            return None
+
+    def sync(self, store: Store, *, force: bool = False) -> SyncResult | None:
+        with self._lock:
+            digest = self._digest()
+            if digest == self._applied and not force:
+                return None
+            try:
+                declared = load_declared(self.content_dir)
+            except ContentInvalid as invalid:
+                if digest != self._reported:
+                    self._reported = digest
+                    log.error(
+                        "%s has errors; the declared channels stay as they were:\n%s",
+                        self.path,
+                        "\n".join(f"  {error}" for error in invalid.errors),
+                    )
+                return None
+            result = store.sync_declared(declared.schedules)
+            self._applied = digest
+            if result.added or result.updated or result.removed:
+                log.info(
+                    "declared channels from %s: added %s, updated %s, removed %s",
+                    self.path,
+                    list(result.added),
+                    list(result.updated),
+                    list(result.removed),
+                )
+            return result
