@@ -96,8 +96,8 @@ def _prepare(needs_token: bool, *, dry_run: bool = False) -> tuple[Settings, Ser
         load_declared(settings.content_dir)
     except ContentInvalid as invalid:
         print("The content has errors; fix them and try again:", file=sys.stderr)
-        for error in invalid.errors:
-            print(f"  {error}", file=sys.stderr)
+        for problem in invalid.errors:
+            print(f"  {problem}", file=sys.stderr)
         return 2
     except StoreError as error:
         print(error, file=sys.stderr)
