@@ -23,6 +23,7 @@ from bot.listeners.followups import FollowUps, after_ack
 from bot.listeners.replies import Deadlines, answer_by_deadline
 from bot.log_format import ContextThreadPool, log_context
 from bot.services import Services, utc_now
+from bot.slack.message_text import decode_message
 from bot.slack.mrkdwn import unescape
 from bot.store import Store, make_engine, upgrade
 
@@ -123,11 +124,15 @@ def _decode_typed_text(body: dict, next: Callable[[], None]) -> None:
     Decoding here, before any listener runs, is the one place every request passes
     (HTTP, Socket Mode and the console alike), so listeners and the core always see the
     text as typed, and everything we send escapes it exactly once on the way out.
-    Bolt hands listeners this same dict as `command` and `event["text"]`.
+    Bolt hands listeners this same dict as `command` and `event["text"]`. A message
+    shortcut carries the whole message it was used on: its text and its blocks' texts.
     """
     if isinstance(body.get("command"), str) and isinstance(body.get("text"), str):
         body["text"] = unescape(body["text"])
     event = body.get("event") if body.get("type") == "event_callback" else None
     if isinstance(event, dict) and isinstance(event.get("text"), str):
         event["text"] = unescape(event["text"])
+    message = body.get("message") if body.get("type") == "message_action" else None
+    if isinstance(message, dict):
+        decode_message(message)
     next()

@@ -13,6 +13,7 @@ import yaml
 
 from bot.listeners.commands import COMMANDS
 from bot.listeners.events import EVENTS
+from bot.listeners.shortcuts import SHORTCUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
@@ -113,6 +114,8 @@ def test_every_web_api_method_called_has_its_scope(manifest: dict) -> None:
     assert needed <= granted, f"the manifest lacks scopes: {needed - granted}"
 
 
-def test_manifest_declares_no_shortcuts_without_listeners(manifest: dict) -> None:
-    """briefbot registers no shortcut listeners, so the manifest declares no shortcuts."""
-    assert not manifest["features"].get("shortcuts")
+def test_every_shortcut_has_a_listener_and_back(manifest: dict) -> None:
+    """Shortcuts in the manifest are exactly those with a listener: Explain terms, on messages."""
+    declared = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert set(declared) == set(SHORTCUTS)
+    assert declared["explain_terms"] == "message"

@@ -30,6 +30,7 @@ TABLES = {
     "related_threads",
     "lookups",
     "handled_once",
+    "explained_messages",
 }
 PROCESSES = 3
 

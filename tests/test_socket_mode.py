@@ -15,6 +15,7 @@ from tests.fakeslack.payloads import (
     app_mention_event,
     block_action,
     event_callback,
+    message_action,
     slash_command,
 )
 from tests.support.processes import bot_env, start_briefbot, stop
@@ -213,3 +214,19 @@ def test_the_socket_mode_ticket_is_never_logged(tmp_path: Path) -> None:
     text = log.read_text()
     assert "apps.connections.open" in text  # the answer that carries the URL was logged…
     assert not re.search(r"ticket=[0-9a-f]{8}", text)  # …without its ticket
+
+
+def test_explain_terms_over_socket_mode(socket_slack: FakeSlack) -> None:
+    """The Explain terms shortcut arrives in an interactive envelope, is acked, and its
+    answer (terms found, Slack's escaping undone) goes to the response URL."""
+    message = socket_slack.post_as("U0BOB", "C0GENERAL", "Distillation &amp; an LLM")
+    url = socket_slack.new_response_url()
+    ack = socket_slack.send_envelope(
+        "interactive", message_action("explain_terms", message=message, response_url=url)
+    )
+    assert ack == {}
+    (answer,) = socket_slack.wait_for(
+        lambda: [r for r in socket_slack.responses if r["url"] == url]
+    )
+    found = [b["accessory"]["value"] for b in answer["blocks"] if "accessory" in b]
+    assert found == ["Distillation", "Large language model"]

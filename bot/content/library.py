@@ -16,6 +16,7 @@ from types import MappingProxyType
 from bot.basics import digest
 from bot.content.model import Brief, Term, normalize_key
 from bot.search.corpus import CorpusIndex, build_corpus_index
+from bot.search.term_finder import TermFinder, build_term_finder
 from bot.search.term_index import GlossaryIndex, build_glossary_index
 
 
@@ -37,6 +38,8 @@ class Library:
     corpus: CorpusIndex
     """The words of every brief: what search and related briefs look up."""
     glossary_index: GlossaryIndex
+    term_finder: TermFinder
+    """Every term and alias in one automaton, for finding terms in a message."""
     brief_digests: Mapping[str, bytes] = field(repr=False, default_factory=dict)
     """Brief id -> the digest of its fields; with `term_digest`, what `version` is
     computed from (kept so that a reload hashes only the briefs that changed)."""
@@ -65,10 +68,11 @@ def build_library(
         if patched is not None:
             return patched
         term_by_key, glossary_index = previous.term_by_key, previous.glossary_index
-        term_digest = previous.term_digest
+        term_finder, term_digest = previous.term_finder, previous.term_digest
     else:
         term_by_key = MappingProxyType(_term_by_key(ordered_terms))
         glossary_index = build_glossary_index(ordered_terms)
+        term_finder = build_term_finder(ordered_terms)
         term_digest = _term_digest(ordered_terms)
     # Newest first, then by id: a stable sort keeps the id order among equal dates.
     by_id_order = sorted(briefs, key=attrgetter("id"))
@@ -83,6 +87,7 @@ def build_library(
         briefs_by_term=MappingProxyType(_briefs_by_term(ordered_briefs, term_by_key)),
         corpus=build_corpus_index(ordered_briefs, previous.corpus if previous else None),
         glossary_index=glossary_index,
+        term_finder=term_finder,
         brief_digests=MappingProxyType(digests),
         term_digest=term_digest,
     )
@@ -141,6 +146,7 @@ def _patched(previous: Library, briefs: tuple[Brief, ...]) -> Library | None:
         briefs_by_term=_patched_briefs_by_term(previous, removed, added),
         corpus=build_corpus_index(ordered_briefs, previous.corpus),
         glossary_index=previous.glossary_index,
+        term_finder=previous.term_finder,
         brief_digests=MappingProxyType(digests),
         term_digest=previous.term_digest,
     )

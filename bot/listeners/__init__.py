@@ -2,11 +2,12 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, errors, events
+from bot.listeners import actions, commands, errors, events, shortcuts
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
     events.register(app)
+    shortcuts.register(app)
     errors.register(app)

@@ -82,7 +82,9 @@ def handle_listener_error(
             headers={"content-type": "application/json"},
         )
     respond = context.get("respond")
-    if respond is not None and (body.get("type") == "block_actions" or body.get("command")):
+    if respond is not None and (
+        body.get("type") in ("block_actions", "message_action") or body.get("command")
+    ):
         try:
             respond(**ephemeral(note), replace_original=False)
         except Exception:  # the user can't be told; the log above already says why

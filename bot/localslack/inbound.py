@@ -163,6 +163,60 @@ def block_action(
     return payload
 
 
+def message_action(
+    callback_id: str,
+    *,
+    message: dict[str, Any] | None = None,
+    text: str = "",
+    author: str = "U0BOB",
+    formatted: bool = False,
+    user_id: str = "U0ALICE",
+    channel_id: str = "C0GENERAL",
+    response_url: str = "",
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """The `message_action` payload of a message shortcut used on a message.
+
+    The message is `message` (one the local Slack holds, e.g. a brief briefbot posted:
+    sent whole, blocks and all, as Slack sends it), or else a message `author` wrote
+    with `text`, escaped as Slack escapes typed text (`formatted=True` sends text
+    already in Slack's format, with its mentions and links, as it is).
+    """
+    if message is not None:
+        shown = for_api(message)
+    else:
+        ts = now_ts()
+        shown = {
+            "type": "message",
+            "user": author,
+            "ts": ts,
+            "text": _wire_text(text, formatted),
+            "team": team_id,
+            "client_msg_id": str(uuid.uuid4()),
+        }
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": now_ts(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {
+            "id": user_id,
+            "username": _user_name(user_id),
+            "name": _user_name(user_id),
+            "team_id": team_id,
+        },
+        "channel": {"id": channel_id, "name": _channel_name(channel_id)},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "response_url": response_url,
+        "message_ts": shown["ts"],
+        "message": shown,
+    }
+
+
 def clicked_again(payload: dict[str, Any]) -> dict[str, Any]:
     """The `block_actions` payload of the same button clicked again (a double click).
 

@@ -1,4 +1,5 @@
-"""Messages the bot posted, their "Related briefs" threads, and what Slack delivers twice.
+"""Messages the bot posted, their "Related briefs" and "Explain terms" threads, and what
+Slack delivers twice.
 
 The bot remembers which brief each of its posts shows (a daily post or a shared
 answer), so a click or a thread under it knows its brief; claims the one related-briefs
@@ -16,7 +17,13 @@ from sqlalchemy import Connection, Table, delete, select, update
 
 from bot.store.base import StoreBase, changed
 from bot.store.records import MessageKind
-from bot.store.tables import ONCE_KEY, handled_once, posted_messages, related_threads
+from bot.store.tables import (
+    ONCE_KEY,
+    explained_messages,
+    handled_once,
+    posted_messages,
+    related_threads,
+)
 
 ONCE_KEEP = dt.timedelta(days=1)
 """How long a claim on an event or click is kept."""
@@ -102,6 +109,55 @@ class RelatedThreads(StoreBase):
                     related_threads.c.channel_id == channel_id,
                     related_threads.c.parent_ts == parent_ts,
                     related_threads.c.reply_ts.is_(None),
+                )
+            )
+            return result.rowcount == 1
+
+
+class ExplainedMessages(StoreBase):
+    """The one "Explain terms" reply posted in a message's thread (Post in thread)."""
+
+    def claim_explanation(self, channel_id: str, message_ts: str) -> bool:
+        """Claim the one explanation of a message's terms in its thread; True for the winner."""
+        stmt = (
+            self._insert(explained_messages)
+            .values(channel_id=channel_id, message_ts=message_ts, created_at=self.now())
+            .on_conflict_do_nothing(
+                index_elements=[explained_messages.c.channel_id, explained_messages.c.message_ts]
+            )
+        )
+        with self._write() as connection:
+            return changed(connection, stmt, explained_messages)
+
+    def set_explanation_reply(self, channel_id: str, message_ts: str, reply_ts: str) -> None:
+        with self._write() as connection:
+            connection.execute(
+                update(explained_messages)
+                .where(
+                    explained_messages.c.channel_id == channel_id,
+                    explained_messages.c.message_ts == message_ts,
+                )
+                .values(reply_ts=reply_ts)
+            )
+
+    def explanation_reply(self, channel_id: str, message_ts: str) -> str | None:
+        """The ts of the explanation posted for a message, or None if not posted (or not yet)."""
+        query = select(explained_messages.c.reply_ts).where(
+            explained_messages.c.channel_id == channel_id,
+            explained_messages.c.message_ts == message_ts,
+        )
+        with self._read() as connection:
+            reply_ts: str | None = connection.execute(query).scalar()
+            return reply_ts
+
+    def release_explanation(self, channel_id: str, message_ts: str) -> bool:
+        """Drop a claim whose explanation was never posted, so a later press can try again."""
+        with self._write() as connection:
+            result = connection.execute(
+                delete(explained_messages).where(
+                    explained_messages.c.channel_id == channel_id,
+                    explained_messages.c.message_ts == message_ts,
+                    explained_messages.c.reply_ts.is_(None),
                 )
             )
             return result.rowcount == 1

@@ -10,7 +10,7 @@ from bot.store.base import utc_now
 from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger, worker_id
 from bot.store.lookups import Lookups
-from bot.store.messages import HandledOnce, PostedMessages, RelatedThreads
+from bot.store.messages import ExplainedMessages, HandledOnce, PostedMessages, RelatedThreads
 from bot.store.subscriptions import Subscriptions
 
 __all__ = ["Store", "utc_now", "worker_id"]
@@ -22,6 +22,7 @@ class Store(
     DeliveryLedger,
     PostedMessages,
     RelatedThreads,
+    ExplainedMessages,
     HandledOnce,
     Lookups,
 ):

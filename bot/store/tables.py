@@ -151,6 +151,17 @@ related_threads = Table(
     PrimaryKeyConstraint("channel_id", "parent_ts"),
 )
 
+explained_messages = Table(
+    # "Explain terms" → Post in thread: the one explanation posted under each message.
+    "explained_messages",
+    metadata,
+    Column("channel_id", String(ID), nullable=False),
+    Column("message_ts", String(ID), nullable=False),
+    Column("reply_ts", String(ID), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("channel_id", "message_ts"),
+)
+
 handled_once = Table(
     "handled_once",
     metadata,

@@ -2,7 +2,8 @@
 plus a button-click builder that takes the action id and value directly.
 
 The same payloads go over both transports: as signed HTTP requests to `briefbot serve`
-(form fields for slash commands, `payload=<json>` for button clicks, JSON for events)
+(form fields for slash commands, `payload=<json>` for button clicks and shortcuts, JSON
+for events)
 and inside Socket Mode envelopes to `briefbot run`.
 """
 
@@ -19,6 +20,7 @@ from bot.localslack.inbound import (
     interactive_body,
     interactive_fields,
     json_body,
+    message_action,
     signature,
     signed_headers,
     slash_command,
@@ -34,6 +36,7 @@ __all__ = [
     "interactive_body",
     "interactive_fields",
     "json_body",
+    "message_action",
     "signature",
     "signed_headers",
     "slash_command",

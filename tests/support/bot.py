@@ -105,6 +105,32 @@ class BotHarness:
         body = inbound.interactive_body(payload)
         return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
 
+    def shortcut(
+        self,
+        callback_id: str,
+        *,
+        message: dict[str, Any] | None = None,
+        text: str = "",
+        formatted: bool = False,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+    ) -> Sent:
+        """A message shortcut on `message` (one the local Slack holds), or on a message
+        Bob wrote with `text` (escaped as Slack escapes it, unless `formatted`)."""
+        # A shortcut's response URL answers with new messages; it replaces nothing.
+        url = self.slack.new_response_url(channel=channel, user=user)
+        payload = inbound.message_action(
+            callback_id,
+            message=message,
+            text=text,
+            formatted=formatted,
+            user_id=user,
+            channel_id=channel,
+            response_url=url,
+        )
+        body = inbound.interactive_body(payload)
+        return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
+
     def event(self, envelope: dict[str, Any]) -> BoltResponse:
         return self.dispatch(inbound.json_body(envelope), "application/json")
 
