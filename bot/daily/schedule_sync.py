@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.basics import digest
 from bot.content.errors import ContentInvalid
 from bot.daily.declared import load_declared, schedule_path
 from bot.schedule import Schedule
@@ -38,7 +38,7 @@ class ScheduleFileSync:
             return b"absent"
         except OSError as error:
             return f"unreadable {error}".encode()
-        return hashlib.blake2b(data, digest_size=16).digest()
+        return digest(data)
 
     def read(self) -> Mapping[str, Schedule] | None:
         """The channels schedule.yml declares now, or None if the file has errors."""
@@ -49,14 +49,14 @@ class ScheduleFileSync:
 
     def sync(self, store: Store, *, force: bool = False) -> SyncResult | None:
         with self._lock:
-            digest = self._digest()
-            if digest == self._applied and not force:
+            fingerprint = self._digest()
+            if fingerprint == self._applied and not force:
                 return None
             try:
                 declared = load_declared(self.content_dir)
             except ContentInvalid as invalid:
-                if digest != self._reported:
-                    self._reported = digest
+                if fingerprint != self._reported:
+                    self._reported = fingerprint
                     log.error(
                         "%s has errors; the declared channels stay as they were:\n%s",
                         self.path,
@@ -64,7 +64,7 @@ class ScheduleFileSync:
                     )
                 return None
             result = store.sync_declared(declared.schedules)
-            self._applied = digest
+            self._applied = fingerprint
             if result.added or result.updated or result.removed:
                 log.info(
                     "declared channels from %s: added %s, updated %s, removed %s",

@@ -9,6 +9,7 @@ with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
 
 from bot.store.base import DatabaseFailed
 from bot.store.engine import StoreError, check_connection, make_engine, sqlite_url
+from bot.store.ledger import worker_id
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.records import (
     Counted,
@@ -22,7 +23,7 @@ from bot.store.records import (
     Subscription,
     SyncResult,
 )
-from bot.store.store import Store, worker_id
+from bot.store.store import Store
 
 __all__ = [
     "Counted",

@@ -19,14 +19,11 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.basics import utc_now
 from bot.store.engine import READ_ONLY, StoreError
 
 MAX_ERROR = 2000
 """Characters of an error or reason kept in a row."""
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class DatabaseFailed(SQLAlchemyError):

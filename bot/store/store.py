@@ -6,14 +6,13 @@ of them together, so callers hold one object.
 
 from __future__ import annotations
 
-from bot.store.base import utc_now
 from bot.store.featured import FeaturedPicks
-from bot.store.ledger import DeliveryLedger, worker_id
+from bot.store.ledger import DeliveryLedger
 from bot.store.lookups import Lookups
 from bot.store.messages import ExplainedMessages, HandledOnce, PostedMessages, RelatedThreads
 from bot.store.subscriptions import Subscriptions
 
-__all__ = ["Store", "utc_now", "worker_id"]
+__all__ = ["Store"]
 
 
 class Store(
