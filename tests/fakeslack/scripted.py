@@ -65,11 +65,6 @@ class ScriptedSlack(LocalSlack):
         self._script = _Script()
         self.add_hook(self._script)
 
-    @property
-    def fault_book(self) -> FaultBook:
-        """The planned faults and rate limits."""
-        return self._script.book
-
     # --- faults -----------------------------------------------------------
 
     def fail(
