@@ -96,39 +96,39 @@ def check_across_files(
 
     # Briefs: unique ids, then references to ids, terms and pinned dates.
     by_id: dict[str, BriefEntry] = {}
-    for entry in briefs:
-        if entry.id is None:
+    for brief in briefs:
+        if brief.id is None:
             continue
-        first = by_id.setdefault(entry.id, entry)
-        if first is not entry:
+        first = by_id.setdefault(brief.id, brief)
+        if first is not brief:
             add(
                 ContentError(
-                    entry.path,
-                    entry.line,
+                    brief.path,
+                    brief.line,
                     "id",
-                    f"duplicate brief id '{entry.id}': "
+                    f"duplicate brief id '{brief.id}': "
                     f"also used at {_where(first.path, first.line)}",
                 )
             )
     pinned: dict[dt.date, BriefEntry] = {}
     ids = None
-    for entry in briefs:
-        for ref in entry.terms:
+    for brief in briefs:
+        for ref in brief.terms:
             if unknown_term(ref.key):
                 add(
                     ContentError(
-                        entry.path,
+                        brief.path,
                         ref.line,
                         "terms",
                         f"'terms' names '{ref.text}', which is not in the glossary"
                         f"{_closest(ref.key, term_names)}",
                     )
                 )
-        for ref in entry.related:
-            if ref.key == entry.id:
+        for ref in brief.related:
+            if ref.key == brief.id:
                 add(
                     ContentError(
-                        entry.path,
+                        brief.path,
                         ref.line,
                         "related",
                         f"'related' lists '{ref.text}', the brief itself",
@@ -139,19 +139,19 @@ def check_across_files(
                     ids = {key: key for key in by_id}
                 add(
                     ContentError(
-                        entry.path,
+                        brief.path,
                         ref.line,
                         "related",
                         f"'related' names '{ref.text}', but no brief has that id"
                         f"{_closest(ref.key, ids)}",
                     )
                 )
-        for date, line in entry.featured_on:
-            first = pinned.setdefault(date, entry)
-            if first is not entry:
+        for date, line in brief.featured_on:
+            first = pinned.setdefault(date, brief)
+            if first is not brief:
                 add(
                     ContentError(
-                        entry.path,
+                        brief.path,
                         line,
                         "featured_on",
                         f"'featured_on' {date.isoformat()} is already pinned by brief "

@@ -110,7 +110,8 @@ class FieldChecker:
     ) -> dt.date | None:
         cls = value.__class__
         if cls is dt.date:
-            return value  # type: ignore[no-any-return]
+            date: dt.date = value
+            return date
         if cls is str or cls is InvalidDate:
             text = str(value).strip()
             match = DATE_RE.match(text)
@@ -162,7 +163,7 @@ class FieldChecker:
             return None
         if limit is not None and len(value) > limit:
             self.error(line, field, f"'{field}' has {len(value)} items; the limit is {limit}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def texts(self, mapping: YamlMap, spec: FieldSpec) -> tuple[Ref, ...]:
         """A list of text items, each checked, with duplicates (ignoring case) reported."""
@@ -180,7 +181,7 @@ class FieldChecker:
                 and not value[0].isspace()
                 and not value[-1].isspace()
             ):
-                return value  # type: ignore[no-any-return]
+                return value
             return self.text(value, values.raw.get(index), line, field, limit, f" item {index + 1}")
 
         return self._distinct(field, values, check, fold_name if field in FOLDED_FIELDS else None)

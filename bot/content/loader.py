@@ -128,6 +128,7 @@ class ContentLoader:
 
     def _load_content(self, changed: Iterable[str | os.PathLike[str]] | None) -> Content:
         files, to_check = self._files_to_check(changed)
+        swapped: list[tuple[FileResult, FileResult]] | None
         if to_check is not None and files is self._files:
             # The watcher named the changed files and none was added or removed: look
             # at those alone and swap their results in.
@@ -160,12 +161,12 @@ class ContentLoader:
     ) -> tuple[list[FileResult], list[tuple[FileResult, FileResult]], int]:
         """The last results with those of the files in `to_check` looked at again, and
         the (old, new) results that differ."""
-        results = list(self._results)
+        files, results = self._files or [], list(self._results)
         swapped: list[tuple[FileResult, FileResult]] = []
         parsed = 0
         for path in sorted(to_check, key=self._positions.__getitem__):
             at = self._positions[path]
-            result, fresh = self._file_result(self._files[at])  # type: ignore[index]
+            result, fresh = self._file_result(files[at])
             parsed += fresh
             if result is not results[at]:
                 swapped.append((results[at], result))
@@ -235,7 +236,9 @@ class ContentLoader:
             if applied is not None:
                 return applied
         files = self._list_files()
-        return (self._files if files == self._files else files), None  # type: ignore[return-value]
+        if self._files is not None and files == self._files:
+            return self._files, None  # the same listing keeps its positions
+        return files, None
 
     def _apply_changes(
         self, files: list[ContentFile], changed: Iterable[str | os.PathLike[str]]

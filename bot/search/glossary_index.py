@@ -94,13 +94,13 @@ def define(library: Snapshot, text: str) -> Definition:
     if ranked:
         top_score, top_position = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        owner = index.owners[top_position]
+        winner = index.owners[top_position]
         if (
             top_score >= CLEAR_WINNER
             and runner_up <= top_score - CLEAR_GAP
-            and owner.term in offered
+            and winner.term in offered
         ):
-            return _answer(library, query, "fuzzy", owner, index.names[top_position])
+            return _answer(library, query, "fuzzy", winner, index.names[top_position])
         if top_score >= CLOSE and len(suggested) > 1:
             # Several close terms: the ones both measures find first, then the rest.
             close = [index.owners[p] for s, p in ranked if s >= CLOSE]
