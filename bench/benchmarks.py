@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bench.measure import Report, best_of, latencies, median, ms, p95, timed
+from bench.measure import Report, best_of, cpu_timed, latencies, median, ms, p95, timed
 from bot.content.library import Library, build_library
 from bot.content.loader import ContentLoader, load_library
 from bot.related import related_briefs
@@ -55,15 +55,25 @@ def bench_load(root: Path, report: Report, repeat: int = 3) -> Library:
     def load_all() -> None:
         library[:] = [load_library(root)]
 
+    # Both run in this one process (no helper process), so CPU time measures the work
+    # itself; the wall clock is shown too, and counts whatever else held the cores.
     baseline, ours = float("inf"), float("inf")
+    wall_baseline, wall_ours = float("inf"), float("inf")
     for _ in range(repeat):  # interleaved, so both see the same machine load
-        baseline = min(baseline, timed(parse_only))
-        ours = min(ours, timed(load_all))
+        started = time.perf_counter()
+        baseline = min(baseline, cpu_timed(parse_only))
+        wall_baseline = min(wall_baseline, time.perf_counter() - started)
+        started = time.perf_counter()
+        ours = min(ours, cpu_timed(load_all))
+        wall_ours = min(wall_ours, time.perf_counter() - started)
     ratio = ours / baseline
-    report.add("cold load: yaml.CSafeLoader alone (baseline)", ms(baseline))
     report.add(
-        f"cold load+validate+index, {len(files)} files",
-        f"{ms(ours)} = {ratio:.2f}x baseline",
+        "cold load: yaml.CSafeLoader alone (baseline), CPU / wall",
+        f"{ms(baseline)} / {ms(wall_baseline)}",
+    )
+    report.add(
+        f"cold load+validate+index, {len(files)} files, CPU / wall",
+        f"{ms(ours)} = {ratio:.2f}x baseline / {ms(wall_ours)} = {wall_ours / wall_baseline:.2f}x",
         "<= 2.5x",
         ratio <= 2.5,
     )
@@ -86,9 +96,9 @@ def bench_load(root: Path, report: Report, repeat: int = 3) -> Library:
     def glossary() -> None:
         build_glossary_index(terms)
 
-    parts = [best_of(step, 2) for step in (parse, assemble, index, glossary)]
+    parts = [min(cpu_timed(step) for _ in range(2)) for step in (parse, assemble, index, glossary)]
     report.add(
-        "  of which parse+validate / build_library / search+related index / glossary index",
+        "  of which (CPU) parse+validate / build_library / search+related index / glossary index",
         " / ".join(ms(t) for t in parts),
     )
     return library[0]

@@ -15,6 +15,14 @@ def timed(func: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def cpu_timed(func: Callable[[], object]) -> float:
+    """The CPU time this process spent in `func()`: on a shared machine, unlike the wall
+    clock, it does not count the time other work held the core."""
+    start = time.process_time()
+    func()
+    return time.process_time() - start
+
+
 def best_of(func: Callable[[], object], repeat: int) -> float:
     """The fastest of `repeat` timed calls: the least disturbed by other work on the machine."""
     return min(timed(func) for _ in range(repeat))
