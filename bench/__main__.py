@@ -1,8 +1,8 @@
 """Run the benchmarks: `python -m bench [NAME ...] [--dir DIR] [--briefs N] [--terms N]`.
 
-NAME is any of load, reload, search, define, related, memory, suggestions (default: all). The
-synthetic library is generated into a temporary folder (deleted afterwards) unless
---dir names a folder to generate into once and reuse.
+NAME is any of load, reload, search, define, related, memory, suggestions, explain (default:
+all). The synthetic library is generated into a temporary folder (deleted afterwards)
+unless --dir names a folder to generate into once and reuse.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.generate import generate
 from bench.measure import Report, ms
 
-NAMES = ("load", "reload", "search", "define", "related", "memory", "suggestions")
+NAMES = ("load", "reload", "search", "define", "related", "memory", "suggestions", "explain")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +72,7 @@ def run(root: Path, names: list[str], started: float) -> int:
     if "reload" in names:
         benchmarks.bench_reload(root, report)
         library = None  # files changed: load again for the next benchmarks
-    if {"search", "define", "related"} & set(names) and library is None:
+    if {"search", "define", "related", "explain"} & set(names) and library is None:
         library = load_library(root)
     if "search" in names:
         benchmarks.bench_search(library, report)
@@ -80,6 +80,10 @@ def run(root: Path, names: list[str], started: float) -> int:
         benchmarks.bench_define(library, report)
     if "related" in names:
         benchmarks.bench_related(library, report)
+    if "explain" in names:
+        from bench.explain import bench_explain
+
+        bench_explain(library, report)
     if "memory" in names:
         benchmarks.bench_memory(root, report)
     if "suggestions" in names:
