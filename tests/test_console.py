@@ -236,3 +236,19 @@ def test_ctrl_c_leaves_quietly_and_stops_the_background_jobs() -> None:
     assert run(ROOT / "content", lines=typed(), write=out.append) == 0
     left = [t for t in set(threading.enumerate()) - before if t.is_alive()]
     assert not [t for t in left if "watch" in t.name or "APScheduler" in t.name], left
+
+
+def test_console_explains_terms_on_any_message_it_shows(session: ConsoleSession) -> None:
+    """`say` writes a message (numbered m1, m2, …); `explain` runs Explain terms on the latest
+    or a numbered one, and its Post in thread button threads the explanation."""
+    said = "\n".join(session.say("Distillation & an LLM"))
+    assert "m1" in said
+    answer = "\n".join(session.explain())
+    assert "2 glossary terms in this message" in answer
+    assert "Large language model (found as “LLM”)" in answer
+    (post,) = re.findall(r"\[(\d+)\] Post in thread", answer)
+    threaded = "\n".join(session.press(int(post)))
+    assert "› thread · m2" in threaded and "@alice asked briefbot" in threaded
+    # The reply itself can be explained too: its definitions name more terms.
+    assert "glossary terms in this message" in "\n".join(session.explain("m2"))
+    assert session.explain("m9") == ["There is no message m9; messages are numbered m1 to m2."]

@@ -16,6 +16,8 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   /brief subscribe 09:30  today's brief in #general at 09:30 (while the console runs)
   1, 2, …                 press the button with that number
   @briefbot related       mention the bot in the thread of its latest post
+  say We use an SAE       write a message in #general (messages show as m1, m2, …)
+  explain, explain m3     Explain terms on the latest message, or on m3
   home                    open the App Home tab         quit              leave"""
 
 PROMPT = "you> "
@@ -84,6 +86,10 @@ def handle(session: object, line: str) -> list[str]:
         return session.press(int(line))
     if line.lower().startswith(("@briefbot", "@bot")):
         return session.mention(line.split(" ", 1)[1] if " " in line else "")
+    if line.lower().startswith("say "):
+        return session.say(line[4:])
+    if line.lower() == "explain" or line.lower().startswith("explain "):
+        return session.explain(line[len("explain") :])
     if line.lower() == "home":
         return session.open_home()
     if line.lower() in {"help", "?"}:

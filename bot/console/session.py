@@ -32,6 +32,7 @@ from bot.listeners.commands import COMMANDS
 from bot.localslack import BOT_USER_ID, DEFAULT_BOT_TOKEN, LocalSlack, inbound
 from bot.runtime import background_jobs
 from bot.services import Services, utc_now
+from bot.slack.explain_blocks import EXPLAIN_TERMS
 from bot.store import sqlite_url
 
 Announce = Callable[[list[str]], None]
@@ -87,6 +88,8 @@ class ConsoleSession:
         self.app: App = build_app(self.services)
         self._buttons: list[Button] = []
         self._targets: list[Shown] = []
+        self._messages: list[Shown] = []
+        """Messages on screen that shortcuts work on (not private answers): m1, m2, …"""
         self._lines: list[str] = []
         self._lock = threading.Lock()
         self._busy = 0
@@ -182,6 +185,43 @@ class ConsoleSession:
             said = self.slack.post_as(self.user, self.channel, event["text"], thread_ts=thread_ts)
             event["ts"] = event["event_ts"] = said["ts"]
             self._dispatch(inbound.json_body(inbound.event_callback(event)), "application/json")
+            return self._settle()
+
+    def say(self, text: str) -> list[str]:
+        """Write `text` in the channel as the person (Slack escapes it, as typed text)."""
+        with self._turn():
+            said = self.slack.post_as(self.user, self.channel, inbound.as_slack_sends(text))
+            with self._lock:
+                self._messages.append(Shown(self.channel, said["ts"], False, said))
+                number = len(self._messages)
+                self._lines.append(f"(your message is m{number}: `explain m{number}` explains it)")
+            return self._settle()
+
+    def explain(self, ref: str = "") -> list[str]:
+        """Explain terms on message `ref` ("m3" or "3"), or on the latest message shown."""
+        with self._lock:
+            messages = list(self._messages)
+        if not messages:
+            return ["No message to explain yet: `say` something, or share a brief first."]
+        digits = ref.strip().lower().removeprefix("m")
+        if not digits:
+            shown = messages[-1]
+        elif digits.isdigit() and 1 <= int(digits) <= len(messages):
+            shown = messages[int(digits) - 1]
+        else:
+            return [
+                f"There is no message {ref.strip()}; messages are numbered m1 to m{len(messages)}."
+            ]
+        with self._turn():
+            response_url = self.slack.new_response_url(channel=shown.channel, user=self.user)
+            payload = inbound.message_action(
+                EXPLAIN_TERMS,
+                message=shown.message,
+                user_id=self.user,
+                channel_id=shown.channel,
+                response_url=response_url,
+            )
+            self._dispatch(inbound.interactive_body(payload), "application/x-www-form-urlencoded")
             return self._settle()
 
     def open_home(self) -> list[str]:
@@ -287,6 +327,10 @@ class ConsoleSession:
             label += " (updated)"
         indent = "    " if threaded else ""
         shown = Shown(channel_id, data.get("ts", ""), ephemeral, data)
+        if not ephemeral:
+            # Slack offers message shortcuts on every message but private answers.
+            self._messages.append(shown)
+            label += f" · m{len(self._messages)}"
         blocks = data.get("blocks") or []
         return self._render(label, blocks, data.get("text", ""), shown, indent, names)
 
