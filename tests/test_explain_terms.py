@@ -214,6 +214,31 @@ def test_post_in_thread_where_briefbot_cannot_post_says_how_to_invite_it(
     bot.slack.wait_for(lambda: len(bot.slack.messages("C0POLICY", message["ts"])) == 2)
 
 
+def test_in_a_private_channel_briefbot_is_not_in_the_private_answer_still_works(
+    bot: BotHarness,
+) -> None:
+    """In a private channel without briefbot (Slack answers channel_not_found), Explain
+    terms answers privately and Post in thread says how to invite it."""
+    bot.slack.add_channel("G0SECRET", "secret", is_private=True, bot_is_member=False)
+    answer = explain(bot, "An LLM", channel="G0SECRET")
+    assert terms_in(answer) == ["Large language model"]
+    refused = answer_of(bot, press(bot, in_thread_button(answer), "U0ALICE", "G0SECRET"))
+    assert "/invite @briefbot" in refused["text"]
+    assert bot.slack.messages("G0SECRET") == []
+
+
+def test_the_finder_is_built_once_per_glossary(bot: BotHarness) -> None:
+    """A new snapshot with the same glossary keeps the finder; a glossary change builds one."""
+    from bot.content.library import build_library
+
+    library = bot.services.content.current
+    same = build_library(library.briefs[1:], library.terms, previous=library)
+    assert same.term_finder is library.term_finder
+    other = build_library(library.briefs, library.terms[1:], previous=library)
+    assert other.term_finder is not library.term_finder
+    assert find_terms(other.term_finder, [library.terms[0].term]) == ()
+
+
 # --- the finder itself ---------------------------------------------------------------------
 
 
