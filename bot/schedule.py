@@ -1,4 +1,13 @@
-"""When a channel's daily post is due: pure functions over a frozen `Schedule`.
+"""What a channel subscribes to, and when its posts are due: pure functions over
+frozen values.
+
+A channel holds at most one `SubscriptionSpec` of each `Kind`:
+- `daily`: the featured brief at a time, on `daily`, `weekdays` or listed days
+  (`mon,wed,fri`);
+- `new`: every new brief, at the next sweep after it is published (its zone decides
+  what "a day" is for the flood guard);
+- `weekly`: one digest of the week's new briefs, on one day at a time (`weekly fri 16:00`).
+Any kind may carry tags (`tags:governance,security`): only briefs with one of them count.
 
 Everything here takes the current time as an argument and returns UTC instants, so
 the sweep, `/brief schedule` and the tests share one definition of "due", and a test
@@ -18,19 +27,34 @@ import difflib
 import functools
 import re
 import zoneinfo
-from dataclasses import dataclass
-from typing import Literal, get_args
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
 
-Days = Literal["weekdays", "daily"]
-DAYS: tuple[str, ...] = get_args(Days)
+Days = str
+"""Stored and canonical: "daily", "weekdays", or listed days in week order ("mon,wed,fri")."""
+DAYS: tuple[str, ...] = ("weekdays", "daily")
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIME = dt.time(9, 0)
 DEFAULT_DAYS: Days = "weekdays"
+DEFAULT_WEEKLY_DAY = "fri"
+MAX_TAGS = 10
 UTC = dt.UTC
 
 USAGE = (
-    "Type `/brief subscribe [HH:MM] [weekdays|daily] [Area/City]`, "
-    "for example `/brief subscribe 09:30 daily Europe/Helsinki`."
+    "Type `/brief subscribe [daily|new|weekly] [HH:MM] [weekdays|daily|mon,wed,fri] "
+    "[Area/City] [tags:a,b]`, for example `/brief subscribe 09:30 daily Europe/Helsinki`, "
+    "`/brief subscribe new` or `/brief subscribe weekly fri 16:00`."
 )
+
+
+class Kind(StrEnum):
+    """What a subscription posts; a channel holds at most one of each."""
+
+    DAILY = "daily"
+    NEW = "new"
+    WEEKLY = "weekly"
+
 
 _TIME_24H = re.compile(r"^(\d{1,2}):(\d{2})$")
 _TIME_12H = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
@@ -38,6 +62,21 @@ _TIME_12H = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
 _TIME_LIKE = re.compile(r"^\d")
 # "9 am", "5:30 PM", "9 a.m.": the meridiem, written apart or with dots, belongs to the time.
 _SPACED_MERIDIEM = re.compile(r"\b(\d{1,2}(?::\d{2})?)\s*([ap])\.?m\b\.?", re.IGNORECASE)
+_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_KIND_WORDS: dict[str, Kind] = {"new": Kind.NEW, "weekly": Kind.WEEKLY}
+_WEEKDAY_WORDS: dict[str, str] = {
+    **{name: name for name in WEEKDAY_NAMES},
+    "monday": "mon",
+    "tuesday": "tue",
+    "tues": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "thur": "thu",
+    "thurs": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+}
 _DAY_WORDS: dict[str, Days] = {
     "weekdays": "weekdays",
     "weekday": "weekdays",
@@ -66,15 +105,17 @@ class Schedule:
             raise ScheduleError("The post time is a local wall-clock time; give it no zone.")
         if self.post_time.second or self.post_time.microsecond:
             raise ScheduleError("Post times are whole minutes, like 09:30.")
-        if self.days not in DAYS:
-            raise ScheduleError(f"Days must be weekdays or daily, not {self.days!r}.")
+        if canonical_days(self.days) != self.days:
+            raise ScheduleError(
+                f"Days must be weekdays, daily or a list like mon,wed,fri, not {self.days!r}."
+            )
         if canonical_zone(self.timezone) != self.timezone:
             raise ScheduleError(unknown_zone_message(self.timezone))
 
     @classmethod
     def from_text(cls, post_time: str, timezone: str, days: str) -> Schedule:
         """Rebuild a schedule from its stored form ("HH:MM", zone name, days)."""
-        return cls(parse_time(post_time), timezone, days)  # type: ignore[arg-type]
+        return cls(parse_time(post_time), timezone, days)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -87,33 +128,158 @@ class Schedule:
 
     def describe(self) -> str:
         """For people: "09:30 on weekdays (Europe/Helsinki)"."""
-        when = "every day" if self.days == "daily" else "on weekdays"
+        if self.days == "daily":
+            when = "every day"
+        elif self.days == "weekdays":
+            when = "on weekdays"
+        else:
+            when = "on " + ", ".join(day.capitalize() for day in self.days.split(","))
         return f"{self.time_text} {when} ({self.timezone})"
 
     def posts_on(self, local_date: dt.date) -> bool:
         """Whether this schedule posts on `local_date`, a date in the channel's own zone."""
-        return self.days == "daily" or local_date.weekday() < 5
+        return local_date.weekday() in _weekday_numbers(self.days)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSpec:
+    """One subscription of a channel: its kind, when it posts, and which briefs it carries.
+
+    For `new`, the schedule's time and days are not used (announcements go out at the
+    next sweep); its zone says when a day begins, for the flood guard.
+    """
+
+    kind: Kind
+    schedule: Schedule
+    tags: tuple[str, ...] = field(default=())
+    """Sorted, lower case, without repeats; empty means every brief."""
+
+    def __post_init__(self) -> None:
+        if self.tags != canonical_tags(self.tags):
+            raise ScheduleError(f"Tags must be sorted, lower case and unique: {self.tags!r}.")
+        if self.kind is Kind.WEEKLY and len(_weekday_numbers(self.schedule.days)) != 1:
+            raise ScheduleError(f"A weekly digest posts on one day, like fri. {USAGE}")
+
+    @property
+    def tags_text(self) -> str:
+        """The tags as stored: "governance,security" ("" for none)."""
+        return ",".join(self.tags)
+
+    def carries(self, brief_tags: Iterable[str]) -> bool:
+        """Whether a brief with `brief_tags` belongs to this subscription."""
+        if not self.tags:
+            return True
+        return bool(set(self.tags) & {tag.lower() for tag in brief_tags})
+
+    def describe(self) -> str:
+        """For people: "new briefs as published", "weekly digest 16:00 on Fri (UTC)"..."""
+        if self.kind is Kind.NEW:
+            text = "new briefs as published"
+        elif self.kind is Kind.WEEKLY:
+            text = f"a weekly digest, {self.schedule.describe()}"
+        else:
+            text = f"the featured brief, {self.schedule.describe()}"
+        if self.tags:
+            text += " — tags: " + ", ".join(self.tags)
+        return text
+
+
+def canonical_days(text: str) -> str | None:
+    """The stored form of a days word or list, or None if it is not one.
+
+    "Daily" -> "daily"; "fri,mon, wed" -> "mon,wed,fri"; all seven days -> "daily";
+    "mon,tue,wed,thu,fri" -> "weekdays".
+    """
+    lowered = text.strip().lower()
+    if lowered in _DAY_WORDS:
+        return _DAY_WORDS[lowered]
+    words = [word for word in re.split(r"[\s,]+", lowered) if word]
+    if not words or any(word not in _WEEKDAY_WORDS for word in words):
+        return None
+    numbers = sorted({WEEKDAY_NAMES.index(_WEEKDAY_WORDS[word]) for word in words})
+    if numbers == list(range(7)):
+        return "daily"
+    if numbers == list(range(5)):
+        return "weekdays"
+    return ",".join(WEEKDAY_NAMES[n] for n in numbers)
+
+
+@functools.cache
+def _weekday_numbers(days: str) -> frozenset[int]:
+    if days == "daily":
+        return frozenset(range(7))
+    if days == "weekdays":
+        return frozenset(range(5))
+    return frozenset(WEEKDAY_NAMES.index(day) for day in days.split(","))
+
+
+def canonical_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as a subscription keeps them: lower case, sorted, each once."""
+    return tuple(sorted({tag.strip().lower() for tag in tags if tag.strip()}))
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    """Read "governance,security" (after `tags:`); ScheduleError for a malformed tag."""
+    tags = canonical_tags(text.split(","))
+    if not tags:
+        raise ScheduleError(f"Give at least one tag after tags:, like tags:governance. {USAGE}")
+    bad = [tag for tag in tags if not _TAG.match(tag)]
+    if bad:
+        raise ScheduleError(
+            f"“{bad[0]}” is not a tag: tags are letters, digits, - and _, "
+            f"separated by commas (tags:governance,security). {USAGE}"
+        )
+    if len(tags) > MAX_TAGS:
+        raise ScheduleError(f"Give at most {MAX_TAGS} tags. {USAGE}")
+    return tags
 
 
 # --- parsing -------------------------------------------------------------------------
 
 
 def parse_schedule_args(text: str, default_tz: str) -> Schedule:
-    """Parse the words after `/brief subscribe`, in any order.
+    """Parse the words after `/brief subscribe` for a daily post, in any order.
 
     Defaults: 09:00, weekdays, `default_tz` (UTC if that is not a known zone either).
     Raises ScheduleError with a message that tells the user what to type.
     """
+    for word in text.replace(",", " ").split():
+        if word.lower() in _KIND_WORDS or word.lower().startswith(("tags:", "tag:")):
+            raise ScheduleError(_unknown_word_message(word))
+    return parse_subscription(text, default_tz).schedule
+
+
+def parse_subscription(text: str, default_tz: str) -> SubscriptionSpec:
+    """Parse the words after `/brief subscribe`, in any order, into a subscription.
+
+    `new` or `weekly` anywhere chooses the kind (default: the daily featured brief);
+    `tags:a,b` chooses tags. Defaults: 09:00, weekdays (a weekly digest: fri),
+    `default_tz` (UTC if that is not a known zone either). Raises ScheduleError with a
+    message that tells the user what to type.
+    """
+    kind: Kind | None = None
+    tags: tuple[str, ...] = ()
     post_time: dt.time | None = None
-    days: Days | None = None
+    day_words: list[str] = []
     zone: str | None = None
-    text = _SPACED_MERIDIEM.sub(r"\1\2m", text.replace(",", " "))
+    rest: list[str] = []
     for word in text.split():
         lowered = word.lower()
-        if lowered in _DAY_WORDS:
-            if days is not None:
-                raise ScheduleError(f"Give weekdays or daily only once. {USAGE}")
-            days = _DAY_WORDS[lowered]
+        if lowered.startswith(("tags:", "tag:")):
+            if tags:
+                raise ScheduleError(f"Give tags:… only once. {USAGE}")
+            tags = parse_tags(lowered.split(":", 1)[1])
+        else:
+            rest.append(word)
+    text = _SPACED_MERIDIEM.sub(r"\1\2m", " ".join(rest).replace(",", " "))
+    for word in text.split():
+        lowered = word.lower()
+        if lowered in _KIND_WORDS:
+            if kind is not None:
+                raise ScheduleError(f"Give one of daily, new or weekly. {USAGE}")
+            kind = _KIND_WORDS[lowered]
+        elif lowered in _DAY_WORDS or lowered in _WEEKDAY_WORDS:
+            day_words.append(lowered)
         elif _TIME_LIKE.match(word):
             if post_time is not None:
                 raise ScheduleError(f"Give one post time only. {USAGE}")
@@ -127,11 +293,27 @@ def parse_schedule_args(text: str, default_tz: str) -> Schedule:
             zone = found
         else:
             raise ScheduleError(_unknown_word_message(word))
-    return Schedule(
+    kind = kind or Kind.DAILY
+    named = [word for word in day_words if word in _DAY_WORDS]
+    if named and (len(named) > 1 or len(day_words) > 1):
+        raise ScheduleError(f"Give weekdays, daily or a list of days, only once. {USAGE}")
+    days = canonical_days(",".join(day_words)) if day_words else None
+    if kind is Kind.NEW and (days is not None or post_time is not None):
+        raise ScheduleError(
+            "New briefs are posted as they are published: give no time or days, "
+            f"only a time zone or tags:… if you like. {USAGE}"
+        )
+    if kind is Kind.WEEKLY:
+        if days is None:
+            days = DEFAULT_WEEKLY_DAY
+        elif len(_weekday_numbers(days)) != 1:
+            raise ScheduleError(f"A weekly digest posts on one day: give one, like fri. {USAGE}")
+    schedule = Schedule(
         post_time=post_time if post_time is not None else DEFAULT_TIME,
         timezone=zone or canonical_zone(default_tz) or "UTC",
         days=days or DEFAULT_DAYS,
     )
+    return SubscriptionSpec(kind, schedule, tags)
 
 
 def parse_time(word: str) -> dt.time:
@@ -191,9 +373,10 @@ def unknown_zone_message(name: str) -> str:
 
 def _unknown_word_message(word: str) -> str:
     zones = zone_suggestions(word)
-    days = difflib.get_close_matches(word.lower(), list(_DAY_WORDS), n=1)
+    words = {**_DAY_WORDS, **_WEEKDAY_WORDS, "new": "new", "weekly": "weekly"}
+    days = difflib.get_close_matches(word.lower(), list(words), n=1)
     if days:
-        hint = f" Did you mean {_DAY_WORDS[days[0]]}?"
+        hint = f" Did you mean {words[days[0]]}?"
     elif zones:
         hint = f" Did you mean the time zone {' or '.join(zones)}?"
     else:
@@ -260,6 +443,20 @@ def post_times(
                 found[at] = day
         day += dt.timedelta(days=1)
     return sorted(((day, at) for at, day in found.items()), key=lambda item: item[1])
+
+
+def next_post(spec: SubscriptionSpec, now: dt.datetime) -> dt.datetime | None:
+    """When the subscription next posts, in UTC; None for `new` (at the next sweep after
+    a brief is published, so there is no time to show)."""
+    if spec.kind is Kind.NEW:
+        return None
+    return next_post_time(spec.schedule, now)
+
+
+def iso_week(local_date: dt.date) -> str:
+    """The ISO week a date belongs to, as the ledger keys weekly digests: "2026-W48"."""
+    year, week, _ = local_date.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def next_post_time(schedule: Schedule, after: dt.datetime) -> dt.datetime:

@@ -171,7 +171,7 @@ def _read_entry(item: YamlMap, where: str, error: Report) -> tuple[str, Schedule
     days = _days(item, where, error)
     if not ok or channel is None or post_time is None or zone is None or days is None:
         return None
-    return channel, Schedule(post_time, zone, days)  # type: ignore[arg-type]
+    return channel, Schedule(post_time, zone, days)
 
 
 def _text(item: YamlMap, field: str) -> str | None:
