@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from bot.content.model import MAX_TITLE, Brief, Source, Term
+from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE
 from bot.content.schema import (
     BRIEF_FIELDS,
     BRIEF_SCHEMA_FILE,
@@ -134,7 +135,9 @@ def test_glossary_schema_rejects_bad_entries():
 
 
 def test_write_schemas_creates_the_files(tmp_path):
-    """write_schemas writes both files into a new folder."""
+    """write_schemas writes the brief, glossary and schedule files into a new folder."""
     written = write_schemas(tmp_path / "out")
-    assert sorted(p.name for p in written) == [BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE]
+    assert sorted(p.name for p in written) == sorted(
+        [BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE, SCHEDULE_SCHEMA_FILE]
+    )
     assert stale_schemas(tmp_path / "out") == []

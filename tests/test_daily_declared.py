@@ -4,14 +4,20 @@ checked by `briefbot validate`, and synced into the store by the sweep."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
 import shutil
+import threading
 import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jsonschema
 import pytest
+import yaml
 
+from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE
 from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
 from bot.schedule import Schedule
 from tests.support.cli import RunCli
@@ -121,6 +127,54 @@ def test_unsafe_or_misshapen_files_are_refused_whole() -> None:
         "s.yml", (GOOD + "  - channel: C0BAD\n    time: noon\n    zone: UTC\n").encode()
     )
     assert schedules == {} and len(errors) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_a_named_pipe_called_schedule_yml_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """schedule.yml is opened as content files are: a named pipe is reported as an error
+    in the file (what it is, what to do) instead of blocking the sweep forever."""
+    os.mkfifo(tmp_path / "schedule.yml")
+    found: list[list[str]] = []
+    reader = threading.Thread(
+        target=lambda: found.append([str(e) for e in declared_errors(tmp_path)]), daemon=True
+    )
+    reader.start()
+    reader.join(15)  # a liveness guard: the old reader waited here until a writer came
+    if reader.is_alive():
+        with open(tmp_path / "schedule.yml", "wb"):  # let the stuck reader go
+            pass
+        pytest.fail("reading a named pipe called schedule.yml blocked")
+    assert len(found[0]) == 1
+    assert "schedule.yml" in found[0][0] and "named pipe" in found[0][0]
+
+
+def _schedule_schema_errors(text: str) -> list[str]:
+    schema = json.loads((ROOT / "content" / "schemas" / SCHEDULE_SCHEMA_FILE).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    return [error.message for error in validator.iter_errors(yaml.safe_load(text))]
+
+
+def test_schedule_schema_agrees_with_the_checker() -> None:
+    """content/schemas/schedule.schema.json (for editors) accepts a good schedule.yml and
+    refuses each mistake the checker refuses: a #name, a time past 23:59, unknown days,
+    an unknown field, a missing time."""
+    # YAML 1.1 (PyYAML) reads a bare 7:30 as a number; editors' YAML 1.2 reads text.
+    good = GOOD.replace("time: 7:30", 'time: "7:30"')
+    assert _schedule_schema_errors(good) == [] and errors_of(good) == []
+    assert _schedule_schema_errors("# nothing yet\n") == []
+    entry = '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n'
+    mistakes = [
+        entry.replace("C0X", '"#general"'),
+        entry.replace("09:00", "25:00"),
+        entry + "    days: weekends\n",
+        entry + "    timezone: UTC\n",
+        entry.replace('    time: "09:00"\n', ""),
+    ]
+    for mistake in mistakes:
+        text = "channels:\n" + mistake
+        assert errors_of(text), mistake
+        assert _schedule_schema_errors(text), mistake
 
 
 def test_validate_checks_schedule_yml_with_the_content(tmp_path: Path, cli: RunCli) -> None:

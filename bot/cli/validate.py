@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     schema = subparsers.add_parser(
         "schema",
-        help="write the JSON Schema files for brief and glossary files",
-        description="Write brief.schema.json and glossary.schema.json, which editors use to "
-        "check and autocomplete content files as they are typed.",
+        help="write the JSON Schema files for brief, glossary and schedule files",
+        description="Write brief.schema.json, glossary.schema.json and schedule.schema.json, "
+        "which editors use to check and autocomplete content files as they are typed.",
     )
     schema.add_argument(
         "--out",

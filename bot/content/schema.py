@@ -275,9 +275,13 @@ def build_glossary_schema() -> dict[str, Any]:
 
 def schema_files() -> dict[str, str]:
     """File name -> JSON text of every schema, exactly as `write_schemas` writes them."""
+    # schedule_fields builds on FieldSpec from this module, hence imported here.
+    from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE, build_schedule_schema
+
     return {
         BRIEF_SCHEMA_FILE: _dump(build_brief_schema()),
         GLOSSARY_SCHEMA_FILE: _dump(build_glossary_schema()),
+        SCHEDULE_SCHEMA_FILE: _dump(build_schedule_schema()),
     }
 
 

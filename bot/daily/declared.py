@@ -7,16 +7,18 @@
         zone: Europe/Helsinki     # IANA time zone
         days: weekdays            # weekdays (default) or daily
 
-The file is checked like the rest of the content: every mistake comes back with its
-file, line and field, and a bad file is never half-applied. Declared channels are
-copied into the store (`Store.sync_declared`) and cannot be changed from Slack.
-A missing file declares nothing.
+The file is checked like the rest of the content, with the same machinery: its fields
+are `FieldSpec`s (bot/content/schedule_fields.py, which also gives editors a JSON
+Schema), it is opened as content files are (a named pipe or a link out of the folder is
+refused, never waited on), read as safe YAML, every mistake comes back with its file,
+line and field, "did you mean" is `bot.search.suggest`'s, and a bad file is never
+half-applied. Declared channels are copied into the store (`Store.sync_declared`) and
+cannot be changed from Slack. A missing file declares nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.errors import ContentError, ContentInvalid
+from bot.content.files import RefusedFile, open_content_file
 from bot.content.safe_yaml import (
     MAX_FILE_BYTES,
     YamlError,
@@ -31,6 +34,13 @@ from bot.content.safe_yaml import (
     YamlMap,
     describe_value,
     read_yaml,
+)
+from bot.content.schedule_fields import (
+    CHANNEL_ID_PATTERN,
+    MAX_CHANNELS,
+    REQUIRED_SCHEDULE_FIELDS,
+    SCHEDULE_FIELD_NAMES,
+    SCHEDULE_FILE,
 )
 from bot.schedule import (
     DAYS,
@@ -41,12 +51,13 @@ from bot.schedule import (
     parse_time,
     zone_suggestions,
 )
+from bot.search.suggest import did_you_mean
 
-SCHEDULE_FILE = "schedule.yml"
-CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{2,63}$")
-FIELDS = ("channel", "time", "zone", "days")
-REQUIRED = ("channel", "time", "zone")
-MAX_CHANNELS = 5000
+CHANNEL_ID_RE = re.compile(CHANNEL_ID_PATTERN)
+FIELDS = SCHEDULE_FIELD_NAMES
+REQUIRED = REQUIRED_SCHEDULE_FIELDS
+FIELD_ALIASES = {"timezone": "zone", "tz": "zone", "channel_id": "channel", "id": "channel"}
+"""Names people write for a field that the spelling alone would not suggest."""
 Report = Callable[[int, str | None, str], None]
 _SHAPE = "a 'channels:' list of entries (channel:, time:, zone:, days:)"
 
@@ -68,9 +79,11 @@ def load_declared(content_dir: str | os.PathLike[str]) -> DeclaredFile:
     """Read and check `content_dir/schedule.yml`; raise ContentInvalid listing every error."""
     path = schedule_path(content_dir)
     try:
-        data = _read(path)
+        data = _read(path, content_dir)
     except FileNotFoundError:
         return DeclaredFile(str(path), {}, exists=False)
+    except RefusedFile as refused:
+        raise ContentInvalid([ContentError(str(path), 0, None, refused.message)]) from None
     except OSError as error:
         reason = error.strerror or error.__class__.__name__
         raise ContentInvalid(
@@ -260,13 +273,14 @@ def _days(item: YamlMap, where: str, error: Report) -> str | None:
 
 
 def _did_you_mean(key: str) -> str:
-    close = difflib.get_close_matches(key.lower(), FIELDS, n=1, cutoff=0.6)
-    aliases = {"timezone": "zone", "tz": "zone", "channel_id": "channel", "id": "channel"}
-    suggestion = close[0] if close else aliases.get(key.lower())
+    close = did_you_mean(key, FIELDS, limit=1)
+    suggestion = close[0] if close else FIELD_ALIASES.get(key.lower())
     return f" (did you mean '{suggestion}'?)" if suggestion else f"; fields: {', '.join(FIELDS)}"
 
 
-def _read(path: Path) -> bytes:
-    with path.open("rb") as handle:
+def _read(path: Path, content_dir: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, opened as content files are: never blocking, never outside the folder."""
+    fd = open_content_file(str(path), os.path.realpath(content_dir))
+    with os.fdopen(fd, "rb") as handle:
         # One byte over the cap is enough for read_yaml to refuse the file.
         return handle.read(MAX_FILE_BYTES + 1)
