@@ -38,7 +38,7 @@ from bot.content.loader import load_library
 from bot.content.model import normalize_key
 from bot.search.brief_index import search_briefs
 from bot.search.glossary_index import define
-from bot.search.suggest import did_you_mean
+from bot.suggest import did_you_mean
 
 SHIPPED = Path(__file__).resolve().parent.parent / "content"
 SEED = 20261129

@@ -1,10 +1,10 @@
-"""The one "did you mean" policy (bot/search/suggest.py) every suggestion goes through."""
+"""The one "did you mean" policy (bot/suggest.py) every suggestion goes through."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.search.suggest import did_you_mean
+from bot.suggest import did_you_mean
 
 NAMES = [
     "Existential risk",

@@ -176,8 +176,8 @@ def block_kit_builder_url(blocks: list[dict[str, Any]]) -> str:
 def run_preview(args: argparse.Namespace) -> int:
     from bot.featured import pick_featured
     from bot.search.brief_index import brief_by_id
-    from bot.search.suggest import did_you_mean
     from bot.slack.blocks import brief_message
+    from bot.suggest import did_you_mean
 
     library = _load(args.content)
     if library is None:

@@ -21,7 +21,7 @@ from bot.featured import pick_featured, waiting_for_their_day
 from bot.related import related_briefs
 from bot.search.brief_index import brief_by_id, search_briefs
 from bot.search.glossary_index import define
-from bot.search.suggest import did_you_mean
+from bot.suggest import did_you_mean
 
 WIDTH = 88
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.content.errors import ContentError, display_path
 from bot.content.fields import Ref
 from bot.content.parse import BriefEntry, TermEntry, Unread
-from bot.search.suggest import did_you_mean
+from bot.suggest import did_you_mean
 
 
 def _where(path: str, line: int) -> str:

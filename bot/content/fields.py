@@ -19,7 +19,7 @@ from bot.content.errors import ContentError
 from bot.content.model import MAX_URL, SLUG_RE, normalize_key
 from bot.content.safe_yaml import DATE_RE, InvalidDate, YamlList, YamlMap, describe_value
 from bot.content.schema import MAX_ID, FieldSpec
-from bot.search.suggest import did_you_mean
+from bot.suggest import did_you_mean
 
 # Names of glossary terms, compared ignoring case and punctuation. The same few hundred
 # names recur across thousands of briefs, so folding each once pays off.

@@ -11,7 +11,7 @@ The file is checked like the rest of the content, with the same machinery: its f
 are `FieldSpec`s (bot/content/schedule_fields.py, which also gives editors a JSON
 Schema), it is opened as content files are (a named pipe or a link out of the folder is
 refused, never waited on), read as safe YAML, every mistake comes back with its file,
-line and field, "did you mean" is `bot.search.suggest`'s, and a bad file is never
+line and field, "did you mean" is `bot.suggest`'s, and a bad file is never
 half-applied. Declared channels are copied into the store (`Store.sync_declared`) and
 cannot be changed from Slack. A missing file declares nothing.
 """
@@ -51,7 +51,7 @@ from bot.schedule import (
     parse_time,
     zone_suggestions,
 )
-from bot.search.suggest import did_you_mean
+from bot.suggest import did_you_mean
 
 CHANNEL_ID_RE = re.compile(CHANNEL_ID_PATTERN)
 FIELDS = SCHEDULE_FIELD_NAMES

@@ -36,8 +36,8 @@ from bot.search.corpus import (
 )
 from bot.search.fuzzy import similar_words
 from bot.search.snapshot import Snapshot
-from bot.search.suggest import did_you_mean
 from bot.search.words import MAX_QUERY_CHARS, all_words, folded_phrase, query_words, words
+from bot.suggest import did_you_mean
 
 MIN_SCORE = 35
 """Briefs scoring below this are not hits; the search answers with suggestions instead."""
@@ -288,6 +288,6 @@ def search_briefs(library: Snapshot, query: str, limit: int = 5) -> BriefSearch:
 
 def _suggestions(library: Snapshot, query: str) -> tuple[str, ...]:
     """What to search for instead: brief ids, glossary terms and tags close to `query`
-    (bot/search/suggest.py), or nothing when none is."""
+    (bot/suggest.py), or nothing when none is."""
     pool = [*library.by_id, *library.glossary_index.names, *library.corpus.tag_df]
     return tuple(did_you_mean(query, pool))

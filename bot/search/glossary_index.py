@@ -20,9 +20,9 @@ from rapidfuzz import fuzz, process
 from bot.content.model import Brief, Term, normalize_key
 from bot.search.fuzzy import similar_words
 from bot.search.snapshot import Snapshot
-from bot.search.suggest import did_you_mean
 from bot.search.term_index import GlossaryIndex
 from bot.search.words import MAX_QUERY_CHARS
+from bot.suggest import did_you_mean
 
 DefinitionKind = Literal["exact", "alias", "fuzzy", "ambiguous", "none", "empty"]
 
@@ -113,7 +113,7 @@ def define(library: Snapshot, text: str) -> Definition:
 
 
 def _suggested_terms(index: GlossaryIndex, query: str) -> tuple[Term, ...]:
-    """The terms "did you mean" offers for `query` (bot/search/suggest.py), each once."""
+    """The terms "did you mean" offers for `query` (bot/suggest.py), each once."""
     owner_of = dict(zip(index.names, index.owners, strict=True))
     found: dict[str, Term] = {}
     for name in did_you_mean(query, index.names, limit=2 * MAX_CANDIDATES):

@@ -15,9 +15,9 @@ from bot.featured import featured_brief
 from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.replica import replica_name
 from bot.search.brief_index import brief_by_id
-from bot.search.suggest import did_you_mean
 from bot.slack import admin_blocks, blocks
 from bot.store import DeliveryState
+from bot.suggest import did_you_mean
 
 DEFAULT_REPORT_DAYS = 7
 MAX_REPORT_DAYS = 3660

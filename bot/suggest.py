@@ -1,7 +1,9 @@
 """ "Did you mean": the names close enough to what someone typed to be worth offering.
 
 One policy for every place briefbot suggests a name (glossary terms for /define, brief
-ids for /brief and `briefbot preview`, tags, field names and ids in content errors):
+ids for /brief and `briefbot preview`, tags, field names and ids in content errors and
+content/schedule.yml). It needs only the content model's folding (`normalize_key`), so
+the content loader and search both use it without importing each other:
 
 - names and the query are compared folded (case, accents, punctuation and spacing
   ignored), so "Export-Controls" is "export controls";
