@@ -19,7 +19,7 @@ time, and on unrelated words nothing is offered at least 90% of the time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -38,8 +38,12 @@ MIN_PREFIX = 6
 """The least a query must hold to be matched with the beginning of a longer name."""
 
 
-def _score(query: str, name: str, *, score_cutoff: float = 0) -> float:
-    """The best of whole-text, word-set and beginning similarity, 0-100."""
+def _score(
+    query: Sequence[Hashable], name: Sequence[Hashable], *, score_cutoff: float | None = None
+) -> float:
+    """The best of whole-text, word-set and beginning similarity, 0-100.
+
+    Typed as rapidfuzz calls a scorer; briefbot gives it folded names (str)."""
     whole = fuzz.ratio(query, name)
     if whole >= 100:
         return whole
@@ -47,7 +51,7 @@ def _score(query: str, name: str, *, score_cutoff: float = 0) -> float:
     if len(query) >= MIN_PREFIX and len(name) > len(query):
         # The beginning of a long name, as people type ids: "ai-distilation".
         best = max(best, WORDS_WEIGHT * fuzz.ratio(query, name[: len(query)]))
-    return best if best >= score_cutoff else 0
+    return best if best >= (score_cutoff or 0) else 0
 
 
 def did_you_mean(

@@ -115,7 +115,7 @@ class PendingReload:
 # -- watching ------------------------------------------------------------------------
 
 
-def unfinished_files(paths: Iterable[str], root: str) -> frozenset[str]:
+def unfinished_files(paths: Iterable[str], root: str | os.PathLike[str]) -> frozenset[str]:
     """The files among `paths` that look like they are still being written: empty, or
     not ending with a line break.
 
