@@ -365,14 +365,15 @@ def test_duplicate_term_across_glossary_files(tmp_path):
 
 
 def test_alias_clashing_with_another_term(tmp_path):
-    """An alias that is another entry's term is a duplicate."""
+    """An alias that is another entry's term is reported at the alias, with that term's place."""
     glossary = (
         GLOSSARY + "  - term: Moratorium\n    definition: A pause.\n    aliases: [Frontier AI]\n"
     )
     error = only_error(make_content(tmp_path, None, glossary))
     assert error.field == "aliases"
     assert error.line == 13
-    assert "duplicate alias 'Frontier AI'" in error.message
+    assert "alias 'Frontier AI' is the name of another term" in error.message
+    assert "glossary.yml:8" in error.message
 
 
 def test_alias_repeating_its_own_term(tmp_path):

@@ -61,7 +61,13 @@ def from_json(files: dict[str, str]) -> Library:
         for r in json.loads(files["briefs.json"])["briefs"]
     ]
     terms = [
-        Term(r["term"], r["definition"], tuple(r["aliases"]), tuple(r["see_also"]))
+        Term(
+            r["term"],
+            r["definition"],
+            tuple(r["aliases"]),
+            tuple(r["see_also"]),
+            context=r.get("context", ""),
+        )
         for r in json.loads(files["glossary.json"])["terms"]
     ]
     return build_library(briefs, terms)
@@ -124,7 +130,7 @@ def test_markdown_export_lists_every_brief_and_term(shipped: Library) -> None:
         if brief.source:
             assert f"[{brief.source.name}]({brief.source.url})" in briefs
     for term in shipped.terms:
-        assert f"## {term.term}\n" in glossary and term.definition in glossary
+        assert f"## {term.label}\n" in glossary and term.definition in glossary
     newest, oldest = shipped.briefs[0].title, shipped.briefs[-1].title
     assert briefs.index(newest) < briefs.index(oldest)
 

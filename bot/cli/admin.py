@@ -104,6 +104,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     term.add_argument("term", metavar="TERM", help="the term as it should be shown")
     term.add_argument(
+        "--context",
+        metavar="TEXT",
+        default="",
+        help="a few words telling the term apart from others sharing an alias, like "
+        "'export controls' (up to 60 characters; without it, a commented 'context:' line)",
+    )
+    term.add_argument(
         "--file",
         metavar="FILE",
         help="glossary file to add to or create (default: content/glossary.yml if it exists)",
@@ -335,6 +342,7 @@ def run_new_term(args: argparse.Namespace) -> int:
     from bot.content.authoring import (
         AuthoringError,
         append_term,
+        check_context,
         check_term,
         default_glossary_schema,
         glossary_yaml,
@@ -344,8 +352,10 @@ def run_new_term(args: argparse.Namespace) -> int:
 
     content = Path(args.content)
     term = " ".join(args.term.split())
+    context = " ".join(args.context.split())
     try:
         check_term(term)
+        check_context(context)
     except AuthoringError as error:
         return _fail(f"Cannot add the term: {error}")
     known = _existing_term(str(content), term)
@@ -364,10 +374,12 @@ def run_new_term(args: argparse.Namespace) -> int:
     try:
         if path.exists():
             existing = path.read_text(encoding="utf-8")
-            text = append_term(str(path), existing, term).text
+            text = append_term(str(path), existing, term, context=context).text
             verb = "added"
         else:
-            text = glossary_yaml(term, default_glossary_schema(str(path), str(content)))
+            text = glossary_yaml(
+                term, default_glossary_schema(str(path), str(content)), context=context
+            )
             verb = "wrote"
     except AuthoringError as error:
         return _fail(f"Cannot add the term: {error}")

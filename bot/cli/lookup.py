@@ -142,7 +142,7 @@ def run_search(args: argparse.Namespace, library: Library) -> int:
 
 
 def _term_block(term: Term) -> None:
-    print(term.term)
+    print(term.label)
     print(_wrap(term.definition))
     if term.aliases:
         print(f"  also called: {', '.join(term.aliases)}")
@@ -152,8 +152,15 @@ def run_define(args: argparse.Namespace, library: Library) -> int:
     found = define(library, " ".join(args.term))
     if found.kind == "empty":
         return _fail("Nothing to define: give a term, for example `briefbot define distillation`.")
+    if found.meanings:
+        print(f"“{found.matched_name}” has {len(found.meanings)} meanings:\n")
+        for index, term in enumerate(found.meanings):
+            if index:
+                print()
+            _term_block(term)
+        return 0
     if found.term is None:
-        names = [t.term for t in found.candidates]
+        names = [t.label for t in found.candidates]
         if found.kind == "ambiguous":
             return _fail(f"“{found.query}” could mean several terms.", names)
         return _fail(f"No glossary term matches “{found.query}”.", names)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.content.errors import ContentError, display_path
 from bot.content.fields import Ref
+from bot.content.model import normalize_key
 from bot.content.parse import BriefEntry, TermEntry, Unread
 from bot.suggest import did_you_mean
 
@@ -31,47 +32,125 @@ def check_across_files(
     unread_briefs = [file for file in unread if file.kind == "brief"]
 
     def unknown_term(key: str) -> bool:
-        return key not in owner and not any(f.may_define(key) for f in unread_glossary)
+        return (
+            key not in owner
+            and key not in sharing
+            and not any(f.may_define(key) for f in unread_glossary)
+        )
 
     def unknown_id(key: str) -> bool:
         return key not in by_id and not any(f.may_define(key) for f in unread_briefs)
 
-    # Glossary: every term and alias names exactly one entry.
+    # Glossary: term names are unique; an alias names one or several entries, never
+    # its own term or another entry's name; entries sharing an alias need a context.
     owner: dict[str, tuple[TermEntry, Ref]] = {}
+    """Folded term name -> its entry."""
     for entry in terms:
         if entry.name is None:
             continue
-        for ref, what in ((entry.name, "term"), *((alias, "alias") for alias in entry.aliases)):
-            field = "term" if what == "term" else "aliases"
-            taken = owner.get(ref.key)
-            if taken is None:
-                owner[ref.key] = (entry, ref)
-            elif taken[0] is entry:
+        taken = owner.setdefault(entry.name.key, (entry, entry.name))
+        if taken[0] is not entry:
+            other, other_ref = taken
+            assert other.name is not None
+            add(
+                ContentError(
+                    entry.path,
+                    entry.name.line,
+                    "term",
+                    f"duplicate term '{entry.name.text}': '{other_ref.text}' is already in the "
+                    f"glossary (entry '{other.name.text}', {_where(other.path, other_ref.line)})",
+                )
+            )
+    sharing: dict[str, list[tuple[TermEntry, Ref]]] = {}
+    """Folded alias -> the entries that list it, in order."""
+    for entry in terms:
+        if entry.name is None:
+            continue
+        for ref in entry.aliases:
+            named = owner.get(ref.key)
+            if named is not None and named[0] is entry:
                 add(
                     ContentError(
                         entry.path,
                         ref.line,
-                        field,
+                        "aliases",
                         f"alias '{ref.text}' repeats the term '{entry.name.text}' itself",
                     )
                 )
-            else:
-                other, other_ref = taken
-                assert other.name is not None
+            elif named is not None:
+                other, other_ref = named
                 add(
                     ContentError(
                         entry.path,
                         ref.line,
-                        field,
-                        f"duplicate {what} '{ref.text}': '{other_ref.text}' is already in the "
-                        f"glossary (entry '{other.name.text}', "
-                        f"{_where(other.path, other_ref.line)})",
+                        "aliases",
+                        f"alias '{ref.text}' is the name of another term: '{other_ref.text}' "
+                        f"({_where(other.path, other_ref.line)}); an alias may be shared "
+                        "by several terms but never be a term's name",
+                    )
+                )
+            else:
+                sharing.setdefault(ref.key, []).append((entry, ref))
+    shared = {key: found for key, found in sharing.items() if len(found) > 1}
+    for found in shared.values():
+        contexts: dict[str, tuple[TermEntry, Ref]] = {}
+        for entry, ref in found:
+            others = [other for other, _ in found if other is not entry]
+            names = ", ".join(
+                f"'{other.name.text}' ({_where(other.path, other.line)})"
+                for other in others[:3]
+                if other.name is not None
+            ) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            if not entry.context:
+                if entry.context_written:
+                    continue  # there is one, with an error of its own
+                add(
+                    ContentError(
+                        entry.path,
+                        entry.line or ref.line,
+                        "context",
+                        f"alias '{ref.text}' also names {names}; add a 'context:' to "
+                        f"'{entry.name.text if entry.name else ref.text}' (a few words, like "
+                        "'export controls') so people can tell the meanings apart",
+                    )
+                )
+                continue
+            same = contexts.setdefault(normalize_key(entry.context), (entry, ref))
+            if same[0] is not entry and same[0].name is not None and entry.name is not None:
+                add(
+                    ContentError(
+                        entry.path,
+                        entry.line or ref.line,
+                        "context",
+                        f"'{entry.name.text}' and '{same[0].name.text}' "
+                        f"({_where(same[0].path, same[0].line)}) share the alias '{ref.text}' "
+                        f"and the context '{entry.context}'; give each a context of its own",
                     )
                 )
     term_names = {key: ref.text for key, (_, ref) in owner.items()}
+    term_names.update(
+        (key, found[0][1].text) for key, found in sharing.items() if key not in shared
+    )
+
+    def single(key: str) -> TermEntry | None:
+        """The entry a name names when it names exactly one (term or unshared alias)."""
+        named = owner.get(key) or (sharing[key][0] if key in sharing else None)
+        return named[0] if named is not None else None
+
+    def shared_names(ref: Ref, field: str) -> str:
+        names = [e.name.text for e, _ in shared[ref.key] if e.name is not None]
+        listed = ", ".join(f"'{name}'" for name in names[:5])
+        return (
+            f"'{field}' names '{ref.text}', an alias that several terms share ({listed}"
+            f"{', ...' if len(names) > 5 else ''}); name the term itself"
+        )
+
     for entry in terms:
         for ref in entry.see_also:
-            target = owner.get(ref.key)
+            if ref.key in shared:
+                add(ContentError(entry.path, ref.line, "see_also", shared_names(ref, "see_also")))
+                continue
+            target = single(ref.key)
             if target is None:
                 if not unknown_term(ref.key):
                     continue
@@ -84,7 +163,7 @@ def check_across_files(
                         f"{_closest(ref.key, term_names)}",
                     )
                 )
-            elif target[0] is entry:
+            elif target is entry:
                 add(
                     ContentError(
                         entry.path,
@@ -114,7 +193,9 @@ def check_across_files(
     ids = None
     for brief in briefs:
         for ref in brief.terms:
-            if unknown_term(ref.key):
+            if ref.key in shared:
+                add(ContentError(brief.path, ref.line, "terms", shared_names(ref, "terms")))
+            elif unknown_term(ref.key):
                 add(
                     ContentError(
                         brief.path,
@@ -162,6 +243,6 @@ def check_across_files(
 
 
 def _closest(key: str, names: dict[str, str]) -> str:
-    """A ` (did you mean 'X'?)` hint naming the entry whose key is closest to `key`."""
+    """A ` (did you mean 'X'?)` hint naming the brief whose key is closest to `key`."""
     found = did_you_mean(key, names, limit=1)
     return f" (did you mean '{names[found[0]]}'?)" if found else ""

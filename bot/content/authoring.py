@@ -20,7 +20,7 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
-from bot.content.model import MAX_TERM, MAX_TITLE, SLUG_RE, normalize_key
+from bot.content.model import MAX_CONTEXT, MAX_TERM, MAX_TITLE, SLUG_RE, normalize_key
 from bot.content.parse import parse_glossary_file
 from bot.content.schema import (
     BRIEF_FIELDS,
@@ -34,6 +34,7 @@ from bot.content.schema import (
 SCHEMA_LINE = "# yaml-language-server: $schema={}"
 SUMMARY_TODO = "TODO: one paragraph saying what happened and why it matters."
 DEFINITION_TODO = "TODO: what the term means, in a few plain sentences."
+CONTEXT_TODO = "a few words telling this term apart where an alias names several terms"
 WRAP = 88
 
 
@@ -156,11 +157,23 @@ def check_term(term: str) -> None:
         raise AuthoringError(f"the term is {len(term)} characters long; the limit is {MAX_TERM}")
 
 
-def term_entry_yaml(term: str, indent: str = "  ", *, comments: bool = True) -> str:
+def check_context(context: str) -> None:
+    if len(context) > MAX_CONTEXT:
+        raise AuthoringError(
+            f"the context is {len(context)} characters long; the limit is {MAX_CONTEXT}"
+        )
+
+
+def term_entry_yaml(
+    term: str, indent: str = "  ", *, comments: bool = True, context: str = ""
+) -> str:
     """One glossary entry, as an item of a `terms:` list indented by `indent`; with
-    `comments`, each field's description from the schema above it."""
+    `comments`, each field's description from the schema above it. Without a `context`
+    its line is written commented out, to fill in where an alias names several terms."""
     term = " ".join(term.split())
+    context = " ".join(context.split())
     check_term(term)
+    check_context(context)
     inner = indent + "  "
     lines: list[str] = []
     for index, spec in enumerate(TERM_FIELDS):
@@ -171,14 +184,19 @@ def term_entry_yaml(term: str, indent: str = "  ", *, comments: bool = True) -> 
             lines.append(f"{lead}term: {yaml_text(term)}")
         elif spec.name == "definition":
             lines += [f"{lead}definition: >-", *_folded(DEFINITION_TODO, inner + "  ")]
+        elif spec.name == "context":
+            if context:
+                lines.append(f"{lead}context: {yaml_text(context)}")
+            else:
+                lines.append(f"{lead}# context: {CONTEXT_TODO}")
         else:
             lines.append(f"{lead}{spec.name}: []")
     return "\n".join(lines) + "\n"
 
 
-def glossary_yaml(term: str, schema: str) -> str:
+def glossary_yaml(term: str, schema: str, *, context: str = "") -> str:
     """A new glossary file holding one entry."""
-    return f"{SCHEMA_LINE.format(schema)}\nterms:\n{term_entry_yaml(term)}"
+    return f"{SCHEMA_LINE.format(schema)}\nterms:\n{term_entry_yaml(term, context=context)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +209,7 @@ _ITEM_RE = re.compile(r"^(?P<indent>[ ]*)- +term *:", re.M)
 _TERMS_KEY_RE = re.compile(r"^terms *: *(#.*)?$", re.M)
 
 
-def append_term(path: str, existing: str, term: str) -> Appended:
+def append_term(path: str, existing: str, term: str, *, context: str = "") -> Appended:
     """`existing` glossary text with a new entry for `term` at the end, comments kept.
 
     Raises AuthoringError when the file is not a plain block list under `terms:` that
@@ -207,7 +225,7 @@ def append_term(path: str, existing: str, term: str) -> Appended:
     text = existing if existing.endswith("\n") or not existing else existing + "\n"
     if re.search(rf"\n[ \t]*\n{re.escape(indent)}- +term *:", existing):
         text += "\n"  # the file separates its entries with blank lines: so do we
-    text += term_entry_yaml(term, indent, comments=False)
+    text += term_entry_yaml(term, indent, comments=False, context=context)
     before = parse_glossary_file(path, existing.encode("utf-8"))
     after = parse_glossary_file(path, text.encode("utf-8"))
     names = [entry.name.text if entry.name else None for entry in after.terms]

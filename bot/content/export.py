@@ -33,7 +33,7 @@ BRIEF_COLUMNS = (
     "featured_on",
     "related",
 )
-TERM_COLUMNS = ("term", "definition", "aliases", "see_also")
+TERM_COLUMNS = ("term", "context", "definition", "aliases", "see_also")
 
 
 def brief_record(brief: Brief) -> dict[str, Any]:
@@ -53,8 +53,10 @@ def brief_record(brief: Brief) -> dict[str, Any]:
 
 
 def term_record(term: Term) -> dict[str, Any]:
+    """A term as in its file; `context` only where it has one (an empty one is invalid)."""
     return {
         "term": term.term,
+        **({"context": term.context} if term.context else {}),
         "definition": term.definition,
         "aliases": list(term.aliases),
         "see_also": list(term.see_also),
@@ -84,7 +86,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({name: _cell(row[name]) for name in columns})
+        writer.writerow({name: _cell(row.get(name)) for name in columns})
     return out.getvalue()
 
 
@@ -125,7 +127,7 @@ def brief_markdown(brief: Brief) -> str:
 
 
 def term_markdown(term: Term) -> str:
-    lines = [f"## {_one_line(term.term)}", ""]
+    lines = [f"## {_one_line(term.label)}", ""]
     if term.aliases:
         lines += [f"_Also called: {', '.join(term.aliases)}_", ""]
     lines += [term.definition.strip(), ""]

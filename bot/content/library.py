@@ -32,7 +32,10 @@ class Library:
     """A short hash of the content; equal content gives an equal version."""
     by_id: Mapping[str, Brief]
     term_by_key: Mapping[str, Term]
-    """`normalize_key` of every term and alias -> its term."""
+    """`normalize_key` of every term and of every alias that names one term -> that term."""
+    terms_by_key: Mapping[str, tuple[Term, ...]]
+    """`normalize_key` of every term and alias -> every term it names: one, or the
+    meanings of an alias several terms share (A to Z)."""
     briefs_by_term: Mapping[str, tuple[Brief, ...]]
     """Canonical term (`Term.term`) -> the briefs that list it, newest first."""
     corpus: CorpusIndex
@@ -46,8 +49,13 @@ class Library:
     term_digest: bytes = field(repr=False, default=b"")
 
     def resolve_term(self, name: str) -> Term | None:
-        """The term that `name` names exactly, by term or alias, ignoring case and punctuation."""
+        """The term that `name` names exactly, by term or alias, ignoring case and punctuation
+        (None for an alias several terms share: see `meanings`)."""
         return self.term_by_key.get(normalize_key(name))
+
+    def meanings(self, name: str) -> tuple[Term, ...]:
+        """Every term `name` names, by term or alias: (), one, or several for a shared alias."""
+        return self.terms_by_key.get(normalize_key(name), ())
 
 
 def build_library(
@@ -69,8 +77,12 @@ def build_library(
             return patched
         term_by_key, glossary_index = previous.term_by_key, previous.glossary_index
         term_finder, term_digest = previous.term_finder, previous.term_digest
+        terms_by_key = previous.terms_by_key
     else:
-        term_by_key = MappingProxyType(_term_by_key(ordered_terms))
+        terms_by_key = MappingProxyType(_terms_by_key(ordered_terms))
+        term_by_key = MappingProxyType(
+            {key: found[0] for key, found in terms_by_key.items() if len(found) == 1}
+        )
         glossary_index = build_glossary_index(ordered_terms)
         term_finder = build_term_finder(ordered_terms)
         term_digest = _term_digest(ordered_terms)
@@ -84,6 +96,7 @@ def build_library(
         version=_version(digests, term_digest),
         by_id=MappingProxyType({b.id: b for b in ordered_briefs}),
         term_by_key=term_by_key,
+        terms_by_key=terms_by_key,
         briefs_by_term=MappingProxyType(_briefs_by_term(ordered_briefs, term_by_key)),
         corpus=build_corpus_index(ordered_briefs, previous.corpus if previous else None),
         glossary_index=glossary_index,
@@ -143,6 +156,7 @@ def _patched(previous: Library, briefs: tuple[Brief, ...]) -> Library | None:
         version=_version(digests, previous.term_digest),
         by_id=MappingProxyType({b.id: b for b in ordered_briefs}),
         term_by_key=previous.term_by_key,
+        terms_by_key=previous.terms_by_key,
         briefs_by_term=_patched_briefs_by_term(previous, removed, added),
         corpus=build_corpus_index(ordered_briefs, previous.corpus),
         glossary_index=previous.glossary_index,
@@ -181,7 +195,14 @@ def _digest_of_brief(brief: Brief) -> bytes:
 
 def _digest_of_term(term: Term) -> bytes:
     text = _FIELD.join(
-        (term.term, term.definition, _ITEM.join(term.aliases), _ITEM.join(term.see_also))
+        (
+            term.term,
+            term.definition,
+            _ITEM.join(term.aliases),
+            _ITEM.join(term.see_also),
+            # Only when set, so that terms without one keep their digests.
+            *((term.context,) if term.context else ()),
+        )
     )
     return digest(text.encode())
 
@@ -190,12 +211,14 @@ def _same_objects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
-def _term_by_key(terms: Iterable[Term]) -> dict[str, Term]:
-    term_by_key: dict[str, Term] = {}
+def _terms_by_key(terms: Iterable[Term]) -> dict[str, tuple[Term, ...]]:
+    found: dict[str, list[Term]] = {}
     for term in terms:
         for name in (term.term, *term.aliases):
-            term_by_key.setdefault(normalize_key(name), term)
-    return term_by_key
+            named = found.setdefault(normalize_key(name), [])
+            if term not in named:
+                named.append(term)
+    return {key: tuple(named) for key, named in found.items()}
 
 
 def _canonical_terms(brief: Brief, term_by_key: Mapping[str, Term]) -> list[str]:

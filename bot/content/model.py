@@ -21,6 +21,8 @@ MAX_SUMMARY = 2900
 MAX_POINT = 500
 MAX_POINTS = 20
 MAX_TERM = 75
+MAX_CONTEXT = 60
+"""A term's `context` ("export controls"): short enough to follow its name on a button."""
 MAX_DEFINITION = 2900
 MAX_TAG = 40
 MAX_TAGS = 20
@@ -81,14 +83,24 @@ class Brief:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One glossary entry."""
+    """One glossary entry.
+
+    `context` ("export controls") tells apart the terms that share an alias; names of
+    terms are unique, an alias may name several terms.
+    """
 
     term: str
     definition: str
     aliases: tuple[str, ...] = ()
     see_also: tuple[str, ...] = ()
+    context: str = ""
     origin: Origin = field(default=Origin("", 0), compare=False)
 
     @property
     def key(self) -> str:
         return normalize_key(self.term)
+
+    @property
+    def label(self) -> str:
+        """The term with its context, as lists show it: "RSP (procurement)"."""
+        return f"{self.term} ({self.context})" if self.context else self.term

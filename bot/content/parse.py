@@ -64,6 +64,11 @@ class TermEntry:
     path: str
     aliases: tuple[Ref, ...]
     see_also: tuple[Ref, ...]
+    context: str = ""
+    context_written: bool = False
+    """Whether the entry has a `context:` at all (a wrong one is reported on its own)."""
+    line: int = 0
+    """Where the entry starts: a missing `context` is reported there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +233,15 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
             "definition",
             spec["definition"].max_length,
         )
+    context = None
+    if "context" in mapping:
+        context = checker.text(
+            mapping["context"],
+            raw.get("context"),
+            mapping.line_of("context"),
+            "context",
+            spec["context"].max_length,
+        )
     aliases = checker.texts(mapping, spec["aliases"]) if "aliases" in mapping else ()
     see_also = checker.texts(mapping, spec["see_also"]) if "see_also" in mapping else ()
     for alias in aliases:
@@ -240,6 +254,7 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
             definition=definition,
             aliases=tuple(ref.text for ref in aliases),
             see_also=tuple(ref.text for ref in see_also),
+            context=context or "",
             origin=Origin(checker.path, mapping.line),
         )
     return TermEntry(
@@ -248,6 +263,9 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
         path=checker.path,
         aliases=tuple(ref for ref in aliases if ref.key),
         see_also=see_also,
+        context=context or "",
+        context_written="context" in mapping,
+        line=mapping.line,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.content.model import (
+    MAX_CONTEXT,
     MAX_DEFINITION,
     MAX_LIST,
     MAX_POINT,
@@ -85,8 +86,8 @@ BRIEF_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "terms",
         "texts",
-        "Glossary terms this brief uses; each must name a glossary term or alias "
-        "(case does not matter).",
+        "Glossary terms this brief uses; each must name a glossary term or an alias of "
+        "one term (case does not matter).",
         max_length=MAX_TERM,
         max_items=MAX_LIST,
     ),
@@ -135,6 +136,14 @@ TERM_FIELDS: tuple[FieldSpec, ...] = (
         max_length=MAX_TERM,
     ),
     FieldSpec(
+        "context",
+        "text",
+        "A few words that tell this term apart from others sharing one of its aliases "
+        '("export controls", "machine learning"); needed where an alias names several '
+        "terms.",
+        max_length=MAX_CONTEXT,
+    ),
+    FieldSpec(
         "definition",
         "text",
         "What the term means, in a few plain sentences. Light Markdown allowed.",
@@ -144,14 +153,15 @@ TERM_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "aliases",
         "texts",
-        "Other names and abbreviations that /define should also answer.",
+        "Other names and abbreviations that /define should also answer. An alias may "
+        "name several terms (each then needs a 'context'), but never another term's name.",
         max_length=MAX_TERM,
         max_items=MAX_LIST,
     ),
     FieldSpec(
         "see_also",
         "texts",
-        "Related glossary terms; each must name a glossary term or alias.",
+        "Related glossary terms; each must name a glossary term or an alias of one term.",
         max_length=MAX_TERM,
         max_items=MAX_LIST,
     ),

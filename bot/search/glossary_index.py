@@ -3,10 +3,12 @@
 `define` tries, in order:
 
 1. the term or one of its aliases, ignoring case and punctuation ("exact" / "alias");
+   an alias that several terms share answers with all of them ("meanings");
 2. fuzzy matching of the whole name ("distilation") and of its words ("emergent" for
    "Emergent misalignment"). One clear winner is answered directly ("fuzzy"); several
    close ones make a "did you mean" ("ambiguous"); nothing close gives "none" with the
-   nearest names as suggestions.
+   nearest names as suggestions. A shared alias is never narrowed to one of its terms:
+   a clear winner that is one gives "meanings", and suggestions hold all its terms.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.search.term_index import GlossaryIndex
 from bot.search.words import MAX_QUERY_CHARS
 from bot.suggest import did_you_mean
 
-DefinitionKind = Literal["exact", "alias", "fuzzy", "ambiguous", "none", "empty"]
+DefinitionKind = Literal["exact", "alias", "meanings", "fuzzy", "ambiguous", "none", "empty"]
 
 CLEAR_WINNER = 70
 """A fuzzy match needs at least this score (0-100) to be answered directly..."""
@@ -49,6 +51,8 @@ class Definition:
     """The term or alias, as the glossary writes it, that the query matched."""
     candidates: tuple[Term, ...] = ()
     """For "ambiguous" and "none": terms the query may have meant, best first."""
+    meanings: tuple[Term, ...] = ()
+    """For "meanings": every term the alias `matched_name` names, A to Z."""
     used_by: tuple[Brief, ...] = ()
     """Briefs that list the term, newest first."""
     see_also: tuple[Term, ...] = ()
@@ -71,8 +75,11 @@ def define(library: Snapshot, text: str) -> Definition:
     key = normalize_key(query)
     if not key:
         return Definition(query, "empty")
-    term = library.term_by_key.get(key)
-    if term is not None:
+    named = library.terms_by_key.get(key, ())
+    if len(named) > 1:
+        return _meanings(query, named, key)
+    if named:
+        term = named[0]
         if normalize_key(term.term) == key:
             return _answer(library, query, "exact", term, term.term)
         alias = next((a for a in term.aliases if normalize_key(a) == key), term.term)
@@ -83,9 +90,9 @@ def define(library: Snapshot, text: str) -> Definition:
     # Best score per term: a term and its alias must not compete with each other.
     best_by_term: dict[str, tuple[float, int]] = {}
     for position, score in scores.items():
-        owner = index.owners[position].term
-        if owner not in best_by_term or score > best_by_term[owner][0]:
-            best_by_term[owner] = (score, position)
+        owner_name = index.owners[position].term
+        if owner_name not in best_by_term or score > best_by_term[owner_name][0]:
+            best_by_term[owner_name] = (score, position)
     ranked = sorted(best_by_term.values(), key=lambda sp: (-sp[0], index.keys[sp[1]]))
     # Only names the one "did you mean" policy accepts are ever offered or answered with,
     # so a word that is merely two letters away from some term gets nothing.
@@ -100,26 +107,35 @@ def define(library: Snapshot, text: str) -> Definition:
             and runner_up <= top_score - CLEAR_GAP
             and winner.term in offered
         ):
+            if len(index.meanings[top_position]) > 1:
+                return _meanings(query, index.meanings[top_position], index.keys[top_position])
             return _answer(library, query, "fuzzy", winner, index.names[top_position])
         if top_score >= CLOSE and len(suggested) > 1:
             # Several close terms: the ones both measures find first, then the rest.
-            close = [index.owners[p] for s, p in ranked if s >= CLOSE]
+            close = [t for s, p in ranked if s >= CLOSE for t in index.meanings[p]]
             first = [term for term in close if term.term in offered]
             rest = [term for term in suggested if term not in first]
-            return Definition(
-                query, "ambiguous", candidates=tuple([*first, *rest][:MAX_CANDIDATES])
-            )
-    return Definition(query, "none", candidates=suggested[:3])
+            # `suggested` already holds at most MAX_CANDIDATES, whole meanings included.
+            return Definition(query, "ambiguous", candidates=tuple([*first, *rest]))
+    return Definition(query, "none", candidates=_suggested_terms(index, query, 3))
 
 
-def _suggested_terms(index: GlossaryIndex, query: str) -> tuple[Term, ...]:
-    """The terms "did you mean" offers for `query` (bot/suggest.py), each once."""
-    owner_of = dict(zip(index.names, index.owners, strict=True))
+def _suggested_terms(
+    index: GlossaryIndex, query: str, limit: int = MAX_CANDIDATES
+) -> tuple[Term, ...]:
+    """The terms "did you mean" offers for `query` (bot/suggest.py), each once, at
+    most `limit` of them unless the first name offered is an alias with more meanings."""
+    meanings_of = dict(zip(index.names, index.meanings, strict=True))
     found: dict[str, Term] = {}
     for name in did_you_mean(query, index.names, limit=2 * MAX_CANDIDATES):
-        term = owner_of[name]
-        found.setdefault(term.term, term)
-    return tuple(found.values())[:MAX_CANDIDATES]
+        # Every meaning of a shared alias, or none of them: never one picked for the reader.
+        named = meanings_of[name]
+        new = [term for term in named if term.term not in found]
+        if found and len(found) + len(new) > limit:
+            continue
+        for term in new:
+            found[term.term] = term
+    return tuple(found.values())
 
 
 def _fuzzy_scores(index: GlossaryIndex, key: str) -> dict[int, float]:
@@ -160,6 +176,12 @@ def _fuzzy_scores(index: GlossaryIndex, key: str) -> dict[int, float]:
         if score > scores.get(position, 0.0):
             scores[position] = score
     return scores
+
+
+def _meanings(query: str, terms: tuple[Term, ...], key: str) -> Definition:
+    """All the terms an alias names, with the alias as the glossary writes it."""
+    alias = next((a for t in terms for a in t.aliases if normalize_key(a) == key), query)
+    return Definition(query, "meanings", matched_name=alias, meanings=terms)
 
 
 def _answer(

@@ -21,7 +21,9 @@ class GlossaryIndex:
     names: tuple[str, ...]
     """The same names as the glossary writes them (parallel to `keys`)."""
     owners: tuple[Term, ...]
-    """The term each key names (parallel to `keys`)."""
+    """The first term each key names (parallel to `keys`)."""
+    meanings: tuple[tuple[Term, ...], ...]
+    """Every term each key names: one, or several for a shared alias (parallel to `keys`)."""
     key_words: tuple[frozenset[str], ...]
     """The words of each key (parallel to `keys`)."""
     keys_with_word: Mapping[str, tuple[int, ...]]
@@ -35,15 +37,22 @@ def build_glossary_index(terms: tuple[Term, ...]) -> GlossaryIndex:
     keys: list[str] = []
     names: list[str] = []
     owners: list[Term] = []
-    seen: set[str] = set()
+    meanings: list[list[Term]] = []
+    position_of: dict[str, int] = {}
     for term in terms:
         for name in (term.term, *term.aliases):
             key = normalize_key(name)
-            if key and key not in seen:
-                seen.add(key)
+            if not key:
+                continue
+            position = position_of.get(key)
+            if position is None:
+                position_of[key] = len(keys)
                 keys.append(key)
                 names.append(name)
                 owners.append(term)
+                meanings.append([term])
+            elif all(other is not term for other in meanings[position]):
+                meanings[position].append(term)
     key_words = tuple(frozenset(key.split()) for key in keys)
     with_word: defaultdict[str, list[int]] = defaultdict(list)
     for position, found in enumerate(key_words):
@@ -54,6 +63,7 @@ def build_glossary_index(terms: tuple[Term, ...]) -> GlossaryIndex:
         keys=tuple(keys),
         names=tuple(names),
         owners=tuple(owners),
+        meanings=tuple(tuple(found) for found in meanings),
         key_words=key_words,
         keys_with_word={w: tuple(p) for w, p in with_word.items()},
         vocabulary=make_vocabulary(with_word),

@@ -8,6 +8,7 @@ the content is. Content and user text goes through `mrkdwn`, which escapes it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,12 @@ SHOW_BRIEF = "show_brief"
 DEFINE_TERM = "define_term"
 GLOSSARY_PAGE = "glossary_page"
 READ_STORY = "read_story"
+
+SENTENCE_MAX = 400
+"""A first sentence longer than this is cut where a word ends, with “…”."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[A-Z0-9])")
+MEANINGS_SHOWN = 20
+"""Meanings of a shared alias shown in full, each a section; the rest are named."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +276,11 @@ def definition_message(
                 f"*{escape_within(term.term, 200)}*."
             )
         )
+    context = f" _({escape_within(term.context, 100)})_" if term.context else ""
     blocks.append(
         _section(
-            f"*{escape_within(term.term, 200)}*\n"
-            + to_mrkdwn(term.definition, SECTION_TEXT_MAX - 210)
+            f"*{escape_within(term.term, 200)}*{context}\n"
+            + to_mrkdwn(term.definition, SECTION_TEXT_MAX - 320)
         )
     )
     if term.aliases:
@@ -301,34 +309,92 @@ def definition_message(
     return Message(text=escape(text), blocks=_fit(blocks))
 
 
+def first_sentence(definition: str) -> str:
+    """The first sentence of a definition (all of it when it has one sentence)."""
+    text = " ".join(definition.split())
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
+
+
+def term_summary_section(term: Term, *, note: str = "") -> SectionBlock:
+    """A term in brief: its name, context (and `note`, our own mrkdwn), its definition's
+    first sentence and a **Full definition** button that answers like `/define term`."""
+    heading = f"*{escape_within(term.term, 200)}*"
+    if term.context:
+        heading += f" _({escape_within(term.context, 100)})_"
+    if note:
+        heading += f" {note}"
+    sentence = to_mrkdwn(first_sentence(term.definition), SENTENCE_MAX)
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=cut_mrkdwn(f"{heading}\n{sentence}", SECTION_TEXT_MAX), verbatim=True
+        ),
+        accessory=_button("Full definition", DEFINE_TERM, term.term),
+    )
+
+
+def meanings_message(alias: str, meanings: Sequence[Term], *, fuzzy_query: str = "") -> Message:
+    """An alias several terms share: each meaning with its context, first sentence and a
+    Full definition button, A to Z; past `MEANINGS_SHOWN`, the others only by name."""
+    shown_alias = escape_within(alias, 200)
+    intro = f"*{shown_alias}* has {len(meanings)} meanings in the glossary:"
+    if fuzzy_query:
+        intro = f"No exact match for “{escape_within(fuzzy_query, 100)}”. {intro}"
+    blocks: list[Block] = [_section(intro)]
+    shown = meanings[:MEANINGS_SHOWN]
+    blocks.extend(term_summary_section(term) for term in shown)
+    rest = meanings[len(shown) :]
+    if rest:
+        lead = f"And {len(rest)} more: "
+        blocks.append(
+            _context(
+                lead
+                + escaped_list_within([t.label for t in rest], CONTEXT_MAX - len(lead) - 60)
+                + " · `/define` _term_ for one."
+            )
+        )
+    text = truncate(
+        f"{alias} has {len(meanings)} meanings: " + "; ".join(t.label for t in meanings),
+        FALLBACK_MAX,
+    )
+    return Message(text=escape(text), blocks=_fit(blocks))
+
+
 def did_you_mean_message(
-    query: str, candidates: Sequence[str], *, action_id: str, what: str
+    query: str,
+    candidates: Sequence[str],
+    *,
+    action_id: str,
+    what: str,
+    labels: Sequence[str] = (),
 ) -> Message:
-    """ "Did you mean" with a button per candidate; `what` names what was looked for."""
+    """ "Did you mean" with a button per candidate; `what` names what was looked for.
+
+    `labels` (parallel to `candidates`) are the buttons' texts where they differ from
+    the values, as for glossary terms with a context: "RSP (procurement)".
+    """
     shown = escape_within(query, 100)
     if not candidates:
         return notice(f"No {what} matches “{query}”.")
+    names = list(labels) if len(labels) == len(candidates) else list(candidates)
     buttons: list[ButtonElement | LinkButtonElement] = [
-        _button(name, action_id, value) for name, value in _pairs(candidates)
+        _button(name, action_id, value) for name, value in zip(names, candidates, strict=True)
     ]
     _unique_ids(buttons)
     blocks: list[Block] = [
         _section(f"No {what} matches “{shown}”. Did you mean:"),
         *_actions(buttons[:10]),
     ]
-    text = truncate(
-        f"No {what} matches “{query}”. Did you mean: " + ", ".join(candidates), FALLBACK_MAX
-    )
+    text = truncate(f"No {what} matches “{query}”. Did you mean: " + ", ".join(names), FALLBACK_MAX)
     return Message(text=escape(text), blocks=blocks)
-
-
-def _pairs(candidates: Sequence[str]) -> list[tuple[str, str]]:
-    return [(c, c) for c in candidates]
 
 
 def glossary_page_message(terms: Sequence[Term], page: int, pages: int, total: int) -> Message:
     """One page of the glossary, A to Z, with previous/next buttons."""
-    lines = [f"*{escape(t.term)}*: {to_mrkdwn(t.definition, 140)}" for t in terms]
+    lines = [
+        f"*{escape(t.term)}*{f' _({escape(t.context)})_' if t.context else ''}: "
+        f"{to_mrkdwn(t.definition, 140)}"
+        for t in terms
+    ]
     blocks: list[Block] = [
         _section(f"*Glossary* ({total} terms), page {page} of {pages}"),
         *(_section(chunk) for chunk in chunk_lines("", lines)),
@@ -341,7 +407,7 @@ def glossary_page_message(terms: Sequence[Term], page: int, pages: int, total: i
     if nav:
         blocks.extend(_actions(nav))
     blocks.append(_context("Type `/define term` for one definition."))
-    text = f"Glossary, page {page} of {pages}: " + ", ".join(t.term for t in terms)
+    text = f"Glossary, page {page} of {pages}: " + ", ".join(t.label for t in terms)
     return Message(text=escape(truncate(text, FALLBACK_MAX)), blocks=_fit(blocks))
 
 

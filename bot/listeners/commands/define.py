@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.content.library import Library
+from bot.content.model import normalize_key
 from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Reply
 from bot.search.glossary_index import Definition, define, glossary_page
@@ -31,11 +32,20 @@ def define_command(ack: Ack, command: dict, context: BoltContext, respond: Respo
     store = context["services"].store
     follow_ups: FollowUps = context["follow_ups"]
     follow_ups.best_effort(
-        lambda: store.record_lookup(
-            "define", text, found.term is not None, found.term.term if found.term else None
-        ),
+        lambda: store.record_lookup("define", text, *lookup_result(found)),
         "record a /define lookup",
     )
+
+
+def lookup_result(found: Definition) -> tuple[bool, str | None]:
+    """Whether a /define lookup found something, and what the report counts it as: the
+    term, or for an alias several terms share, the alias with its count of meanings
+    ("RSP (2 meanings)"), so the report neither splits it among terms nor calls it a miss."""
+    if found.term is not None:
+        return True, found.term.term
+    if found.meanings:
+        return True, f"{found.matched_name} ({len(found.meanings)} meanings)"
+    return False, None
 
 
 def definition_reply(found: Definition) -> blocks.Message:
@@ -47,11 +57,20 @@ def definition_reply(found: Definition) -> blocks.Message:
             see_also=found.see_also,
             used_by=found.used_by,
         )
+    if found.meanings:
+        return blocks.meanings_message(
+            found.matched_name,
+            found.meanings,
+            fuzzy_query=found.query
+            if normalize_key(found.query) != normalize_key(found.matched_name)
+            else "",
+        )
     return blocks.did_you_mean_message(
         found.query,
         [t.term for t in found.candidates],
         action_id=blocks.DEFINE_TERM,
         what="glossary term",
+        labels=[t.label for t in found.candidates],
     )
 
 
