@@ -87,7 +87,7 @@ def build_app(
     )
     after = follow_ups or FollowUps()
 
-    def later(context: BoltContext, body: dict[str, Any]) -> Callable[[Callable[[], None]], None]:
+    def later(context: BoltContext, body: dict[str, Any]) -> Callable[[Callable[[], object]], None]:
         return lambda send: after_ack(context, body, send)
 
     # First, so that Slack's 3 s are counted before anything else runs.

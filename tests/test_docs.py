@@ -74,3 +74,36 @@ def test_code_passes_the_linter_and_formatter() -> None:
             timeout=120,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def project_structure() -> dict[str, list[str]]:
+    """The README's Project structure: each folder's entries as listed, by folder
+    (`bot/` and the packages listed inside it, e.g. `bot/listeners/`)."""
+    section = README.split("## Project structure", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```\n(.*?)```", section, re.S)
+    listed: dict[str, list[str]] = {}
+    parents: list[str] = []
+    for line in block.splitlines():
+        depth = (len(line) - len(line.lstrip())) // 2
+        name = line.split()[0]
+        parents = [*parents[:depth], name]
+        if depth:
+            listed.setdefault("".join(parents[:-1]), []).append(name)
+    return listed
+
+
+def test_project_structure_names_every_module_and_package_of_bot() -> None:
+    """Every module and package directly in bot/ (and in each package the README opens up)
+    is in the README's Project structure, and nothing listed there is gone."""
+    listed = project_structure()
+    for folder, names in listed.items():
+        if not folder.startswith("bot/"):
+            continue
+        here = ROOT / folder
+        actual = sorted(
+            path.name + ("/" if path.is_dir() else "")
+            for path in here.iterdir()
+            if (path.suffix == ".py" and not path.name.startswith("__"))
+            or (path.is_dir() and (path / "__init__.py").exists())
+        )
+        assert sorted(names) == actual, folder

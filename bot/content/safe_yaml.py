@@ -40,7 +40,7 @@ from yaml.events import (
 try:  # libyaml is optional; PyYAML wheels normally ship it.
     from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _CParser = None
+    _CParser = None  # type: ignore[assignment,misc]  # the stubs assume libyaml is there
 
 MAX_FILE_BYTES = 1024 * 1024
 """Largest content file accepted; a brief is a few kilobytes."""

@@ -31,14 +31,14 @@ class FollowUps:
         self._pool = ContextThreadPool(max_workers=workers, thread_name_prefix="briefbot-followup")
         self._here = threading.local()
 
-    def run(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+    def run(self, work: Callable[[], object], on_error: Callable[[Exception], None]) -> None:
         """Run `work` on the pool (at once, if already on one of its threads)."""
         if getattr(self._here, "inside", False):
             self._guarded(work, on_error)
             return
         self._pool.submit(self._guarded, work, on_error)
 
-    def best_effort(self, work: Callable[[], None], what: str) -> None:
+    def best_effort(self, work: Callable[[], object], what: str) -> None:
         """Run `work` on the pool; a failure is logged, and touches nobody's answer."""
 
         def log_failure(error: Exception) -> None:
@@ -46,7 +46,7 @@ class FollowUps:
 
         self.run(work, log_failure)
 
-    def _guarded(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+    def _guarded(self, work: Callable[[], object], on_error: Callable[[Exception], None]) -> None:
         outer = getattr(self._here, "inside", False)
         self._here.inside = True
         try:
@@ -63,7 +63,7 @@ class FollowUps:
         self._pool.shutdown(wait=True)
 
 
-def after_ack(context: BoltContext, body: dict[str, Any], work: Callable[[], None]) -> None:
+def after_ack(context: BoltContext, body: dict[str, Any], work: Callable[[], object]) -> None:
     """Do `work` after the ack, off the listener threads; a failure reaches the user
     through the global error handler, as if the listener itself had raised it."""
     from bot.listeners.errors import handle_listener_error

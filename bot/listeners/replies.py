@@ -115,7 +115,7 @@ class Reply:
         received: float | None = None,
         deadline: float = ACK_DEADLINE,
         deadlines: Deadlines | None = None,
-        later: Callable[[Callable[[], None]], None] | None = None,
+        later: Callable[[Callable[[], object]], None] | None = None,
     ) -> None:
         """`later(send)` sends a late answer off the listener thread (default: at once)."""
         self._ack = ack

@@ -44,7 +44,7 @@ class BriefRequest:
     client: WebClient
     reply: Reply
     respond: Respond
-    later: Callable[[Callable[[], None]], None]
+    later: Callable[[Callable[[], object]], None]
     """Runs work after the ack, off the listener threads (Web API calls, slow work)."""
     follow_ups: FollowUps
     commands: CommandTable
