@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_mypy_finds_no_error_in_bot() -> None:
-    """mypy over bot/ (strict for content, search, the store, the CLI and the console)
-    reports no error; on failure, its report is the message."""
+    """mypy over bot/ (strict for the core, the CLI and the console) reports no error; on
+    failure, its report is the message."""
     dev_tool("mypy")
     # In a process of its own: mypy tunes the garbage collector and the recursion limit.
     done = subprocess.run(
