@@ -139,6 +139,8 @@ def test_thread_permalink_link_escapes_its_ampersand(bot: BotHarness) -> None:
     post = bot.slack.wait_for(lambda: bot.slack.messages("C0GENERAL"))[-1]
     bot.click(blocks.RELATED_BRIEFS, DISTILLATION, message=post)
     bot.slack.wait_for(lambda: len(bot.slack.messages("C0GENERAL", post["ts"])) == 2)
+    # The reply is recorded just after Slack has it; a person's second click comes later.
+    bot.slack.wait_for(lambda: bot.services.store.related_reply("C0GENERAL", post["ts"]))
     again = bot.click(blocks.RELATED_BRIEFS, DISTILLATION, message=post, user="U0BOB")
     (pointer,) = bot.responses_to(again)
     text = json.dumps(pointer["blocks"])

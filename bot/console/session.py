@@ -29,6 +29,7 @@ from bot.app import build_app, build_services
 from bot.config import Settings
 from bot.console.render import Button, Names, render_blocks
 from bot.listeners.commands import COMMANDS
+from bot.listeners.followups import FollowUps
 from bot.localslack import BOT_USER_ID, DEFAULT_BOT_TOKEN, LocalSlack, inbound
 from bot.runtime import background_jobs
 from bot.services import Services, utc_now
@@ -85,7 +86,8 @@ class ConsoleSession:
             self.slack.stop()
             self._tmp.cleanup()
             raise
-        self.app: App = build_app(self.services)
+        self._follow_ups = FollowUps()
+        self.app: App = build_app(self.services, follow_ups=self._follow_ups)
         self._buttons: list[Button] = []
         self._targets: list[Shown] = []
         self._messages: list[Shown] = []
@@ -105,6 +107,7 @@ class ConsoleSession:
         for stop in reversed(self.jobs):
             stop()
         self.jobs.clear()
+        self._follow_ups.shutdown()
         self.slack.stop()
         self.services.store.engine.dispose()
         self._tmp.cleanup()
@@ -261,8 +264,10 @@ class ConsoleSession:
         urllib.request.urlopen(request, timeout=5).read()
 
     def _settle(self, quiet: float = 0.25, limit: float = 5.0) -> list[str]:
-        """Wait until the app has stopped sending for a moment; return the new lines."""
+        """Wait until the app has finished what it handed off after the ack and stopped
+        sending for a moment; return the new lines."""
         start = time.monotonic()
+        self._follow_ups.wait_idle(timeout=limit)
         while time.monotonic() - start < limit:
             with self._lock:
                 idle = time.monotonic() - self._last_change

@@ -30,13 +30,42 @@ class FollowUps:
         # Each task keeps the log context of the request it belongs to.
         self._pool = ContextThreadPool(max_workers=workers, thread_name_prefix="briefbot-followup")
         self._here = threading.local()
+        self._pending = 0
+        self._idle = threading.Condition()
 
     def run(self, work: Callable[[], object], on_error: Callable[[Exception], None]) -> None:
         """Run `work` on the pool (at once, if already on one of its threads)."""
         if getattr(self._here, "inside", False):
             self._guarded(work, on_error)
             return
-        self._pool.submit(self._guarded, work, on_error)
+        with self._idle:
+            self._pending += 1
+        try:
+            self._pool.submit(self._counted, work, on_error)
+        except BaseException:
+            self._done()
+            raise
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no handed-off work is queued or running; False if `timeout` ran out.
+
+        The console waits for this before it shows the prompt again, so an answer that
+        follows the ack appears under the command that asked for it, as in Slack.
+        """
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def _counted(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        try:
+            self._guarded(work, on_error)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
 
     def best_effort(self, work: Callable[[], object], what: str) -> None:
         """Run `work` on the pool; a failure is logged, and touches nobody's answer."""
