@@ -180,17 +180,23 @@ def brief_message(
     ephemeral: bool,
     shared_by: str | None = None,
     daily: bool = False,
+    banner: str = "",
+    intro: str = "",
 ) -> Message:
     """A brief as on the seed page: title, summary, "In brief" bullets, its terms and source.
 
     `ephemeral` answers carry "Share in channel"; channel posts (shared or the daily
-    post) carry "Related briefs", which threads its answer under the post.
+    post) carry "Related briefs", which threads its answer under the post. `banner`
+    (our own mrkdwn) goes under the title and `intro` before the fallback text, for the
+    posts channels subscribe to (bot/slack/channel_posts.py).
     """
+    if daily:
+        banner, intro = ":newspaper: *Today's featured brief*", "Today's featured brief: "
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=truncate(brief.title, HEADER_TEXT_MAX), emoji=True))
     ]
-    if daily:
-        blocks.append(_context(":newspaper: *Today's featured brief*"))
+    if banner:
+        blocks.append(_context(banner))
     elif shared_by:
         blocks.append(_context(f"Shared by <@{shared_by}>"))
     blocks.append(_section(to_mrkdwn(brief.summary, SECTION_TEXT_MAX)))
@@ -218,7 +224,6 @@ def brief_message(
             )
         )
     blocks.extend(_actions(buttons))
-    intro = "Today's featured brief: " if daily else ""
     text = truncate(f"{intro}{brief.title}: {to_plain(brief.summary)}", FALLBACK_MAX)
     return Message(text=escape(text), blocks=_fit(blocks))
 

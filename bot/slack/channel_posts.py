@@ -1,0 +1,109 @@
+"""The posts a subscribed channel gets besides the featured brief: a new brief as it is
+published, the line that stands for the rest when many arrive at once, and the weekly
+digest. Every one fits Block Kit's limits however many briefs a week brings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.content.model import Brief
+from bot.slack.blocks import (
+    FALLBACK_MAX,
+    SHOW_BRIEF,
+    Message,
+    brief_message,
+    format_date,
+    markdown_notice,
+)
+from bot.slack.explain_blocks import first_sentence
+from bot.slack.limits import (
+    BUTTON_VALUE_MAX,
+    HEADER_TEXT_MAX,
+    SECTION_TEXT_MAX,
+)
+from bot.slack.mrkdwn import escape, escape_within, to_mrkdwn, to_plain, truncate
+
+LATEST_COMMAND = "/brief latest"
+DIGEST_SHOWN_MAX = 25
+"""Briefs a weekly digest lists before "and N more": a week's worth to read in a channel,
+and with the heading and the closing line well inside Slack's 50 blocks."""
+DIGEST_SENTENCE_MAX = 300
+"""A brief's first sentence in the digest is cut here, at a word, with "…"."""
+
+
+def new_brief_message(brief: Brief) -> Message:
+    """One new brief announced in a channel subscribed to new briefs."""
+    return brief_message(brief, ephemeral=False, banner=":new: *New brief*", intro="New brief: ")
+
+
+def new_briefs_overflow_message(count: int) -> Message:
+    """The one line standing for the new briefs the flood guard held back today."""
+    noun = "brief" if count == 1 else "briefs"
+    return markdown_notice(
+        f"…and {count:,} more new {noun}: `{LATEST_COMMAND}`",
+        f"…and {count:,} more new {noun}: {LATEST_COMMAND}",
+    )
+
+
+def weekly_digest_message(briefs: Sequence[Brief], week_start: dt.date, more: int = 0) -> Message:
+    """The week's new briefs: title, date and first sentence, a Show button each.
+
+    At most `DIGEST_SHOWN_MAX` are listed; the rest, with `more` (briefs the caller left
+    out already), are counted in one closing line.
+    """
+    shown = list(briefs[:DIGEST_SHOWN_MAX])
+    left = len(briefs) - len(shown) + max(more, 0)
+    heading = f"Weekly digest: the week of {format_date(week_start)}"
+    count = len(briefs) + max(more, 0)
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=truncate(heading, HEADER_TEXT_MAX), emoji=True)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f":calendar: {count:,} new {'brief' if count == 1 else 'briefs'} "
+                    "this week",
+                    verbatim=True,
+                )
+            ]
+        ),
+    ]
+    blocks.extend(_digest_entry(brief) for brief in shown)
+    if left:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"…and {left:,} more: `{LATEST_COMMAND}`", verbatim=True
+                )
+            )
+        )
+    # Escaping can make titles five times longer (&amp;), so they get a fifth of the budget.
+    titles = truncate("; ".join(brief.title for brief in shown), FALLBACK_MAX // 5)
+    tail = f"; and {left:,} more" if left else ""
+    return Message(text=f"{escape(heading)}: {escape(titles)}{tail}", blocks=blocks)
+
+
+def _digest_entry(brief: Brief) -> SectionBlock:
+    title = f"*{escape_within(brief.title, 300)}*"
+    sentence = to_mrkdwn(first_sentence(to_plain(brief.summary)), DIGEST_SENTENCE_MAX)
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=truncate(f"{title}\n{format_date(brief.date)} · {sentence}", SECTION_TEXT_MAX),
+            verbatim=True,
+        ),
+        accessory=ButtonElement(
+            text=PlainTextObject(text="Show", emoji=True),
+            action_id=SHOW_BRIEF,
+            value=brief.id[:BUTTON_VALUE_MAX],
+        ),
+    )
