@@ -19,7 +19,7 @@ import yaml
 
 from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE
 from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
-from bot.schedule import Schedule
+from bot.schedule import Kind, Schedule, SubscriptionSpec
 from tests.support.cli import RunCli
 
 if TYPE_CHECKING:
@@ -170,6 +170,139 @@ def test_schedule_schema_agrees_with_the_checker() -> None:
         entry + "    days: weekends\n",
         entry + "    timezone: UTC\n",
         entry.replace('    time: "09:00"\n', ""),
+    ]
+    for mistake in mistakes:
+        text = "channels:\n" + mistake
+        assert errors_of(text), mistake
+        assert _schedule_schema_errors(text), mistake
+
+
+KINDS = """\
+channels:
+  - channel: C0POLICY
+    time: "09:30"
+    zone: Europe/Helsinki
+    days: mon, wed, FRI
+    tags: [Security, governance]
+  - channel: C0POLICY
+    kind: weekly
+    time: "16:00"
+    zone: Europe/Helsinki
+    days: friday
+  - channel: C0POLICY
+    kind: new
+    zone: Europe/Helsinki
+    tags: governance
+  - channel: C0SAFETY
+    kind: weekly
+    time: "08:00"
+    zone: UTC
+  - channel: C0SAFETY
+    time: "07:00"
+    zone: UTC
+    days: [sat, sun]
+"""
+
+
+def test_schedule_yml_declares_every_kind_with_days_and_tags(tmp_path: Path) -> None:
+    """Kinds (daily by default, new, weekly), days as a list (text or YAML) and tags, one
+    entry of each kind a channel; a weekly digest defaults to Friday, new takes no time."""
+    (tmp_path / "schedule.yml").write_text(KINDS)
+    declared = load_declared(tmp_path)
+    helsinki = "Europe/Helsinki"
+    assert declared.subscriptions == {
+        ("C0POLICY", Kind.DAILY): SubscriptionSpec(
+            Kind.DAILY,
+            Schedule(dt.time(9, 30), helsinki, "mon,wed,fri"),
+            ("governance", "security"),
+        ),
+        ("C0POLICY", Kind.WEEKLY): SubscriptionSpec(
+            Kind.WEEKLY, Schedule(dt.time(16), helsinki, "fri")
+        ),
+        ("C0POLICY", Kind.NEW): SubscriptionSpec(
+            Kind.NEW, Schedule(dt.time(9), helsinki, "weekdays"), ("governance",)
+        ),
+        ("C0SAFETY", Kind.WEEKLY): SubscriptionSpec(
+            Kind.WEEKLY, Schedule(dt.time(8), "UTC", "fri")
+        ),
+        ("C0SAFETY", Kind.DAILY): SubscriptionSpec(
+            Kind.DAILY, Schedule(dt.time(7), "UTC", "sat,sun")
+        ),
+    }
+    assert declared.schedules == {
+        "C0POLICY": Schedule(dt.time(9, 30), helsinki, "mon,wed,fri"),
+        "C0SAFETY": Schedule(dt.time(7), "UTC", "sat,sun"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            '  - channel: C0X\n    kind: weekley\n    time: "09:00"\n    zone: UTC\n',
+            "content/schedule.yml:3: 'kind' (entry 1 of 'channels') must be daily (the featured "
+            "brief), new (new briefs as published) or weekly (a digest), got 'weekley' "
+            "(did you mean 'weekly'?)",
+        ),
+        (
+            '  - channel: C0X\n    kind: new\n    time: "09:00"\n    zone: UTC\n',
+            "content/schedule.yml:4: 'time' (entry 1 of 'channels'): new briefs are posted as "
+            "they are published",
+        ),
+        (
+            '  - channel: C0X\n    kind: weekly\n    time: "09:00"\n    zone: UTC\n'
+            "    days: mon,fri\n",
+            "content/schedule.yml:6: 'days' (entry 1 of 'channels'): a weekly digest posts on "
+            "one day, like fri, got 'mon,fri'",
+        ),
+        (
+            '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n    days: [mon, funday]\n',
+            "content/schedule.yml:5: 'days' (entry 1 of 'channels') must be weekdays (Monday to "
+            "Friday), daily, or days like mon,wed,fri (or a list of them), got 'mon,funday'",
+        ),
+        (
+            '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n    tags: [ai policy]\n',
+            "content/schedule.yml:5: 'tags' (entry 1 of 'channels'): “ai policy” is not a tag",
+        ),
+        (
+            "  - channel: C0X\n    kind: weekly\n    zone: UTC\n",
+            "content/schedule.yml:2: missing required field 'time' (entry 1 of 'channels')",
+        ),
+        (
+            "  - channel: C0X\n    kind: new\n    zone: UTC\n"
+            "  - channel: C0X\n    kind: NEW\n    zone: UTC\n",
+            "content/schedule.yml:5: channel C0X is declared twice as new (entry 2 of "
+            "'channels'); it is first declared on line 2",
+        ),
+    ],
+)
+def test_kind_days_and_tags_mistakes_come_back_with_file_line_and_field(
+    entry: str, expected: str
+) -> None:
+    """A mistyped kind, a time or days on new, two days for a weekly digest, an unknown
+    day, a malformed tag, a weekly without time, a kind twice: file, line, field, what to do."""
+    errors = errors_of("channels:\n" + entry)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(expected), errors[0]
+
+
+def test_schedule_schema_knows_kinds_days_and_tags() -> None:
+    """The editors' schema accepts every kind, days lists and tags, and refuses what the
+    checker refuses: a time on new, a missing time on weekly, an unknown kind, a bad tag.
+    (It asks for the lower-case, short spelling of days and tags the checker also reads.)"""
+    canonical = (
+        KINDS.replace("mon, wed, FRI", "mon, wed, fri")
+        .replace("friday", "fri")
+        .replace("Security", "security")
+        .replace("tags: governance", "tags: [governance]")
+    )
+    assert _schedule_schema_errors(canonical) == [] and errors_of(canonical) == []
+    mistakes = [
+        '  - channel: C0X\n    kind: new\n    time: "09:00"\n    zone: UTC\n',
+        "  - channel: C0X\n    kind: weekly\n    zone: UTC\n",
+        '  - channel: C0X\n    kind: monthly\n    time: "09:00"\n    zone: UTC\n',
+        '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n    tags: [AI Policy]\n',
+        '  - channel: C0X\n    time: "09:00"\n    zone: UTC\n    days: [mon, funday]\n',
     ]
     for mistake in mistakes:
         text = "channels:\n" + mistake

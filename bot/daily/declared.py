@@ -1,11 +1,15 @@
-"""`content/schedule.yml`: channels whose daily post the admins declare.
+"""`content/schedule.yml`: channels whose posts the admins declare.
 
     # content/schedule.yml
     channels:
       - channel: C0123ABCD        # the channel's id
-        time: "09:00"             # local wall-clock time, 24-hour
+        kind: daily               # daily (default), new or weekly
+        time: "09:00"             # local wall-clock time, 24-hour (not for new)
         zone: Europe/Helsinki     # IANA time zone
-        days: weekdays            # weekdays (default) or daily
+        days: weekdays            # weekdays (default), daily or mon,wed,fri
+        tags: [governance]        # only briefs with one of these tags
+
+A channel may have one entry of each kind.
 
 The file is checked like the rest of the content, with the same machinery: its fields
 are `FieldSpec`s (bot/content/schedule_fields.py, which also gives editors a JSON
@@ -43,11 +47,17 @@ from bot.content.schedule_fields import (
     SCHEDULE_FILE,
 )
 from bot.schedule import (
-    DAYS,
     DEFAULT_DAYS,
+    DEFAULT_TIME,
+    DEFAULT_WEEKLY_DAY,
+    WEEKDAY_NAMES,
+    Kind,
     Schedule,
     ScheduleError,
+    SubscriptionSpec,
+    canonical_days,
     canonical_zone,
+    parse_tags,
     parse_time,
     zone_suggestions,
 )
@@ -59,16 +69,26 @@ REQUIRED = REQUIRED_SCHEDULE_FIELDS
 FIELD_ALIASES = {"timezone": "zone", "tz": "zone", "channel_id": "channel", "id": "channel"}
 """Names people write for a field that the spelling alone would not suggest."""
 Report = Callable[[int, str | None, str], None]
-_SHAPE = "a 'channels:' list of entries (channel:, time:, zone:, days:)"
+Declared = dict[tuple[str, Kind], SubscriptionSpec]
+_SHAPE = "a 'channels:' list of entries (channel:, kind:, time:, zone:, days:, tags:)"
 
 
 @dataclass(frozen=True, slots=True)
 class DeclaredFile:
-    """What schedule.yml declares: channel id -> schedule, in file order."""
+    """What schedule.yml declares: (channel id, kind) -> subscription, in file order."""
 
     path: str
-    schedules: Mapping[str, Schedule]
+    subscriptions: Mapping[tuple[str, Kind], SubscriptionSpec]
     exists: bool
+
+    @property
+    def schedules(self) -> dict[str, Schedule]:
+        """The declared featured-brief (daily) posts: channel id -> schedule."""
+        return {
+            channel: spec.schedule
+            for (channel, kind), spec in self.subscriptions.items()
+            if kind is Kind.DAILY
+        }
 
 
 def schedule_path(content_dir: str | os.PathLike[str]) -> Path:
@@ -89,10 +109,10 @@ def load_declared(content_dir: str | os.PathLike[str]) -> DeclaredFile:
         raise ContentInvalid(
             [ContentError(str(path), 0, None, f"cannot read the file: {reason}")]
         ) from None
-    schedules, errors = parse_schedule_file(str(path), data)
+    subscriptions, errors = parse_declared(str(path), data)
     if errors:
         raise ContentInvalid(errors)
-    return DeclaredFile(str(path), schedules, exists=True)
+    return DeclaredFile(str(path), subscriptions, exists=True)
 
 
 def declared_errors(content_dir: str | os.PathLike[str]) -> list[ContentError]:
@@ -105,7 +125,13 @@ def declared_errors(content_dir: str | os.PathLike[str]) -> list[ContentError]:
 
 
 def parse_schedule_file(path: str, data: bytes) -> tuple[dict[str, Schedule], list[ContentError]]:
-    """The schedules a schedule.yml declares, and the errors in it (file:line:field)."""
+    """The featured-brief (daily) schedules a schedule.yml declares, and every error in it."""
+    subscriptions, errors = parse_declared(path, data)
+    return DeclaredFile(path, subscriptions, exists=True).schedules, errors
+
+
+def parse_declared(path: str, data: bytes) -> tuple[Declared, list[ContentError]]:
+    """The subscriptions a schedule.yml declares, and the errors in it (file:line:field)."""
     errors: list[ContentError] = []
 
     def error(line: int, field: str | None, message: str) -> None:
@@ -138,8 +164,8 @@ def parse_schedule_file(path: str, data: bytes) -> tuple[dict[str, Schedule], li
         return {}, errors
     if len(items) > MAX_CHANNELS:
         error(items.line, "channels", f"{len(items)} channels; the limit is {MAX_CHANNELS:,}")
-    schedules: dict[str, Schedule] = {}
-    first_line: dict[str, int] = {}
+    subscriptions: Declared = {}
+    first_line: dict[tuple[str, Kind], int] = {}
     for index, item in enumerate(items):
         line = items.line_of(index)
         where = f" (entry {index + 1} of 'channels')"
@@ -147,44 +173,86 @@ def parse_schedule_file(path: str, data: bytes) -> tuple[dict[str, Schedule], li
             error(
                 line,
                 "channels",
-                f"each item of 'channels' must be an entry (channel:, time:, zone:), "
+                f"each item of 'channels' must be an entry (channel:, kind:, time:, zone:), "
                 f"got {describe_value(item)}",
             )
             continue
         entry = _read_entry(item, where, error)
         if entry is None:
             continue
-        channel, schedule = entry
-        if channel in first_line:
+        channel, spec = entry
+        key = (channel, spec.kind)
+        if key in first_line:
+            also = "" if spec.kind is Kind.DAILY else f" as {spec.kind.value}"
             error(
                 item.line_of("channel"),
                 "channel",
-                f"channel {channel} is declared twice{where}; it is first declared on "
-                f"line {first_line[channel]}",
+                f"channel {channel} is declared twice{also}{where}; it is first declared on "
+                f"line {first_line[key]} (a channel may have one entry of each kind)",
             )
             continue
-        first_line[channel] = item.line_of("channel")
-        schedules[channel] = schedule
-    return (schedules if not errors else {}), errors
+        first_line[key] = item.line_of("channel")
+        subscriptions[key] = spec
+    return (subscriptions if not errors else {}), errors
 
 
-def _read_entry(item: YamlMap, where: str, error: Report) -> tuple[str, Schedule] | None:
+def _read_entry(item: YamlMap, where: str, error: Report) -> tuple[str, SubscriptionSpec] | None:
     ok = True
     for key in item:
         if key not in FIELDS:
             error(item.line_of(key), key, f"unknown field '{key}'{where}{_did_you_mean(key)}")
             ok = False
-    for name in REQUIRED:
+    kind = _kind(item, where, error)
+    # New briefs go out as they are published: every other kind needs its time.
+    required = REQUIRED if kind is Kind.NEW else (*REQUIRED, "time")
+    for name in required:
         if name not in item:
             error(item.line, name, f"missing required field '{name}'{where}")
             ok = False
+    if kind is Kind.NEW:
+        for name in ("time", "days"):
+            if name in item:
+                error(
+                    item.line_of(name),
+                    name,
+                    f"'{name}'{where}: new briefs are posted as they are published, so an "
+                    f"entry of kind new takes no {name}; remove it",
+                )
+                ok = False
     channel = _channel(item, where, error) if "channel" in item else None
-    post_time = _time(item, where, error) if "time" in item else None
+    post_time = _time(item, where, error) if "time" in item else DEFAULT_TIME
     zone = _zone(item, where, error) if "zone" in item else None
-    days = _days(item, where, error)
-    if not ok or channel is None or post_time is None or zone is None or days is None:
+    days = _days(item, kind, where, error) if kind is not None else None
+    tags = _tags(item, where, error)
+    if (
+        not ok
+        or kind is None
+        or channel is None
+        or post_time is None
+        or zone is None
+        or days is None
+        or tags is None
+    ):
         return None
-    return channel, Schedule(post_time, zone, days)
+    return channel, SubscriptionSpec(kind, Schedule(post_time, zone, days), tags)
+
+
+def _kind(item: YamlMap, where: str, error: Report) -> Kind | None:
+    if "kind" not in item:
+        return Kind.DAILY
+    text = _text(item, "kind") or ""
+    try:
+        return Kind(text.lower())
+    except ValueError:
+        close = did_you_mean(text, [kind.value for kind in Kind], limit=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        error(
+            item.line_of("kind"),
+            "kind",
+            f"'kind'{where} must be daily (the featured brief), new (new briefs as "
+            f"published) or weekly (a digest), got '{text}'{hint}",
+        )
+        return None
 
 
 def _text(item: YamlMap, field: str) -> str | None:
@@ -257,19 +325,51 @@ def _zone(item: YamlMap, where: str, error: Report) -> str | None:
     return found
 
 
-def _days(item: YamlMap, where: str, error: Report) -> str | None:
+def _words(item: YamlMap, field: str) -> str | None:
+    """A field written as text ("mon,wed,fri") or as a list of words, as one text."""
+    value = item[field]
+    if value.__class__ is YamlList and value and all(isinstance(word, str) for word in value):
+        return ",".join(value)
+    return _text(item, field)
+
+
+def _days(item: YamlMap, kind: Kind, where: str, error: Report) -> str | None:
     if "days" not in item:
-        return DEFAULT_DAYS
-    text = _text(item, "days")
-    if text is None or text.lower() not in DAYS:
+        return DEFAULT_WEEKLY_DAY if kind is Kind.WEEKLY else DEFAULT_DAYS
+    line = item.line_of("days")
+    text = _words(item, "days")
+    days = canonical_days(text) if text else None
+    if days is None:
         shown = text if text is not None else describe_value(item["days"])
         error(
-            item.line_of("days"),
+            line,
             "days",
-            f"'days'{where} must be weekdays (Monday to Friday) or daily, got '{shown}'",
+            f"'days'{where} must be weekdays (Monday to Friday), daily, or days like "
+            f"mon,wed,fri (or a list of them), got '{shown}'",
         )
         return None
-    return text.lower()
+    if kind is Kind.WEEKLY and days not in WEEKDAY_NAMES:
+        error(
+            line, "days", f"'days'{where}: a weekly digest posts on one day, like fri, got '{text}'"
+        )
+        return None
+    return days
+
+
+def _tags(item: YamlMap, where: str, error: Report) -> tuple[str, ...] | None:
+    if "tags" not in item:
+        return ()
+    try:
+        return parse_tags(_words(item, "tags") or "")
+    except ScheduleError as problem:
+        # The parser's message ends with how to type it in Slack; in the file, a list.
+        reason = str(problem).split(" Type `/brief", 1)[0].rstrip(". ")
+        error(
+            item.line_of("tags"),
+            "tags",
+            f"'tags'{where}: {reason}; write a list like [governance, security]",
+        )
+        return None
 
 
 def _did_you_mean(key: str) -> str:
