@@ -334,3 +334,14 @@ def test_new_term_writes_context(tmp_path, cli) -> None:
     assert "context" not in yaml.safe_load(red)["terms"][0]
     too_long = cli("new", "term", "Other", "--context", "x" * 61, cwd=tmp_path)
     assert too_long.returncode == 1 and "the limit is 60" in too_long.stderr
+
+
+def test_define_on_the_command_line_lists_every_meaning(cli) -> None:
+    """`briefbot define gpai` prints both meanings of the shipped shared alias, each with
+    its context and definition, and exits 0."""
+    result = cli("define", "gpai", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("“GPAI” has 2 meanings:\n")
+    assert "General-purpose AI (EU AI Act)\n" in result.stdout
+    assert "Global Partnership on AI (international initiative)\n" in result.stdout
+    assert "integrated partnership with the OECD" in result.stdout

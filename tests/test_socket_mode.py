@@ -230,3 +230,36 @@ def test_explain_terms_over_socket_mode(socket_slack: FakeSlack) -> None:
     )
     found = [b["accessory"]["value"] for b in answer["blocks"] if "accessory" in b]
     assert found == ["Distillation", "Large language model"]
+
+
+def test_shared_alias_over_socket_mode(socket_slack: FakeSlack) -> None:
+    """/define GPAI (two meanings in the shipped glossary) lists both with a Full definition
+    button each; pressing one answers with that term in full."""
+    listed = socket_slack.send_envelope(
+        "slash_commands",
+        slash_command("/define", "GPAI", response_url=socket_slack.new_response_url()),
+    )
+    buttons = [
+        block["accessory"]
+        for block in listed["blocks"]
+        if block.get("accessory", {}).get("text", {}).get("text") == "Full definition"
+    ]
+    assert [button["value"] for button in buttons] == [
+        "General-purpose AI",
+        "Global Partnership on AI",
+    ]
+    url = socket_slack.new_response_url()
+    socket_slack.send_envelope(
+        "interactive",
+        block_action(
+            buttons[1]["action_id"],
+            buttons[1]["value"],
+            container_type="ephemeral",
+            response_url=url,
+        ),
+    )
+    (answer,) = socket_slack.wait_for(
+        lambda: [r for r in socket_slack.responses if r["url"] == url]
+    )
+    assert "integrated partnership with the OECD" in json.dumps(answer)
+    assert "Full definition" not in json.dumps(answer)
