@@ -18,7 +18,8 @@ from bot.content.model import Term
 from bot.localslack import BOT_USER_ID, inbound
 from bot.search.term_finder import build_term_finder, find_terms
 from bot.slack import blocks
-from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS, first_sentence
+from bot.slack.blocks import first_sentence
+from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS
 from bot.slack.message_text import message_prose, prose
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack

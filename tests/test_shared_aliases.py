@@ -345,3 +345,23 @@ def test_define_on_the_command_line_lists_every_meaning(cli) -> None:
     assert "General-purpose AI (EU AI Act)\n" in result.stdout
     assert "Global Partnership on AI (international initiative)\n" in result.stdout
     assert "integrated partnership with the OECD" in result.stdout
+
+
+def test_explain_terms_shows_each_meaning_of_a_shared_alias_as_define_does(
+    rsp_bot: BotHarness,
+) -> None:
+    """Explain terms on a message naming RSP lists both meanings, each with its context,
+    first sentence, the alias it was found by and a Full definition button."""
+    from bot.slack.explain_blocks import EXPLAIN_TERMS
+
+    sent = rsp_bot.shortcut(EXPLAIN_TERMS, text="Does the lab's RSP cover this?")
+    (answer,) = rsp_bot.responses_to(sent)
+    found = summaries(answer)
+    assert [b["accessory"]["value"] for b in found] == [
+        "Request for service proposal",
+        "Responsible scaling policy",
+    ]
+    first, second = (b["text"]["text"] for b in found)
+    assert first.startswith("*Request for service proposal* _(procurement)_ (found as “RSP”)\n")
+    assert second.startswith("*Responsible scaling policy* _(AI lab safety)_ (found as “RSP”)\n")
+    assert "It names the tests" not in second

@@ -23,10 +23,10 @@ from bot.slack.blocks import (
     SHOW_BRIEF,
     Message,
     brief_message,
+    first_sentence,
     format_date,
     markdown_notice,
 )
-from bot.slack.explain_blocks import first_sentence
 from bot.slack.limits import (
     BUTTON_VALUE_MAX,
     HEADER_TEXT_MAX,

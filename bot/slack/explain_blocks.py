@@ -4,7 +4,6 @@ sentence and a Full definition button; and the notes around posting it in a thre
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,43 +18,27 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.search.term_finder import TermMatch
-from bot.slack.blocks import DEFINE_TERM, FALLBACK_MAX, Message, markdown_notice
-from bot.slack.limits import BUTTON_VALUE_MAX, MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
-from bot.slack.mrkdwn import escape, escape_within, escaped_list_within, link, to_mrkdwn, truncate
+from bot.slack.blocks import (
+    FALLBACK_MAX,
+    Message,
+    markdown_notice,
+    term_summary_section,
+)
+from bot.slack.limits import BUTTON_VALUE_MAX, MESSAGE_BLOCKS_MAX
+from bot.slack.mrkdwn import escape, escape_within, escaped_list_within, link, truncate
 
 # The callback_id of the message shortcut (app-manifest.yml) and the button's action_id.
 EXPLAIN_TERMS = "explain_terms"
 EXPLAIN_IN_THREAD = "explain_in_thread"
 
-SENTENCE_MAX = 400
-"""A first sentence longer than this is cut where a word ends, with “…”."""
 # Blocks other than the terms': the heading, "and N more", the Post in thread button.
 _MAX_SHOWN = MESSAGE_BLOCKS_MAX - 3
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[A-Z0-9])")
-
-
-def first_sentence(definition: str) -> str:
-    """The first sentence of a definition (all of it when it has one sentence)."""
-    text = " ".join(definition.split())
-    return _SENTENCE_END.split(text, maxsplit=1)[0]
 
 
 def _term_section(match: TermMatch) -> SectionBlock:
-    term = match.term
-    heading = f"*{escape_within(term.term, 200)}*"
-    if match.by_alias:
-        heading += f" (found as “{escape_within(match.name, 200)}”)"
-    sentence = to_mrkdwn(first_sentence(term.definition), SENTENCE_MAX)
-    return SectionBlock(
-        text=MarkdownTextObject(
-            text=truncate(f"{heading}\n{sentence}", SECTION_TEXT_MAX), verbatim=True
-        ),
-        accessory=ButtonElement(
-            text=PlainTextObject(text="Full definition", emoji=True),
-            action_id=DEFINE_TERM,
-            value=term.term[:BUTTON_VALUE_MAX],
-        ),
-    )
+    # The same summary /define gives each meaning of a shared alias, context included.
+    note = f"(found as “{escape_within(match.name, 200)}”)" if match.by_alias else ""
+    return term_summary_section(match.term, note=note)
 
 
 def explanation_message(
