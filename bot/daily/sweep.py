@@ -42,9 +42,9 @@ from bot.daily.post import PostKind, PostTask
 from bot.daily.report import Entry, Section, SweepReport, duration
 from bot.daily.schedule_sync import ScheduleFileSync
 from bot.featured import featured_brief, pick_featured
-from bot.schedule import ScheduleError, next_post_time, post_instant
+from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
-from bot.store import Delivery, DeliveryState, Subscription, SyncResult, worker_id
+from bot.store import Delivery, DeliveryKind, DeliveryState, Subscription, SyncResult, worker_id
 from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
@@ -184,7 +184,7 @@ class SweepRun:
         dry_run = self.report.dry_run
         if not dry_run:
             self.sweeper.sync_declared()
-        stored = {s.channel_id: s for s in self.store.subscriptions()}
+        stored = {s.channel_id: s for s in self.store.subscriptions() if s.kind == Kind.DAILY.value}
         if dry_run:
             # The store as the next real sweep will see it, schedule.yml applied.
             declared = self.sweeper.declared.read()
@@ -201,7 +201,9 @@ class SweepRun:
         earliest = (self.only_date or self.now.date()) - LOOKBACK - dt.timedelta(days=2)
         ledger = {
             (row.channel_id, row.local_date): row
-            for row in self.store.deliveries(since=earliest, channel_id=self.only_channel)
+            for row in self.store.deliveries(
+                since=earliest, channel_id=self.only_channel, kind=DeliveryKind.DAILY
+            )
         }
         plan = plan_sweep(
             subscriptions.values(), ledger, self.now, self.catch_up, only_date=self.only_date
@@ -281,6 +283,8 @@ class SweepRun:
         """Adopt the rows of processes that died mid-post; return the ones to post now."""
         tasks = []
         for row in self.store.stale_claims(self.sweeper.stale_after):
+            if row.kind is not DeliveryKind.DAILY:
+                continue
             if self.only_channel not in (None, row.channel_id):
                 continue
             if self.only_date not in (None, row.local_date):

@@ -1,9 +1,15 @@
-"""The delivery ledger: each channel's daily post for a local date goes out exactly once.
+"""The delivery ledger: each channel's post goes out exactly once, whatever its kind.
 
-One row per (channel, local date). The first process to insert it owns the post; every
-later step is a compare-and-set from the states `TRANSITIONS` allows to the next one,
-and, once a worker is named, only by the process that holds the row. Of several
-processes (or threads) attempting the same step, the database lets exactly one win.
+One row per (channel, kind, slot): (channel, daily, local date), (channel, weekly, ISO
+week), (channel, new, brief id), and (channel, more, local date) for the flood guard's
+line. Every method takes the channel and the local date; for a kind other than daily
+the slot names the row (`kind=`, `slot=`), and the local date is the day it was posted
+for (the flood guard counts a channel's announcements by it).
+
+The first process to insert a row owns the post; every later step is a compare-and-set
+from the states `TRANSITIONS` allows to the next one, and, once a worker is named, only
+by the process that holds the row. Of several processes (or threads) attempting the
+same step, the database lets exactly one win.
 
     (no row) --claim--> claimed --posting--> posting --posted--> posted
                         claimed | posting --failed--> failed --retry--> claimed
@@ -29,11 +35,11 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, func, select, update
 
 from bot.store.base import StoreBase, cap, changed
 from bot.store.messages import record_post
-from bot.store.records import IN_FLIGHT, Delivery, DeliveryState, MessageKind
+from bot.store.records import IN_FLIGHT, Delivery, DeliveryKind, DeliveryState, MessageKind
 from bot.store.tables import ID, deliveries
 
 CLAIMED = DeliveryState.CLAIMED
@@ -105,9 +111,18 @@ def worker_id() -> str:
 
 class DeliveryLedger(StoreBase):
     def claim(
-        self, channel_id: str, local_date: dt.date, brief_id: str, version: str, worker: str
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        brief_id: str,
+        version: str,
+        worker: str,
+        *,
+        kind: DeliveryKind = DeliveryKind.DAILY,
+        slot: str | None = None,
+        items: int | None = None,
     ) -> bool:
-        """Claim the post for (channel, local date); True only for the one caller that did."""
+        """Claim the post for (channel, kind, slot); True only for the one caller that did."""
         now = self.now()
         target = TRANSITIONS[Move.CLAIM].target
         assert target is not None
@@ -123,39 +138,54 @@ class DeliveryLedger(StoreBase):
                 claimed_at=now,
                 updated_at=now,
                 attempts=0,
+                kind=kind.value,
+                slot=_slot(local_date, kind, slot),
+                items=items,
             )
             .on_conflict_do_nothing(
-                index_elements=[deliveries.c.channel_id, deliveries.c.local_date]
+                index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
             )
         )
         with self._write() as connection:
             return changed(connection, stmt, deliveries)
 
     def mark_posting(
-        self, channel_id: str, local_date: dt.date, *, worker: str | None = None
+        self, channel_id: str, local_date: dt.date, *, worker: str | None = None, **key: Any
     ) -> bool:
         """claimed -> posting, just before the request goes out; counts an attempt."""
         return self._move(
-            channel_id, local_date, Move.POSTING, worker, attempts=deliveries.c.attempts + 1
+            channel_id, local_date, Move.POSTING, worker, key, attempts=deliveries.c.attempts + 1
         )
 
     def mark_posted(
-        self, channel_id: str, local_date: dt.date, ts: str, *, worker: str | None = None
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        ts: str,
+        *,
+        worker: str | None = None,
+        **key: Any,
     ) -> bool:
-        """-> posted with the message ts; also records the message as a daily post.
+        """-> posted with the message ts; a post of one brief (daily, new) is also recorded
+        as a posted message of that brief.
 
         Allowed from claimed, posting, and unknown (a reconciled post).
         """
         with self._write() as connection:
             moved = self._move_in(
-                connection, channel_id, local_date, Move.POSTED, worker, message_ts=ts, error=None
+                connection,
+                channel_id,
+                local_date,
+                Move.POSTED,
+                worker,
+                key,
+                message_ts=ts,
+                error=None,
             )
-            if moved:
+            kind = key.get("kind", DeliveryKind.DAILY)
+            if moved and kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
                 brief_id = connection.execute(
-                    select(deliveries.c.brief_id).where(
-                        deliveries.c.channel_id == channel_id,
-                        deliveries.c.local_date == local_date,
-                    )
+                    select(deliveries.c.brief_id).where(*_key(channel_id, local_date, key))
                 ).scalar_one()
                 record_post(
                     self._insert,
@@ -169,31 +199,55 @@ class DeliveryLedger(StoreBase):
             return moved
 
     def mark_failed(
-        self, channel_id: str, local_date: dt.date, error: str, *, worker: str | None = None
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        error: str,
+        *,
+        worker: str | None = None,
+        **key: Any,
     ) -> bool:
         """claimed|posting -> failed: Slack answered with an error, so nothing was posted."""
-        return self._move(channel_id, local_date, Move.FAILED, worker, error=cap(error))
+        return self._move(channel_id, local_date, Move.FAILED, worker, key, error=cap(error))
 
     def mark_unknown(
-        self, channel_id: str, local_date: dt.date, error: str, *, worker: str | None = None
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        error: str,
+        *,
+        worker: str | None = None,
+        **key: Any,
     ) -> bool:
         """claimed|posting -> unknown: the request may have posted; report, never re-post."""
-        return self._move(channel_id, local_date, Move.UNKNOWN, worker, error=cap(error))
+        return self._move(channel_id, local_date, Move.UNKNOWN, worker, key, error=cap(error))
 
     def mark_skipped(
-        self, channel_id: str, local_date: dt.date, reason: str, *, worker: str | None = None
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        reason: str,
+        *,
+        worker: str | None = None,
+        **key: Any,
     ) -> bool:
         """claimed -> skipped: deliberately not posted (e.g. missed by too long)."""
-        return self._move(channel_id, local_date, Move.SKIPPED, worker, error=cap(reason))
+        return self._move(channel_id, local_date, Move.SKIPPED, worker, key, error=cap(reason))
 
-    def retry_failed(self, channel_id: str, local_date: dt.date, worker: str) -> bool:
+    def retry_failed(self, channel_id: str, local_date: dt.date, worker: str, **key: Any) -> bool:
         """failed -> claimed by `worker`, to try again; True for the one caller that did."""
         return self._move(
-            channel_id, local_date, Move.RETRY, None, claimed_by=worker, claimed_at=self.now()
+            channel_id, local_date, Move.RETRY, None, key, claimed_by=worker, claimed_at=self.now()
         )
 
     def take_over(
-        self, channel_id: str, local_date: dt.date, worker: str, *, from_worker: str
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        worker: str,
+        *,
+        from_worker: str,
+        **key: Any,
     ) -> bool:
         """Adopt a stale claimed|posting row from a process that died, keeping its state.
 
@@ -205,17 +259,12 @@ class DeliveryLedger(StoreBase):
         the channel's history from it finds the post however many times the row was
         adopted (an adopter whose lookup failed, or that died, leaves it as it was).
         """
-        return self._move(channel_id, local_date, Move.ADOPT, from_worker, claimed_by=worker)
+        return self._move(channel_id, local_date, Move.ADOPT, from_worker, key, claimed_by=worker)
 
-    def delivery(self, channel_id: str, local_date: dt.date) -> Delivery | None:
+    def delivery(self, channel_id: str, local_date: dt.date, **key: Any) -> Delivery | None:
         with self._read() as connection:
             row = (
-                connection.execute(
-                    select(deliveries).where(
-                        deliveries.c.channel_id == channel_id,
-                        deliveries.c.local_date == local_date,
-                    )
-                )
+                connection.execute(select(deliveries).where(*_key(channel_id, local_date, key)))
                 .mappings()
                 .first()
             )
@@ -227,9 +276,15 @@ class DeliveryLedger(StoreBase):
         state: str | Iterable[str] | None = None,
         since: dt.date | None = None,
         channel_id: str | None = None,
+        kind: DeliveryKind | Iterable[DeliveryKind] | None = None,
     ) -> list[Delivery]:
-        """Ledger rows, oldest date first; filtered by state(s), first date, channel."""
-        query = select(deliveries).order_by(deliveries.c.local_date, deliveries.c.channel_id)
+        """Ledger rows, oldest date first; filtered by state(s), first date, channel, kind(s)."""
+        query = select(deliveries).order_by(
+            deliveries.c.local_date, deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot
+        )
+        if kind is not None:
+            kinds = [kind] if isinstance(kind, DeliveryKind) else list(kind)
+            query = query.where(deliveries.c.kind.in_([k.value for k in kinds]))
         if state is not None:
             states = [state] if isinstance(state, str) else list(state)
             query = query.where(deliveries.c.state.in_([str(s) for s in states]))
@@ -241,9 +296,9 @@ class DeliveryLedger(StoreBase):
             return [Delivery.from_row(row) for row in connection.execute(query).mappings()]
 
     def latest_delivery_date(self, channel_id: str) -> dt.date | None:
-        """The newest local date in the ledger for a channel, in any state."""
+        """The newest local date of a channel's daily posts in the ledger, in any state."""
         query = select(func.max(deliveries.c.local_date)).where(
-            deliveries.c.channel_id == channel_id
+            deliveries.c.channel_id == channel_id, deliveries.c.kind == DeliveryKind.DAILY.value
         )
         with self._read() as connection:
             latest: dt.date | None = connection.execute(query).scalar()
@@ -267,10 +322,16 @@ class DeliveryLedger(StoreBase):
             return [Delivery.from_row(row) for row in connection.execute(query).mappings()]
 
     def _move(
-        self, channel_id: str, local_date: dt.date, move: Move, worker: str | None, **values: Any
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        move: Move,
+        worker: str | None,
+        key: Mapping[str, Any],
+        **values: Any,
     ) -> bool:
         with self._write() as connection:
-            return self._move_in(connection, channel_id, local_date, move, worker, **values)
+            return self._move_in(connection, channel_id, local_date, move, worker, key, **values)
 
     def _move_in(
         self,
@@ -279,6 +340,7 @@ class DeliveryLedger(StoreBase):
         local_date: dt.date,
         move: Move,
         worker: str | None,
+        key: Mapping[str, Any],
         **values: Any,
     ) -> bool:
         """Compare-and-set one move from `TRANSITIONS`; True if this call made the change.
@@ -289,8 +351,7 @@ class DeliveryLedger(StoreBase):
         if transition.target is not None:
             values["state"] = transition.target.value
         conditions = [
-            deliveries.c.channel_id == channel_id,
-            deliveries.c.local_date == local_date,
+            *_key(channel_id, local_date, key),
             deliveries.c.state.in_(_values(transition.sources)),
         ]
         if worker is not None:
@@ -299,6 +360,27 @@ class DeliveryLedger(StoreBase):
             update(deliveries).where(*conditions).values(updated_at=self.now(), **values)
         )
         return result.rowcount == 1
+
+
+def _slot(local_date: dt.date, kind: DeliveryKind, slot: str | None) -> str:
+    if slot is not None:
+        return slot
+    if kind in (DeliveryKind.DAILY, DeliveryKind.MORE):
+        return local_date.isoformat()
+    raise ValueError(f"A {kind.value} ledger row needs its slot (ISO week or brief id).")
+
+
+def _key(channel_id: str, local_date: dt.date, key: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The conditions naming one row: `key` holds `kind` (default daily) and `slot`."""
+    unknown = set(key) - {"kind", "slot"}
+    if unknown:
+        raise TypeError(f"unknown ledger key arguments: {sorted(unknown)}")
+    kind = DeliveryKind(key.get("kind", DeliveryKind.DAILY))
+    return [
+        deliveries.c.channel_id == channel_id,
+        deliveries.c.kind == kind.value,
+        deliveries.c.slot == _slot(local_date, kind, key.get("slot")),
+    ]
 
 
 def _values(states: Iterable[DeliveryState]) -> list[str]:

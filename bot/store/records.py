@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from bot.schedule import Schedule
+from bot.schedule import Kind, Schedule, SubscriptionSpec
 
 
 def _fields_of(cls: type, row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -46,6 +46,19 @@ IN_FLIGHT = (DeliveryState.CLAIMED, DeliveryState.POSTING)
 """A process is (or was, if it died) sending these; see `bot.store.ledger.TRANSITIONS`."""
 
 
+class DeliveryKind(StrEnum):
+    """What a ledger row posts; with the channel and its slot it is the row's key."""
+
+    DAILY = "daily"
+    """Slot: the local date."""
+    WEEKLY = "weekly"
+    """Slot: the ISO week, "2026-W49"."""
+    NEW = "new"
+    """Slot: the brief id."""
+    MORE = "more"
+    """The flood guard's one line a day for the rest of the new briefs. Slot: the local date."""
+
+
 class MessageKind(StrEnum):
     """What kind of message of the bot's a posted-message row is."""
 
@@ -78,10 +91,20 @@ class Subscription:
     paused_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    kind: str = "daily"
+    """A `bot.schedule.Kind` value: daily, new or weekly."""
+    tags: str = ""
+    """Comma-separated, sorted; "" for every brief."""
 
     @property
     def schedule(self) -> Schedule:
         return Schedule.from_text(self.post_time, self.timezone, self.days)
+
+    @property
+    def spec(self) -> SubscriptionSpec:
+        return SubscriptionSpec(
+            Kind(self.kind), self.schedule, tuple(t for t in self.tags.split(",") if t)
+        )
 
     @property
     def declared(self) -> bool:
@@ -107,6 +130,7 @@ class FeaturedPick:
     brief_id: str
     content_version: str
     picked_at: dt.datetime
+    tags: str = ""
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> FeaturedPick:
@@ -128,11 +152,17 @@ class Delivery:
     updated_at: dt.datetime
     error: str | None
     attempts: int
+    kind: DeliveryKind = DeliveryKind.DAILY
+    slot: str = ""
+    """With the channel and kind, the row's key: local date, ISO week or brief id."""
+    items: int | None = None
+    """Briefs a weekly digest or the flood guard's line carries."""
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Delivery:
         values = _fields_of(cls, row)
         values["state"] = DeliveryState(values["state"])
+        values["kind"] = DeliveryKind(values["kind"])
         return cls(**values)
 
 

@@ -10,6 +10,7 @@ from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
 from bot.store.lookups import Lookups
 from bot.store.messages import ExplainedMessages, HandledOnce, PostedMessages, RelatedThreads
+from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
 
 __all__ = ["Store"]
@@ -24,6 +25,7 @@ class Store(
     ExplainedMessages,
     HandledOnce,
     Lookups,
+    BriefsSeen,
 ):
     """Subscriptions, featured picks, the delivery ledger, posted messages and lookups.
 

@@ -1,7 +1,8 @@
-"""Subscriptions: which channels get the daily post, when, and whether it is paused.
+"""Subscriptions: what each channel gets (daily, new, weekly), when, and whether paused.
 
-A channel is subscribed from Slack (`/brief subscribe`) or declared by the admins in
-content/schedule.yml; a declared channel cannot be changed from Slack.
+A channel holds at most one subscription of each kind. It is subscribed from Slack
+(`/brief subscribe`) or declared by the admins in content/schedule.yml; a declared
+subscription cannot be changed from Slack.
 """
 
 from __future__ import annotations
@@ -12,107 +13,141 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from bot.schedule import Schedule
+from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.store.base import StoreBase, cap, changed
 from bot.store.records import DeclaredChannelError, Subscription, SyncResult
 from bot.store.tables import subscriptions
 
 
 class Subscriptions(StoreBase):
-    def subscribe(self, channel_id: str, schedule: Schedule, created_by: str) -> Subscription:
-        """Create or change a channel's schedule from Slack; resumes it if it was paused.
+    def subscribe(
+        self, channel_id: str, spec: Schedule | SubscriptionSpec, created_by: str
+    ) -> Subscription:
+        """Create or change a channel's subscription of the spec's kind from Slack (a bare
+        Schedule is a daily one); resumes it if it was paused. Its other kinds stay.
 
-        Raises DeclaredChannelError for a channel declared in content/schedule.yml.
+        Raises DeclaredChannelError for a subscription declared in content/schedule.yml.
         """
+        spec = _as_spec(spec)
         now = self.now()
         table = subscriptions
         stmt = self._insert(table).values(
-            _subscription_row(channel_id, schedule, created_by, "slack", now)
+            _subscription_row(channel_id, spec, created_by, "slack", now)
         )
         changes = {
             name: stmt.excluded[name]
-            for name in ("post_time", "timezone", "days", "created_by", "updated_at")
+            for name in ("post_time", "timezone", "days", "tags", "created_by", "updated_at")
         }
         stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.channel_id],
+            index_elements=[table.c.channel_id, table.c.kind],
             set_={**changes, "paused": False, "paused_reason": None},
             where=table.c.source == "slack",
         )
         with self._write() as connection:
             if not changed(connection, stmt, table):
                 raise DeclaredChannelError(channel_id)
-            return self._subscription(connection, channel_id)  # type: ignore[return-value]
+            return self._subscription(connection, channel_id, spec.kind)  # type: ignore[return-value]
 
-    def unsubscribe(self, channel_id: str) -> bool:
-        """Stop a channel's daily post; False if it had none.
+    def unsubscribe(self, channel_id: str, kind: Kind | None = None) -> bool:
+        """End a channel's subscription of `kind`, or all of them (None); False if none ended.
 
-        Raises DeclaredChannelError for a channel declared in content/schedule.yml.
+        Raises DeclaredChannelError when the only ones to end are declared in
+        content/schedule.yml (declared ones are never removed from Slack).
         """
         table = subscriptions
+        where = [table.c.channel_id == channel_id]
+        if kind is not None:
+            where.append(table.c.kind == Kind(kind).value)
         with self._write() as connection:
             removed = connection.execute(
-                delete(table).where(table.c.channel_id == channel_id, table.c.source == "slack")
+                delete(table).where(*where, table.c.source == "slack")
             ).rowcount
-            if removed == 0 and self._subscription(connection, channel_id) is not None:
+            if removed == 0 and connection.execute(select(table.c.kind).where(*where)).first():
                 raise DeclaredChannelError(channel_id)
             return removed > 0
 
-    def subscription(self, channel_id: str) -> Subscription | None:
+    def subscription(self, channel_id: str, kind: Kind = Kind.DAILY) -> Subscription | None:
+        """The channel's subscription of `kind` (default: its daily post), if any."""
         with self._read() as connection:
-            return self._subscription(connection, channel_id)
+            return self._subscription(connection, channel_id, kind)
+
+    def channel_subscriptions(self, channel_id: str) -> list[Subscription]:
+        """Every subscription of a channel, in the order daily, new, weekly."""
+        query = select(subscriptions).where(subscriptions.c.channel_id == channel_id)
+        with self._read() as connection:
+            found = [Subscription.from_row(row) for row in connection.execute(query).mappings()]
+        order = list(Kind)
+        return sorted(found, key=lambda s: order.index(Kind(s.kind)))
 
     def subscriptions(self, *, include_paused: bool = True) -> list[Subscription]:
-        """All subscriptions, by channel id."""
-        query = select(subscriptions).order_by(subscriptions.c.channel_id)
+        """All subscriptions of every kind, by channel id and kind."""
+        query = select(subscriptions).order_by(subscriptions.c.channel_id, subscriptions.c.kind)
         if not include_paused:
             query = query.where(subscriptions.c.paused.is_(False))
         with self._read() as connection:
             return [Subscription.from_row(row) for row in connection.execute(query).mappings()]
 
-    def sync_declared(self, declared: Mapping[str, Schedule]) -> SyncResult:
-        """Make the store's declared channels match content/schedule.yml (channel -> schedule).
+    def sync_declared(
+        self,
+        declared: Mapping[str, Schedule | SubscriptionSpec]
+        | Mapping[tuple[str, Kind], Schedule | SubscriptionSpec],
+    ) -> SyncResult:
+        """Make the store's declared subscriptions match content/schedule.yml.
 
-        Adds and updates the declared channels (a channel subscribed from Slack that is
-        now declared becomes declared), removes declared channels no longer listed, and
-        leaves every other Slack subscription alone. A paused channel stays paused.
+        `declared` maps a channel (its daily post) or a (channel, kind) to its schedule or
+        spec. Adds and updates the declared subscriptions (one subscribed from Slack that
+        is now declared becomes declared), removes declared ones no longer listed, and
+        leaves every other Slack subscription alone. A paused one stays paused.
         """
+        wanted: dict[tuple[str, Kind], SubscriptionSpec] = {}
+        for key, value in declared.items():
+            spec = _as_spec(value)
+            channel = key if isinstance(key, str) else key[0]
+            wanted[(channel, spec.kind)] = spec
         table = subscriptions
         now = self.now()
+        channels = sorted({channel for channel, _ in wanted})
         with self._write() as connection:
             before = {
-                row.channel_id: row
+                (row.channel_id, Kind(row.kind)): row
                 for row in connection.execute(
                     select(table).where(
-                        (table.c.source == "schedule_file") | table.c.channel_id.in_(list(declared))
+                        (table.c.source == "schedule_file") | table.c.channel_id.in_(channels)
                     )
                 )
             }
             added: list[str] = []
             updated: list[str] = []
-            for channel_id, schedule in sorted(declared.items()):
+            for (channel_id, kind), spec in sorted(wanted.items()):
                 stmt = self._insert(table).values(
-                    _subscription_row(channel_id, schedule, None, "schedule_file", now)
+                    _subscription_row(channel_id, spec, None, "schedule_file", now)
                 )
-                fields = ("post_time", "timezone", "days", "source", "created_by")
+                fields = ("post_time", "timezone", "days", "tags", "source", "created_by")
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=[table.c.channel_id],
+                    index_elements=[table.c.channel_id, table.c.kind],
                     set_={name: stmt.excluded[name] for name in (*fields, "updated_at")},
                     # Only rows that really change, so updated_at tells when they did.
                     where=(table.c.source != "schedule_file")
                     | (table.c.post_time != stmt.excluded.post_time)
                     | (table.c.timezone != stmt.excluded.timezone)
-                    | (table.c.days != stmt.excluded.days),
+                    | (table.c.days != stmt.excluded.days)
+                    | (table.c.tags != stmt.excluded.tags),
                 )
                 if changed(connection, stmt, table):
-                    (updated if channel_id in before else added).append(channel_id)
+                    (updated if (channel_id, kind) in before else added).append(channel_id)
             gone = sorted(
-                channel_id
-                for channel_id, row in before.items()
-                if row.source == "schedule_file" and channel_id not in declared
+                key
+                for key, row in before.items()
+                if row.source == "schedule_file" and key not in wanted
             )
-            if gone:
-                connection.execute(delete(table).where(table.c.channel_id.in_(gone)))
-        return SyncResult(tuple(added), tuple(updated), tuple(gone))
+            for channel_id, kind in gone:
+                connection.execute(
+                    delete(table).where(
+                        table.c.channel_id == channel_id, table.c.kind == kind.value
+                    )
+                )
+        removed = tuple(dict.fromkeys(channel for channel, _ in gone))
+        return SyncResult(tuple(dict.fromkeys(added)), tuple(dict.fromkeys(updated)), removed)
 
     def pause(self, channel_id: str, reason: str) -> bool:
         """Stop posting to a channel until it is resumed (e.g. the bot was removed from it)."""
@@ -134,10 +169,15 @@ class Subscriptions(StoreBase):
             )
 
     @staticmethod
-    def _subscription(connection: Connection, channel_id: str) -> Subscription | None:
+    def _subscription(
+        connection: Connection, channel_id: str, kind: Kind = Kind.DAILY
+    ) -> Subscription | None:
         row = (
             connection.execute(
-                select(subscriptions).where(subscriptions.c.channel_id == channel_id)
+                select(subscriptions).where(
+                    subscriptions.c.channel_id == channel_id,
+                    subscriptions.c.kind == Kind(kind).value,
+                )
             )
             .mappings()
             .first()
@@ -145,12 +185,19 @@ class Subscriptions(StoreBase):
         return Subscription.from_row(row) if row else None
 
 
+def _as_spec(value: Schedule | SubscriptionSpec) -> SubscriptionSpec:
+    return value if isinstance(value, SubscriptionSpec) else SubscriptionSpec(Kind.DAILY, value)
+
+
 def _subscription_row(
-    channel_id: str, schedule: Schedule, created_by: str | None, source: str, now: dt.datetime
+    channel_id: str, spec: SubscriptionSpec, created_by: str | None, source: str, now: dt.datetime
 ) -> dict[str, Any]:
     """A new, active subscription row, whether it comes from Slack or schedule.yml."""
+    schedule = spec.schedule
     return {
         "channel_id": channel_id,
+        "kind": spec.kind.value,
+        "tags": spec.tags_text,
         "post_time": schedule.time_text,
         "timezone": schedule.timezone,
         "days": schedule.days,

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from bot.store.records import DeliveryState, LookupKind, MessageKind
+from bot.store.records import DeliveryKind, DeliveryState, LookupKind, MessageKind
 
 # Stable constraint names, so later migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -39,7 +39,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SUBSCRIPTION_DAYS = ("weekdays", "daily")
+SUBSCRIPTION_KINDS = ("daily", "new", "weekly")
+DELIVERY_KINDS = tuple(kind.value for kind in DeliveryKind)
 SUBSCRIPTION_SOURCES = ("slack", "schedule_file")
 DELIVERY_STATES = tuple(state.value for state in DeliveryState)
 MESSAGE_KINDS = tuple(kind.value for kind in MessageKind)
@@ -47,6 +48,7 @@ LOOKUP_KINDS = tuple(kind.value for kind in LookupKind)
 
 ID = 64  # Slack ids, message timestamps, brief ids and process ids all fit
 QUERY = 200
+TAGS = 400  # a subscription's tags, comma-separated
 ONCE_KEY = 255
 
 
@@ -84,9 +86,11 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 subscriptions = Table(
+    # One row per channel and kind: a channel holds at most one subscription of each.
     "subscriptions",
     metadata,
-    Column("channel_id", String(ID), primary_key=True),
+    Column("channel_id", String(ID), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="daily"),
     Column("post_time", String(5), nullable=False),
     Column("timezone", String(ID), nullable=False),
     Column("days", String(16), nullable=False),
@@ -96,17 +100,33 @@ subscriptions = Table(
     Column("paused_reason", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    CheckConstraint(_one_of("days", SUBSCRIPTION_DAYS), name="days"),
+    Column("tags", String(TAGS), nullable=False, server_default=""),
+    PrimaryKeyConstraint("channel_id", "kind"),
     CheckConstraint(_one_of("source", SUBSCRIPTION_SOURCES), name="source"),
+    CheckConstraint(_one_of("kind", SUBSCRIPTION_KINDS), name="kind"),
 )
 
 featured_picks = Table(
+    # One pick per date and tag set ("" for the pick among every brief).
     "featured_picks",
     metadata,
-    Column("day", Date, primary_key=True),
+    Column("day", Date, nullable=False),
     Column("brief_id", String(ID), nullable=False),
     Column("content_version", String(ID), nullable=False),
     Column("picked_at", UTCDateTime, nullable=False),
+    Column("tags", String(TAGS), nullable=False, server_default=""),
+    PrimaryKeyConstraint("day", "tags"),
+)
+
+briefs_seen = Table(
+    # When each brief first appeared in the content, recorded once for every replica:
+    # a brief first seen after a `new` subscription was made is new to that channel.
+    "briefs_seen",
+    metadata,
+    Column("brief_id", String(ID), primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("content_version", String(ID), nullable=False),
+    Index(None, "first_seen_at"),
 )
 
 deliveries = Table(
@@ -123,8 +143,14 @@ deliveries = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("error", Text, nullable=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
-    PrimaryKeyConstraint("channel_id", "local_date"),
+    # The key: (channel, "daily", local date), (channel, "weekly", ISO week),
+    # (channel, "new", brief id), (channel, "more", local date) for the flood guard's line.
+    Column("kind", String(16), nullable=False, server_default="daily"),
+    Column("slot", String(ID), nullable=False),
+    Column("items", Integer, nullable=True),
+    PrimaryKeyConstraint("channel_id", "kind", "slot"),
     CheckConstraint(_one_of("state", DELIVERY_STATES), name="state"),
+    CheckConstraint(_one_of("kind", DELIVERY_KINDS), name="kind"),
     Index(None, "state", "updated_at"),
     Index(None, "local_date"),
 )
