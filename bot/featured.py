@@ -22,13 +22,45 @@ and every channel's daily post agree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.content.model import Brief
 
 if TYPE_CHECKING:
     from bot.content.library import Library
+
+
+class BriefSet(Protocol):
+    """What a pick is made among: the library, or the briefs of a tag set."""
+
+    @property
+    def briefs(self) -> Sequence[Brief]: ...
+
+    @property
+    def by_id(self) -> Mapping[str, Brief]: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedBriefs:
+    """The briefs carrying at least one of `tags`, in the library's order."""
+
+    briefs: Sequence[Brief]
+    by_id: Mapping[str, Brief]
+    version: str
+
+
+def tagged(library: BriefSet, tags: Iterable[str]) -> BriefSet:
+    """The library itself without tags; else only its briefs with one of `tags`."""
+    wanted = {tag.lower() for tag in tags}
+    if not wanted:
+        return library
+    briefs = [b for b in library.briefs if wanted & {t.lower() for t in b.tags}]
+    return TaggedBriefs(tuple(briefs), {b.id: b for b in briefs}, library.version)
 
 
 ChooseFeatured = Callable[[Mapping[dt.date, str]], tuple[str, str]]
@@ -38,17 +70,23 @@ ChooseFeatured = Callable[[Mapping[dt.date, str]], tuple[str, str]]
 class PickRecord(Protocol):
     """Where the day's pick is recorded once for every process (the bot's store)."""
 
-    def featured_for(self, day: dt.date, choose: ChooseFeatured) -> str:
-        """The brief id recorded for `day`; `choose` is asked only if nobody recorded one."""
+    def featured_for(self, day: dt.date, choose: ChooseFeatured, tags: str = "") -> str:
+        """The brief id recorded for `day` and the tag set; `choose` is asked only if nobody
+        recorded one."""
         ...
 
 
-def featured_brief(record: PickRecord, library: Library, day: dt.date) -> Brief | None:
-    """The brief featured on `day`: the recorded pick, or a new pick recorded for everyone.
+def featured_brief(
+    record: PickRecord, library: BriefSet, day: dt.date, tags: Sequence[str] = ()
+) -> Brief | None:
+    """The brief featured on `day` (among briefs with one of `tags`, if any): the recorded
+    pick for that date and tag set, or a new pick recorded for everyone.
 
     The first process to ask records the pick; every later ask, in any process,
-    reads the same one, so /brief, App Home and every channel's daily post agree.
+    reads the same one, so /brief, App Home and every channel's daily post agree, and
+    channels with the same tags get the same brief.
     """
+    library = tagged(library, tags)
     if not library.briefs:
         return None
 
@@ -57,13 +95,13 @@ def featured_brief(record: PickRecord, library: Library, day: dt.date) -> Brief 
         assert brief is not None  # the library has briefs
         return brief.id, library.version
 
-    brief = library.by_id.get(record.featured_for(day, choose))
+    brief = library.by_id.get(record.featured_for(day, choose, ",".join(sorted(set(tags)))))
     # A recorded pick that admins have since deleted: fall back to a pick every process
     # computes alike from the content alone.
     return brief if brief is not None else pick_featured(library, day, {})
 
 
-def pick_featured(library: Library, day: dt.date, history: Mapping[dt.date, str]) -> Brief | None:
+def pick_featured(library: BriefSet, day: dt.date, history: Mapping[dt.date, str]) -> Brief | None:
     """The brief to feature on `day`, given past picks (date -> brief id); None if no briefs."""
     briefs = library.briefs
     if not briefs:

@@ -9,7 +9,7 @@ import os
 import pytest
 from sqlalchemy import Engine
 
-from bot.store import Delivery, DeliveryState, Store, worker_id
+from bot.store import Delivery, DeliveryKind, DeliveryState, Store, worker_id
 from tests.support.clock import Clock
 
 pytest_plugins = ("tests.support.databases",)
@@ -257,7 +257,7 @@ def test_every_move_is_checked_against_the_one_transition_table(
         Move.RETRY: lambda channel: ledger.retry_failed(channel, DAY, "w1"),
         Move.ADOPT: lambda channel: ledger.take_over(channel, DAY, "w2", from_worker="w1"),
     }
-    assert set(moves) | {Move.CLAIM} == set(Move)
+    assert set(moves) | {Move.CLAIM, Move.HOLD} == set(Move)
     steps = {
         "posting": moves[Move.POSTING],
         "posted": moves[Move.POSTED],
@@ -276,5 +276,7 @@ def test_every_move_is_checked_against_the_one_transition_table(
         target = TRANSITIONS[move].target
         assert row.state == ((target or state) if allowed(state, move) else state), move
         assert ledger.claim(channel, DAY, "brief-b", "v2", "w3") is allowed(state, Move.CLAIM)
-    assert allowed(None, Move.CLAIM)
+        held = ledger.hold(channel, DAY, "brief-b", "v2", "w3", "held", kind=DeliveryKind.DAILY)
+        assert held is allowed(state, Move.HOLD)
+    assert allowed(None, Move.CLAIM) and allowed(None, Move.HOLD)
     assert not any(allowed(None, move) for move in moves)

@@ -12,8 +12,9 @@ sweep decides when, and whether, to try again) and sorts Slack's answer into an
   Slack may have posted it, so it is never sent again blindly;
 - rejected: any other error; Slack refused the message, so nothing was posted.
 
-Every daily post carries message metadata (`briefbot_daily`, the brief id and the
-local date), which is how `find_daily_post` recognises it in `conversations.history`.
+Every post of the sweep carries message metadata (`briefbot_daily`, the brief id and the
+local date; for kinds other than daily also the kind and the ledger slot), which is how
+`find_daily_post` recognises it in `conversations.history`.
 """
 
 from __future__ import annotations
@@ -78,11 +79,13 @@ class Outcome:
     """time.monotonic() when the answer (or the failure) came back."""
 
 
-def daily_metadata(brief_id: str, local_date: dt.date) -> dict[str, Any]:
-    return {
-        "event_type": EVENT_TYPE,
-        "event_payload": {"brief_id": brief_id, "local_date": local_date.isoformat()},
-    }
+def daily_metadata(
+    brief_id: str, local_date: dt.date, kind: str = "daily", slot: str | None = None
+) -> dict[str, Any]:
+    payload = {"brief_id": brief_id, "local_date": local_date.isoformat()}
+    if kind != "daily":
+        payload.update(kind=kind, slot=slot or local_date.isoformat())
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
 
 
 def daily_message(brief: Brief) -> dict[str, Any]:
@@ -103,13 +106,22 @@ def send_daily(
     `payload` is `daily_message(brief)` when the caller already built it (a sweep posts
     the same brief to every channel).
     """
+    return send_post(
+        client, channel, payload or daily_message(brief), daily_metadata(brief.id, local_date)
+    )
+
+
+def send_post(
+    client: WebClient, channel: str, payload: dict[str, Any], metadata: dict[str, Any]
+) -> Outcome:
+    """One chat.postMessage of any kind of post (no retries), classified."""
     try:
         answer = client.chat_postMessage(
             channel=channel,
-            **(payload or daily_message(brief)),
+            **payload,
             unfurl_links=False,
             unfurl_media=False,
-            metadata=daily_metadata(brief.id, local_date),
+            metadata=metadata,
         )
     except SlackApiError as error:
         return classify_api_error(error)
@@ -202,14 +214,18 @@ def find_daily_post(
     since: dt.datetime,
     *,
     bot_id: str | None = None,
+    kind: str = "daily",
+    slot: str | None = None,
 ) -> Found:
-    """Look for this channel's daily post for `local_date` in messages since `since`.
+    """Look for this channel's daily post for `local_date` (or its post of another `kind`
+    for `slot`) in messages since `since`.
 
     Needs `channels:history` (and `groups:history` for private channels), which the
     default manifest leaves out; without it Slack answers `missing_scope` and the
     result is UNAVAILABLE.
     """
     wanted = local_date.isoformat()
+    wanted_slot = slot or wanted
     cursor: str | None = None
     for _ in range(MAX_HISTORY_PAGES):
         try:
@@ -230,11 +246,12 @@ def find_daily_post(
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             ours = bot_id is None or message.get("bot_id") == bot_id
-            if (
-                ours
-                and metadata.get("event_type") == EVENT_TYPE
-                and payload.get("local_date") == wanted
-            ):
+            same = (
+                payload.get("local_date") == wanted and "kind" not in payload
+                if kind == "daily"
+                else payload.get("kind") == kind and payload.get("slot") == wanted_slot
+            )
+            if ours and metadata.get("event_type") == EVENT_TYPE and same:
                 return Found(Lookup.FOUND, ts=str(message["ts"]))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not page.get("has_more") or not cursor:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.schedule import Schedule, ScheduleError, due_posts, post_instant, skipped_posts
-from bot.store import Delivery, DeliveryState, Subscription
+from bot.store import Delivery, DeliveryKind, DeliveryState, Subscription
 
 log = logging.getLogger("briefbot.daily")
 
@@ -26,13 +26,28 @@ MAX_ATTEMPTS = 3
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """One channel's post for one local date, and when it was (or is) due, in UTC."""
+    """One channel's post for one local date, and when it was (or is) due, in UTC.
+
+    A daily post by default; `kind` and `slot` name other kinds' ledger rows (a weekly
+    digest's ISO week, a new brief's id, the flood guard's line for the local date).
+    """
 
     channel_id: str
     local_date: dt.date
     at: dt.datetime
     retry: bool = False
     """A failed earlier attempt to send again (the ledger row exists)."""
+    kind: DeliveryKind = DeliveryKind.DAILY
+    slot: str | None = None
+    brief_ids: tuple[str, ...] = ()
+    """The briefs a new-brief post or a weekly digest carries."""
+    items: int | None = None
+    """How many briefs a weekly digest or the flood guard's line stands for."""
+
+    @property
+    def key(self) -> dict[str, Any]:
+        """The ledger key arguments of this post (`kind=`, `slot=`)."""
+        return {"kind": self.kind, "slot": self.slot or self.local_date.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ import dataclasses
 import datetime as dt
 import logging
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.model import Brief
-from bot.daily.delivery import Lookup, Result, find_daily_post, send_daily
+from bot.daily.delivery import Lookup, Result, daily_metadata, find_daily_post, send_post
 from bot.daily.plan import Due
 from bot.daily.report import Entry, Section
 from bot.store import Subscription
@@ -40,21 +40,37 @@ class PostKind(Enum):
     """A failed row: take it back to claimed."""
     ADOPTED = "adopted"
     """A row this process took over from one that died: already ours."""
+    CLAIMED = "claimed"
+    """A row this process claimed before handing out the task: already ours."""
 
 
 class PostTask:
     """Claim, send and record one channel's post; run again after a 429."""
 
     def __init__(
-        self, run: SweepRun, subscription: Subscription, due: Due, brief: Brief, kind: PostKind
+        self,
+        run: SweepRun,
+        subscription: Subscription,
+        due: Due,
+        brief: Brief | None,
+        kind: PostKind,
+        *,
+        payload: dict[str, Any] | None = None,
     ) -> None:
+        """`brief` is the daily or new brief posted; None for a weekly digest or the flood
+        guard's line, whose `payload` the caller builds."""
         self.sweep = run
         self.subscription = subscription
         self.due = due
-        self.brief = brief
+        self.brief_id = brief.id if brief is not None else ",".join(due.brief_ids[:1])
+        if payload is None:
+            assert brief is not None
+            payload = run.payload(brief)
+        self.payload = payload
+        self.key = due.key
         self.kind = kind
         self.channel = due.channel_id
-        self.claimed = kind is PostKind.ADOPTED
+        self.claimed = kind in (PostKind.ADOPTED, PostKind.CLAIMED)
         self.sent_once = False
         self.ratelimits = 0
         self.answer: Result | None = None
@@ -80,7 +96,7 @@ class PostTask:
         Its ledger row, if any, stays in flight and a later sweep adopts it once stale:
         posted again if it was never sent, looked up in Slack's history if it may have been.
         """
-        entry = Entry(self.channel, self.due.local_date, self.brief.id, self.answer_ts)
+        entry = Entry(self.channel, self.due.local_date, self.brief_id, self.answer_ts)
         if self.answer in (Result.POSTED, Result.UNCERTAIN):
             sent = "posted" if self.answer == Result.POSTED else "sent, Slack's answer unclear"
             detail = f"{sent} but not recorded: {reason}; a later sweep looks it up"
@@ -97,30 +113,41 @@ class PostTask:
             return False
         if not self.claimed:
             if self.kind is PostKind.RETRY:
-                won = store.retry_failed(channel, day, worker)
+                won = store.retry_failed(channel, day, worker, **self.key)
             else:
-                won = store.claim(channel, day, self.brief.id, run.library.version, worker)
+                won = store.claim(
+                    channel,
+                    day,
+                    self.brief_id,
+                    run.library.version,
+                    worker,
+                    items=self.due.items,
+                    **self.key,
+                )
             if not won:
                 return False  # another process has it
             self.claimed = True
         if not self.sent_once:
-            if not store.mark_posting(channel, day, worker=worker):
+            if not store.mark_posting(channel, day, worker=worker, **self.key):
                 log.warning("lost the claim on %s %s before posting", channel, day)
                 return False
-        elif not store.take_over(channel, day, worker, from_worker=worker):
+        elif not store.take_over(channel, day, worker, from_worker=worker, **self.key):
             # Adopted by another process while we waited out a 429: it is theirs now.
             log.warning("another process took over %s %s; not posting it", channel, day)
             return False
         self.sent_once = True
-        outcome = send_daily(
-            run.sweeper.client, channel, self.brief, day, payload=run.payload(self.brief)
+        outcome = send_post(
+            run.sweeper.client,
+            channel,
+            self.payload,
+            daily_metadata(self.brief_id, day, self.due.kind.value, self.key["slot"]),
         )
         self.answer, self.answer_ts = outcome.result, outcome.ts
         run.sweeper.pacer.sent(channel, outcome.answered_at)
-        entry = Entry(channel, day, self.brief.id, outcome.ts, outcome.error)
+        entry = Entry(channel, day, self.brief_id, outcome.ts, outcome.error)
         if outcome.result == Result.POSTED:
             assert outcome.ts is not None
-            if store.mark_posted(channel, day, outcome.ts, worker=worker):
+            if store.mark_posted(channel, day, outcome.ts, worker=worker, **self.key):
                 run.report.add(Section.POSTED, entry)
             else:
                 log.error("posted %s %s (ts %s) but its ledger row moved", channel, day, outcome.ts)
@@ -130,14 +157,16 @@ class PostTask:
             self.ratelimits += 1
             if self.ratelimits < MAX_RATELIMITS:
                 return True
-            store.mark_failed(channel, day, f"rate limited {self.ratelimits} times", worker=worker)
+            store.mark_failed(
+                channel, day, f"rate limited {self.ratelimits} times", worker=worker, **self.key
+            )
             run.report.add(Section.FAILED, entry)
             return False
         if outcome.result == Result.UNCERTAIN:
-            store.mark_unknown(channel, day, outcome.error, worker=worker)
+            store.mark_unknown(channel, day, outcome.error, worker=worker, **self.key)
             self.reconcile(entry)
             return False
-        store.mark_failed(channel, day, outcome.error, worker=worker)
+        store.mark_failed(channel, day, outcome.error, worker=worker, **self.key)
         if outcome.result == Result.CHANNEL:
             store.pause(channel, f"{outcome.error} on {day.isoformat()}")
             log.warning("paused the daily brief of %s: Slack answered %s", channel, outcome.error)
@@ -155,27 +184,37 @@ class PostTask:
         """After an uncertain answer, look for the post once; else report it in doubt."""
         run = self.sweep
         channel, day = self.channel, self.due.local_date
-        row = run.store.delivery(channel, day)
+        row = run.store.delivery(channel, day, **self.key)
         since = (row.claimed_at if row else run.now) - dt.timedelta(minutes=5)
         found = find_daily_post(
-            run.sweeper.client, channel, day, since, bot_id=run.sweeper.bot_id()
+            run.sweeper.client,
+            channel,
+            day,
+            since,
+            bot_id=run.sweeper.bot_id(),
+            kind=self.due.kind.value,
+            slot=self.key["slot"],
         )
         recorded = found.lookup == Lookup.FOUND and found.ts is not None
-        if recorded and run.store.mark_posted(channel, day, str(found.ts), worker=run.worker):
-            run.report.add(Section.RECONCILED, Entry(channel, day, self.brief.id, found.ts))
+        if recorded and run.store.mark_posted(
+            channel, day, str(found.ts), worker=run.worker, **self.key
+        ):
+            run.report.add(Section.RECONCILED, Entry(channel, day, self.brief_id, found.ts))
             return
         detail = entry.detail
         if found.lookup != Lookup.FOUND:
             detail = f"{detail}; history: {found.lookup.value} {found.error}".strip()
-        run.unknown(channel, day, self.brief.id, detail)
+        run.unknown(channel, day, self.brief_id, detail)
 
     def abandon(self, reason: str) -> None:
         """Give the post back without sending it: reported as not posted, tried again later."""
         day = self.due.local_date
         self.sweep.report.add(
-            Section.FAILED, Entry(self.channel, day, self.brief.id, detail=f"not posted: {reason}")
+            Section.FAILED, Entry(self.channel, day, self.brief_id, detail=f"not posted: {reason}")
         )
         # If the database is what failed, the row stays in flight for a later sweep to adopt.
         if self.claimed:
             with contextlib.suppress(SQLAlchemyError):
-                self.sweep.store.mark_failed(self.channel, day, reason, worker=self.sweep.worker)
+                self.sweep.store.mark_failed(
+                    self.channel, day, reason, worker=self.sweep.worker, **self.key
+                )

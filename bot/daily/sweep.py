@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.library import Library
 from bot.content.model import Brief
+from bot.daily.announce import HELD, plan_kinds, week_briefs
 from bot.daily.delivery import Lookup, daily_message, find_daily_post
 from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
@@ -41,9 +42,10 @@ from bot.daily.plan import LOOKBACK, Due, as_synced, plan_sweep
 from bot.daily.post import PostKind, PostTask
 from bot.daily.report import Entry, Section, SweepReport, duration
 from bot.daily.schedule_sync import ScheduleFileSync
-from bot.featured import featured_brief, pick_featured
+from bot.featured import featured_brief, pick_featured, tagged
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
+from bot.slack import channel_posts
 from bot.store import Delivery, DeliveryKind, DeliveryState, Subscription, SyncResult, worker_id
 from bot.store.engine import describe_database_error
 
@@ -174,7 +176,7 @@ class SweepRun:
         self.notices = Notices(sweeper.services.settings.admins)
         self.stop = threading.Event()
         self.auth_error: str | None = None
-        self._featured: dict[dt.date, Brief | None] = {}
+        self._featured: dict[tuple[dt.date, tuple[str, ...]], Brief | None] = {}
         self._featured_lock = threading.Lock()
         self._payloads: dict[str, dict[str, Any]] = {}
 
@@ -184,7 +186,10 @@ class SweepRun:
         dry_run = self.report.dry_run
         if not dry_run:
             self.sweeper.sync_declared()
-        stored = {s.channel_id: s for s in self.store.subscriptions() if s.kind == Kind.DAILY.value}
+        every = self.store.subscriptions()
+        if not dry_run and self.library.briefs:
+            self.store.record_seen(self.library.by_id, self.library.version)
+        stored = {s.channel_id: s for s in every if s.kind == Kind.DAILY.value}
         if dry_run:
             # The store as the next real sweep will see it, schedule.yml applied.
             declared = self.sweeper.declared.read()
@@ -193,11 +198,18 @@ class SweepRun:
         subscriptions = {
             channel: s for channel, s in stored.items() if self.only_channel in (None, channel)
         }
-        self.report.channels = len(subscriptions)
-        self.report.active = sum(not s.paused for s in subscriptions.values())
+        others = [
+            s
+            for s in every
+            if s.kind != Kind.DAILY.value and self.only_channel in (None, s.channel_id)
+        ]
+        self.report.channels = len(subscriptions) + len(others)
+        self.report.active = sum(not s.paused for s in [*subscriptions.values(), *others])
         tasks: list[PostTask] = []
         if not dry_run:
             tasks.extend(self.recover_stale(subscriptions))
+        if others and self.only_date is None:
+            tasks.extend(self.plan_other_kinds(others))
         earliest = (self.only_date or self.now.date()) - LOOKBACK - dt.timedelta(days=2)
         ledger = {
             (row.channel_id, row.local_date): row
@@ -211,10 +223,18 @@ class SweepRun:
         for missed in plan.skip:
             self.skip(missed)
         for due in plan.due:
-            brief = self.brief_for(due, ledger.get((due.channel_id, due.local_date)))
+            brief = self.brief_for(
+                due,
+                ledger.get((due.channel_id, due.local_date)),
+                subscriptions[due.channel_id].spec.tags,
+            )
             if brief is None:
-                log.warning("no briefs to post: the content has none")
-                break
+                log.warning(
+                    "no brief to post to %s: the content has none%s",
+                    due.channel_id,
+                    " with its tags" if subscriptions[due.channel_id].tags else "",
+                )
+                continue
             if dry_run:
                 self.report.add(Section.WOULD_POST, Entry(due.channel_id, due.local_date, brief.id))
                 continue
@@ -240,6 +260,90 @@ class SweepRun:
         level = logging.INFO if self.report.lines() else logging.DEBUG
         log.log(level, "daily sweep at %s: %s", self.now.isoformat(), self.report.summary())
 
+    def plan_other_kinds(self, others: list[Subscription]) -> list[PostTask]:
+        """New-brief announcements (with the flood guard) and weekly digests due now."""
+        by_key = {(s.channel_id, s.kind): s for s in others}
+        earliest = self.now.date() - LOOKBACK - dt.timedelta(days=2)
+        rows = self.store.deliveries(
+            since=earliest,
+            channel_id=self.only_channel,
+            kind=(DeliveryKind.NEW, DeliveryKind.MORE, DeliveryKind.WEEKLY),
+        )
+        first_seen = self.store.first_seen()
+        plan = plan_kinds(
+            others,
+            self.library.briefs,
+            first_seen,
+            {(row.channel_id, row.kind, row.slot): row for row in rows},
+            self.now,
+            self.catch_up,
+        )
+        dry_run = self.report.dry_run
+        for missed in plan.skip:
+            self.skip(missed)
+        tasks: list[PostTask] = []
+        lost: set[str] = set()
+        for due in sorted(plan.due, key=_channel_order):
+            owner = Kind.WEEKLY.value if due.kind is DeliveryKind.WEEKLY else Kind.NEW.value
+            subscription = by_key[(due.channel_id, owner)]
+            brief: Brief | None = None
+            if due.kind is DeliveryKind.NEW:
+                brief = self.library.by_id.get(due.brief_ids[0])
+                if brief is None:
+                    continue  # deleted since
+                payload = channel_posts.new_brief_message(brief).payload()
+            elif due.kind is DeliveryKind.MORE:
+                payload = channel_posts.new_briefs_overflow_message(due.items or 0).payload()
+            else:
+                ids = due.brief_ids or week_briefs(
+                    subscription.spec,
+                    self.library.briefs,
+                    first_seen,
+                    post_instant(subscription.schedule, due.local_date),
+                )
+                briefs = [self.library.by_id[i] for i in ids if i in self.library.by_id]
+                if not briefs:
+                    continue
+                week_start = due.local_date - dt.timedelta(days=due.local_date.weekday())
+                payload = channel_posts.weekly_digest_message(briefs, week_start).payload()
+            if dry_run:
+                first = due.brief_ids[0] if due.brief_ids else ""
+                self.report.add(Section.WOULD_POST, Entry(due.channel_id, due.local_date, first))
+                continue
+            post_kind = PostKind.RETRY if due.retry else PostKind.NEW
+            if due.kind in (DeliveryKind.NEW, DeliveryKind.MORE) and not due.retry:
+                # A channel's announcements are claimed together, in order, before any is
+                # sent, and a replica stops at the first it loses: one replica sends all of
+                # a channel's posts, so its pacing and Retry-After hold for that channel.
+                if due.channel_id in lost:
+                    continue
+                if not self.store.claim(
+                    due.channel_id,
+                    due.local_date,
+                    due.brief_ids[0] if due.brief_ids else "",
+                    self.library.version,
+                    self.worker,
+                    items=due.items,
+                    **due.key,
+                ):
+                    lost.add(due.channel_id)
+                    continue
+                post_kind = PostKind.CLAIMED
+            tasks.append(PostTask(self, subscription, due, brief, post_kind, payload=payload))
+        # After the claims of the posts, so that a replica planning meanwhile counts them.
+        for held in plan.held:
+            if not dry_run:
+                self.store.hold(
+                    held.channel_id,
+                    held.local_date,
+                    held.brief_ids[0],
+                    self.library.version,
+                    self.worker,
+                    HELD,
+                    slot=held.slot,
+                )
+        return tasks
+
     def upcoming(self, subscriptions: Iterable[Subscription], due: set[str]) -> None:
         """In a dry run, each active channel's next post, when nothing is due for it now."""
         for subscription in subscriptions:
@@ -264,13 +368,22 @@ class SweepRun:
             return
         # Name the day's pick if there is one, but never choose one for a day nobody saw:
         # the picker treats recorded picks as featured.
-        pick = self.store.featured_pick(missed.local_date)
-        brief_id = pick.brief_id if pick else ""
+        brief_id = ""
+        if missed.kind is DeliveryKind.DAILY:
+            pick = self.store.featured_pick(missed.local_date)
+            brief_id = pick.brief_id if pick else ""
         if not self.store.claim(
-            missed.channel_id, missed.local_date, brief_id, self.library.version, self.worker
+            missed.channel_id,
+            missed.local_date,
+            brief_id,
+            self.library.version,
+            self.worker,
+            **missed.key,
         ):
             return
-        self.store.mark_skipped(missed.channel_id, missed.local_date, reason, worker=self.worker)
+        self.store.mark_skipped(
+            missed.channel_id, missed.local_date, reason, worker=self.worker, **missed.key
+        )
         log.warning(
             "daily post to %s for %s skipped: %s",
             missed.channel_id,
@@ -283,14 +396,12 @@ class SweepRun:
         """Adopt the rows of processes that died mid-post; return the ones to post now."""
         tasks = []
         for row in self.store.stale_claims(self.sweeper.stale_after):
-            if row.kind is not DeliveryKind.DAILY:
-                continue
             if self.only_channel not in (None, row.channel_id):
                 continue
             if self.only_date not in (None, row.local_date):
                 continue
             if not self.store.take_over(
-                row.channel_id, row.local_date, self.worker, from_worker=row.claimed_by
+                row.channel_id, row.local_date, self.worker, from_worker=row.claimed_by, **_key(row)
             ):
                 continue  # another process adopted it first
             log.warning(
@@ -307,6 +418,7 @@ class SweepRun:
 
     def recover(self, row: Delivery, subscription: Subscription | None) -> PostTask | None:
         channel, day, worker = row.channel_id, row.local_date, self.worker
+        key = _key(row)
         if row.state == DeliveryState.POSTING:
             found = find_daily_post(
                 self.sweeper.client,
@@ -314,9 +426,11 @@ class SweepRun:
                 day,
                 row.claimed_at - dt.timedelta(minutes=5),
                 bot_id=self.sweeper.bot_id(),
+                kind=row.kind.value,
+                slot=row.slot,
             )
             if found.lookup == Lookup.FOUND and found.ts:
-                self.store.mark_posted(channel, day, found.ts, worker=worker)
+                self.store.mark_posted(channel, day, found.ts, worker=worker, **key)
                 self.report.add(Section.RECONCILED, Entry(channel, day, row.brief_id, found.ts))
                 log.info(
                     "found the daily post to %s for %s in Slack: ts %s", channel, day, found.ts
@@ -337,13 +451,20 @@ class SweepRun:
                     "the process posting it stopped after sending; cannot check Slack "
                     f"({found.error})"
                 )
-                self.store.mark_unknown(channel, day, reason, worker=worker)
+                self.store.mark_unknown(channel, day, reason, worker=worker, **key)
                 self.unknown(channel, day, row.brief_id, reason)
                 return None
             # The history shows it never arrived: it may be sent (once) after all.
-            self.store.mark_failed(channel, day, "never reached Slack", worker=worker)
+            self.store.mark_failed(channel, day, "never reached Slack", worker=worker, **key)
+            if row.kind is not DeliveryKind.DAILY:
+                return None  # a failed row: this sweep's plan sends it again
             if not self.store.retry_failed(channel, day, worker):
                 return None
+        elif row.kind is not DeliveryKind.DAILY:
+            # Never sent: failed, so this sweep's plan sends it again if still wanted.
+            reason = "its process stopped before posting"
+            self.store.mark_failed(channel, day, reason, worker=worker, **key)
+            return None
         due = self.due_again(row, subscription)
         if due is None:
             reason = "its process stopped before posting, and it is no longer due"
@@ -372,23 +493,26 @@ class SweepRun:
 
     # -- helpers for tasks --
 
-    def brief_for(self, due: Due, row: Delivery | None) -> Brief | None:
-        """The brief for a post: the one its ledger row names, else the day's featured pick."""
+    def brief_for(self, due: Due, row: Delivery | None, tags: tuple[str, ...] = ()) -> Brief | None:
+        """The brief for a post: the one its ledger row names, else the day's featured pick
+        (for the subscription's tags)."""
         if row is not None and row.brief_id in self.library.by_id:
             return self.library.by_id[row.brief_id]
         with self._featured_lock:
-            if due.local_date not in self._featured:
-                self._featured[due.local_date] = self.featured(due.local_date)
-            return self._featured[due.local_date]
+            if (due.local_date, tags) not in self._featured:
+                self._featured[(due.local_date, tags)] = self.featured(due.local_date, tags)
+            return self._featured[(due.local_date, tags)]
 
-    def featured(self, day: dt.date) -> Brief | None:
+    def featured(self, day: dt.date, tags: tuple[str, ...] = ()) -> Brief | None:
         if not self.report.dry_run:
-            return featured_brief(self.store, self.library, day)
+            return featured_brief(self.store, self.library, day, tags)
         # A dry run records nothing, not even the day's pick.
-        pick = self.store.featured_pick(day)
-        if pick is not None and pick.brief_id in self.library.by_id:
-            return self.library.by_id[pick.brief_id]
-        return pick_featured(self.library, day, self.store.featured_history())
+        text = ",".join(tags)
+        pick = self.store.featured_pick(day, text)
+        pool = tagged(self.library, tags)
+        if pick is not None and pick.brief_id in pool.by_id:
+            return pool.by_id[pick.brief_id]
+        return pick_featured(pool, day, self.store.featured_history(text))
 
     def payload(self, brief: Brief) -> dict[str, Any]:
         """The daily message for `brief`, built once per sweep rather than once per channel."""
@@ -437,3 +561,13 @@ class SweepRun:
                 error,
             )
         self.stop.set()
+
+
+def _key(row: Delivery) -> dict[str, Any]:
+    """The ledger key arguments naming `row`."""
+    return {"kind": row.kind, "slot": row.slot}
+
+
+def _channel_order(due: Due) -> tuple[str, int, dt.datetime, str]:
+    """A channel's posts together: its announcements in order, then its overflow line."""
+    return (due.channel_id, due.kind is DeliveryKind.MORE, due.at, due.slot or "")

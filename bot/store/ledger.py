@@ -15,6 +15,7 @@ same step, the database lets exactly one win.
                         claimed | posting --failed--> failed --retry--> claimed
                         claimed | posting --unknown--> unknown --posted--> posted
                         claimed --skipped--> skipped
+    (no row) --hold--> skipped       (the flood guard: never posted, in one step)
                         claimed | posting --adopt--> (same state, new owner)
 
 `unknown` means the post may have gone out: it is reported and never sent again, and
@@ -61,6 +62,7 @@ class Move(Enum):
     SKIPPED = "skipped"
     RETRY = "retry"
     ADOPT = "adopt"
+    HOLD = "hold"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,9 @@ def _t(sources: Iterable[DeliveryState], target: DeliveryState | None) -> Transi
 TRANSITIONS: Mapping[Move, Transition] = MappingProxyType(
     {
         Move.CLAIM: _t((), CLAIMED),
+        # Claimed and skipped at once, so no other process ever sees it in flight (the
+        # flood guard counts a channel's announcements in flight as sent).
+        Move.HOLD: _t((), SKIPPED),
         # Just before the request goes out; counts an attempt.
         Move.POSTING: _t((CLAIMED,), POSTING),
         # From unknown too: a post found in Slack after all.
@@ -123,8 +128,43 @@ class DeliveryLedger(StoreBase):
         items: int | None = None,
     ) -> bool:
         """Claim the post for (channel, kind, slot); True only for the one caller that did."""
+        return self._insert_row(
+            Move.CLAIM, channel_id, local_date, brief_id, version, worker, kind, slot, items, None
+        )
+
+    def hold(
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        brief_id: str,
+        version: str,
+        worker: str,
+        reason: str,
+        *,
+        kind: DeliveryKind = DeliveryKind.NEW,
+        slot: str | None = None,
+    ) -> bool:
+        """Record a post as skipped without ever claiming it (a new brief the flood guard
+        holds back); True only for the one caller that did."""
+        return self._insert_row(
+            Move.HOLD, channel_id, local_date, brief_id, version, worker, kind, slot, None, reason
+        )
+
+    def _insert_row(
+        self,
+        move: Move,
+        channel_id: str,
+        local_date: dt.date,
+        brief_id: str,
+        version: str,
+        worker: str,
+        kind: DeliveryKind,
+        slot: str | None,
+        items: int | None,
+        error: str | None,
+    ) -> bool:
         now = self.now()
-        target = TRANSITIONS[Move.CLAIM].target
+        target = TRANSITIONS[move].target
         assert target is not None
         stmt = (
             self._insert(deliveries)
@@ -141,6 +181,7 @@ class DeliveryLedger(StoreBase):
                 kind=kind.value,
                 slot=_slot(local_date, kind, slot),
                 items=items,
+                error=cap(error) if error else None,
             )
             .on_conflict_do_nothing(
                 index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]

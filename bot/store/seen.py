@@ -16,16 +16,23 @@ from bot.store.base import StoreBase
 from bot.store.tables import briefs_seen
 
 BATCH = 500
+BEFORE_ANYTHING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""First-seen time of the briefs found by the very first record: they were there before
+any subscription could have been made, so none of them is ever announced as new."""
 
 
 class BriefsSeen(StoreBase):
     def record_seen(self, brief_ids: Iterable[str], version: str) -> int:
-        """Record `brief_ids` as seen now unless already seen; how many were new."""
+        """Record `brief_ids` as seen now unless already seen; how many were new.
+
+        The first record of all (an empty table: briefbot's first sweep with this
+        record, e.g. right after the upgrade) dates them `BEFORE_ANYTHING`.
+        """
         known = self.first_seen()
         fresh = sorted(set(brief_ids) - set(known))
         if not fresh:
             return 0
-        now = self.now()
+        now = self.now() if known else BEFORE_ANYTHING
         with self._write() as connection:
             for start in range(0, len(fresh), BATCH):
                 rows = [

@@ -1,0 +1,115 @@
+"""Three OS processes sweeping the same database at once, on SQLite and PostgreSQL, for
+the kinds besides the daily post: each (channel, new brief) is announced once, a bulk of
+50 keeps to the flood guard, and channels with the same tags get the same featured brief."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.support.kinds import add_briefs, announced, posts, subscribe_kind
+from tests.support.processes import HANG_GUARD_S, run_together
+
+if TYPE_CHECKING:
+    from tests.support.daily import DailyWorld
+
+pytest_plugins = ("tests.support.daily", "tests.support.databases")
+
+PROCESSES = 3
+NOW = dt.datetime(2024, 5, 6, 9, 0, 20, tzinfo=dt.UTC)
+NEW_CHANNELS = [f"C0NEW{n:02d}" for n in range(12)]
+TAGGED = ["C0TAGA", "C0TAGB"]
+
+
+def sweep_in_process(
+    barrier: Any, results: Any, url: str, content: str, api_url: str, token: str, name: str
+) -> None:
+    """One replica: its own engine, content and client; sweep twice after the barrier."""
+    from slack_sdk import WebClient
+
+    from bot.config import Settings
+    from bot.content.live import LiveContent
+    from bot.daily.sweep import Sweeper
+    from bot.services import Services
+    from bot.store import Store, make_engine, upgrade
+
+    engine = None
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        current = [NOW]
+        store = Store(engine, clock=lambda: current[0])
+        settings = Settings(
+            bot_token=token, api_url=api_url, content_dir=Path(content), database_url=url
+        )
+        services = Services(settings, LiveContent(content), store, now=lambda: current[0])
+        sweeper = Sweeper(services, WebClient(token, base_url=api_url), timeout=5)
+        barrier.wait(timeout=HANG_GUARD_S)
+        posted = []
+        for minutes in (0, 1):
+            current[0] = NOW + dt.timedelta(minutes=minutes)
+            report = sweeper.sweep()
+            posted += [(e.channel_id, e.brief_id) for e in report.posted]
+            assert report.failed == [] and report.unknown == [], report.lines()
+        results.put((name, posted, None))
+    except BaseException as error:  # reported to the test, which fails with it
+        results.put((name, [], repr(error)))
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def _race(world: DailyWorld) -> list[tuple[str, list[Any], str | None]]:
+    world.slack.random_ratelimit("chat.postMessage", fraction=0.1, retry_after=1, seed=7)
+    world.slack.rate_limit("chat.postMessage", per_channel_per_second=1.0)
+    settings = world.services.settings
+    args = (settings.database_url, str(world.content), world.slack.api_url, settings.bot_token)
+    reports = run_together(sweep_in_process, [(*args, f"p{n}") for n in range(PROCESSES)])
+    assert [error for _, _, error in reports if error] == []
+    assert not any(call.early for call in world.slack.calls)
+    return reports
+
+
+@pytest.mark.slow
+def test_three_sweepers_announce_each_new_brief_once_per_channel(daily_on: DailyWorld) -> None:
+    """Three replicas race on 3 new briefs for 12 channels (10% of posts answered 429):
+    each (channel, brief) is posted exactly once; tagged channels get the same brief."""
+    world = daily_on
+    before = NOW - dt.timedelta(days=1)
+    for channel in NEW_CHANNELS:
+        subscribe_kind(world, channel, "new", since=before)
+    for channel, tags in zip(TAGGED, ("security,policy", "policy,security"), strict=True):
+        subscribe_kind(world, channel, f"daily 09:00 tags:{tags}", since=before)
+    world.sweep(NOW - dt.timedelta(hours=2))  # the briefs already there are seen
+    world.clock.set(NOW - dt.timedelta(hours=1))
+    ids = add_briefs(world, NOW.date(), 3, prefix="race", tags="security")
+    _race(world)
+    per_pair = Counter(announced(world))
+    assert per_pair == Counter({(c, b): 1 for c in NEW_CHANNELS for b in ids})
+    daily = {
+        m["channel"]: m["metadata"]["event_payload"]["brief_id"] for m in posts(world, "daily")
+    }
+    assert set(daily) == set(TAGGED) and len(set(daily.values())) == 1
+
+
+@pytest.mark.slow
+def test_three_sweepers_keep_a_bulk_of_fifty_to_the_flood_guard(daily_on: DailyWorld) -> None:
+    """Three replicas race on 50 new briefs: each channel gets 3 of them and one
+    "and 47 more" line, nothing twice."""
+    world = daily_on
+    channels = NEW_CHANNELS[:4]
+    for channel in channels:
+        subscribe_kind(world, channel, "new", since=NOW - dt.timedelta(days=1))
+    world.sweep(NOW - dt.timedelta(hours=2))
+    world.clock.set(NOW - dt.timedelta(hours=1))
+    add_briefs(world, NOW.date(), 50, prefix="bulk")
+    _race(world)
+    for channel in channels:
+        pairs = announced(world, channel)
+        assert len(pairs) == 3 == len(set(pairs))
+        more = posts(world, "more", channel)
+        assert len(more) == 1 and "47 more new briefs" in more[0]["text"]
