@@ -87,3 +87,24 @@ def did_you_mean(
     found.sort(key=lambda item: (-item[1], abs(len(item[0]) - len(key)), item[0]))
     names_found = dict.fromkeys(by_key[folded] for folded, _score_value, _ in found)
     return list(names_found)[: max(limit, 0)]
+
+
+def unknown_tags(wanted: Iterable[str], known: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """Each tag of `wanted` that no brief carries (tags compare in lower case), with the
+    content's tags it may have meant, best first.
+
+    A tag that differs from a known one only in punctuation ("export_controls" for
+    "export-controls") is offered first: `did_you_mean` folds punctuation away and would
+    take it for the very name asked for.
+    """
+    by_lower = {tag.lower(): tag for tag in known}
+    folded = {normalize_key(tag): tag.lower() for tag in by_lower}
+    found: list[tuple[str, list[str]]] = []
+    for tag in wanted:
+        if tag.lower() in by_lower:
+            continue
+        same = folded.get(normalize_key(tag))
+        offers = [same] if same else []
+        offers += [name for name in did_you_mean(tag, by_lower) if name not in offers]
+        found.append((tag, offers[:LIMIT]))
+    return found

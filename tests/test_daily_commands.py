@@ -13,9 +13,9 @@ import pytest
 from bot.daily.sweep import Sweeper
 from bot.listeners.events.app_home import home_schedules
 from bot.localslack import inbound
-from bot.schedule import Schedule
+from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.slack import blocks
-from bot.store import Store
+from bot.store import Store, Subscription
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness, Sent
@@ -86,7 +86,7 @@ def test_subscribe_without_a_slack_zone_uses_the_configured_one(app: BotHarness)
         ("25:00", "is not a time of day"),
         ("9.30", "is not a time of day"),
         ("09:00 Europe/Helsnki", "Did you mean Europe/Helsinki"),
-        ("09:00 weekly", "I don't understand"),
+        ("09:00 fortnightly", "I don't understand"),
     ],
 )
 def test_bad_time_or_zone_gets_a_clear_error_and_subscribes_nothing(
@@ -248,7 +248,7 @@ def test_app_home_lists_channel_schedules_with_next_post(app: BotHarness) -> Non
     assert "<#C0QUIET>" in lines[2] and "paused" in lines[2]
     app.event(inbound.app_home_opened(user="U0ALICE"))
     view = app.slack.wait_for(lambda: app.slack.views.get("U0ALICE"))
-    assert "Daily posts" in json.dumps(view["blocks"])
+    assert "What channels get" in json.dumps(view["blocks"])
     assert "09:00 on weekdays (Europe/Helsinki)" in json.dumps(view["blocks"])
     assert "<#C0GENERAL>" in json.dumps(view["blocks"])  # a channel link, not escaped text
 
@@ -266,3 +266,116 @@ def test_related_briefs_thread_under_a_daily_post(app: BotHarness) -> None:
     app.slack.wait_for(lambda: len(app.slack.messages(CHANNEL, post["ts"])) == 2)
     reply = app.slack.messages(CHANNEL, post["ts"])[1]
     assert reply["thread_ts"] == post["ts"] and "Related to" in reply["text"]
+
+
+def kinds_of(app: BotHarness) -> dict[str, Subscription]:
+    return {s.kind: s for s in app.services.store.channel_subscriptions(CHANNEL)}
+
+
+def test_subscribe_new_takes_each_new_brief_beside_the_daily_one(app: BotHarness) -> None:
+    """`/brief subscribe new`: a new-briefs subscription in the channel's zone, with a note
+    for everyone; the channel's daily brief stays as it was."""
+    app.services.store.subscribe(CHANNEL, Schedule(dt.time(9), "UTC"), "U0ALICE")
+    text = answer(app, app.command("/brief", "subscribe new", user="U0BOB"))
+    assert "Subscribed: new briefs as they are published (Europe/Helsinki)" in text
+    assert "the first sweep after a new brief is published" in text
+    (note,) = channel_texts(app)
+    assert "<@U0BOB> set up new-brief posts in this channel" in note
+    subscriptions = kinds_of(app)
+    assert set(subscriptions) == {"daily", "new"}
+    assert subscriptions["new"].spec == SubscriptionSpec(
+        Kind.NEW, Schedule(dt.time(9), "Europe/Helsinki", "weekdays")
+    )
+    assert subscriptions["daily"].schedule == Schedule(dt.time(9), "UTC")
+
+
+def test_subscribe_weekly_digest_on_a_day_at_a_time(app: BotHarness) -> None:
+    """`/brief subscribe weekly fri 16:00`: one digest a week, the next on Friday."""
+    text = answer(app, app.command("/brief", "subscribe weekly fri 16:00", user="U0BOB"))
+    assert "Subscribed: 16:00 on Fri (Europe/Helsinki)" in text
+    assert "Friday, May 10 at 16:00 (Europe/Helsinki)" in text
+    assert "set up a weekly digest in this channel" in channel_texts(app)[0]
+    weekly = kinds_of(app)["weekly"]
+    assert weekly.spec == SubscriptionSpec(
+        Kind.WEEKLY, Schedule(dt.time(16), "Europe/Helsinki", "fri")
+    )
+
+
+def test_subscribe_on_listed_days(app: BotHarness) -> None:
+    """`/brief subscribe mon,wed,fri 09:30`: the featured brief on those days only; the
+    next post skips Tuesday."""
+    text = answer(app, app.command("/brief", "subscribe mon,wed,fri 09:30 UTC"))
+    assert "Subscribed: 09:30 on Mon, Wed, Fri (UTC)" in text
+    assert "Wednesday, May 8 at 09:30 (UTC)" in text
+    subscription = app.services.store.subscription(CHANNEL)
+    assert subscription is not None and subscription.days == "mon,wed,fri"
+
+
+def test_subscribe_with_tags_keeps_them(app: BotHarness) -> None:
+    """`tags:` narrows a subscription to briefs with those tags (tags of the content)."""
+    text = answer(app, app.command("/brief", "subscribe daily 09:00 UTC tags:Governance,policy"))
+    assert "Subscribed: 09:00 every day (UTC) · tags: governance, policy" in text
+    subscription = app.services.store.subscription(CHANNEL)
+    assert subscription is not None and subscription.spec.tags == ("governance", "policy")
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ("governanse", "No brief is tagged “governanse”. Did you mean governance?"),
+        ("governance,security", "No brief is tagged “security”. Did you mean national-security?"),
+        ("export_controls", "No brief is tagged “export_controls”. Did you mean export-controls?"),
+        ("zzzz", "No brief is tagged “zzzz”. Tags in the briefs: agi, alignment"),
+    ],
+)
+def test_an_unknown_tag_gets_did_you_mean_from_the_contents_tags(
+    app: BotHarness, tags: str, expected: str
+) -> None:
+    """A tag no brief carries: "did you mean" from the content's tags (or the tags there
+    are), and nothing is subscribed or posted."""
+    text = answer(app, app.command("/brief", f"subscribe daily 09:00 tags:{tags}"))
+    assert expected in text and "Nothing was subscribed" in text
+    assert app.services.store.channel_subscriptions(CHANNEL) == []
+    assert app.slack.messages(CHANNEL) == []
+
+
+def test_schedule_lists_every_kind_and_unsubscribe_ends_one_or_all(app: BotHarness) -> None:
+    """One subscription of each kind: /brief schedule lists all three with their next post;
+    `/brief unsubscribe weekly` ends only that one; `/brief unsubscribe` ends the rest."""
+    for args in ("subscribe 08:30 UTC", "subscribe new UTC", "subscribe weekly fri 16:00 UTC"):
+        answer(app, app.command("/brief", args))
+    assert set(kinds_of(app)) == {"daily", "new", "weekly"}
+    shown = app.command("/brief", "schedule").ack_text
+    assert "Daily brief in this channel:* 08:30 on weekdays (UTC)" in shown
+    assert "Tuesday, May 7 at 08:30 (UTC)" in shown
+    assert "New briefs in this channel:* new briefs as they are published (UTC)" in shown
+    assert "Weekly digest in this channel:* 16:00 on Fri (UTC)" in shown
+    assert "Friday, May 10 at 16:00 (UTC)" in shown
+    one = app.command("/brief", "unsubscribe weekly")
+    assert "no more weekly digests" in one.ack_text
+    assert set(kinds_of(app)) == {"daily", "new"}
+    rest = app.command("/brief", "unsubscribe")
+    assert "no more daily briefs or new-brief posts" in rest.ack_text
+    assert kinds_of(app) == {}
+    app.slack.wait_for(
+        lambda: any("stopped the daily brief and the" in t for t in channel_texts(app))
+    )
+    again = app.command("/brief", "unsubscribe weekly")
+    assert "has no weekly digest" in again.ack_text
+    unknown = app.command("/brief", "unsubscribe fortnightly")
+    assert "/brief unsubscribe daily" in unknown.ack_text
+
+
+def test_app_home_lists_every_kind_of_subscription(app: BotHarness) -> None:
+    """The Home tab lists a channel's daily brief, new briefs and weekly digest, each with
+    its next post."""
+    for args in ("subscribe 08:30 UTC", "subscribe new UTC", "subscribe weekly fri 16:00 UTC"):
+        answer(app, app.command("/brief", args))
+    lines = home_schedules(app.services, "U0ALICE")
+    assert lines == [
+        "<#C0GENERAL> 08:30 on weekdays (UTC) · next Tuesday, May 7 at 08:30 (UTC) · set up by you",
+        "<#C0GENERAL> new briefs as they are published (UTC) · next at the first sweep after "
+        "a new brief is published · set up by you",
+        "<#C0GENERAL> weekly digest: 16:00 on Fri (UTC) · next Friday, May 10 at 16:00 (UTC) · "
+        "set up by you",
+    ]

@@ -341,6 +341,29 @@ def test_sweep_syncs_declared_channels_and_posts_them(daily: DailyWorld) -> None
     assert [s.channel_id for s in daily.store.subscriptions()] == ["C0POLICY"]
 
 
+def test_sweep_syncs_every_declared_kind_with_its_tags(daily: DailyWorld) -> None:
+    """Entries of every kind, with days lists and tags, reach the store as declared
+    subscriptions; taking one kind out of the file removes that one and keeps the others."""
+    (daily.content / "schedule.yml").write_text(KINDS)
+    daily.sweep(dt.datetime(2024, 5, 6, 8, 0, tzinfo=HELSINKI))
+    stored = {(s.channel_id, s.kind): s for s in daily.store.subscriptions()}
+    assert set(stored) == {
+        ("C0POLICY", "daily"),
+        ("C0POLICY", "weekly"),
+        ("C0POLICY", "new"),
+        ("C0SAFETY", "weekly"),
+        ("C0SAFETY", "daily"),
+    }
+    assert all(s.declared for s in stored.values())
+    assert stored["C0POLICY", "daily"].spec.tags == ("governance", "security")
+    assert stored["C0POLICY", "daily"].days == "mon,wed,fri"
+    assert stored["C0POLICY", "weekly"].spec.schedule.days == "fri"
+    (daily.content / "schedule.yml").write_text(KINDS.split("  - channel: C0SAFETY")[0])
+    daily.sweep(dt.datetime(2024, 5, 6, 8, 1, tzinfo=HELSINKI))
+    left = {(s.channel_id, s.kind) for s in daily.store.subscriptions()}
+    assert left == {("C0POLICY", "daily"), ("C0POLICY", "weekly"), ("C0POLICY", "new")}
+
+
 def test_a_broken_schedule_file_changes_nothing_and_is_logged_once(
     daily: DailyWorld, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -63,7 +63,7 @@ class ScheduleFileSync:
                         "\n".join(f"  {error}" for error in invalid.errors),
                     )
                 return None
-            result = store.sync_declared(declared.schedules)
+            result = store.sync_declared(declared.subscriptions)
             self._applied = fingerprint
             if result.added or result.updated or result.removed:
                 log.info(

@@ -472,7 +472,7 @@ def home_view(
     blocks.append(_context(f"{brief_count} briefs · {term_count} glossary terms"))
     if schedules:
         blocks.append(DividerBlock())
-        blocks.append(_section(chunk_lines("*Daily posts*", list(schedules))[0]))
+        blocks.append(_section(chunk_lines("*What channels get*", list(schedules))[0]))
     blocks.append(DividerBlock())
     blocks.extend(
         _section(chunk) for chunk in chunk_lines("*How to use briefbot*", usage.split("\n"))

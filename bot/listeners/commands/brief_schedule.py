@@ -1,5 +1,7 @@
-"""/brief subscribe, /brief unsubscribe and /brief schedule: a channel's daily brief.
+"""/brief subscribe, /brief unsubscribe and /brief schedule: what a channel gets.
 
+A channel holds at most one subscription of each kind: the featured brief (daily, on
+its days), new briefs as they are published, and a weekly digest; any may take tags.
 Subscribing first posts a short note in the channel, for everyone to see who set it up
 and when posts come. That post also proves the bot may post there: if Slack says it
 may not (a private channel it was not invited to, say), nothing is subscribed and the
@@ -18,15 +20,18 @@ from slack_sdk.errors import SlackApiError
 from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.listeners.errors import user_message_for
 from bot.schedule import (
+    Kind,
     Schedule,
     ScheduleError,
+    SubscriptionSpec,
     canonical_zone,
-    next_post_time,
-    parse_schedule_args,
+    next_post,
+    parse_subscription,
 )
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from bot.store import DeclaredChannelError, DeliveryState, Store, Subscription
+from bot.suggest import unknown_tags
 
 log = logging.getLogger("briefbot.daily")
 
@@ -42,6 +47,43 @@ CANNOT_POST = {
     "restricted_action": "This workspace doesn't let apps post in this channel; a workspace "
     "admin can change that.",
 }
+
+
+# How each kind is named in answers and notes.
+KIND_NAMES = {Kind.DAILY: "daily brief", Kind.NEW: "new-brief posts", Kind.WEEKLY: "weekly digest"}
+KIND_PLURALS = {
+    Kind.DAILY: "daily briefs",
+    Kind.NEW: "new-brief posts",
+    Kind.WEEKLY: "weekly digests",
+}
+# Words `/brief unsubscribe` takes for one kind.
+KIND_WORDS = {
+    "daily": Kind.DAILY,
+    "featured": Kind.DAILY,
+    "new": Kind.NEW,
+    "weekly": Kind.WEEKLY,
+    "digest": Kind.WEEKLY,
+}
+TAGS_SHOWN = 12
+"""Tags listed when someone asks for one no brief carries."""
+
+
+def describe(spec: SubscriptionSpec) -> str:
+    """For people: "09:30 on weekdays (UTC)", "new briefs as published", "16:00 on Fri (UTC)",
+    each with " · tags: a, b" when it has tags."""
+    if spec.kind is Kind.NEW:
+        text = f"new briefs as they are published ({spec.schedule.timezone})"
+    else:
+        text = spec.schedule.describe()
+    return text + (f" · tags: {', '.join(spec.tags)}" if spec.tags else "")
+
+
+def next_text(spec: SubscriptionSpec, now: dt.datetime) -> str:
+    """When the subscription posts next, in the channel's own time."""
+    at = next_post(spec, now)
+    if at is None:
+        return "at the first sweep after a new brief is published"
+    return when_text(at, spec.schedule)
 
 
 def when_text(at: dt.datetime, schedule: Schedule) -> str:
@@ -75,84 +117,104 @@ def subscribe(request: BriefRequest) -> None:
 def _subscribe(request: BriefRequest) -> None:
     services, store = request.services, request.services.store
     channel, user = request.channel_id, request.user_id
-    existing = store.subscription(channel)
-    if existing is not None and existing.declared:
-        _resume_declared(request, existing)
-        return
     default_zone = user_timezone(request.client, user) or services.settings.timezone
     try:
-        schedule = parse_schedule_args(request.args, default_zone)
+        spec = parse_subscription(request.args, default_zone)
     except ScheduleError as error:
         request.reply(blocks.notice(str(error)))
         return
-    first = next_post_time(schedule, services.now())
-    before = _schedule_of(existing)
-    if existing is not None and not existing.paused and before == schedule:
+    if (unknown := _unknown_tags_message(request, spec)) is not None:
+        request.reply(blocks.notice(unknown))
+        return
+    existing = store.subscription(channel, spec.kind)
+    if existing is not None and existing.declared:
+        _resume_declared(request, existing)
+        return
+    first = next_text(spec, services.now())
+    name = KIND_NAMES[spec.kind]
+    before = _spec_of(existing)
+    if existing is not None and not existing.paused and before == spec:
         request.reply(
             blocks.markdown_notice(
-                f"This channel already gets its daily brief at {escape(schedule.describe())}; "
-                f"nothing changed. Next post: {when_text(first, schedule)}.",
+                f"This channel already gets its {name} at {escape(describe(spec))}; "
+                f"nothing changed. Next post: {first}.",
                 "Nothing changed.",
             )
         )
         return
-    new = escape(schedule.describe())
-    if before is None or before == schedule:
+    new = escape(describe(spec))
+    article = "" if spec.kind is Kind.NEW else "a "
+    if before is None or before == spec:
         what = "resumed" if existing is not None else "set up"
-        note = f"{_mention(user)} {what} a daily brief in this channel: *{new}*."
+        note = f"{_mention(user)} {what} {article}{name} in this channel: *{new}*."
         answer = f"{'Resumed' if existing is not None else 'Subscribed'}: {new}."
     else:
-        old = escape(before.describe())
-        note = f"{_mention(user)} changed this channel's daily brief from *{old}* to *{new}*."
+        old = escape(describe(before))
+        note = f"{_mention(user)} changed this channel's {name} from *{old}* to *{new}*."
         answer = f"Changed the schedule from {old} to {new}."
     note += (
-        f" The next one comes {when_text(first, schedule)}. "
+        f" The next one comes {first}. "
         "Type `/brief schedule` to see it, `/brief unsubscribe` to stop it."
     )
-    if not _post_note(request, note, "This channel's daily brief was set up or changed."):
+    if not _post_note(request, note, f"This channel's {name} was set up or changed."):
         return
     try:
-        store.subscribe(channel, schedule, user)
+        store.subscribe(channel, spec, user)
     except DeclaredChannelError as error:  # declared between our check and now
         request.reply(blocks.notice(str(error)))
         return
-    request.reply(
-        blocks.markdown_notice(f"{answer} Next post: {when_text(first, schedule)}.", answer)
-    )
+    request.reply(blocks.markdown_notice(f"{answer} Next post: {first}.", answer))
 
 
-def _schedule_of(subscription: Subscription | None) -> Schedule | None:
-    """A subscription's schedule, or None if there is none (or it no longer parses)."""
+def _unknown_tags_message(request: BriefRequest, spec: SubscriptionSpec) -> str | None:
+    """What to say when a tag of `spec` is on no brief in the content, or None."""
+    known = sorted({tag.lower() for brief in request.library.briefs for tag in brief.tags})
+    unknown = unknown_tags(spec.tags, known)
+    if not unknown:
+        return None
+    tag, offers = unknown[0]
+    if offers:
+        hint = f" Did you mean {' or '.join(offers)}?"
+    elif known:
+        shown = ", ".join(known[:TAGS_SHOWN]) + (", …" if len(known) > TAGS_SHOWN else "")
+        hint = f" Tags in the briefs: {shown}."
+    else:
+        hint = " No brief has tags yet."
+    return f"No brief is tagged “{tag}”.{hint} Nothing was subscribed."
+
+
+def _spec_of(subscription: Subscription | None) -> SubscriptionSpec | None:
+    """A subscription's spec, or None if there is none (or it no longer parses)."""
     if subscription is None:
         return None
     try:
-        return subscription.schedule
-    except ScheduleError:
+        return subscription.spec
+    except (ScheduleError, ValueError):
         return None
 
 
 def _resume_declared(request: BriefRequest, subscription: Subscription) -> None:
-    """A declared channel keeps the admins' schedule; /brief subscribe can only resume it."""
-    schedule = subscription.schedule
+    """A declared subscription keeps the admins' schedule; /brief subscribe can only resume it."""
+    spec = subscription.spec
+    name = KIND_NAMES[spec.kind]
     if not subscription.paused:
         request.reply(
             blocks.notice(
-                f"{DeclaredChannelError(subscription.channel_id)} It posts at "
-                f"{schedule.describe()}."
+                f"{DeclaredChannelError(subscription.channel_id)} It posts at {describe(spec)}."
             )
         )
         return
     note = (
-        f"{_mention(request.user_id)} resumed this channel's daily brief: "
-        f"*{escape(schedule.describe())}*, as set by the admins."
+        f"{_mention(request.user_id)} resumed this channel's {name}: "
+        f"*{escape(describe(spec))}*, as set by the admins."
     )
-    if not _post_note(request, note, "This channel's daily brief was resumed."):
+    if not _post_note(request, note, f"This channel's {name} was resumed."):
         return
     request.services.store.resume(subscription.channel_id)
-    first = next_post_time(schedule, request.services.now())
+    first = next_text(spec, request.services.now())
     request.reply(
         blocks.markdown_notice(
-            f"Resumed: {escape(schedule.describe())}. Next post: {when_text(first, schedule)}.",
+            f"Resumed: {escape(describe(spec))}. Next post: {first}.",
             "Resumed.",
         )
     )
@@ -182,61 +244,106 @@ def _post_note(request: BriefRequest, mrkdwn_text: str, fallback: str) -> bool:
 
 
 def unsubscribe(request: BriefRequest) -> None:
+    word = request.args.strip().lower()
+    kind = KIND_WORDS.get(word) if word else None
+    if word and kind is None:
+        request.reply(
+            blocks.markdown_notice(
+                f"I don't know “{escape(request.args.strip())}”. Type `/brief unsubscribe` to "
+                "end every subscription here, or `/brief unsubscribe daily`, `new` or "
+                "`weekly` to end one.",
+                "Type /brief unsubscribe, or /brief unsubscribe daily, new or weekly.",
+            )
+        )
+        return
+    store = request.services.store
+    before = [s for s in store.channel_subscriptions(request.channel_id) if not s.declared]
+    ended = [Kind(s.kind) for s in before if kind is None or Kind(s.kind) is kind]
     try:
-        removed = request.services.store.unsubscribe(request.channel_id)
+        removed = store.unsubscribe(request.channel_id, kind)
     except DeclaredChannelError as error:
         request.reply(blocks.notice(str(error)))
         return
     if not removed:
+        if kind is None:
+            missing = "has no daily brief, no new-brief posts and no weekly digest"
+        else:
+            missing = f"has no {KIND_NAMES[kind]}"
         request.reply(
             blocks.markdown_notice(
-                "This channel has no daily brief. `/brief subscribe` sets one up.",
-                "This channel has no daily brief.",
+                f"This channel {missing}. `/brief subscribe` sets one up.",
+                f"This channel {missing}.",
             )
         )
         return
-    request.reply(blocks.notice("Done: no more daily briefs in this channel."))
+    ended = ended or ([kind] if kind is not None else [Kind.DAILY])
+    kept = store.channel_subscriptions(request.channel_id)
+    left = " The ones set in content/schedule.yml stay." if kept and kind is None else ""
+    request.reply(
+        blocks.notice(
+            f"Done: no more {' or '.join(KIND_PLURALS[k] for k in ended)} in this channel.{left}"
+        )
+    )
     # The unsubscribe is done; the note is a courtesy, posted after the ack.
+    names = " and the ".join(KIND_NAMES[k] for k in ended)
     request.follow_ups.best_effort(
-        lambda: _post_unsubscribe_note(request), "post the unsubscribe note"
+        lambda: _post_unsubscribe_note(request, names), "post the unsubscribe note"
     )
 
 
-def _post_unsubscribe_note(request: BriefRequest) -> None:
+def _post_unsubscribe_note(request: BriefRequest, names: str) -> None:
     request.client.chat_postMessage(
         channel=request.channel_id,
         **blocks.markdown_notice(
-            f"{_mention(request.user_id)} stopped the daily brief in this channel.",
-            "The daily brief in this channel was stopped.",
+            f"{_mention(request.user_id)} stopped the {names} in this channel.",
+            f"The {names} in this channel was stopped.",
         ).payload(),
     )
 
 
 def show_schedule(request: BriefRequest) -> None:
     services = request.services
-    subscription = services.store.subscription(request.channel_id)
-    if subscription is None:
+    subscriptions = services.store.channel_subscriptions(request.channel_id)
+    if not subscriptions:
         request.reply(
             blocks.markdown_notice(
-                "This channel has no daily brief. Type `/brief subscribe` to get today's "
-                "featured brief here every weekday at 09:00 your time, or for example "
-                "`/brief subscribe 08:30 daily Europe/Helsinki`.",
-                "This channel has no daily brief.",
+                "This channel has no daily brief and no other subscription. Type "
+                "`/brief subscribe` to get today's featured brief here every weekday at 09:00 "
+                "your time, or for example `/brief subscribe 08:30 daily Europe/Helsinki`, "
+                "`/brief subscribe new` (each new brief as it is published) or "
+                "`/brief subscribe weekly fri 16:00` (a weekly digest).",
+                "This channel has no daily brief and no other subscription.",
             )
         )
         return
+    now = services.now()
+    texts = [schedule_text(services.store, subscription, now) for subscription in subscriptions]
     request.reply(
         blocks.markdown_notice(
-            schedule_text(services.store, subscription, services.now()),
-            f"Daily brief: {subscription.post_time} ({subscription.timezone})",
+            "\n\n".join(texts),
+            "; ".join(_fallback(subscription) for subscription in subscriptions),
         )
     )
 
 
+def _fallback(subscription: Subscription) -> str:
+    name = KIND_NAMES[Kind(subscription.kind)].capitalize()
+    if Kind(subscription.kind) is Kind.NEW:
+        return f"{name} ({subscription.timezone})"
+    return f"{name}: {subscription.post_time} ({subscription.timezone})"
+
+
+HEADINGS = {
+    Kind.DAILY: "Daily brief in this channel",
+    Kind.NEW: "New briefs in this channel",
+    Kind.WEEKLY: "Weekly digest in this channel",
+}
+
+
 def schedule_text(store: Store, subscription: Subscription, now: dt.datetime) -> str:
-    """What `/brief schedule` says about one channel, in mrkdwn we build ourselves."""
-    schedule = subscription.schedule
-    lines = [f"*Daily brief in this channel:* {escape(schedule.describe())}"]
+    """What `/brief schedule` says about one subscription, in mrkdwn we build ourselves."""
+    spec = subscription.spec
+    lines = [f"*{HEADINGS[spec.kind]}:* {escape(describe(spec))}"]
     if subscription.paused:
         reason = escape(subscription.paused_reason or "")
         lines.append(
@@ -244,12 +351,12 @@ def schedule_text(store: Store, subscription: Subscription, now: dt.datetime) ->
             "`/brief subscribe` here."
         )
     else:
-        lines.append(f"*Next post:* {when_text(next_post_time(schedule, now), schedule)}")
+        lines.append(f"*Next post:* {next_text(spec, now)}")
     if subscription.declared:
         lines.append("Set by the admins in content/schedule.yml; it can't be changed from Slack.")
     elif subscription.created_by:
         lines.append(f"Set up by {_mention(subscription.created_by)}.")
-    last = _last_post(store, subscription.channel_id)
+    last = _last_post(store, subscription.channel_id) if spec.kind is Kind.DAILY else None
     if last:
         lines.append(last)
     return "\n".join(lines)
@@ -275,16 +382,21 @@ SUBCOMMANDS = (
     Subcommand(
         "subscribe",
         subscribe,
-        "*/brief subscribe* _[HH:MM] [weekdays|daily] [Area/City]_ — today's featured brief in "
-        "this channel every day, e.g. `/brief subscribe 09:30 daily Europe/Helsinki` "
-        "(defaults: 09:00, weekdays, your time zone)",
+        "*/brief subscribe* _[daily|new|weekly] [HH:MM] [weekdays|daily|mon,wed,fri] "
+        "[Area/City] [tags:a,b]_ — today's featured brief in this channel, e.g. "
+        "`/brief subscribe 09:30 daily Europe/Helsinki` (defaults: 09:00, weekdays, your time "
+        "zone); `/brief subscribe new` for each new brief as it is published; "
+        "`/brief subscribe weekly fri 16:00` for a weekly digest; `tags:governance,security` "
+        "for only those topics",
     ),
     Subcommand(
-        "unsubscribe", unsubscribe, "*/brief unsubscribe* — stop this channel's daily brief"
+        "unsubscribe",
+        unsubscribe,
+        "*/brief unsubscribe* _[daily|new|weekly]_ — end this channel's subscriptions, or one",
     ),
     Subcommand(
         "schedule",
         show_schedule,
-        "*/brief schedule* — this channel's daily brief and when the next comes",
+        "*/brief schedule* — what this channel gets and when the next post comes",
     ),
 )

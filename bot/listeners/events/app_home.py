@@ -50,34 +50,40 @@ def channel_link(channel_id: str) -> str:
 
 
 def home_schedules(services: Services, user_id: str) -> list[str]:
-    """One line per channel's daily brief: channel, schedule, next post in its own time.
+    """One line per subscription: channel, what it gets, next post in its own time.
 
-    Every channel's schedule is listed (Slack shows a private channel the person is not
-    in as "private channel", never its name); the ones this person set up come first.
+    Every channel's subscriptions are listed, each kind (daily brief, new briefs, weekly
+    digest) on its own line (Slack shows a private channel the person is not in as
+    "private channel", never its name); the ones this person set up come first.
     """
-    from bot.listeners.commands.brief_schedule import when_text
-    from bot.schedule import ScheduleError, next_post_time
+    from bot.listeners.commands.brief_schedule import KIND_NAMES, describe, next_text
+    from bot.schedule import Kind, ScheduleError
 
     limit = 30
     now = services.now()
+    order = list(Kind)
     subscriptions = sorted(
-        services.store.subscriptions(), key=lambda s: (s.created_by != user_id, s.channel_id)
+        services.store.subscriptions(),
+        key=lambda s: (s.created_by != user_id, s.channel_id, order.index(Kind(s.kind))),
     )
     lines: list[str] = []
     for subscription in subscriptions[:limit]:
         try:
-            schedule = subscription.schedule
-        except ScheduleError:
+            spec = subscription.spec
+        except (ScheduleError, ValueError):
             continue
         if subscription.paused:
             state = "paused: `/brief subscribe` in the channel resumes it"
         else:
-            state = "next " + when_text(next_post_time(schedule, now), schedule)
+            state = "next " + next_text(spec, now)
         if subscription.declared:
             state += " · set by the admins"
         if subscription.created_by == user_id:
             state += " · set up by you"
-        lines.append(f"{channel_link(subscription.channel_id)} {schedule.describe()} · {state}")
+        # The daily brief reads as before; the other kinds say what they are.
+        label = f"{KIND_NAMES[spec.kind]}: " if spec.kind is Kind.WEEKLY else ""
+        what = escape(label + describe(spec))
+        lines.append(f"{channel_link(subscription.channel_id)} {what} · {state}")
     if len(subscriptions) > limit:
-        lines.append(f"…and {len(subscriptions) - limit} more channels")
+        lines.append(f"…and {len(subscriptions) - limit} more subscriptions")
     return lines
