@@ -252,3 +252,48 @@ def test_console_explains_terms_on_any_message_it_shows(session: ConsoleSession)
     # The reply itself can be explained too: its definitions name more terms.
     assert "glossary terms in this message" in "\n".join(session.explain("m2"))
     assert session.explain("m9") == ["There is no message m9; messages are numbered m1 to m2."]
+
+
+NEW_BRIEF = """\
+title: Chip rules tighten again
+date: 2024-05-06
+summary: Export rules for advanced chips tighten. A second sentence the digest leaves out.
+tags: [export-controls]
+"""
+
+
+def test_console_shows_new_briefs_and_the_weekly_digest_as_the_clock_posts_them(
+    content: Path,
+) -> None:
+    """In the console, `/brief subscribe new` and `/brief subscribe weekly fri 16:00`: a
+    brief added to the content arrives in #general as a new brief at the clock's next
+    sweep, and Friday's 16:00 sweep posts the week's digest with it."""
+    clock = Clock(dt.datetime(2024, 5, 6, 13, 29, tzinfo=dt.UTC))  # Monday 09:29 in New York
+    arrived: list[str] = []
+    console = ConsoleSession(content, now=clock, announce=arrived.extend)
+    try:
+        assert "new briefs as they are published" in "\n".join(
+            console.command("/brief subscribe new")
+        )
+        assert "16:00 on Fri" in "\n".join(console.command("/brief subscribe weekly fri 16:00"))
+        shown = "\n".join(console.command("/brief schedule"))
+        assert "New briefs in this channel" in shown and "Weekly digest in this channel" in shown
+        daily = job(console, DailyClock)
+        assert isinstance(daily, DailyClock)
+        daily.tick()
+        assert "New brief" not in "\n".join(arrived)
+        before = console.services.library.version
+        (content / "briefs" / "chip-rules.yml").write_text(NEW_BRIEF)
+        wait_for(lambda: console.services.library.version != before, timeout=WAIT)
+        clock.advance(minutes=1)
+        daily.tick()
+        wait_for(lambda: "🆕 New brief" in "\n".join(arrived), WAIT)
+        assert "CHIP RULES TIGHTEN AGAIN" in "\n".join(arrived).upper()
+        clock.advance(days=4, hours=6, minutes=31)  # Friday 16:00 in New York
+        daily.tick()
+        wait_for(lambda: "WEEKLY DIGEST" in "\n".join(arrived), WAIT)
+        digest = "\n".join(arrived).split("WEEKLY DIGEST", 1)[1]
+        assert "Chip rules tighten again" in digest and "Export rules for advanced" in digest
+        assert "A second sentence" not in digest
+    finally:
+        console.close()

@@ -14,6 +14,8 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   /brief distillation     search (typos are fine)       /define           the glossary
   /brief latest           the newest briefs             /brief help       everything else
   /brief subscribe 09:30  today's brief in #general at 09:30 (while the console runs)
+  /brief subscribe new    each new brief as you add it  /brief schedule   what #general gets
+  /brief subscribe weekly fri 16:00                     a weekly digest of the new briefs
   1, 2, …                 press the button with that number
   @briefbot related       mention the bot in the thread of its latest post
   say We use an SAE       write a message in #general (messages show as m1, m2, …)

@@ -33,6 +33,7 @@ _EMOJI = re.compile(r":([a-z0-9_+-]+):")
 EMOJI: dict[str, str] = {
     "arrows_counterclockwise": "🔄",
     "newspaper": "📰",
+    "new": "🆕",
     "warning": "⚠️",
     "white_check_mark": "✅",
     "heavy_check_mark": "✔️",
