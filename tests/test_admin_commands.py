@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.content.loader import load_library
 from bot.listeners.commands import BRIEF_SUBCOMMANDS
 from bot.localslack import DEFAULT_BOT_TOKEN
-from bot.schedule import Schedule
+from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.slack import blocks
 from bot.store import sqlite_url
 from tests.fakeslack import ScriptedSlack
@@ -196,6 +196,9 @@ def test_status_shows_content_reload_subscriptions_and_delivery_problems(
     today = bot.services.today()
     store.subscribe("C0GENERAL", Schedule.from_text("09:00", "UTC", "daily"), ADMIN)
     store.subscribe("C0NEWS", Schedule.from_text("10:00", "UTC", "weekdays"), ADMIN)
+    store.subscribe(
+        "C0NEWS", SubscriptionSpec(Kind.NEW, Schedule.from_text("09:00", "UTC", "weekdays")), ADMIN
+    )
     for channel in ("C0GENERAL", "C0NEWS", "C0OTHER"):
         store.claim(channel, today, DISTILLATION, "v1", "w1")
     store.mark_posted("C0GENERAL", today, "1700000000.000100")
@@ -216,7 +219,7 @@ def test_status_shows_content_reload_subscriptions_and_delivery_problems(
     errors = bot.services.content.last_reload.errors
     assert len(errors) == 2
     assert "by /brief reload" in text and "2 errors" in text
-    assert "2 channels subscribed" in text
+    assert "2 channels subscribed (2 daily, 1 new)" in text
     assert "1 posted" in text and "1 failed" in text and "1 unknown" in text
     assert "channel_not_found" in text and "timed out after sending" in text
     assert "<#C0NEWS>" in text and "<#C0OTHER>" in text

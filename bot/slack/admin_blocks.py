@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from bot.content.errors import ContentError
 from bot.content.library import Library
 from bot.content.live import ReloadResult
+from bot.schedule import Kind
 from bot.slack.blocks import CONTEXT_MAX, FALLBACK_MAX, Message, chunk_lines, format_date
 from bot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 from bot.slack.mrkdwn import cut_mrkdwn, escape, escape_within, truncate
@@ -246,12 +247,16 @@ class Status:
     last_good_at: dt.datetime
     reloads: int
     subscriptions: int
+    """Channels with at least one subscription."""
     paused: int
+    """Channels with a paused subscription."""
     last_posts: Sequence[Delivery]
     """The ledger rows of the newest date any daily post was made for."""
     problems: Sequence[Delivery]
     """Failed or unknown deliveries, newest first."""
     problems_total: int
+    kinds: Mapping[str, int] = field(default_factory=dict)
+    """Subscriptions by kind (daily, new, weekly)."""
 
 
 def format_duration(seconds: float) -> str:
@@ -304,6 +309,9 @@ def _delivery_line(delivery: Delivery) -> str:
     )
 
 
+KIND_ORDER = tuple(kind.value for kind in Kind)
+
+
 def status_message(status: Status) -> Message:
     """`/brief status`: content, last reload, daily posts, problems, uptime and version."""
     library = status.library
@@ -316,8 +324,10 @@ def status_message(status: Status) -> Message:
         _reload_line(status.last_reload, status),
     ]
     subs = plural(status.subscriptions, "channel")
-    paused = f" ({status.paused} paused)" if status.paused else ""
-    lines.append(f"*Daily posts*: {subs} subscribed{paused}")
+    kinds = ", ".join(f"{status.kinds[k]} {k}" for k in KIND_ORDER if status.kinds.get(k))
+    paused = f", {status.paused} paused" if status.paused else ""
+    detail = f" ({kinds}{paused})" if kinds else (f" ({status.paused} paused)" if paused else "")
+    lines.append(f"*Channel posts*: {subs} subscribed{detail}")
     if status.last_posts:
         day = status.last_posts[0].local_date
         counts: dict[str, int] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 
 from bot import __version__
 from bot.featured import featured_brief
@@ -60,8 +61,9 @@ def show_status(request: BriefRequest) -> None:
         last_reload=live.last_reload,
         last_good_at=live.last_good_at,
         reloads=live.reloads,
-        subscriptions=len(subscriptions),
-        paused=sum(1 for s in subscriptions if s.paused),
+        subscriptions=len({s.channel_id for s in subscriptions}),
+        paused=len({s.channel_id for s in subscriptions if s.paused}),
+        kinds=Counter(s.kind for s in subscriptions),
         last_posts=[d for d in recent if d.local_date == last_day],
         problems=problems,
         problems_total=len(problems),
