@@ -259,6 +259,13 @@ def test_report_lists_most_requested_and_not_found(bot: BotHarness) -> None:
         bot.command("/brief", query, user="U0BOB")
     for term in ("sae", "sae", "<!channel> qqzzx"):
         bot.command("/define", term, user="U0BOB")
+    # Lookups are recorded just after each answer, on another thread.
+    bot.slack.wait_for(
+        lambda: (
+            (found := bot.services.store.lookup_report(30)).brief_lookups == 5
+            and found.define_lookups == 3
+        )
+    )
     sent = bot.command("/brief", "report 30", user=ADMIN)
     text = sent.ack_text
     title = bot.services.library.by_id[DISTILLATION].title

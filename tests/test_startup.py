@@ -174,9 +174,10 @@ def test_run_waits_for_an_unreachable_slack_then_connects(tmp_path: Path) -> Non
     log = tmp_path / "run.log"
     process = start_briefbot(["run"], env, log)
     try:
-        slack.wait_for(lambda: "auth.test attempt 1 failed" in log.read_text(), timeout=30)
+        # Generous limits: a loaded two-core machine starts Python processes slowly.
+        slack.wait_for(lambda: "auth.test attempt 1 failed" in log.read_text(), timeout=60)
         with slack:
-            slack.wait_connected(30)
+            slack.wait_connected(60)
             process.send_signal(signal.SIGTERM)
             assert _exits(process) == 0
     finally:
