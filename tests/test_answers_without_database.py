@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import make_url
 
+from bot.featured import pick_featured
 from tests.fakeslack import ScriptedSlack
 from tests.support.tcp_proxy import TcpProxy
 
@@ -57,7 +58,7 @@ def test_a_nul_byte_in_a_query_still_gets_the_answer_and_is_counted(harness: Bot
 def test_answers_go_out_while_postgresql_is_down(
     content_dir: Path, postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """With PostgreSQL gone mid-run, /brief <query> and /define still answer in the ack; the
+    """With PostgreSQL gone mid-run, /brief <query>, /brief and /define still answer in the ack; the
     lookups they could not record are logged, not shown to anyone."""
     from tests.support.bot import make_harness
 
@@ -77,6 +78,11 @@ def test_answers_go_out_while_postgresql_is_down(
                     assert sent.ack["blocks"][0]["text"]["text"] == title
                     defined = bot.command("/define", "sae")
                     assert "Sparse autoencoder" in defined.ack_text
+                # Today's brief: the pick the content alone gives, since none can be recorded.
+                today = bot.command("/brief", "")
+                expected = pick_featured(bot.services.library, bot.services.today(), {})
+                assert expected is not None
+                assert today.ack["blocks"][0]["text"]["text"] == expected.title
                 slack.wait_for(
                     lambda: sum("could not record" in r.getMessage() for r in caplog.records) >= 10,
                     timeout=30,
