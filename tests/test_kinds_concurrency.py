@@ -113,3 +113,39 @@ def test_three_sweepers_keep_a_bulk_of_fifty_to_the_flood_guard(daily_on: DailyW
         assert len(pairs) == 3 == len(set(pairs))
         more = posts(world, "more", channel)
         assert len(more) == 1 and "47 more new briefs" in more[0]["text"]
+
+
+def _post_daily(world: DailyWorld, tmp_path: Path) -> str:
+    """One `briefbot post-daily` process (a fresh start: content loaded anew), to the end."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "post-daily"],
+        cwd=tmp_path,
+        env=world.env(),
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_post_daily_processes_restarting_around_a_reload_announce_once(
+    daily_on: DailyWorld, tmp_path: Path
+) -> None:
+    """Real `briefbot post-daily` processes: one before the new briefs arrive, then two
+    after (each a restart that loads the content anew): the old briefs are never
+    announced, each new one exactly once."""
+    world = daily_on
+    now = dt.datetime.now(dt.UTC)
+    subscribe_kind(world, "C0PROC", "new", since=now - dt.timedelta(hours=1))
+    _post_daily(world, tmp_path)
+    assert announced(world) == []
+    ids = add_briefs(world, now.date(), 2, prefix="proc")
+    _post_daily(world, tmp_path)
+    _post_daily(world, tmp_path)
+    assert sorted(announced(world)) == [("C0PROC", ids[0]), ("C0PROC", ids[1])]
