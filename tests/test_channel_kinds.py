@@ -175,3 +175,37 @@ def test_a_channel_gone_pauses_every_kind(daily_on: DailyWorld) -> None:
     assert weekly is not None and weekly.paused
     subscription = world.store.subscription("C0GONE", Kind.NEW)
     assert subscription is not None and subscription.paused
+
+
+def test_an_announcement_slack_posted_despite_a_503_is_found_and_not_sent_again(
+    daily_on: DailyWorld,
+) -> None:
+    """A 503 after Slack stored a new-brief announcement: the sweep finds it in the
+    history by its kind and slot, records it posted, and never sends it again."""
+    world = daily_on
+    _start(world, ("C0NEW", "new"))
+    world.clock.set(MONDAY)
+    ids = add_briefs(world, MONDAY.date(), 1)
+    world.slack.fail("chat.postMessage", status=503, after_applying=True, channel="C0NEW")
+    report = world.sweep(MONDAY + dt.timedelta(minutes=1))
+    (post,) = posts(world, "new", "C0NEW")
+    assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0NEW", post["ts"])]
+    row = world.store.delivery("C0NEW", MONDAY.date(), kind=DeliveryKind.NEW, slot=ids[0])
+    assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == post["ts"]
+    world.sweep(MONDAY + dt.timedelta(minutes=2))
+    assert announced(world) == [("C0NEW", ids[0])]
+
+
+def test_a_weekly_digest_refused_with_429_waits_and_posts_once(daily_on: DailyWorld) -> None:
+    """A weekly digest answered 429: sent again only after its Retry-After, once in all."""
+    world = daily_on
+    _start(world, ("C0WEEK", "weekly mon 09:00"))
+    world.clock.set(MONDAY - dt.timedelta(minutes=30))
+    add_briefs(world, MONDAY.date() - dt.timedelta(days=1), 2, prefix="wk")
+    world.sweep(MONDAY - dt.timedelta(minutes=20))
+    world.slack.fail("chat.postMessage", status=429, retry_after=1, channel="C0WEEK")
+    world.sweep(MONDAY + dt.timedelta(hours=1, minutes=1))
+    world.sweep(MONDAY + dt.timedelta(hours=1, minutes=2))
+    assert len(posts(world, "weekly", "C0WEEK")) == 1
+    assert not any(call.early for call in world.slack.calls)
+    assert any(call.status == 429 for call in world.slack.calls)

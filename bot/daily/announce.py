@@ -81,6 +81,19 @@ def plan_kinds(
     two) before `now`, by (channel, kind, slot).
     """
     plan = _Plan()
+    subscriptions = list(subscriptions)
+    # Only briefs that can still be new anywhere: first seen, or dated, within the look
+    # back (plus the catch-up window and a day either side for time zones).
+    horizon = now - max(lookback, WEEK) - catch_up - dt.timedelta(days=2)
+    briefs = [
+        b
+        for b in briefs
+        if b.id in first_seen and (first_seen[b.id] > horizon or b.date >= horizon.date())
+    ]
+    announcements: dict[str, list[Delivery]] = {}
+    for (channel, kind, _), row in ledger.items():
+        if kind is DeliveryKind.NEW:
+            announcements.setdefault(channel, []).append(row)
     for subscription in subscriptions:
         if subscription.paused or subscription.kind == Kind.DAILY.value:
             continue
@@ -90,7 +103,8 @@ def plan_kinds(
             log.error("subscription of %s is unusable: %s", subscription.channel_id, error)
             continue
         if spec.kind is Kind.NEW:
-            _plan_new(plan, subscription, spec, briefs, first_seen, ledger, now, lookback)
+            rows = announcements.get(subscription.channel_id, [])
+            _plan_new(plan, subscription, spec, briefs, first_seen, ledger, rows, now, lookback)
         else:
             _plan_weekly(plan, subscription, spec, briefs, first_seen, ledger, now, catch_up)
     _retries(plan, subscriptions, ledger, now, max_attempts)
@@ -106,6 +120,7 @@ def _plan_new(
     briefs: Sequence[Brief],
     first_seen: Mapping[str, dt.datetime],
     ledger: Mapping[LedgerKey, Delivery],
+    announcements: Sequence[Delivery],
     now: dt.datetime,
     lookback: dt.timedelta,
 ) -> None:
@@ -122,11 +137,7 @@ def _plan_new(
     if not fresh:
         return
     fresh.sort(key=lambda item: (item[0], item[1].date, item[1].id))
-    today_rows = [
-        row
-        for (row_channel, kind, _), row in ledger.items()
-        if row_channel == channel and kind is DeliveryKind.NEW and row.local_date == today
-    ]
+    today_rows = [row for row in announcements if row.local_date == today]
     announced = sum(row.state != DeliveryState.SKIPPED for row in today_rows)
     held_before = len(today_rows) - announced
     room = max(0, FLOOD_LIMIT - announced)
