@@ -1,14 +1,17 @@
-"""Daily fan-out: one sweep posting to 1,000 subscribed channels through a rate-limiting Slack.
+"""Fan-out: one sweep posting to 10,000 subscribed channels through a rate-limiting Slack.
 
-    python -m bench.fanout [--channels 1000] [--fraction 0.1] [--workers 8]
-                           [--postgres URL] [--seed 1]
+    python -m bench.fanout [--channels 10000] [--new-channels 1000] [--new-briefs 50]
+                           [--fraction 0.1] [--workers 8] [--postgres URL] [--seed 1]
 
-The local Slack answers a fraction of chat.postMessage calls with 429 and
+Every channel takes the daily brief; `--new-channels` of them also take new briefs as
+published, and a bulk of `--new-briefs` new briefs has just arrived, so each of those
+gets 3 announcements and one "and N more new briefs" line (the flood guard) besides its
+daily post. The local Slack answers a fraction of chat.postMessage calls with 429 and
 `Retry-After: 1` (and also enforces one message a second per channel). One sweep
-must deliver every channel's post exactly once, never retry before a Retry-After has
-passed, and never send a channel two calls within a second. The wall time is set
-against the least time the rate limits alone impose: the longest chain of
-Retry-After waits any one channel went through.
+must deliver every post exactly once (per channel, kind and slot), never retry before
+a Retry-After has passed, and never send a channel two calls within a second. The wall
+time is set against the least time the rate limits impose: per channel, one second
+between its posts plus its chain of Retry-After waits, the longest of any channel.
 
 A sweep with no faults first gives the fan-out's own cost for comparison.
 """
@@ -38,10 +41,11 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.content.live import LiveContent
+from bot.daily.announce import FLOOD_LIMIT
 from bot.daily.delivery import EVENT_TYPE
 from bot.daily.sweep import WORKERS, Sweeper
 from bot.localslack import DEFAULT_BOT_TOKEN, Call
-from bot.schedule import Schedule
+from bot.schedule import Schedule, parse_subscription
 from bot.services import Services
 from bot.store import DeliveryState, Store, make_engine, sqlite_url, upgrade
 from tests.fakeslack import ScriptedSlack
@@ -54,9 +58,14 @@ NOW = dt.datetime(2024, 5, 6, 9, 0, 30, tzinfo=dt.UTC)
 @dataclass
 class Result:
     channels: int
+    expected: int
+    """Posts due: one daily post a channel, and FLOOD_LIMIT + 1 for each new-brief one."""
     wall: float
+    steady: float
+    """The next sweep, a minute later, with nothing left to post."""
     posted: int
-    messages: Counter[str]
+    messages: Counter[tuple[str, str, str]]
+    """Posts on Slack by (channel, kind, slot)."""
     calls: list[Call]
     ratelimited: int
     bound: float
@@ -68,9 +77,10 @@ class Result:
     @property
     def exactly_once(self) -> bool:
         return (
-            len(self.messages) == self.channels
+            len(self.messages) == self.expected
             and set(self.messages.values()) == {1}
-            and self.states == Counter({DeliveryState.POSTED.value: self.channels})
+            and self.states[DeliveryState.POSTED.value] == self.expected
+            and set(self.states) <= {DeliveryState.POSTED.value, DeliveryState.SKIPPED.value}
         )
 
 
@@ -88,12 +98,29 @@ def serve_slack(connection: Connection, fraction: float, seed: int) -> None:
             for c in slack.calls_to(POST)
         ]
         messages = Counter(
-            m["channel"]
+            _post_key(m)
             for m in slack.messages()
             if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
         )
         connection.send((calls, messages))
         connection.recv()
+
+
+def _post_key(message: dict[str, object]) -> tuple[str, str, str]:
+    payload = (message.get("metadata") or {}).get("event_payload") or {}  # type: ignore[union-attr]
+    kind = str(payload.get("kind", "daily"))
+    return (str(message["channel"]), kind, str(payload.get("slot", payload.get("local_date"))))
+
+
+def add_new_briefs(content: Path, count: int) -> None:
+    """A bulk of `count` new briefs dated the sweep's day, as an admin's big merge brings."""
+    for n in range(count):
+        brief_id = f"bench-new-{n:03d}"
+        (content / "briefs" / f"{brief_id}.yml").write_text(
+            f"id: {brief_id}\ntitle: New brief {n}\ndate: {NOW.date().isoformat()}\n"
+            f"summary: Brief {n} of a bulk of new briefs. It has a second sentence.\n",
+            encoding="utf-8",
+        )
 
 
 def run_fanout(
@@ -103,11 +130,15 @@ def run_fanout(
     database_url: str | None,
     seed: int,
     root: Path,
+    new_channels: int = 0,
+    new_briefs: int = 0,
 ) -> Result:
-    """Subscribe `channels` channels, sweep once at their post time, and check the result."""
-    content = root / "content"
-    if not content.exists():
-        shutil.copytree(ROOT / "content", content)
+    """Subscribe `channels` channels (the first `new_channels` also to new briefs), add
+    `new_briefs` new briefs, sweep once at the daily post time, and check the result."""
+    content = root / f"content-{fraction}"
+    if content.exists():
+        shutil.rmtree(content)
+    shutil.copytree(ROOT / "content", content)
     url = database_url or sqlite_url(root / f"fanout-{fraction}.db")
     engine = make_engine(url)
     upgrade(engine)
@@ -121,8 +152,14 @@ def run_fanout(
         api_url = ours.recv()
         setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
         schedule = Schedule(dt.time(9, 0), "UTC", "daily")
+        new = parse_subscription("new", "UTC")
         for n in range(channels):
             setup.subscribe(f"C{n:08d}", schedule, "U0ALICE")
+            if n < new_channels:
+                setup.subscribe(f"C{n:08d}", new, "U0ALICE")
+        # The briefs there before the bulk were seen by earlier sweeps.
+        setup.record_seen(LiveContent(content).current.by_id, "before")
+        add_new_briefs(content, new_briefs)
         store = Store(engine, clock=lambda: NOW)
         settings = Settings(
             bot_token=DEFAULT_BOT_TOKEN, api_url=api_url, content_dir=content, database_url=url
@@ -132,6 +169,11 @@ def run_fanout(
         started = time.perf_counter()
         report = sweeper.sweep()
         wall = time.perf_counter() - started
+        # A minute later, with every post in the ledger: what each later sweep costs.
+        services.now = lambda: NOW + dt.timedelta(minutes=1)
+        started = time.perf_counter()
+        again = sweeper.sweep(NOW + dt.timedelta(minutes=1))
+        steady = time.perf_counter() - started
         ours.send("report")
         calls, messages = ours.recv()
         ours.send("stop")
@@ -139,10 +181,14 @@ def run_fanout(
     finally:
         server.join(timeout=10)
         engine.dispose()
+    assert again.posted == [], "a sweep a minute later posted again"
     bound, floor, early, too_close = check_pacing(calls)
+    per_new_channel = min(new_briefs, FLOOD_LIMIT) + (1 if new_briefs > FLOOD_LIMIT else 0)
     return Result(
         channels=channels,
+        expected=channels + min(new_channels, channels) * per_new_channel,
         wall=wall,
+        steady=steady,
         posted=len(report.posted),
         messages=messages,
         calls=calls,
@@ -158,10 +204,10 @@ def run_fanout(
 def check_pacing(calls: list[Call]) -> tuple[float, float, int, int]:
     """From Slack's record of the calls:
 
-    - the least time the 429s impose: the longest chain of Retry-After waits of any one
-      channel;
+    - the least time the rate limits impose: for any one channel, a second between its
+      posts plus its chain of Retry-After waits; the longest of any channel;
     - the earliest the sweep could have ended given when each channel was first tried:
-      the latest (first call + its Retry-After waits), from the sweep's first call;
+      the latest (first call + that channel's least time), from the sweep's first call;
     - calls sent before a Retry-After had passed;
     - calls to one channel less than a second after its previous answer.
     """
@@ -174,8 +220,10 @@ def check_pacing(calls: list[Call]) -> tuple[float, float, int, int]:
     for channel_calls in by_channel.values():
         channel_calls.sort(key=lambda c: c.at)
         waits = sum(float(c.retry_after or 0) for c in channel_calls if c.status == 429)
-        bound = max(bound, waits)
-        floor = max(floor, channel_calls[0].at - start + waits)
+        posts = sum(1 for c in channel_calls if c.status == 200)
+        least = waits + max(0, posts - 1) * 1.0
+        bound = max(bound, least)
+        floor = max(floor, channel_calls[0].at - start + least)
         for before, after in itertools.pairwise(channel_calls):
             gap = after.at - before.finished_at
             if before.status == 429 and gap < float(before.retry_after or 1):
@@ -190,21 +238,27 @@ def describe(label: str, result: Result) -> list[str]:
     verdict = "yes" if result.exactly_once else "NO"
     return [
         f"{label}:",
-        f"  channels {result.channels}, posted {result.posted}, chat.postMessage calls "
-        f"{len(result.calls)}, of which 429 {result.ratelimited}",
-        f"  every channel exactly once: {verdict} "
-        f"(messages per channel: {dict(Counter(result.messages.values()))})",
+        f"  channels {result.channels}, posts due {result.expected}, posted {result.posted}, "
+        f"chat.postMessage calls {len(result.calls)}, of which 429 {result.ratelimited}",
+        f"  every post exactly once: {verdict} "
+        f"(messages per post: {dict(Counter(result.messages.values()))}, "
+        f"ledger: {dict(result.states)})",
         f"  retries before Retry-After: {result.early}; calls to a channel under 1 s "
         f"apart: {result.too_close}",
         f"  wall time {result.wall:.2f} s; the rate limits alone impose {result.bound:.2f} s "
-        f"(longest chain of Retry-After waits of one channel)",
+        f"(one channel's posts a second apart plus its Retry-After waits, the longest)",
         f"  given when each channel was first tried, it could not end before {result.floor:.2f} s",
+        f"  the next sweep, a minute later, with nothing to post: {result.steady:.2f} s",
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
-    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--channels", type=int, default=10_000)
+    parser.add_argument(
+        "--new-channels", type=int, default=1000, help="channels also subscribed to new briefs"
+    )
+    parser.add_argument("--new-briefs", type=int, default=50, help="the bulk of new briefs")
     parser.add_argument("--fraction", type=float, default=0.1, help="share of posts answered 429")
     parser.add_argument("--workers", type=int, default=WORKERS, help="posting threads")
     parser.add_argument(
@@ -216,9 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     print(
-        f"briefbot daily fan-out, {dt.date.today().isoformat()}, Python "
+        f"briefbot fan-out, {dt.date.today().isoformat()}, Python "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{args.workers} posting threads, "
+        f"{args.workers} posting threads, {args.channels} channels ({args.new_channels} also "
+        f"new briefs, a bulk of {args.new_briefs}), "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}"
     )
     root = Path(tempfile.mkdtemp(prefix="briefbot-fanout-"))
@@ -229,7 +284,16 @@ def main(argv: list[str] | None = None) -> int:
             (f"{args.fraction:.0%} of posts answered 429", args.fraction),
         ):
             with scratch_database(args.postgres) as url:
-                result = run_fanout(args.channels, fraction, args.workers, url, args.seed, root)
+                result = run_fanout(
+                    args.channels,
+                    fraction,
+                    args.workers,
+                    url,
+                    args.seed,
+                    root,
+                    args.new_channels,
+                    args.new_briefs,
+                )
             for line in describe(label, result):
                 print(line)
             ok = ok and result.exactly_once and result.early == 0 and result.too_close == 0
