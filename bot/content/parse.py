@@ -52,9 +52,28 @@ class BriefEntry:
     id: str | None
     path: str
     line: int
-    terms: tuple[Ref, ...]
-    related: tuple[Ref, ...]
+    term_texts: tuple[str, ...]
+    """The glossary terms the brief names (the very tuple its Brief holds)..."""
+    term_lines: tuple[int, ...]
+    """... and the line of each."""
+    related_texts: tuple[str, ...]
+    related_lines: tuple[int, ...]
     featured_on: tuple[tuple[dt.date, int], ...]
+
+    # A loaded library keeps every entry for the next reload. Names and lines are
+    # kept as plain tuples, shared with the Brief, and given out as Refs on demand:
+    # at 10,000 briefs, 60,000 Refs kept made the collector's full passes slower (it
+    # stops walking a tuple of strings or numbers, never a NamedTuple) and more frequent.
+
+    @property
+    def terms(self) -> tuple[Ref, ...]:
+        """The glossary terms the brief names, where it names them."""
+        return tuple(map(Ref, self.term_texts, map(fold_name, self.term_texts), self.term_lines))
+
+    @property
+    def related(self) -> tuple[Ref, ...]:
+        """The ids of the briefs it lists as related, where it lists them."""
+        return tuple(map(Ref, self.related_texts, self.related_texts, self.related_lines))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +175,8 @@ def _read_brief(
     featured = checker.dates(mapping, spec["featured_on"]) if "featured_on" in mapping else ()
     source = _read_source(checker, mapping) if "source" in mapping else None
 
+    term_texts = tuple(ref.text for ref in terms)
+    related_texts = tuple(ref.text for ref in related)
     brief = None
     if len(checker.errors) == errors_before and brief_id and title and date and summary:
         brief = Brief(
@@ -164,11 +185,11 @@ def _read_brief(
             date=date,
             summary=summary,
             points=tuple(ref.text for ref in points),
-            terms=tuple(ref.text for ref in terms),
+            terms=term_texts,
             tags=tuple(ref.text for ref in tags),
             source=source,
             featured_on=tuple(sorted(day for day, _ in featured)),
-            related=tuple(ref.text for ref in related),
+            related=related_texts,
             origin=Origin(checker.path, mapping.line),
         )
     return BriefEntry(
@@ -176,8 +197,10 @@ def _read_brief(
         id=brief_id,
         path=checker.path,
         line=mapping.line,
-        terms=terms,
-        related=related,
+        term_texts=term_texts,
+        term_lines=tuple(ref.line for ref in terms),
+        related_texts=related_texts,
+        related_lines=tuple(ref.line for ref in related),
         featured_on=featured,
     )
 

@@ -136,7 +136,7 @@ POINTS = 1000
 
 def _word_points(corpus: CorpusIndex, qword: _QueryWord, fields: Iterable[int]) -> dict[int, int]:
     """Document -> the points this query word earns there: its best match in `fields`."""
-    pairs: list[tuple[int, list[int]]] = []
+    pairs: list[tuple[int, tuple[int, ...]]] = []
     for word, similarity in qword.matches:
         for field in fields:
             value = round(POINTS * qword.weight * similarity * FIELD_WEIGHTS[field])

@@ -64,7 +64,7 @@ class Vocabulary:
                 by_key[key] = tuple(sorted(words))
             else:
                 by_key.pop(key, None)
-        return Vocabulary(in_order, by_key)
+        return Vocabulary(tuple(in_order), by_key)
 
 
 def make_vocabulary(words: Iterable[str]) -> Vocabulary:
@@ -76,7 +76,8 @@ def make_vocabulary(words: Iterable[str]) -> Vocabulary:
             by_key["<" + word[:2]].append(word)
             by_key[">" + word[-2:]].append(word)
             by_key["=" + first + last].append(word)
-    return Vocabulary(distinct, {key: tuple(found) for key, found in by_key.items()})
+    # Tuples, which the garbage collector stops walking (see corpus.py).
+    return Vocabulary(tuple(distinct), {key: tuple(found) for key, found in by_key.items()})
 
 
 def max_typos(word: str) -> int:
