@@ -209,3 +209,29 @@ def test_a_weekly_digest_refused_with_429_waits_and_posts_once(daily_on: DailyWo
     assert len(posts(world, "weekly", "C0WEEK")) == 1
     assert not any(call.early for call in world.slack.calls)
     assert any(call.status == 429 for call in world.slack.calls)
+
+
+def test_a_weekly_digest_is_caught_up_within_the_window_and_skipped_after_it(
+    daily_on: DailyWorld,
+) -> None:
+    """The bot down at the digest's time: back within the catch-up window (3 h) it posts
+    the digest; a week later, back after the window, that week's digest is recorded as
+    skipped and never posted late."""
+    world = daily_on
+    _start(world, ("C0WEEK", "weekly fri 16:00"))
+    world.clock.set(MONDAY + dt.timedelta(days=1))
+    add_briefs(world, dt.date(2024, 5, 7), 1, prefix="one")
+    world.sweep(MONDAY + dt.timedelta(days=1, minutes=1))
+    friday = dt.datetime(2024, 5, 10, 16, 0, tzinfo=UTC)
+    world.sweep(friday + dt.timedelta(hours=2))
+    assert len(posts(world, "weekly")) == 1
+    world.clock.set(friday + dt.timedelta(days=3))
+    add_briefs(world, dt.date(2024, 5, 13), 1, prefix="two")
+    world.sweep(friday + dt.timedelta(days=3, minutes=1))
+    world.sweep(friday + dt.timedelta(days=7, hours=4))
+    world.sweep(friday + dt.timedelta(days=7, hours=4, minutes=1))
+    assert len(posts(world, "weekly")) == 1
+    row = world.store.delivery(
+        "C0WEEK", dt.date(2024, 5, 17), kind=DeliveryKind.WEEKLY, slot="2024-W20"
+    )
+    assert row is not None and row.state == DeliveryState.SKIPPED
