@@ -280,3 +280,19 @@ def test_every_move_is_checked_against_the_one_transition_table(
         assert held is allowed(state, Move.HOLD)
     assert allowed(None, Move.CLAIM) and allowed(None, Move.HOLD)
     assert not any(allowed(None, move) for move in moves)
+
+
+def test_holding_many_new_briefs_records_each_skipped_once_and_keeps_claimed_ones(
+    ledger: Store,
+) -> None:
+    """hold_all records a channel's held new briefs as skipped in one write; a brief
+    another process claimed meanwhile keeps its claim, and holding again changes nothing."""
+    assert ledger.claim("C1", DAY, "b2", "v1", "w2", kind=DeliveryKind.NEW, slot="b2")
+    ledger.hold_all("C1", DAY, ["b1", "b2", "b3"], "v1", "w1", "held")
+    ledger.hold_all("C1", DAY, ["b1", "b3"], "v1", "w3", "held again")
+    rows = {r.slot: (r.state, r.claimed_by) for r in ledger.deliveries(kind=DeliveryKind.NEW)}
+    assert rows == {
+        "b1": (DeliveryState.SKIPPED, "w1"),
+        "b2": (DeliveryState.CLAIMED, "w2"),
+        "b3": (DeliveryState.SKIPPED, "w1"),
+    }

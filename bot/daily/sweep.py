@@ -331,16 +331,13 @@ class SweepRun:
                 post_kind = PostKind.CLAIMED
             tasks.append(PostTask(self, subscription, due, brief, post_kind, payload=payload))
         # After the claims of the posts, so that a replica planning meanwhile counts them.
-        for held in plan.held:
+        held: dict[tuple[str, dt.date], list[str]] = {}
+        for due in plan.held:
+            held.setdefault((due.channel_id, due.local_date), []).append(due.brief_ids[0])
+        for (channel, day), brief_ids in held.items():
             if not dry_run:
-                self.store.hold(
-                    held.channel_id,
-                    held.local_date,
-                    held.brief_ids[0],
-                    self.library.version,
-                    self.worker,
-                    HELD,
-                    slot=held.slot,
+                self.store.hold_all(
+                    channel, day, brief_ids, self.library.version, self.worker, HELD
                 )
         return tasks
 

@@ -150,6 +150,51 @@ class DeliveryLedger(StoreBase):
             Move.HOLD, channel_id, local_date, brief_id, version, worker, kind, slot, None, reason
         )
 
+    def hold_all(
+        self,
+        channel_id: str,
+        local_date: dt.date,
+        brief_ids: Iterable[str],
+        version: str,
+        worker: str,
+        reason: str,
+    ) -> None:
+        """`hold` for many new briefs of one channel, in one statement: a bulk of 50 new
+        briefs in 1,000 channels is 1,000 writes rather than 47,000. Rows that exist
+        already (another replica held or claimed them) are left as they are."""
+        target = TRANSITIONS[Move.HOLD].target
+        assert target is not None
+        now = self.now()
+        rows = [
+            {
+                "channel_id": channel_id,
+                "local_date": local_date,
+                "state": target.value,
+                "brief_id": brief_id,
+                "content_version": version,
+                "claimed_by": worker,
+                "claimed_at": now,
+                "updated_at": now,
+                "attempts": 0,
+                "kind": DeliveryKind.NEW.value,
+                "slot": brief_id,
+                "items": None,
+                "error": cap(reason),
+            }
+            for brief_id in dict.fromkeys(brief_ids)
+        ]
+        if not rows:
+            return
+        stmt = (
+            self._insert(deliveries)
+            .values(rows)
+            .on_conflict_do_nothing(
+                index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
+            )
+        )
+        with self._write() as connection:
+            connection.execute(stmt)
+
     def _insert_row(
         self,
         move: Move,
