@@ -230,6 +230,40 @@ def test_dry_run_shows_the_schedule_files_channels_and_writes_nothing(
     assert world.slack.calls == []
 
 
+DECLARED_KINDS = """channels:
+  - channel: C0DECL
+    time: "09:00"
+    zone: Europe/Helsinki
+    days: mon,wed,fri
+    tags: [governance]
+  - channel: C0DECL
+    kind: weekly
+    time: "16:00"
+    zone: Europe/Helsinki
+    days: fri
+  - channel: C0DECL
+    kind: new
+    zone: Europe/Helsinki
+"""
+
+
+def test_dry_run_shows_every_kind_the_schedule_file_declares(
+    daily_on: DailyWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`post-daily --dry-run` shows each kind schedule.yml declares for a channel (daily with
+    its days and tags, the weekly digest, new briefs), and writes nothing."""
+    world = daily_on
+    (world.content / "schedule.yml").write_text(DECLARED_KINDS)
+    code, out = post_daily(world, tmp_path, capsys, "--dry-run")
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if "next: C0DECL" in line]
+    assert any("at 09:00 (Europe/Helsinki), tags governance" in line for line in lines), out
+    assert any("weekly digest at 16:00 (Europe/Helsinki)" in line for line in lines), out
+    assert any("new briefs, at the next sweep" in line for line in lines), out
+    assert world.store.subscriptions() == []
+    assert world.store.deliveries() == []
+
+
 def test_an_idle_sweep_tells_no_channel_from_all_done(
     daily: DailyWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

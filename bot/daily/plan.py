@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.schedule import Schedule, ScheduleError, due_posts, post_instant, skipped_posts
+from bot.schedule import (
+    Kind,
+    ScheduleError,
+    SubscriptionSpec,
+    due_posts,
+    post_instant,
+    skipped_posts,
+)
 from bot.store import Delivery, DeliveryKind, DeliveryState, Subscription
 
 log = logging.getLogger("briefbot.daily")
@@ -108,33 +115,41 @@ def plan_sweep(
 
 
 def as_synced(
-    stored: Mapping[str, Subscription], declared: Mapping[str, Schedule], now: dt.datetime
-) -> dict[str, Subscription]:
-    """The subscriptions as `Store.sync_declared(declared)` at `now` would leave them.
+    stored: Iterable[Subscription],
+    declared: Mapping[tuple[str, Kind], SubscriptionSpec],
+    now: dt.datetime,
+) -> list[Subscription]:
+    """Every subscription as `Store.sync_declared(declared)` at `now` would leave it: each
+    kind, with its days and tags.
 
     For a dry run, which must show schedule.yml's channels without writing them.
     """
     result = {
-        channel: s for channel, s in stored.items() if not (s.declared and channel not in declared)
+        (s.channel_id, Kind(s.kind)): s
+        for s in stored
+        if not (s.declared and (s.channel_id, Kind(s.kind)) not in declared)
     }
-    for channel, schedule in declared.items():
+    for (channel, kind), spec in declared.items():
+        schedule = spec.schedule
         fields: dict[str, Any] = {
             "post_time": schedule.time_text,
             "timezone": schedule.timezone,
             "days": schedule.days,
+            "tags": spec.tags_text,
             "source": "schedule_file",
             "created_by": None,
         }
-        existing = stored.get(channel)
+        existing = result.get((channel, kind))
         if existing is not None:
-            result[channel] = dataclasses.replace(existing, **fields)
+            result[(channel, kind)] = dataclasses.replace(existing, **fields)
         else:
-            result[channel] = Subscription(
+            result[(channel, kind)] = Subscription(
                 channel_id=channel,
                 paused=False,
                 paused_reason=None,
                 created_at=now,
                 updated_at=now,
+                kind=kind.value,
                 **fields,
             )
-    return dict(sorted(result.items()))
+    return [result[key] for key in sorted(result, key=lambda k: (k[0], k[1].value))]

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.basics import digest
 from bot.content.errors import ContentInvalid
 from bot.daily.declared import load_declared, schedule_path
-from bot.schedule import Schedule
+from bot.schedule import Kind, SubscriptionSpec
 from bot.store import Store, SyncResult
 
 log = logging.getLogger("briefbot.daily")
@@ -40,10 +40,10 @@ class ScheduleFileSync:
             return f"unreadable {error}".encode()
         return digest(data)
 
-    def read(self) -> Mapping[str, Schedule] | None:
-        """The channels schedule.yml declares now, or None if the file has errors."""
+    def read(self) -> Mapping[tuple[str, Kind], SubscriptionSpec] | None:
+        """Every subscription schedule.yml declares now, or None if the file has errors."""
         try:
-            return load_declared(self.content_dir).schedules
+            return load_declared(self.content_dir).subscriptions
         except ContentInvalid:
             return None
 

@@ -189,12 +189,12 @@ class SweepRun:
         every = self.store.subscriptions()
         if not dry_run and self.library.briefs:
             self.store.record_seen(self.library.by_id, self.library.version)
-        stored = {s.channel_id: s for s in every if s.kind == Kind.DAILY.value}
         if dry_run:
-            # The store as the next real sweep will see it, schedule.yml applied.
+            # The store as the next real sweep will see it, schedule.yml applied: every kind.
             declared = self.sweeper.declared.read()
             if declared is not None:
-                stored = as_synced(stored, declared, self.now)
+                every = as_synced(every, declared, self.now)
+        stored = {s.channel_id: s for s in every if s.kind == Kind.DAILY.value}
         subscriptions = {
             channel: s for channel, s in stored.items() if self.only_channel in (None, channel)
         }
@@ -245,7 +245,7 @@ class SweepRun:
                 )
             )
         if dry_run:
-            self.upcoming(subscriptions.values(), {d.channel_id for d in plan.due})
+            self.upcoming([*subscriptions.values(), *others], {d.channel_id for d in plan.due})
         if tasks:
             dispatch(
                 tasks,
@@ -350,8 +350,18 @@ class SweepRun:
                 schedule = subscription.schedule
             except ScheduleError:
                 continue
-            at = next_post_time(schedule, self.now).astimezone(schedule.zone)
-            detail = f"at {at:%H:%M} ({schedule.timezone})"
+            kind = Kind(subscription.kind)
+            if kind is Kind.NEW:
+                # New briefs have no time of their own: they go out at the next sweep.
+                at = self.now.astimezone(schedule.zone)
+                detail = "new briefs, at the next sweep after each is published"
+            else:
+                at = next_post_time(schedule, self.now).astimezone(schedule.zone)
+                detail = f"at {at:%H:%M} ({schedule.timezone})"
+                if kind is Kind.WEEKLY:
+                    detail = "weekly digest " + detail
+            if subscription.tags:
+                detail += f", tags {subscription.tags}"
             if subscription.declared:
                 detail += ", from content/schedule.yml"
             self.report.add(Section.NEXT, Entry(subscription.channel_id, at.date(), detail=detail))
