@@ -13,7 +13,7 @@ from sqlalchemy import make_url
 
 from bot.featured import pick_featured
 from tests.fakeslack import ScriptedSlack
-from tests.support.tcp_proxy import TcpProxy
+from tests.support.tcp import Proxy
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -63,7 +63,7 @@ def test_answers_go_out_while_postgresql_is_down(
     from tests.support.bot import make_harness
 
     url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
     through_proxy = url.set(host="127.0.0.1", port=proxy.port)
     with ScriptedSlack() as slack:
         bot = make_harness(slack, content_dir, through_proxy.render_as_string(hide_password=False))

@@ -3,13 +3,10 @@ token, an unreachable Slack, readiness on /healthz, and a graceful stop on SIGTE
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,6 +18,7 @@ from tests.fakeslack import FakeSlack
 from tests.fakeslack.payloads import block_action, slash_command
 from tests.fakeslack.signed_http import post_form, post_interactive
 from tests.support.processes import bot_env, free_port, start_briefbot, stop
+from tests.support.tcp import Proxy
 
 pytestmark = pytest.mark.slow
 pytest_plugins = ("tests.support.databases",)
@@ -261,51 +259,6 @@ def test_sigterm_under_run_finishes_the_post_in_flight_and_exits_0(tmp_path: Pat
     assert "daily brief clock stopped" in text and "Traceback" not in text
 
 
-class _Proxy:
-    """A TCP relay to `upstream` that can be cut (refusing and dropping every connection)
-    and restored on the same port: a database server that goes away and comes back."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream, self.port = upstream, free_port()
-        self._sockets: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-
-    def open(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen()
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        listener, self._listener = self._listener, None
-        for sock in [*([listener] if listener else []), *self._sockets]:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        self._sockets.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            self._sockets += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-
-
 @pytest.mark.postgres
 def test_healthz_says_503_while_the_database_is_unreachable(
     tmp_path: Path, postgres_url: str
@@ -314,8 +267,7 @@ def test_healthz_says_503_while_the_database_is_unreachable(
     from sqlalchemy import make_url
 
     url = make_url(postgres_url)
-    proxy = _Proxy((url.host or "127.0.0.1", url.port or 5432))
-    proxy.open()
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     through_proxy = url.set(host="127.0.0.1", port=proxy.port)
@@ -336,7 +288,7 @@ def test_healthz_says_503_while_the_database_is_unreachable(
             proxy.cut()
             body = _wait_health(base, slack, 503)
             assert body["reason"].startswith("database unreachable"), body
-            proxy.open()
+            proxy.restore()
             _wait_health(base, slack, 200)
         finally:
             stop(process)
