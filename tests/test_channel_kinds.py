@@ -7,14 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from bot.content.live import LiveContent
 from bot.daily.sweep import Sweeper
 from bot.schedule import Kind
 from bot.services import Services
 from bot.store import DeliveryKind, DeliveryState
-from tests.support.daily import DailyWorld
 from tests.support.kinds import add_briefs, announced, posts, subscribe_kind
+
+if TYPE_CHECKING:
+    from tests.support.daily import DailyWorld
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
 

@@ -25,50 +25,14 @@ NEW_CHANNELS = [f"C0NEW{n:02d}" for n in range(12)]
 TAGGED = ["C0TAGA", "C0TAGB"]
 
 
-def sweep_in_process(
-    barrier: Any, results: Any, url: str, content: str, api_url: str, token: str, name: str
-) -> None:
-    """One replica: its own engine, content and client; sweep twice after the barrier."""
-    from slack_sdk import WebClient
-
-    from bot.config import Settings
-    from bot.content.live import LiveContent
-    from bot.daily.sweep import Sweeper
-    from bot.services import Services
-    from bot.store import Store, make_engine, upgrade
-
-    engine = None
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        current = [NOW]
-        store = Store(engine, clock=lambda: current[0])
-        settings = Settings(
-            bot_token=token, api_url=api_url, content_dir=Path(content), database_url=url
-        )
-        services = Services(settings, LiveContent(content), store, now=lambda: current[0])
-        sweeper = Sweeper(services, WebClient(token, base_url=api_url), timeout=5)
-        barrier.wait(timeout=HANG_GUARD_S)
-        posted = []
-        for minutes in (0, 1):
-            current[0] = NOW + dt.timedelta(minutes=minutes)
-            report = sweeper.sweep()
-            posted += [(e.channel_id, e.brief_id) for e in report.posted]
-            assert report.failed == [] and report.unknown == [], report.lines()
-        results.put((name, posted, None))
-    except BaseException as error:  # reported to the test, which fails with it
-        results.put((name, [], repr(error)))
-    finally:
-        if engine is not None:
-            engine.dispose()
-
-
 def _race(world: DailyWorld) -> list[tuple[str, list[Any], str | None]]:
     world.slack.random_ratelimit("chat.postMessage", fraction=0.1, retry_after=1, seed=7)
     world.slack.rate_limit("chat.postMessage", per_channel_per_second=1.0)
     settings = world.services.settings
     args = (settings.database_url, str(world.content), world.slack.api_url, settings.bot_token)
-    reports = run_together(sweep_in_process, [(*args, f"p{n}") for n in range(PROCESSES)])
+    from tests.support.daily import sweep_as_replica
+
+    reports = run_together(sweep_as_replica, [(*args, NOW, f"p{n}") for n in range(PROCESSES)])
     assert [error for _, _, error in reports if error] == []
     assert not any(call.early for call in world.slack.calls)
     return reports

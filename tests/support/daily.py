@@ -203,3 +203,45 @@ def make_daily(tmp_path: Path, sqlite_db_url: str) -> Iterator[Callable[..., Dai
 def daily_on(tmp_path: Path, database_url: str) -> Iterator[DailyWorld]:
     """A daily world on each backend in turn (SQLite, then PostgreSQL)."""
     yield from make_world(tmp_path, database_url)
+
+
+def sweep_as_replica(
+    barrier: Any,
+    results: Any,
+    url: str,
+    content: str,
+    api_url: str,
+    token: str,
+    now: dt.datetime,
+    name: str,
+) -> None:
+    """One replica for `tests.support.processes.run_together`: its own engine, content and
+    client; after the barrier it sweeps at `now` and a minute later, and reports what it
+    posted as (channel, brief id, local date) with the error it met, if any."""
+    from bot.store import Store, make_engine, upgrade
+    from tests.support.processes import HANG_GUARD_S
+
+    engine = None
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        current = [now]
+        store = Store(engine, clock=lambda: current[0])
+        settings = Settings(
+            bot_token=token, api_url=api_url, content_dir=Path(content), database_url=url
+        )
+        services = Services(settings, LiveContent(content), store, now=lambda: current[0])
+        sweeper = Sweeper(services, WebClient(token, base_url=api_url), timeout=5)
+        barrier.wait(timeout=HANG_GUARD_S)
+        posted = []
+        for minutes in (0, 1):
+            current[0] = now + dt.timedelta(minutes=minutes)
+            report = sweeper.sweep()
+            posted += [(e.channel_id, e.brief_id, e.local_date.isoformat()) for e in report.posted]
+            assert report.failed == [] and report.unknown == [], report.lines()
+        results.put((name, posted, None))
+    except BaseException as error:  # reported to the test, which fails with it
+        results.put((name, [], repr(error)))
+    finally:
+        if engine is not None:
+            engine.dispose()

@@ -4,10 +4,12 @@ reload it, subscribe to a kind as of a time, and read the posts of each kind."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.schedule import SubscriptionSpec, parse_subscription
-from tests.support.daily import DailyWorld
+
+if TYPE_CHECKING:  # a pytest plugin: importing it here would stop pytest rewriting it
+    from tests.support.daily import DailyWorld
 
 
 def add_briefs(
