@@ -24,6 +24,7 @@ from bot.slack.message_text import message_prose, prose
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.signed_http import post_interactive
+from tests.support.explain import SCENARIOS, found_terms
 from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
 
 if TYPE_CHECKING:
@@ -324,3 +325,21 @@ def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
     slack.wait_for(lambda: len(slack.messages("C0GENERAL", message["ts"])) == 2)
     slack.wait_for(lambda: any("already explained" in r.get("text", "") for r in slack.responses))
     assert len(slack.messages("C0GENERAL", message["ts"])) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("case", "text", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
+def test_over_http_explain_terms_finds_what_it_should(
+    served: tuple[FakeSlack, str], case: str, text: str, expected: list[str]
+) -> None:
+    """`briefbot serve`, for each case of the shared table: the private answer lists exactly
+    the expected terms (or says none were found)."""
+    slack, url = served
+    message = slack.post_as("U0BOB", "C0GENERAL", text)
+    response_url = slack.new_response_url()
+    payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
+    assert post_interactive(url, payload, SIGNING_SECRET).status == 200
+    (answer,) = slack.wait_for(lambda: [r for r in slack.responses if r["url"] == response_url])
+    assert found_terms(answer) == expected, case
+    if not expected:
+        assert "/define" in json.dumps(answer["blocks"])

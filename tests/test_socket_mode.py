@@ -18,6 +18,7 @@ from tests.fakeslack.payloads import (
     message_action,
     slash_command,
 )
+from tests.support.explain import SCENARIOS, found_terms
 from tests.support.processes import bot_env, start_briefbot, stop
 
 pytestmark = pytest.mark.slow
@@ -230,6 +231,24 @@ def test_explain_terms_over_socket_mode(socket_slack: FakeSlack) -> None:
     )
     found = [b["accessory"]["value"] for b in answer["blocks"] if "accessory" in b]
     assert found == ["Distillation", "Large language model"]
+
+
+@pytest.mark.parametrize(("case", "text", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
+def test_explain_terms_over_socket_mode_finds_what_it_should(
+    socket_slack: FakeSlack, case: str, text: str, expected: list[str]
+) -> None:
+    """Each case of the shared Explain terms table, over Socket Mode: the private answer
+    lists exactly the expected terms (or says none were found)."""
+    message = socket_slack.post_as("U0BOB", "C0GENERAL", text)
+    url = socket_slack.new_response_url()
+    ack = socket_slack.send_envelope(
+        "interactive", message_action("explain_terms", message=message, response_url=url)
+    )
+    assert ack == {}
+    (answer,) = socket_slack.wait_for(
+        lambda: [r for r in socket_slack.responses if r["url"] == url]
+    )
+    assert found_terms(answer) == expected, case
 
 
 def test_shared_alias_over_socket_mode(socket_slack: FakeSlack) -> None:
