@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, text
 
 from bot.schedule import Kind, parse_subscription
 from bot.store import DeliveryKind, make_engine, upgrade
-from tests.support.daily import DailyWorld, make_world
+
+if TYPE_CHECKING:
+    from tests.support.daily import DailyWorld
 
 pytest_plugins = ("tests.support.databases",)
 
@@ -60,6 +63,10 @@ def upgraded(tmp_path: Path, database_url: str) -> Iterator[DailyWorld]:
         _seed_before_kinds(engine)
     finally:
         engine.dispose()
+    # Imported here: tests.support.daily is a pytest plugin elsewhere, which pytest can only
+    # rewrite if nothing imported it during collection.
+    from tests.support.daily import make_world
+
     yield from make_world(tmp_path, database_url)  # upgrades to the newest revision
 
 
