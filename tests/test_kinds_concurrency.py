@@ -5,6 +5,7 @@ the kinds besides the daily post: each (channel, new brief) is announced once, a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,3 +114,46 @@ def test_post_daily_processes_restarting_around_a_reload_announce_once(
     _post_daily(world, tmp_path)
     _post_daily(world, tmp_path)
     assert sorted(announced(world)) == [("C0PROC", ids[0]), ("C0PROC", ids[1])]
+
+
+@pytest.mark.slow
+def test_post_daily_processes_post_the_weekly_digest_once_and_nothing_in_an_empty_week(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Real `briefbot post-daily` processes at a weekly digest's time: a week whose briefs
+    are all older posts nothing, however often it runs; once a brief of this week is
+    published, a second channel's digest is posted once by two processes."""
+    import re
+    import shutil
+
+    from tests.support.daily import ROOT, make_world
+
+    now = dt.datetime.now(dt.UTC)
+    old = (now - dt.timedelta(days=60)).date().isoformat()
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    for path in (content / "briefs").glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^date: .*$", f"date: {old}", text), encoding="utf-8")
+    worlds = make_world(tmp_path, database_url)
+    world = next(worlds)
+    try:
+        due = now - dt.timedelta(minutes=5)
+        words = f"weekly {due:%a} {due:%H:%M}".lower()
+        subscribe_kind(world, "C0EMPTY", words, since=now - dt.timedelta(days=1))
+        _post_daily(world, tmp_path)
+        _post_daily(world, tmp_path)
+        assert posts(world, "weekly") == []
+        subscribe_kind(world, "C0WEEK", words, since=now - dt.timedelta(days=1))
+        (fresh,) = add_briefs(world, now.date(), 1, prefix="fresh")
+        # Published before the digest's time: a sweep an hour ago saw it first.
+        library = world.services.library
+        world.clock.set(now - dt.timedelta(hours=1))
+        world.store.record_seen(library.by_id, library.version)
+        world.clock.set(now)
+        _post_daily(world, tmp_path)
+        _post_daily(world, tmp_path)
+        digests = posts(world, "weekly", "C0WEEK")
+        assert len(digests) == 1 and fresh in json.dumps(digests[0]["blocks"])
+    finally:
+        worlds.close()
