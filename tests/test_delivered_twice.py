@@ -19,7 +19,9 @@ from bot.slack import blocks
 from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack, ScriptedSlack
 from tests.fakeslack.signed_http import post_interactive, post_json
-from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
+from tests.support.processes import (
+    serve_briefbot,
+)
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -140,22 +142,11 @@ def test_different_events_are_each_handled(harness: BotHarness) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path, database_url: str) -> Iterator[tuple[FakeSlack, str]]:
-    port = free_port()
-    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
-        env = bot_env(
-            tmp_path,
-            slack.api_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            DATABASE_URL=database_url,
-        )
-        log = tmp_path / "serve.log"
-        process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
-            yield slack, f"http://127.0.0.1:{port}/slack/events"
-        finally:
-            stop(process)
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
+        serve_briefbot(tmp_path, slack.api_url, DATABASE_URL=database_url) as base,
+    ):
+        yield slack, f"{base}/slack/events"
 
 
 @pytest.mark.slow

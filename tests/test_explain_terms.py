@@ -25,7 +25,9 @@ from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.signed_http import post_interactive
 from tests.support.explain import SCENARIOS, found_terms
-from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
+from tests.support.processes import (
+    serve_briefbot,
+)
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness, Sent
@@ -287,17 +289,11 @@ def test_first_sentence_stops_at_the_first_full_stop_before_a_new_sentence() -> 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[FakeSlack, str]]:
-    port = free_port()
-    with FakeSlack(bot_tokens=[BOT_TOKEN]) as slack:
-        env = bot_env(tmp_path, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN)
-        env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
-        log = tmp_path / "serve.log"
-        process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
-            yield slack, f"http://127.0.0.1:{port}/slack/events"
-        finally:
-            stop(process)
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN]) as slack,
+        serve_briefbot(tmp_path, slack.api_url) as base,
+    ):
+        yield slack, f"{base}/slack/events"
 
 
 @pytest.mark.slow

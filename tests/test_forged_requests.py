@@ -22,7 +22,9 @@ from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.payloads import block_action, interactive_body, signed_headers
 from tests.fakeslack.signed_http import post_interactive, post_raw
-from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
+from tests.support.processes import (
+    serve_briefbot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -62,18 +64,11 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("forged")
-    port = free_port()
-    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
-        env = bot_env(
-            tmp, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET
-        )
-        log = tmp / "serve.log"
-        process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
-            yield Served(slack, f"http://127.0.0.1:{port}/slack/events", log)
-        finally:
-            stop(process)
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
+        serve_briefbot(tmp, slack.api_url) as base,
+    ):
+        yield Served(slack, f"{base}/slack/events", tmp / "serve.log")
 
 
 @pytest.mark.parametrize("timestamp", ["abc", "", "1e9", "1714000000.5"])

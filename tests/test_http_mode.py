@@ -20,7 +20,10 @@ from tests.fakeslack.payloads import (
     slash_command,
 )
 from tests.fakeslack.signed_http import post_form, post_interactive, post_json, post_raw
-from tests.support.processes import bot_env, free_port, start_briefbot, stop, wait_http
+from tests.support.processes import (
+    bot_env,
+    serve_briefbot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -53,18 +56,11 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
-        env = bot_env(
-            tmp, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET
-        )
-        log = tmp / "serve.log"
-        process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
-            yield Served(slack, f"http://127.0.0.1:{port}")
-        finally:
-            stop(process)
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
+        serve_briefbot(tmp, slack.api_url) as base,
+    ):
+        yield Served(slack, base)
 
 
 def test_healthz_reports_the_content_version(served: Served) -> None:

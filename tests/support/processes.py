@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,23 @@ def run_together(target: Callable[..., None], args: Sequence[tuple[Any, ...]]) -
         process.join(timeout=HANG_GUARD_S)
         assert process.exitcode == 0
     return reports
+
+
+@contextmanager
+def serve_briefbot(tmp: Path, api_url: str, **extra: str) -> Iterator[str]:
+    """A `briefbot serve` process on a free port, against the Slack at `api_url`, with
+    the bot token and signing secret the tests use; yields its base URL once /healthz
+    answers, and stops it afterwards. Its log is `tmp/serve.log`."""
+    from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+
+    port = free_port()
+    env = bot_env(
+        tmp, api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, **extra
+    )
+    log = tmp / "serve.log"
+    process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
