@@ -187,8 +187,9 @@ class SweepRun:
         if not dry_run:
             self.sweeper.sync_declared()
         every = self.store.subscriptions()
+        first_seen: dict[str, dt.datetime] | None = None
         if not dry_run and self.library.briefs:
-            self.store.record_seen(self.library.by_id, self.library.version)
+            first_seen = self.store.record_seen(self.library.by_id, self.library.version)
         if dry_run:
             # The store as the next real sweep will see it, schedule.yml applied: every kind.
             declared = self.sweeper.declared.read()
@@ -209,7 +210,7 @@ class SweepRun:
         if not dry_run:
             tasks.extend(self.recover_stale(subscriptions))
         if others and self.only_date is None:
-            tasks.extend(self.plan_other_kinds(others))
+            tasks.extend(self.plan_other_kinds(others, first_seen))
         earliest = (self.only_date or self.now.date()) - LOOKBACK - dt.timedelta(days=2)
         ledger = {
             (row.channel_id, row.local_date): row
@@ -260,8 +261,11 @@ class SweepRun:
         level = logging.INFO if self.report.lines() else logging.DEBUG
         log.log(level, "daily sweep at %s: %s", self.now.isoformat(), self.report.summary())
 
-    def plan_other_kinds(self, others: list[Subscription]) -> list[PostTask]:
-        """New-brief announcements (with the flood guard) and weekly digests due now."""
+    def plan_other_kinds(
+        self, others: list[Subscription], first_seen: dict[str, dt.datetime] | None
+    ) -> list[PostTask]:
+        """New-brief announcements (with the flood guard) and weekly digests due now;
+        `first_seen` as this sweep recorded it (None: read it)."""
         by_key = {(s.channel_id, s.kind): s for s in others}
         earliest = self.now.date() - LOOKBACK - dt.timedelta(days=2)
         rows = self.store.deliveries(
@@ -269,7 +273,8 @@ class SweepRun:
             channel_id=self.only_channel,
             kind=(DeliveryKind.NEW, DeliveryKind.MORE, DeliveryKind.WEEKLY),
         )
-        first_seen = self.store.first_seen()
+        if first_seen is None:
+            first_seen = self.store.first_seen()
         plan = plan_kinds(
             others,
             self.library.briefs,

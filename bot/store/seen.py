@@ -22,8 +22,9 @@ any subscription could have been made, so none of them is ever announced as new.
 
 
 class BriefsSeen(StoreBase):
-    def record_seen(self, brief_ids: Iterable[str], version: str) -> int:
-        """Record `brief_ids` as seen now unless already seen; how many were new.
+    def record_seen(self, brief_ids: Iterable[str], version: str) -> dict[str, dt.datetime]:
+        """Record `brief_ids` as seen now unless already seen; every brief ever seen -> when
+        it first was, as `first_seen()` gives it after the record.
 
         The first record of all (an empty table: briefbot's first sweep with this
         record, e.g. right after the upgrade) dates them `BEFORE_ANYTHING`.
@@ -31,7 +32,7 @@ class BriefsSeen(StoreBase):
         known = self.first_seen()
         fresh = sorted(set(brief_ids) - set(known))
         if not fresh:
-            return 0
+            return known
         now = self.now() if known else BEFORE_ANYTHING
         with self._write() as connection:
             for start in range(0, len(fresh), BATCH):
@@ -44,7 +45,8 @@ class BriefsSeen(StoreBase):
                     .values(rows)
                     .on_conflict_do_nothing(index_elements=[briefs_seen.c.brief_id])
                 )
-        return len(fresh)
+        # Read again: a replica recording the same briefs at the same moment may have won.
+        return self.first_seen()
 
     def first_seen(self) -> dict[str, dt.datetime]:
         """Every brief ever seen -> when it first was."""
