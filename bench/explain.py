@@ -19,7 +19,7 @@ import time
 
 from bench.measure import Report, latencies, median, ms, p95
 from bot.content.library import Library
-from bot.content.model import normalize_key
+from bot.model import normalize_key
 from bot.search.term_finder import build_term_finder, find_terms
 from bot.search.words import all_words
 from bot.slack.message_text import message_prose

@@ -16,7 +16,7 @@ import waitress
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.wsgi import EVENTS_PATH
+from bot.gate import EVENTS_PATH
 
 
 def noop_command(ack: Ack) -> None:

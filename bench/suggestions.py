@@ -35,7 +35,7 @@ from bench.generate import generate
 from bench.measure import Report
 from bot.content.library import Library
 from bot.content.loader import load_library
-from bot.content.model import normalize_key
+from bot.model import normalize_key
 from bot.search.brief_index import search_briefs
 from bot.search.glossary_index import define
 from bot.suggest import did_you_mean

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from bot.content.model import Brief
+from bot.model import Brief
 
 if TYPE_CHECKING:
     from bot.content.library import Library

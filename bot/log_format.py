@@ -64,7 +64,7 @@ def log_context(context: BoltContext, body: dict[str, Any], next: Callable[[], N
     }
     # Bolt runs its middleware one after another, not nested, and the listener after the
     # last; so the context stays set in this thread until the next request replaces it
-    # (HTTP mode runs each request in a context of its own: bot/wsgi.py).
+    # (HTTP mode runs each request in a context of its own: bot/gate.py).
     request_context.set({k: str(v) for k, v in about.items() if v})
     next()
 

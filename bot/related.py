@@ -19,7 +19,7 @@ import heapq
 import math
 from collections import defaultdict
 
-from bot.content.model import Brief
+from bot.model import Brief
 from bot.search.corpus import FIELD_COUNT, brief_words
 from bot.search.snapshot import Snapshot
 

@@ -16,6 +16,7 @@ from bot import log_redaction
 from bot.app import LISTENER_THREADS, build_app, build_services, make_client
 from bot.config import ConfigError, Settings, missing_tokens_message
 from bot.content.errors import ContentInvalid
+from bot.gate import WsgiApp, wsgi_application
 from bot.health import Readiness
 from bot.listeners.followups import FollowUps
 from bot.log_format import ContextThreadPool
@@ -23,7 +24,6 @@ from bot.log_format import handler as log_format_handler
 from bot.services import Services
 from bot.store import StoreError
 from bot.token_check import TokenRefused, verify_bot_token
-from bot.wsgi import WsgiApp, wsgi_application
 
 log = logging.getLogger("briefbot")
 

@@ -33,7 +33,6 @@ from enum import StrEnum
 
 Days = str
 """Stored and canonical: "daily", "weekdays", or listed days in week order ("mon,wed,fri")."""
-DAYS: tuple[str, ...] = ("weekdays", "daily")
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIME = dt.time(9, 0)
 DEFAULT_DAYS: Days = "weekdays"
@@ -235,18 +234,6 @@ def parse_tags(text: str) -> tuple[str, ...]:
 
 
 # --- parsing -------------------------------------------------------------------------
-
-
-def parse_schedule_args(text: str, default_tz: str) -> Schedule:
-    """Parse the words after `/brief subscribe` for a daily post, in any order.
-
-    Defaults: 09:00, weekdays, `default_tz` (UTC if that is not a known zone either).
-    Raises ScheduleError with a message that tells the user what to type.
-    """
-    for word in text.replace(",", " ").split():
-        if word.lower() in _KIND_WORDS or word.lower().startswith(("tags:", "tag:")):
-            raise ScheduleError(_unknown_word_message(word))
-    return parse_subscription(text, default_tz).schedule
 
 
 def parse_subscription(text: str, default_tz: str) -> SubscriptionSpec:

@@ -23,7 +23,7 @@ from collections.abc import Hashable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
-from bot.content.model import normalize_key
+from bot.model import normalize_key
 
 CUTOFF = 80
 """Least score (0-100) of a name worth offering."""

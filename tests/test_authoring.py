@@ -20,9 +20,9 @@ from bot.content.authoring import (
     term_entry_yaml,
 )
 from bot.content.loader import load_library
-from bot.content.model import MAX_TITLE
 from bot.content.parse import parse_brief_file, parse_glossary_file
 from bot.content.schema import BRIEF_FIELDS, TERM_FIELDS
+from bot.model import MAX_TITLE
 
 SHIPPED = Path(__file__).resolve().parent.parent / "content"
 DAY = dt.date(2026, 11, 27)

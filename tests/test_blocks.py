@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.content.model import Brief, Source, Term
+from bot.model import Brief, Source, Term
 from bot.slack import blocks
 from bot.slack.mrkdwn import cut_mrkdwn, escape, escape_within, to_mrkdwn, truncate
 

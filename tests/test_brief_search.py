@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.content.library import Library, build_library
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 from bot.search.brief_index import (
     MIN_SCORE,
     brief_by_id,

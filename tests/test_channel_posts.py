@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.content.model import Brief, Source
 from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.localslack.block_limits import check_blocks
+from bot.model import Brief, Source
 from bot.slack import blocks
 from bot.slack.channel_posts import (
     new_brief_message,

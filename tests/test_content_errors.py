@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.content.errors import ContentError, ContentInvalid
-from bot.content.model import MAX_DEFINITION, MAX_POINTS, MAX_SUMMARY, MAX_TAG, MAX_TITLE
 from bot.content.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES
+from bot.model import MAX_DEFINITION, MAX_POINTS, MAX_SUMMARY, MAX_TAG, MAX_TITLE
 from tests.content_files import (
     BRIEF,
     GLOSSARY,

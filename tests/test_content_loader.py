@@ -10,8 +10,8 @@ import pytest
 
 from bot.content.errors import ContentInvalid
 from bot.content.loader import ContentLoader, load_content, load_library
-from bot.content.model import Origin, Source, normalize_key
 from bot.content.safe_yaml import InvalidDate, read_yaml, resolve_plain
+from bot.model import Origin, Source, normalize_key
 from tests.content_files import BRIEF, GLOSSARY, brief_text, make_content, write
 
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"

@@ -12,7 +12,6 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.content.model import MAX_TITLE, Brief, Source, Term
 from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE
 from bot.content.schema import (
     BRIEF_FIELDS,
@@ -20,10 +19,9 @@ from bot.content.schema import (
     GLOSSARY_SCHEMA_FILE,
     SOURCE_FIELDS,
     TERM_FIELDS,
-    schema_files,
-    stale_schemas,
-    write_schemas,
 )
+from bot.content.schema_files import schema_files, stale_schemas, write_schemas
+from bot.model import MAX_TITLE, Brief, Source, Term
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO / "content" / "schemas"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.content.library import Library, build_library
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 from bot.search.glossary_index import define, glossary_page
 
 TERMS = (

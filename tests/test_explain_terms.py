@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.content.model import Term
 from bot.localslack import BOT_USER_ID, inbound
+from bot.model import Term
 from bot.search.term_finder import build_term_finder, find_terms
 from bot.slack import blocks
 from bot.slack.blocks import first_sentence

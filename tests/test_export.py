@@ -13,7 +13,7 @@ import pytest
 from bot.content.export import BRIEF_COLUMNS, TERM_COLUMNS, export_files
 from bot.content.library import Library, build_library
 from bot.content.loader import load_library
-from bot.content.model import Brief, Source, Term
+from bot.model import Brief, Source, Term
 
 SHIPPED = Path(__file__).resolve().parent.parent / "content"
 

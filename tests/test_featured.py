@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.content.library import build_library
-from bot.content.model import Brief
 from bot.featured import pick_featured
+from bot.model import Brief
 
 DAY = dt.date(2026, 12, 10)
 

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from bot.content.library import build_library
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 from bot.related import related_briefs
 
 TERMS = (

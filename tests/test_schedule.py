@@ -13,7 +13,7 @@ from bot.schedule import (
     Schedule,
     ScheduleError,
     next_post_time,
-    parse_schedule_args,
+    parse_subscription,
     parse_time,
     post_times,
 )
@@ -22,6 +22,11 @@ UTC = dt.UTC
 NEW_YORK = "America/New_York"
 HELSINKI = "Europe/Helsinki"
 KOLKATA = "Asia/Kolkata"
+
+
+def daily_schedule(text: str, default_tz: str) -> Schedule:
+    """The daily schedule `/brief subscribe TEXT` asks for."""
+    return parse_subscription(text, default_tz).schedule
 
 
 def local(zone: str, *args: int, fold: int = 0) -> dt.datetime:
@@ -38,7 +43,7 @@ def utc(*args: int) -> dt.datetime:
 
 def test_empty_args_give_the_defaults() -> None:
     """No arguments: 09:00 on weekdays in the default zone."""
-    assert parse_schedule_args("", HELSINKI) == Schedule(dt.time(9, 0), HELSINKI, "weekdays")
+    assert daily_schedule("", HELSINKI) == Schedule(dt.time(9, 0), HELSINKI, "weekdays")
 
 
 @pytest.mark.parametrize(
@@ -47,15 +52,15 @@ def test_empty_args_give_the_defaults() -> None:
 )
 def test_arguments_in_any_order_and_case(text: str) -> None:
     """Time, days and zone may come in any order, zone and days in any case."""
-    assert parse_schedule_args(text, "UTC") == Schedule(dt.time(7, 5), KOLKATA, "daily")
+    assert daily_schedule(text, "UTC") == Schedule(dt.time(7, 5), KOLKATA, "daily")
 
 
 def test_each_argument_alone_keeps_the_other_defaults() -> None:
     """Giving only one argument leaves the others at their defaults."""
-    assert parse_schedule_args("17:30", NEW_YORK) == Schedule(dt.time(17, 30), NEW_YORK)
-    assert parse_schedule_args("daily", NEW_YORK) == Schedule(dt.time(9), NEW_YORK, "daily")
-    assert parse_schedule_args("Europe/Helsinki", NEW_YORK) == Schedule(dt.time(9), HELSINKI)
-    assert parse_schedule_args("UTC", NEW_YORK) == Schedule(dt.time(9), "UTC")
+    assert daily_schedule("17:30", NEW_YORK) == Schedule(dt.time(17, 30), NEW_YORK)
+    assert daily_schedule("daily", NEW_YORK) == Schedule(dt.time(9), NEW_YORK, "daily")
+    assert daily_schedule("Europe/Helsinki", NEW_YORK) == Schedule(dt.time(9), HELSINKI)
+    assert daily_schedule("UTC", NEW_YORK) == Schedule(dt.time(9), "UTC")
 
 
 @pytest.mark.parametrize(
@@ -71,7 +76,7 @@ def test_twelve_hour_times_are_understood(word: str, expected: dt.time) -> None:
 def test_bad_times_say_how_to_write_one(word: str) -> None:
     """A malformed or out-of-range time is refused with the HH:MM format to use."""
     with pytest.raises(ScheduleError) as raised:
-        parse_schedule_args(f"{word} daily", "UTC")
+        daily_schedule(f"{word} daily", "UTC")
     assert f"“{word}”" in str(raised.value)
     assert "HH:MM" in str(raised.value)
     assert "/brief subscribe" in str(raised.value)
@@ -80,7 +85,7 @@ def test_bad_times_say_how_to_write_one(word: str) -> None:
 def test_unknown_zone_suggests_the_closest_real_one() -> None:
     """A misspelt zone is refused with a did-you-mean from the tz database."""
     with pytest.raises(ScheduleError) as raised:
-        parse_schedule_args("09:00 Europe/Helsinky", "UTC")
+        daily_schedule("09:00 Europe/Helsinky", "UTC")
     message = str(raised.value)
     assert "“Europe/Helsinky”" in message
     assert "Did you mean Europe/Helsinki" in message
@@ -89,13 +94,13 @@ def test_unknown_zone_suggests_the_closest_real_one() -> None:
 def test_unknown_zone_city_is_matched_in_another_area() -> None:
     """A real city under the wrong area is suggested under its right one."""
     with pytest.raises(ScheduleError, match="America/New_York"):
-        parse_schedule_args("Europe/New_York", "UTC")
+        daily_schedule("Europe/New_York", "UTC")
 
 
 def test_bare_city_is_refused_with_its_zone_suggested() -> None:
     """A city without its area is an unknown word, with the full zone name suggested."""
     with pytest.raises(ScheduleError) as raised:
-        parse_schedule_args("Helsinki", "UTC")
+        daily_schedule("Helsinki", "UTC")
     assert "“Helsinki”" in str(raised.value)
     assert "Europe/Helsinki" in str(raised.value)
 
@@ -103,19 +108,19 @@ def test_bare_city_is_refused_with_its_zone_suggested() -> None:
 def test_unknown_word_suggests_the_days_keyword() -> None:
     """A misspelt days keyword is refused with the right one suggested."""
     with pytest.raises(ScheduleError, match="Did you mean weekdays"):
-        parse_schedule_args("weekdyas", "UTC")
+        daily_schedule("weekdyas", "UTC")
 
 
 @pytest.mark.parametrize("text", ["09:00 10:00", "daily weekdays", "UTC Europe/Helsinki"])
 def test_an_argument_given_twice_is_refused(text: str) -> None:
     """Two times, two day keywords or two zones are refused rather than one picked."""
     with pytest.raises(ScheduleError, match="only"):
-        parse_schedule_args(text, "UTC")
+        daily_schedule(text, "UTC")
 
 
 def test_unknown_default_zone_falls_back_to_utc() -> None:
     """A default zone that is not real gives UTC rather than an error the user cannot fix."""
-    assert parse_schedule_args("", "Nowhere/Special").timezone == "UTC"
+    assert daily_schedule("", "Nowhere/Special").timezone == "UTC"
 
 
 def test_schedule_errors_are_value_errors() -> None:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content.library import build_library
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 from bot.related import related_briefs
 from bot.search.brief_index import brief_by_id, search_briefs
 from bot.search.glossary_index import define

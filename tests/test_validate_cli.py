@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bot.content.schema import BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE, schema_files
+from bot.content.schema import BRIEF_SCHEMA_FILE, GLOSSARY_SCHEMA_FILE
+from bot.content.schema_files import schema_files
 from tests.content_files import brief_text, make_content
 from tests.support.processes import briefbot
 

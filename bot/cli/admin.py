@@ -395,7 +395,7 @@ def run_new_term(args: argparse.Namespace) -> int:
 def _existing_term(content: str, term: str) -> str | None:
     """How the glossary already knows `term` (as a term or an alias), if the content loads."""
     from bot.content.loader import load_content
-    from bot.content.model import normalize_key
+    from bot.model import normalize_key
 
     try:
         terms = load_content(content).terms

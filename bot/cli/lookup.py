@@ -16,8 +16,8 @@ from collections.abc import Callable
 from bot.cli import add_content_option
 from bot.content.errors import ContentInvalid
 from bot.content.library import Library
-from bot.content.model import Brief, Term
 from bot.featured import pick_featured, waiting_for_their_day
+from bot.model import Brief, Term
 from bot.related import related_briefs
 from bot.search.brief_index import brief_by_id, search_briefs
 from bot.search.glossary_index import define

@@ -18,8 +18,8 @@ from bot.runtime import Running, StartupError, configure_logging, load_settings,
 from bot.token_check import Stopped, refused_message
 
 if TYPE_CHECKING:
+    from bot.gate import Gate
     from bot.health import Readiness
-    from bot.wsgi import Gate
 
 log = logging.getLogger("briefbot")
 
@@ -123,9 +123,9 @@ def serve_http(args: argparse.Namespace) -> int:
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer, create_server
 
+    from bot.gate import Gate
     from bot.health import Readiness
     from bot.slack_requests import MAX_BODY_BYTES
-    from bot.wsgi import Gate
 
     try:
         settings = load_settings("http")

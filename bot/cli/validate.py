@@ -14,7 +14,7 @@ import sys
 from bot.cli import add_content_option
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.loader import load_library
-from bot.content.schema import stale_schemas, write_schemas
+from bot.content.schema_files import stale_schemas, write_schemas
 from bot.daily.declared import declared_errors
 
 DEFAULT_SCHEMA_DIR = os.path.join("content", "schemas")

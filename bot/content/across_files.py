@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from bot.content.errors import ContentError, display_path
 from bot.content.fields import Ref
-from bot.content.model import normalize_key
 from bot.content.parse import BriefEntry, TermEntry, Unread
+from bot.model import normalize_key
 from bot.suggest import did_you_mean
 
 

@@ -20,7 +20,6 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
-from bot.content.model import MAX_CONTEXT, MAX_TERM, MAX_TITLE, SLUG_RE, normalize_key
 from bot.content.parse import parse_glossary_file
 from bot.content.schema import (
     BRIEF_FIELDS,
@@ -30,6 +29,7 @@ from bot.content.schema import (
     TERM_FIELDS,
     FieldSpec,
 )
+from bot.model import MAX_CONTEXT, MAX_TERM, MAX_TITLE, SLUG_RE, normalize_key
 
 SCHEMA_LINE = "# yaml-language-server: $schema={}"
 SUMMARY_TODO = "TODO: one paragraph saying what happened and why it matters."

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.content.library import Library
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 
 FORMATS = ("csv", "json", "md")
 

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bot.content.errors import ContentError
-from bot.content.model import MAX_URL, SLUG_RE, normalize_key
 from bot.content.safe_yaml import DATE_RE, InvalidDate, YamlList, YamlMap, describe_value
 from bot.content.schema import MAX_ID, FieldSpec
+from bot.model import MAX_URL, SLUG_RE, normalize_key
 from bot.suggest import did_you_mean
 
 # Names of glossary terms, compared ignoring case and punctuation. The same few hundred

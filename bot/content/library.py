@@ -14,7 +14,7 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from bot.basics import digest
-from bot.content.model import Brief, Term, normalize_key
+from bot.model import Brief, Term, normalize_key
 from bot.search.corpus import CorpusIndex, build_corpus_index
 from bot.search.term_finder import TermFinder, build_term_finder
 from bot.search.term_index import GlossaryIndex, build_glossary_index
@@ -104,12 +104,6 @@ def build_library(
         brief_digests=MappingProxyType(digests),
         term_digest=term_digest,
     )
-
-
-def content_version(briefs: Iterable[Brief], terms: Iterable[Term]) -> str:
-    """A stable 12-hex-digit hash of the content itself (not of file names or order)."""
-    ordered_terms = sorted(terms, key=lambda t: (t.key, t.term))
-    return _version({b.id: _digest_of_brief(b) for b in briefs}, _term_digest(ordered_terms))
 
 
 def _version(brief_digests: Mapping[str, bytes], term_digest: bytes) -> str:

@@ -33,7 +33,6 @@ from bot.content.layout import (
     yml_files,
 )
 from bot.content.library import Library, build_library
-from bot.content.model import Brief, Term
 from bot.content.parse import (
     BriefEntry,
     FileResult,
@@ -42,6 +41,7 @@ from bot.content.parse import (
     parse_file,
     read_with_stat,
 )
+from bot.model import Brief, Term
 
 # A file modified this recently may change again within the filesystem's timestamp
 # granularity without its stat changing, so its cached result is only trusted after

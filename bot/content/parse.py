@@ -17,7 +17,6 @@ from bot.content.errors import ContentError
 from bot.content.fields import FieldChecker, Ref, fold_name
 from bot.content.files import RefusedFile, open_content_file
 from bot.content.layout import CONTENT_SUFFIX, ContentFile, FileKind
-from bot.content.model import SLUG_RE, Brief, Origin, Source, Term, normalize_key
 from bot.content.safe_yaml import (
     MAX_FILE_BYTES,
     YamlError,
@@ -35,6 +34,7 @@ from bot.content.schema import (
     TERM_FIELD_NAMES,
     TERM_FIELDS,
 )
+from bot.model import SLUG_RE, Brief, Origin, Source, Term, normalize_key
 
 _SPECS_BY_NAME = {spec.name: spec for spec in (*BRIEF_FIELDS, *TERM_FIELDS)}
 _SOURCE_SPECS = {spec.name: spec for spec in SOURCE_FIELDS}

@@ -9,12 +9,10 @@ model's dataclasses in step with these tables.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-from bot.content.model import (
+from bot.model import (
     MAX_CONTEXT,
     MAX_DEFINITION,
     MAX_LIST,
@@ -281,46 +279,3 @@ def build_glossary_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "$defs": {"term": _mapping_schema(TERM_FIELDS)},
     }
-
-
-def schema_files() -> dict[str, str]:
-    """File name -> JSON text of every schema, exactly as `write_schemas` writes them."""
-    # schedule_fields builds on FieldSpec from this module, hence imported here.
-    from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE, build_schedule_schema
-
-    return {
-        BRIEF_SCHEMA_FILE: _dump(build_brief_schema()),
-        GLOSSARY_SCHEMA_FILE: _dump(build_glossary_schema()),
-        SCHEDULE_SCHEMA_FILE: _dump(build_schedule_schema()),
-    }
-
-
-def _dump(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_schemas(directory: str | Path) -> list[Path]:
-    """Write the schema files into `directory` (created if needed); return their paths."""
-    target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in schema_files().items():
-        path = target / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
-
-
-def stale_schemas(directory: str | Path) -> list[Path]:
-    """The schema files in `directory` that are missing or differ from the generated ones."""
-    target = Path(directory)
-    stale = []
-    for name, text in schema_files().items():
-        path = target / name
-        try:
-            current = path.read_text(encoding="utf-8")
-        except OSError:
-            current = None
-        if current != text:
-            stale.append(path)
-    return stale

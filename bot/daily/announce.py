@@ -19,8 +19,8 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.content.model import Brief
 from bot.daily.plan import LOOKBACK, MAX_ATTEMPTS, Due
+from bot.model import Brief
 from bot.schedule import (
     Kind,
     ScheduleError,

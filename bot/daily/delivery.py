@@ -30,7 +30,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.content.model import Brief
+from bot.model import Brief
 from bot.slack import blocks
 
 EVENT_TYPE = "briefbot_daily"

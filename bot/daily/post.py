@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.content.model import Brief
 from bot.daily.delivery import Lookup, Result, daily_metadata, find_daily_post, send_post
 from bot.daily.plan import Due
 from bot.daily.report import Entry, Section
+from bot.model import Brief
 from bot.store import Subscription
 
 if TYPE_CHECKING:

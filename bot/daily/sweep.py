@@ -33,7 +33,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.library import Library
-from bot.content.model import Brief
 from bot.daily.announce import HELD, plan_kinds, week_briefs
 from bot.daily.delivery import Lookup, daily_message, find_daily_post
 from bot.daily.notices import Notices, send_notices
@@ -43,6 +42,7 @@ from bot.daily.post import PostKind, PostTask
 from bot.daily.report import Entry, Section, SweepReport, duration
 from bot.daily.schedule_sync import ScheduleFileSync
 from bot.featured import featured_brief, pick_featured, tagged
+from bot.model import Brief
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
 from bot.slack import channel_posts

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.content.library import Library
-from bot.content.model import Brief
+from bot.model import Brief
 from bot.related import related_briefs
 from bot.services import Services
 from bot.slack import blocks

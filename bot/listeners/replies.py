@@ -5,7 +5,7 @@ moment the request reached it, not from when a listener thread got round to it: 
 a burst, or with every listener thread busy, a request can wait in a queue for most of
 its time. Where that moment comes from:
 
-- HTTP mode: `bot/wsgi.py` stamps each request when the WSGI server hands it over (with
+- HTTP mode: `bot/slack_requests.py` stamps each request when the WSGI server hands it over (with
   waitress, right after its I/O thread has read it, as long as a worker thread is free;
   acks hold worker threads only for milliseconds, so one is). Slack's
   X-Slack-Request-Timestamp header is no use here: it is in whole seconds, and by the

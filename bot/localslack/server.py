@@ -35,7 +35,7 @@ from bot.localslack.transport import (
     decode_body,
     send,
 )
-from bot.localslack.webapi import ApiError, Event, Handler, Method, WebApi
+from bot.localslack.webapi import ApiError, Event, Method, WebApi
 from bot.localslack.workspace import (
     DEFAULT_TZ,
     TEAM_ID,
@@ -169,14 +169,6 @@ class LocalSlack:
     def handle_route(self, request: Request) -> Reply | None:
         """Answer a path that is neither /api/ nor /response/; None means 404."""
         return None
-
-    def register_method(self, name: str, handler: Handler, *, token_kind: str = "bot") -> None:
-        """Answer Web API method `name` with `handler(params) -> answer dict`.
-
-        The handler runs under the workspace lock and may raise `ApiError`.
-        `token_kind` is "bot", "app" or "none" (no token needed).
-        """
-        self._methods[name] = Method(handler, token_kind)
 
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(kind, data)` after each change in the workspace.

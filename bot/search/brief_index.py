@@ -26,7 +26,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz
 
-from bot.content.model import Brief
+from bot.model import Brief
 from bot.search.corpus import (
     IDENT,
     KEYS,

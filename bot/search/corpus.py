@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.content.model import Brief
+from bot.model import Brief
 from bot.search.fuzzy import Vocabulary, make_vocabulary
 from bot.search.words import (
     ASCII_SEPARATORS,

@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.content.model import Brief, Term, normalize_key
+from bot.model import Brief, Term, normalize_key
 from bot.search.fuzzy import similar_words
 from bot.search.snapshot import Snapshot
 from bot.search.term_index import GlossaryIndex

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 from bot.search.corpus import CorpusIndex
 from bot.search.term_index import GlossaryIndex
 

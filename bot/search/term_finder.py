@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from bot.content.model import Term, normalize_key
+from bot.model import Term, normalize_key
 from bot.search.words import all_words
 
 MAX_TEXT = 40_000

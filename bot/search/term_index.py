@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.content.model import Term, normalize_key
+from bot.model import Term, normalize_key
 from bot.search.fuzzy import Vocabulary, make_vocabulary
 
 

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.content.model import Brief, Term
+from bot.model import Brief, Term
 from bot.slack.limits import (
     ACTIONS_ELEMENTS_MAX,
     BUTTON_TEXT_MAX,

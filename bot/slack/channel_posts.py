@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.content.model import Brief
+from bot.model import Brief
 from bot.slack.blocks import (
     FALLBACK_MAX,
     SHOW_BRIEF,

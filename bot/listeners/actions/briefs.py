@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
-from bot.content.model import Brief
 from bot.listeners.followups import after_ack
 from bot.listeners.related_thread import post_related_in_thread
 from bot.listeners.replies import ephemeral
+from bot.model import Brief
 from bot.related import related_briefs
 from bot.services import Services
 from bot.slack import blocks

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.content.library import Library
-from bot.content.model import normalize_key
 from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Reply
+from bot.model import normalize_key
 from bot.search.glossary_index import Definition, define, glossary_page
 from bot.slack import blocks
 
