@@ -19,7 +19,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
-from bot.listeners.followups import FollowUps, after_ack
+from bot.listeners.acked import after_ack
+from bot.listeners.context import attach
+from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Deadlines, answer_by_deadline
 from bot.log_format import ContextThreadPool, log_context
 from bot.services import Services, utc_now
@@ -109,9 +111,7 @@ def _app_logger() -> logging.Logger:
 def _attach_services(services: Services, follow_ups: FollowUps) -> Callable[..., None]:
     def attach_services(context: BoltContext, next: Callable[[], None]) -> None:
         # Each request keeps the snapshot it started with, even if a reload swaps it meanwhile.
-        context["services"] = services
-        context["library"] = services.content.current
-        context["follow_ups"] = follow_ups
+        attach(context, services, follow_ups)
         next()
 
     return attach_services

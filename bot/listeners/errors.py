@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from bot.listeners.context import has_deps
 from bot.listeners.replies import ephemeral
 from bot.slack import blocks
 
@@ -55,7 +56,7 @@ def handle_listener_error(
     Work after the ack (`bot/listeners/followups.py`) reports here too, with no response:
     the ack has gone, so the person hears of it through the response URL.
     """
-    if "services" not in context:
+    if not has_deps(context):
         # briefbot's own middleware runs only after Bolt has checked the signature, so
         # this request failed before anyone knew it came from Slack (a timestamp that
         # is not a number, say): nothing it says is logged, and no one is answered.

@@ -12,9 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
-
-from slack_bolt import BoltContext
 
 from bot.log_format import ContextThreadPool
 
@@ -90,15 +87,3 @@ class FollowUps:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-def after_ack(context: BoltContext, body: dict[str, Any], work: Callable[[], object]) -> None:
-    """Do `work` after the ack, off the listener threads; a failure reaches the user
-    through the global error handler, as if the listener itself had raised it."""
-    from bot.listeners.errors import handle_listener_error
-
-    def report(error: Exception) -> None:
-        handle_listener_error(error, body, context, context.logger or log, None)
-
-    follow_ups: FollowUps = context["follow_ups"]
-    follow_ups.run(work, report)

@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
-from bot.listeners.followups import after_ack
+from bot.listeners.acked import after_ack
+from bot.listeners.context import deps
 from bot.listeners.related_thread import post_related_in_thread
 from bot.listeners.replies import ephemeral
 from bot.model import Brief
@@ -66,10 +67,10 @@ def share_brief_clicked(
 def _share(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    brief = _clicked_brief(action, context["library"], private_answer(body, client, respond))
+    brief = _clicked_brief(action, deps(context).library, private_answer(body, client, respond))
     if brief is None:
         return
-    services: Services = context["services"]
+    services: Services = deps(context).services
     channel, user = body["channel"]["id"], body["user"]["id"]
     claim = share_key(body, action, brief.id)
     if not services.store.claim_once(claim):
@@ -112,7 +113,7 @@ def related_briefs_clicked(
 def _related(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    library: Library = context["library"]
+    library: Library = deps(context).library
     answer = private_answer(body, client, respond)
     brief = _clicked_brief(action, library, answer)
     if brief is None:
@@ -124,7 +125,7 @@ def _related(
     channel = body["channel"]["id"]
     parent_ts = message.get("thread_ts") or message["ts"]
     post_related_in_thread(
-        context["services"],
+        deps(context).services,
         library,
         client,
         channel,
@@ -146,7 +147,7 @@ def _show(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     answer = private_answer(body, client, respond, replace=_is_ephemeral(body))
-    brief = _clicked_brief(action, context["library"], answer)
+    brief = _clicked_brief(action, deps(context).library, answer)
     if brief is None:
         return
     # From App Home the brief arrives as a direct message, where sharing makes no sense.

@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext, Respond
-
+from bot.listeners.acked import Acked, acked_then
 from bot.listeners.commands.define import definition_reply, glossary_message
-from bot.listeners.followups import after_ack
 from bot.listeners.replies import ephemeral
 from bot.search.glossary_index import define
 
 
-def define_term_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond
-) -> None:
+def _define_term(acked: Acked) -> None:
     """Show a term's definition privately, leaving the message it was clicked on as it is."""
-    ack()
-    found = define(context["library"], str(action.get("value", ""))[:200])
-    payload = ephemeral(definition_reply(found))
-    # Posting to the response URL is a call to Slack: after the ack, off the listener threads.
-    after_ack(context, body, lambda: respond(**payload, replace_original=False))
+    found = define(acked.deps.library, str(acked.payload.get("value", ""))[:200])
+    acked.respond(**ephemeral(definition_reply(found)), replace_original=False)
 
 
-def glossary_page_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond
-) -> None:
+def _turn_glossary_page(acked: Acked) -> None:
     """Turn the glossary's page in place."""
-    ack()
     try:
-        page = int(action.get("value", "1"))
+        page = int(acked.payload.get("value", "1"))
     except ValueError:
         page = 1
-    payload = ephemeral(glossary_message(context["library"], page))
-    after_ack(context, body, lambda: respond(**payload, replace_original=True))
+    acked.respond(**ephemeral(glossary_message(acked.deps.library, page)), replace_original=True)
+
+
+define_term_clicked = acked_then(_define_term)
+glossary_page_clicked = acked_then(_turn_glossary_page)

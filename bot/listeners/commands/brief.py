@@ -17,7 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.library import Library
 from bot.featured import featured_brief, pick_featured
-from bot.listeners.followups import FollowUps, after_ack
+from bot.listeners.acked import after_ack
+from bot.listeners.context import deps
+from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Reply
 from bot.search.brief_index import BriefSearch, brief_by_id, latest_briefs, search_briefs
 from bot.services import Services
@@ -127,17 +129,18 @@ def brief_command_for(commands: CommandTable) -> Callable[..., None]:
         text = " ".join((command.get("text") or "").split())
         word, _, rest = text.partition(" ")
         chosen = commands.get(word.lower())
+        needs = deps(context)
         request = BriefRequest(
             args=rest if chosen is not None else text,
             user_id=command.get("user_id", ""),
             channel_id=command.get("channel_id", ""),
-            services=context["services"],
-            library=context["library"],
+            services=needs.services,
+            library=needs.library,
             client=client,
             reply=context.get("reply") or Reply(ack, respond),
             respond=respond,
             later=lambda work: after_ack(context, body, work),
-            follow_ups=context["follow_ups"],
+            follow_ups=needs.follow_ups,
             commands=commands,
         )
         if chosen is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.content.library import Library
-from bot.listeners.followups import FollowUps
+from bot.listeners.context import deps
 from bot.listeners.replies import Reply
 from bot.model import normalize_key
 from bot.search.glossary_index import Definition, define, glossary_page
@@ -21,7 +21,8 @@ MAX_QUERY = 200
 def define_command(ack: Ack, command: dict, context: BoltContext, respond: Respond) -> None:
     """Answer /define with a definition, "did you mean" buttons or the glossary's first page."""
     text = " ".join((command.get("text") or "").split())[:MAX_QUERY]
-    library: Library = context["library"]
+    needs = deps(context)
+    library = needs.library
     reply: Reply = context.get("reply") or Reply(ack, respond)
     if not text:
         reply(glossary_message(library, 1))
@@ -29,9 +30,8 @@ def define_command(ack: Ack, command: dict, context: BoltContext, respond: Respo
     found = define(library, text)
     reply(definition_reply(found))
     # Counted after answering, best effort: see BriefRequest.record_lookup.
-    store = context["services"].store
-    follow_ups: FollowUps = context["follow_ups"]
-    follow_ups.best_effort(
+    store = needs.store
+    needs.follow_ups.best_effort(
         lambda: store.record_lookup("define", text, *lookup_result(found)),
         "record a /define lookup",
     )

@@ -9,8 +9,9 @@ from slack_sdk import WebClient
 
 from bot.content.library import Library
 from bot.featured import featured_brief
+from bot.listeners.acked import after_ack
 from bot.listeners.commands import usage
-from bot.listeners.followups import after_ack
+from bot.listeners.context import deps
 from bot.search.brief_index import latest_briefs
 from bot.services import Services
 from bot.slack import blocks
@@ -31,8 +32,8 @@ def app_home_opened(event: dict, body: dict, context: BoltContext, client: WebCl
 
 
 def publish_home(event: dict, context: BoltContext, client: WebClient) -> None:
-    services: Services = context["services"]
-    library: Library = context["library"]
+    services: Services = deps(context).services
+    library: Library = deps(context).library
     view = blocks.home_view(
         featured=featured_brief(services.store, library, services.today()),
         latest=latest_briefs(library, 5),

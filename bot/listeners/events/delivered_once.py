@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from slack_bolt import BoltContext, BoltResponse
 
+from bot.listeners.context import deps
 from bot.services import Services
 
 
@@ -27,7 +28,7 @@ def once_per_event(
     body: dict, context: BoltContext, logger: logging.Logger, next: Callable[[], None]
 ) -> BoltResponse | None:
     key = event_key(body)
-    services: Services = context["services"]
+    services: Services = deps(context).services
     if key is None or services.store.claim_once(key):
         next()
         return None

@@ -8,7 +8,8 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.content.library import Library
-from bot.listeners.followups import after_ack
+from bot.listeners.acked import after_ack
+from bot.listeners.context import deps
 from bot.listeners.related_thread import post_related_in_thread
 from bot.services import Services
 from bot.slack import blocks
@@ -29,8 +30,8 @@ def app_mentioned(event: dict, body: dict, context: BoltContext, client: WebClie
 
 
 def answer_mention(event: dict, context: BoltContext, client: WebClient) -> None:
-    services: Services = context["services"]
-    library: Library = context["library"]
+    services: Services = deps(context).services
+    library: Library = deps(context).library
     channel, user = event["channel"], event.get("user", "")
     text = re.sub(r"<@[^>]+>", " ", event.get("text", ""))
     parent_ts = event.get("thread_ts")

@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
-from bot.listeners.followups import after_ack
+from bot.listeners.acked import after_ack
+from bot.listeners.context import deps
 from bot.listeners.replies import ephemeral
 from bot.search.term_finder import find_terms, named_terms
 from bot.services import Services
@@ -23,7 +24,7 @@ STALE = "That button no longer works. Use *Explain terms* on the message again."
 def explain_terms_shortcut(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
     """Answer the person privately with every glossary term in the message."""
     ack()
-    library: Library = context["library"]
+    library: Library = deps(context).library
     shown = body.get("message")
     message: dict[str, Any] = shown if isinstance(shown, dict) else {}
     found = find_terms(library.term_finder, message_prose(message))
@@ -62,13 +63,13 @@ def _post_in_thread(
         respond(**ephemeral(message), replace_original=False)
 
     parsed = explain_blocks.parse_in_thread_value(str(action.get("value", "")))
-    library: Library = context["library"]
+    library: Library = deps(context).library
     found = named_terms(library.terms, parsed[3]) if parsed else ()
     if parsed is None or not found:
         answer(blocks.markdown_notice(STALE, STALE.replace("*", "")))
         return
     channel, message_ts, thread_ts, _ = parsed
-    services: Services = context["services"]
+    services: Services = deps(context).services
     store = services.store
     if not store.claim_explanation(channel, message_ts):
         answer(
