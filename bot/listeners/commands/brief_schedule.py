@@ -10,9 +10,7 @@ person is told how to fix it.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import re
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,21 +19,27 @@ from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.listeners.errors import user_message_for
 from bot.schedule import (
     Kind,
-    Schedule,
     ScheduleError,
     SubscriptionSpec,
     canonical_zone,
-    next_post,
     parse_subscription,
 )
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
-from bot.store import DeclaredChannelError, DeliveryState, Store, Subscription
+from bot.slack.schedule_text import (
+    KIND_NAMES,
+    KIND_PLURALS,
+    describe,
+    fallback_text,
+    last_post_text,
+    mention,
+    next_text,
+    schedule_text,
+)
+from bot.store import DeclaredChannelError, Store, Subscription
 from bot.suggest import unknown_tags
 
 log = logging.getLogger("briefbot.daily")
-
-USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 # Slack's answer when the bot may not post in a channel -> what to tell the person.
 CANNOT_POST = {
@@ -49,13 +53,6 @@ CANNOT_POST = {
 }
 
 
-# How each kind is named in answers and notes.
-KIND_NAMES = {Kind.DAILY: "daily brief", Kind.NEW: "new-brief posts", Kind.WEEKLY: "weekly digest"}
-KIND_PLURALS = {
-    Kind.DAILY: "daily briefs",
-    Kind.NEW: "new-brief posts",
-    Kind.WEEKLY: "weekly digests",
-}
 # Words `/brief unsubscribe` takes for one kind.
 KIND_WORDS = {
     "daily": Kind.DAILY,
@@ -68,30 +65,6 @@ TAGS_SHOWN = 12
 """Tags listed when someone asks for one no brief carries."""
 
 
-def describe(spec: SubscriptionSpec) -> str:
-    """For people: "09:30 on weekdays (UTC)", "new briefs as published", "16:00 on Fri (UTC)",
-    each with " · tags: a, b" when it has tags."""
-    if spec.kind is Kind.NEW:
-        text = f"new briefs as they are published ({spec.schedule.timezone})"
-    else:
-        text = spec.schedule.describe()
-    return text + (f" · tags: {', '.join(spec.tags)}" if spec.tags else "")
-
-
-def next_text(spec: SubscriptionSpec, now: dt.datetime) -> str:
-    """When the subscription posts next, in the channel's own time."""
-    at = next_post(spec, now)
-    if at is None:
-        return "at the first sweep after a new brief is published"
-    return when_text(at, spec.schedule)
-
-
-def when_text(at: dt.datetime, schedule: Schedule) -> str:
-    """An instant in the channel's own time: "Monday, May 6 at 09:00 (Europe/Helsinki)"."""
-    local = at.astimezone(schedule.zone)
-    return f"{local:%A}, {local:%B} {local.day} at {local:%H:%M} ({schedule.timezone})"
-
-
 def user_timezone(client: WebClient, user_id: str) -> str | None:
     """The person's time zone as set in Slack, or None if Slack does not say."""
     try:
@@ -101,10 +74,6 @@ def user_timezone(client: WebClient, user_id: str) -> str | None:
         return None
     zone = (answer.get("user") or {}).get("tz")
     return canonical_zone(zone) if isinstance(zone, str) else None
-
-
-def _mention(user_id: str) -> str:
-    return f"<@{user_id}>" if USER_ID_RE.match(user_id) else "Someone"
 
 
 def subscribe(request: BriefRequest) -> None:
@@ -146,11 +115,11 @@ def _subscribe(request: BriefRequest) -> None:
     article = "" if spec.kind is Kind.NEW else "a "
     if before is None or before == spec:
         what = "resumed" if existing is not None else "set up"
-        note = f"{_mention(user)} {what} {article}{name} in this channel: *{new}*."
+        note = f"{mention(user)} {what} {article}{name} in this channel: *{new}*."
         answer = f"{'Resumed' if existing is not None else 'Subscribed'}: {new}."
     else:
         old = escape(describe(before))
-        note = f"{_mention(user)} changed this channel's {name} from *{old}* to *{new}*."
+        note = f"{mention(user)} changed this channel's {name} from *{old}* to *{new}*."
         answer = f"Changed the schedule from {old} to {new}."
     note += (
         f" The next one comes {first}. "
@@ -205,7 +174,7 @@ def _resume_declared(request: BriefRequest, subscription: Subscription) -> None:
         )
         return
     note = (
-        f"{_mention(request.user_id)} resumed this channel's {name}: "
+        f"{mention(request.user_id)} resumed this channel's {name}: "
         f"*{escape(describe(spec))}*, as set by the admins."
     )
     if not _post_note(request, note, f"This channel's {name} was resumed."):
@@ -295,7 +264,7 @@ def _post_unsubscribe_note(request: BriefRequest, names: str) -> None:
     request.client.chat_postMessage(
         channel=request.channel_id,
         **blocks.markdown_notice(
-            f"{_mention(request.user_id)} stopped the {names} in this channel.",
+            f"{mention(request.user_id)} stopped the {names} in this channel.",
             f"The {names} in this channel was stopped.",
         ).payload(),
     )
@@ -317,65 +286,25 @@ def show_schedule(request: BriefRequest) -> None:
         )
         return
     now = services.now()
-    texts = [schedule_text(services.store, subscription, now) for subscription in subscriptions]
+    texts = [
+        schedule_text(subscription, now, _last_post(services.store, subscription))
+        for subscription in subscriptions
+    ]
     request.reply(
         blocks.markdown_notice(
             "\n\n".join(texts),
-            "; ".join(_fallback(subscription) for subscription in subscriptions),
+            "; ".join(fallback_text(subscription.spec) for subscription in subscriptions),
         )
     )
 
 
-def _fallback(subscription: Subscription) -> str:
-    name = KIND_NAMES[Kind(subscription.kind)].capitalize()
-    if Kind(subscription.kind) is Kind.NEW:
-        return f"{name} ({subscription.timezone})"
-    return f"{name}: {subscription.post_time} ({subscription.timezone})"
-
-
-HEADINGS = {
-    Kind.DAILY: "Daily brief in this channel",
-    Kind.NEW: "New briefs in this channel",
-    Kind.WEEKLY: "Weekly digest in this channel",
-}
-
-
-def schedule_text(store: Store, subscription: Subscription, now: dt.datetime) -> str:
-    """What `/brief schedule` says about one subscription, in mrkdwn we build ourselves."""
-    spec = subscription.spec
-    lines = [f"*{HEADINGS[spec.kind]}:* {escape(describe(spec))}"]
-    if subscription.paused:
-        reason = escape(subscription.paused_reason or "")
-        lines.append(
-            f"*Paused*{f' ({reason})' if reason else ''}: no posts until someone types "
-            "`/brief subscribe` here."
-        )
-    else:
-        lines.append(f"*Next post:* {next_text(spec, now)}")
-    if subscription.declared:
-        lines.append("Set by the admins in content/schedule.yml; it can't be changed from Slack.")
-    elif subscription.created_by:
-        lines.append(f"Set up by {_mention(subscription.created_by)}.")
-    last = _last_post(store, subscription.channel_id) if spec.kind is Kind.DAILY else None
-    if last:
-        lines.append(last)
-    return "\n".join(lines)
-
-
-def _last_post(store: Store, channel_id: str) -> str | None:
-    latest = store.latest_delivery_date(channel_id)
-    row = store.delivery(channel_id, latest) if latest else None
-    if row is None:
+def _last_post(store: Store, subscription: Subscription) -> str | None:
+    """The channel's latest daily post, for `/brief schedule` under its daily brief."""
+    if subscription.spec.kind is not Kind.DAILY:
         return None
-    words = {
-        DeliveryState.POSTED: "posted",
-        DeliveryState.SKIPPED: "skipped (the bot was down for too long)",
-        DeliveryState.FAILED: "not posted",
-        DeliveryState.UNKNOWN: "maybe posted (Slack didn't say); not retried",
-        DeliveryState.CLAIMED: "being posted",
-        DeliveryState.POSTING: "being posted",
-    }
-    return f"Last: {row.local_date.isoformat()}, {words[row.state]}."
+    latest = store.latest_delivery_date(subscription.channel_id)
+    row = store.delivery(subscription.channel_id, latest) if latest else None
+    return last_post_text(row.local_date, row.state.value) if row is not None else None
 
 
 SUBCOMMANDS = (

@@ -57,8 +57,8 @@ def home_schedules(services: Services, user_id: str) -> list[str]:
     digest) on its own line (Slack shows a private channel the person is not in as
     "private channel", never its name); the ones this person set up come first.
     """
-    from bot.listeners.commands.brief_schedule import KIND_NAMES, describe, next_text
     from bot.schedule import Kind, ScheduleError
+    from bot.slack.schedule_text import KIND_NAMES, describe, next_text
 
     limit = 30
     now = services.now()
