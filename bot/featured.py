@@ -16,15 +16,20 @@ the content and the history, so every process picks the same brief.
 
 `featured_brief` is today's featured brief as everyone sees it: the pick recorded once
 for the date (by whatever keeps the record, the store in the bot), so /brief, App Home
-and every channel's daily post agree.
+and every channel's daily post agree. `featured_for_people` is the same for someone
+asking (/brief, the Home tab): while the record cannot be read, the pick the content
+alone gives, rather than no answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.model import Brief
 
@@ -63,6 +68,8 @@ def tagged(library: BriefSet, tags: Iterable[str]) -> BriefSet:
     return TaggedBriefs(tuple(briefs), {b.id: b for b in briefs}, library.version)
 
 
+log = logging.getLogger("briefbot.app")
+
 ChooseFeatured = Callable[[Mapping[dt.date, str]], tuple[str, str]]
 """Given every recorded pick (date -> brief id), the (brief id, content version) to record."""
 
@@ -99,6 +106,17 @@ def featured_brief(
     # A recorded pick that admins have since deleted: fall back to a pick every process
     # computes alike from the content alone.
     return brief if brief is not None else pick_featured(library, day, {})
+
+
+def featured_for_people(record: PickRecord, library: BriefSet, day: dt.date) -> Brief | None:
+    """The brief featured on `day` for someone who asks (/brief, the Home tab): the pick
+    recorded for everyone, or, when the record cannot be read (the database is down),
+    the pick the content alone gives, which is what the record holds on most days."""
+    try:
+        return featured_brief(record, library, day)
+    except SQLAlchemyError as error:
+        log.warning("could not read today's featured pick, answering from the content: %s", error)
+        return pick_featured(library, day, {})
 
 
 def pick_featured(library: BriefSet, day: dt.date, history: Mapping[dt.date, str]) -> Brief | None:
