@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot.basics import DIGITS
 from bot.listeners.replies import RECEIVED_AT
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
     stream = environ.get("wsgi.input")
     declared = environ.get("CONTENT_LENGTH") or ""
     if declared:
-        if not declared.isascii() or not declared.isdigit():
+        if not DIGITS.fullmatch(declared):
             raise Refused(HTTPStatus.BAD_REQUEST, "the Content-Length is not a number")
         length = int(declared)
         if length > max_body:

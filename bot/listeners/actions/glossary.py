@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext, Respond
 
+from bot.basics import whole_number
 from bot.listeners.commands.define import definition_reply, glossary_message
 from bot.listeners.followups import after_ack
 from bot.listeners.replies import ephemeral
@@ -26,9 +27,6 @@ def glossary_page_clicked(
 ) -> None:
     """Turn the glossary's page in place."""
     ack()
-    try:
-        page = int(action.get("value", "1"))
-    except ValueError:
-        page = 1
+    page = whole_number(str(action.get("value", "1")), 1, 10**6) or 1
     payload = ephemeral(glossary_message(context["library"], page))
     after_ack(context, body, lambda: respond(**payload, replace_original=True))
