@@ -192,9 +192,15 @@ class ConsoleSession:
             return self._settle()
 
     def say(self, text: str) -> list[str]:
-        """Write `text` in the channel as the person (Slack escapes it, as typed text)."""
+        """Write `text` in the channel as the person, as the Slack client sends it: the
+        text escaped, and beside it the same as rich text."""
         with self._turn():
-            said = self.slack.post_as(self.user, self.channel, inbound.as_slack_sends(text))
+            said = self.slack.post_as(
+                self.user,
+                self.channel,
+                inbound.as_slack_sends(text),
+                blocks=[inbound.rich_text(text)],
+            )
             with self._lock:
                 self._messages.append(Shown(self.channel, said["ts"], False, said))
                 number = len(self._messages)
