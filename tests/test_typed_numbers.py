@@ -128,3 +128,19 @@ def test_a_catch_up_window_in_other_digits_or_too_long_is_refused(
     assert ran.returncode == 2, ran.stdout + ran.stderr
     assert f"BRIEFBOT_CATCHUP: {value!r} is not a duration" in ran.stderr
     assert "e.g. 90m or 3h" in ran.stderr
+
+
+@pytest.mark.parametrize("oldest", ["²", "1.²", "٣"])
+def test_the_local_slack_reads_a_timestamp_in_0_to_9_only(oldest: str) -> None:
+    """The local Slack reads message timestamps as briefbot reads numbers: a history call
+    with `oldest` in other digits is answered, not an internal error."""
+    from slack_sdk import WebClient
+
+    from tests.conftest import BOT_TOKEN
+    from tests.fakeslack import FakeSlack
+
+    with FakeSlack(bot_tokens=[BOT_TOKEN]) as slack:
+        slack.post_as("U0BOB", "C0GENERAL", "hello")
+        client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
+        answer = client.conversations_history(channel="C0GENERAL", oldest=oldest)
+        assert [m["text"] for m in answer["messages"]] == ["hello"]
