@@ -32,7 +32,7 @@ _LEFT_OUT = re.compile(
     r"|" + _BARE_URL,  # a URL as bots post it, not made a link
     re.DOTALL,
 )
-_ONLY_URL = re.compile(rf"\s*(?:{_BARE_URL}|[^\s/@]+\.[A-Za-z]{{2,}}(?:/\S*)?)\s*")
+_ONLY_URL = re.compile(rf"\s*{_BARE_URL}\s*")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?://)?")
 
 MAX_TEXTS = 200
@@ -170,13 +170,15 @@ def _rich_text_prose(block: dict[str, Any]) -> list[str]:
 
 
 def _is_address(label: str, url: Any) -> bool:
-    """Whether a link's label is only an address (its own URL, or any URL or domain)."""
+    """Whether a link's label is only an address: a URL, or its own URL's address or
+    host as Slack shows an address it made a link (`<http://sae.org|sae.org>`)."""
     if _ONLY_URL.fullmatch(label):
         return True
     if not isinstance(url, str):
         return False
     bare = _SCHEME.sub("", url).rstrip("/").casefold()
-    return label.strip().rstrip("/").casefold() in (url.casefold(), bare)
+    shown = label.strip().rstrip("/").casefold()
+    return shown in (url.casefold(), bare, bare.split("/", 1)[0])
 
 
 def _text_objects(blocks: Any) -> Iterator[dict[str, Any]]:
