@@ -16,7 +16,7 @@ from pathlib import Path
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
-DURATION_RE = re.compile(r"^\s*(\d+)\s*([a-z]*)\s*$")
+DURATION_RE = re.compile(r"^\s*([0-9]{1,9})\s*([a-z]*)\s*$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 DURATION_FORMS = "a whole number and a unit: m (minutes), h (hours) or d (days), e.g. 90m or 3h"
 

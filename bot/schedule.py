@@ -55,12 +55,10 @@ class Kind(StrEnum):
     WEEKLY = "weekly"
 
 
-_TIME_24H = re.compile(r"^(\d{1,2}):(\d{2})$")
-_TIME_12H = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
-# Anything starting with a digit was meant as a time: "9.30", "930", "9h", "25:00".
-_TIME_LIKE = re.compile(r"^\d")
+_TIME_24H = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+_TIME_12H = re.compile(r"^([0-9]{1,2})(?::([0-9]{2}))?(am|pm)$")
 # "9 am", "5:30 PM", "9 a.m.": the meridiem, written apart or with dots, belongs to the time.
-_SPACED_MERIDIEM = re.compile(r"\b(\d{1,2}(?::\d{2})?)\s*([ap])\.?m\b\.?", re.IGNORECASE)
+_SPACED_MERIDIEM = re.compile(r"\b([0-9]{1,2}(?::[0-9]{2})?)\s*([ap])\.?m\b\.?", re.IGNORECASE)
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _KIND_WORDS: dict[str, Kind] = {"new": Kind.NEW, "weekly": Kind.WEEKLY}
 _WEEKDAY_WORDS: dict[str, str] = {
@@ -267,7 +265,9 @@ def parse_subscription(text: str, default_tz: str) -> SubscriptionSpec:
             kind = _KIND_WORDS[lowered]
         elif lowered in _DAY_WORDS or lowered in _WEEKDAY_WORDS:
             day_words.append(lowered)
-        elif _TIME_LIKE.match(word):
+        elif word[:1].isdigit():
+            # Anything starting with a digit was meant as a time: "9.30", "930", "25:00",
+            # "²:30"; parse_time reads the digits 0-9 only and says how to write it.
             if post_time is not None:
                 raise ScheduleError(f"Give one post time only. {USAGE}")
             post_time = parse_time(word)

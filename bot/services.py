@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.basics import utc_now
 from bot.config import Settings
 from bot.content.library import Library
 from bot.content.live import LiveContent
+from bot.featured import featured_brief, pick_featured
+from bot.model import Brief
 from bot.store import Store
+
+log = logging.getLogger("briefbot.app")
 
 
 @dataclass
@@ -32,6 +39,19 @@ class Services:
     def today(self) -> dt.date:
         """Today's date in the team's time zone (BRIEFBOT_TIMEZONE)."""
         return self.now().astimezone(zoneinfo.ZoneInfo(self.settings.timezone)).date()
+
+    def featured_today(self, library: Library) -> Brief | None:
+        """Today's featured brief for someone who asks (/brief, the Home tab): the pick
+        recorded for everyone, or, while the database cannot be read, the pick the content
+        alone gives (what the record holds on most days) rather than no answer."""
+        today = self.today()
+        try:
+            return featured_brief(self.store, library, today)
+        except SQLAlchemyError as error:
+            log.warning(
+                "could not read today's featured pick, answering from the content: %s", error
+            )
+            return pick_featured(library, today, {})
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admins

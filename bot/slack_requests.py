@@ -4,10 +4,13 @@ Each request is checked in this order, before Bolt or any listener sees it:
 
 1. size: a body over `MAX_BODY_BYTES` gets 413 before it is read (Slack's own
    payloads are far smaller), whether it has a Content-Length or comes chunked;
-2. signature: the timestamp must be a whole number of seconds within five minutes
+2. Slack's SSL check: a body of exactly `ssl_check=1` and `token=…`, which Slack
+   sends unsigned when it checks the certificate, gets 200 and an empty body, and
+   nothing else runs for it (as Bolt answers it);
+3. signature: the timestamp must be a whole number of seconds within five minutes
    of now, and the v0 signature must match; anything else gets 401 and nothing
    more: no listener, no call to Slack, no log line carrying what the request said;
-3. form: a signed body that is not UTF-8 or not a JSON object where Slack sends
+4. form: a signed body that is not UTF-8 or not a JSON object where Slack sends
    one gets 400.
 """
 
@@ -21,9 +24,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot.basics import DIGITS
 from bot.listeners.replies import RECEIVED_AT
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,8 @@ def slack_endpoint(
             return _answer(start_response, HTTPStatus.NOT_FOUND, b"Not Found")
         try:
             body = read_body(environ, max_body)
+            if is_ssl_check(body):
+                return _answer(start_response, HTTPStatus.OK, b"")
             verify(body, _header(environ, "X-Slack-Request-Timestamp"), environ, secret, clock())
             request = bolt_request(body, environ)
         except Refused as refused:
@@ -82,7 +89,7 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
     stream = environ.get("wsgi.input")
     declared = environ.get("CONTENT_LENGTH") or ""
     if declared:
-        if not declared.isascii() or not declared.isdigit():
+        if not DIGITS.fullmatch(declared):
             raise Refused(HTTPStatus.BAD_REQUEST, "the Content-Length is not a number")
         length = int(declared)
         if length > max_body:
@@ -98,6 +105,28 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
     if len(body) > max_body:
         raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the body is too large")
     return body
+
+
+SSL_CHECK_FIELDS = frozenset({"ssl_check", "token"})
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Whether `body` is Slack's SSL check and nothing more: `ssl_check=1`, at most a
+    `token`, each once. Bolt reads `ssl_check=1` anywhere in a form body as the check;
+    here a body carrying any other field is a payload, and needs Slack's signature.
+    """
+    if len(body) > 1024 or not body.isascii():
+        return False
+    try:
+        fields = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return False
+    names = [name for name, _ in fields]
+    return (
+        len(names) == len(set(names))
+        and set(names) <= SSL_CHECK_FIELDS
+        and dict(fields).get("ssl_check") == "1"
+    )
 
 
 def verify(body: bytes, timestamp: str, environ: dict[str, Any], secret: bytes, now: float) -> None:

@@ -7,6 +7,7 @@ Socket Mode and HTTP."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from bot.slack.message_text import message_prose, prose
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.signed_http import post_interactive
-from tests.support.explain import SCENARIOS, found_terms
+from tests.support.explain import SCENARIOS, Said, found_terms
 from tests.support.processes import (
     serve_briefbot,
 )
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.bot",)
 
+ROOT = Path(__file__).resolve().parents[1]
 DISTILLATION = "ai-distillation-national-security"
 EXTRA_TERMS = """
   - term: Autoencoder
@@ -324,14 +326,14 @@ def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("case", "text", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
+@pytest.mark.parametrize(("case", "said", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
 def test_over_http_explain_terms_finds_what_it_should(
-    served: tuple[FakeSlack, str], case: str, text: str, expected: list[str]
+    served: tuple[FakeSlack, str], case: str, said: Said, expected: list[str]
 ) -> None:
     """`briefbot serve`, for each case of the shared table: the private answer lists exactly
     the expected terms (or says none were found)."""
     slack, url = served
-    message = slack.post_as("U0BOB", "C0GENERAL", text)
+    message = slack.post_as("U0BOB", "C0GENERAL", **said)
     response_url = slack.new_response_url()
     payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
     assert post_interactive(url, payload, SIGNING_SECRET).status == 200
@@ -339,3 +341,46 @@ def test_over_http_explain_terms_finds_what_it_should(
     assert found_terms(answer) == expected, case
     if not expected:
         assert "/define" in json.dumps(answer["blocks"])
+
+
+# --- what Slack shows besides `text` ---------------------------------------------------------
+
+
+def test_an_apps_attachment_is_read_with_slacks_escaping_undone(bot: BotHarness) -> None:
+    """Another app's legacy attachment, escaped as Slack sends it: "R&amp;D" in a field's
+    value is the term R&D; its fallback, shown only where the rest cannot be, is not read."""
+    message = bot.slack.post_as(
+        "U0BOB",
+        "C0GENERAL",
+        "",
+        attachments=[
+            {
+                "fallback": "Distillation",
+                "title": "Budget",
+                "fields": [{"title": "Line", "value": inbound.as_slack_sends("R&D, then RLHF")}],
+            }
+        ],
+    )
+    assert terms_in(answer_of(bot, bot.shortcut(EXPLAIN_TERMS, message=message))) == ["R&D"]
+
+
+def test_the_console_says_as_the_slack_client_does_and_explains_it(tmp_path: Path) -> None:
+    """`say` stores the message as the Slack client sends it, text and rich text (a typed
+    URL a link); Explain terms on it reads each term once and no URL."""
+    from bot.console.session import ConsoleSession
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    session = ConsoleSession(tmp_path / "content")
+    try:
+        session.say("An SAE & `distillation`, see https://example.org/alignment")
+        (said,) = session.slack.messages("C0GENERAL")
+        (block,) = said["blocks"]
+        assert block["type"] == "rich_text"
+        inline = block["elements"][0]["elements"]
+        assert {"type": "link", "url": "https://example.org/alignment"} in inline
+        assert {"type": "text", "text": "distillation", "style": {"code": True}} in inline
+        answer = "\n".join(session.explain())
+        assert "1 glossary term in this message" in answer
+        assert "Sparse autoencoder" in answer and "Alignment" not in answer
+    finally:
+        session.close()

@@ -183,3 +183,50 @@ def test_a_body_just_under_the_cap_is_read(served: Served) -> None:
     assert len(body) < MAX_BODY_BYTES
     assert post_raw(served.events, body, _signed(body)).status == 200
     served.slack.wait_for(lambda: any(r["url"] == url for r in served.slack.responses))
+
+
+SSL_CHECK_HEADERS = {
+    "Content-Type": FORM,
+    "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+}
+
+
+@pytest.mark.parametrize("body", [b"ssl_check=1&token=VERIFICATION", b"token=&ssl_check=1"])
+def test_slacks_ssl_check_gets_200_and_nothing_runs(served: Served, body: bytes) -> None:
+    """Slack's SSL check comes unsigned, as `ssl_check=1&token=…`: 200 with an empty body,
+    and nothing else (no call to Slack, no post anywhere)."""
+    served.settle()
+    calls, responses = len(served.slack.calls), len(served.slack.responses)
+    served.settle()
+    settling = [c.method for c in served.slack.calls[calls:]]
+    calls, responses = len(served.slack.calls), len(served.slack.responses)
+    reply = post_raw(served.events, body, SSL_CHECK_HEADERS)
+    assert reply.status == 200
+    assert reply.body == b""
+    served.settle()
+    assert [c.method for c in served.slack.calls[calls:]] == settling
+    assert len(served.slack.responses) == responses + 1  # only the settling request's answer
+
+
+LOOKS_LIKE_SSL_CHECK = {
+    "ssl_check=0": b"ssl_check=0&token=x",
+    "no ssl_check": b"token=x",
+    "a slash command too": b"ssl_check=1&token=x&command=%2Fbrief&text=report&user_id=U0EVE"
+    b"&response_url=http%3A%2F%2F127.0.0.1%2Fx",
+    "an interactive payload too": b"ssl_check=1&payload=%7B%22type%22%3A%22block_actions%22%7D",
+    "ssl_check twice": b"ssl_check=1&ssl_check=1",
+    "ssl_check=1 as JSON": b'{"ssl_check": "1", "token": "x"}',
+    "not a form": b"ssl_check=1&&token",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOOKS_LIKE_SSL_CHECK))
+def test_anything_more_than_the_ssl_check_unsigned_gets_401(served: Served, case: str) -> None:
+    """Only the SSL check itself passes unsigned: with any other field, or another value, a
+    body is a payload and gets 401 without Slack's signature."""
+    body = LOOKS_LIKE_SSL_CHECK[case]
+    calls = len(served.slack.calls)
+    reply = post_raw(served.events, body, SSL_CHECK_HEADERS)
+    assert reply.status == 401, case
+    served.settle()
+    assert all("U0EVE" not in json.dumps(c.params) for c in served.slack.calls[calls:])

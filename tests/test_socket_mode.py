@@ -18,7 +18,7 @@ from tests.fakeslack.payloads import (
     message_action,
     slash_command,
 )
-from tests.support.explain import SCENARIOS, found_terms
+from tests.support.explain import SCENARIOS, Said, found_terms
 from tests.support.processes import bot_env, start_briefbot, stop
 
 pytestmark = pytest.mark.slow
@@ -233,13 +233,13 @@ def test_explain_terms_over_socket_mode(socket_slack: FakeSlack) -> None:
     assert found == ["Distillation", "Large language model"]
 
 
-@pytest.mark.parametrize(("case", "text", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
+@pytest.mark.parametrize(("case", "said", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
 def test_explain_terms_over_socket_mode_finds_what_it_should(
-    socket_slack: FakeSlack, case: str, text: str, expected: list[str]
+    socket_slack: FakeSlack, case: str, said: Said, expected: list[str]
 ) -> None:
     """Each case of the shared Explain terms table, over Socket Mode: the private answer
     lists exactly the expected terms (or says none were found)."""
-    message = socket_slack.post_as("U0BOB", "C0GENERAL", text)
+    message = socket_slack.post_as("U0BOB", "C0GENERAL", **said)
     url = socket_slack.new_response_url()
     ack = socket_slack.send_envelope(
         "interactive", message_action("explain_terms", message=message, response_url=url)

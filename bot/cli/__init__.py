@@ -10,9 +10,10 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import __version__
+from bot.basics import whole_number
 
 # Order is the order `briefbot --help` lists them in.
 SUBCOMMAND_MODULES = [
@@ -36,6 +37,19 @@ def add_content_option(parser: argparse.ArgumentParser) -> None:
         default=content_dir_default(),
         help="content folder (default: $BRIEFBOT_CONTENT_DIR, else ./content)",
     )
+
+
+def number_argument(what: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse `type` reading a whole number from `low` to `high`, as Slack commands
+    read one; anything else is refused with `'x' is not WHAT (LOW to HIGH)`."""
+
+    def read(text: str) -> int:
+        number = whole_number(text, low, high)
+        if number is None:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what} ({low} to {high})")
+        return number
+
+    return read
 
 
 def build_parser() -> argparse.ArgumentParser:

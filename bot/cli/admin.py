@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.cli import add_content_option
+from bot.cli import add_content_option, number_argument
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.library import Library
 
@@ -53,7 +53,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "that found nothing, from the store at DATABASE_URL (as /brief report shows them).",
     )
     report.add_argument(
-        "--days", type=_days, default=7, metavar="N", help="how many days back (default 7)"
+        "--days",
+        type=number_argument("a number of days", 1, 3660),
+        default=7,
+        metavar="N",
+        help="how many days back (default 7)",
     )
     report.add_argument(
         "--database",
@@ -117,16 +121,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_content_option(term)
     term.set_defaults(func=run_new_term)
-
-
-def _days(text: str) -> float:
-    try:
-        days = float(text)
-    except ValueError:
-        days = 0
-    if not 0 < days <= 3660:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days (1 to 3660)")
-    return days
 
 
 def _date(text: str) -> dt.date:

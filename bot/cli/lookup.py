@@ -13,7 +13,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 
-from bot.cli import add_content_option
+from bot.cli import add_content_option, number_argument
 from bot.content.errors import ContentInvalid
 from bot.content.library import Library
 from bot.featured import pick_featured, waiting_for_their_day
@@ -26,6 +26,9 @@ from bot.suggest import did_you_mean
 WIDTH = 88
 
 
+COUNT = number_argument("a count", 1, 1000)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     search = subparsers.add_parser(
         "search",
@@ -33,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Search the briefs' titles, ids, terms, tags, summaries and points.",
     )
     search.add_argument("query", nargs="+", metavar="QUERY", help="words to search for")
-    search.add_argument("--limit", type=int, default=5, help="most briefs to list (default 5)")
+    search.add_argument("--limit", type=COUNT, default=5, help="most briefs to list (default 5)")
     add_content_option(search)
     search.set_defaults(func=_with_library(run_search))
 
@@ -52,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="List a brief's related briefs: hand-picked first, then the most similar.",
     )
     related.add_argument("id", metavar="ID", help="the brief's id")
-    related.add_argument("--limit", type=int, default=5, help="most briefs to list (default 5)")
+    related.add_argument("--limit", type=COUNT, default=5, help="most briefs to list (default 5)")
     add_content_option(related)
     related.set_defaults(func=_with_library(run_related))
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.cli import number_argument
 from bot.config import Settings
 from bot.runtime import Running, StartupError, configure_logging, load_settings, start
 from bot.token_check import Stopped, refused_message
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from bot.health import Readiness
 
 log = logging.getLogger("briefbot")
+
+
+PORT = number_argument("a port number", 1, 65535)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,8 +40,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)",
     )
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
-    serve.add_argument("--threads", type=int, default=16, help="worker threads (default 16)")
+    serve.add_argument(
+        "--port", type=PORT, default=None, help="the port to listen on (default: $PORT, else 3000)"
+    )
+    serve.add_argument(
+        "--threads",
+        type=number_argument("a number of threads", 1, 1024),
+        default=16,
+        help="worker threads (default 16)",
+    )
     serve.set_defaults(func=serve_http)
 
     console = subparsers.add_parser(
@@ -119,6 +130,17 @@ DRAIN_S = 10
 
 
 def serve_http(args: argparse.Namespace) -> int:
+    port = args.port
+    if port is None:
+        # Read here, not as the option's default: a wrong PORT is serve's mistake to
+        # report, and no reason for any other command to fail.
+        try:
+            port = PORT(os.environ.get("PORT") or "3000")
+        except argparse.ArgumentTypeError as error:
+            print(
+                f"PORT {error}; set it to the port to listen on, or pass --port.", file=sys.stderr
+            )
+            return 2
     from waitress import wasyncore
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer, create_server
@@ -142,7 +164,7 @@ def serve_http(args: argparse.Namespace) -> int:
                 gate,
                 map=sockets,
                 host=args.host,
-                port=args.port,
+                port=port,
                 threads=args.threads,
                 # A burst of slash commands (a whole team at 9:00) must queue, not be refused.
                 connection_limit=1000,
@@ -152,12 +174,12 @@ def serve_http(args: argparse.Namespace) -> int:
                 ident="briefbot",
             )
         except OSError as error:
-            print(f"briefbot cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+            print(f"briefbot cannot listen on {args.host}:{port}: {error}", file=sys.stderr)
             return 2
         log.info(
             "listening on http://%s:%s; GET /healthz answers 503 until briefbot is ready",
             args.host,
-            args.port,
+            port,
         )
         # Start-up (content, database, Slack's answer to the token) runs beside the server,
         # so /healthz can say what it waits for while it waits.

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from bot.basics import whole_number
 from bot.content.errors import ContentInvalid
 
 INTRO = """\
@@ -84,8 +85,8 @@ def handle(session: object, line: str) -> list[str]:
     assert isinstance(session, ConsoleSession)
     if line.startswith("/"):
         return session.command(line)
-    if line.isdigit():
-        return session.press(int(line))
+    if (number := whole_number(line, 0, 10**9)) is not None:
+        return session.press(number)
     if line.lower().startswith(("@briefbot", "@bot")):
         return session.mention(line.split(" ", 1)[1] if " " in line else "")
     if line.lower().startswith("say "):

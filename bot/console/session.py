@@ -26,6 +26,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
 from bot.app import build_app, build_services
+from bot.basics import whole_number
 from bot.config import Settings
 from bot.console.render import Button, Names, render_blocks
 from bot.listeners.commands import COMMANDS
@@ -191,9 +192,15 @@ class ConsoleSession:
             return self._settle()
 
     def say(self, text: str) -> list[str]:
-        """Write `text` in the channel as the person (Slack escapes it, as typed text)."""
+        """Write `text` in the channel as the person, as the Slack client sends it: the
+        text escaped, and beside it the same as rich text."""
         with self._turn():
-            said = self.slack.post_as(self.user, self.channel, inbound.as_slack_sends(text))
+            said = self.slack.post_as(
+                self.user,
+                self.channel,
+                inbound.as_slack_sends(text),
+                blocks=[inbound.rich_text(text)],
+            )
             with self._lock:
                 self._messages.append(Shown(self.channel, said["ts"], False, said))
                 number = len(self._messages)
@@ -209,8 +216,8 @@ class ConsoleSession:
         digits = ref.strip().lower().removeprefix("m")
         if not digits:
             shown = messages[-1]
-        elif digits.isdigit() and 1 <= int(digits) <= len(messages):
-            shown = messages[int(digits) - 1]
+        elif (number := whole_number(digits, 1, len(messages))) is not None:
+            shown = messages[number - 1]
         else:
             return [
                 f"There is no message {ref.strip()}; messages are numbered m1 to m{len(messages)}."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -42,6 +43,36 @@ def as_slack_sends(typed: str) -> str:
     made (`<@U123>`, `<#C123|name>`, `<!here>`, `<https://…>`) arrive as markup.
     """
     return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_TYPED_CODE_OR_URL = re.compile(r"`(?P<code>[^`\n]+)`|(?P<url>(?:https?://|www\.)[^\s<>]+)")
+
+
+def rich_text(typed: str) -> dict[str, Any]:
+    """The `rich_text` block the Slack client sends beside `text` for a message a person
+    typed: their words unescaped, a `code` span styled as code, a URL they typed as a link.
+
+    Slack keeps both; `text` is the same message in Slack's markup. A message can carry
+    only its rich text (`text` empty), as some clients and workflows post it.
+    """
+    elements: list[dict[str, Any]] = []
+    at = 0
+    for found in _TYPED_CODE_OR_URL.finditer(typed):
+        if found.start() > at:
+            elements.append({"type": "text", "text": typed[at : found.start()]})
+        if found.group("code") is not None:
+            elements.append({"type": "text", "text": found["code"], "style": {"code": True}})
+        else:
+            url = found["url"]
+            elements.append({"type": "link", "url": url if "://" in url else f"http://{url}"})
+        at = found.end()
+    if at < len(typed):
+        elements.append({"type": "text", "text": typed[at:]})
+    return {
+        "type": "rich_text",
+        "block_id": uuid.uuid4().hex[:5],
+        "elements": [{"type": "rich_text_section", "elements": elements}],
+    }
 
 
 def _wire_text(text: str, formatted: bool) -> str:
@@ -175,13 +206,16 @@ def message_action(
     response_url: str = "",
     team_id: str = TEAM_ID,
     trigger_id: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The `message_action` payload of a message shortcut used on a message.
 
     The message is `message` (one the local Slack holds, e.g. a brief briefbot posted:
     sent whole, blocks and all, as Slack sends it), or else a message `author` wrote
     with `text`, escaped as Slack escapes typed text (`formatted=True` sends text
-    already in Slack's format, with its mentions and links, as it is).
+    already in Slack's format, with its mentions and links, as it is), carrying
+    `blocks` (e.g. `rich_text(…)`) and legacy `attachments` if given, as they are.
     """
     if message is not None:
         shown = for_api(message)
@@ -195,6 +229,10 @@ def message_action(
             "team": team_id,
             "client_msg_id": str(uuid.uuid4()),
         }
+        if blocks is not None:
+            shown["blocks"] = blocks
+        if attachments is not None:
+            shown["attachments"] = attachments
     return {
         "type": "message_action",
         "token": VERIFICATION_TOKEN,

@@ -236,11 +236,20 @@ class LocalSlack:
         return user
 
     def post_as(
-        self, user: str, channel: str, text: str, *, thread_ts: str | None = None
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """A person's message in `channel` (a reply when `thread_ts` is given), stored and
-        announced to listeners as Slack stores it; `text` is already escaped, as Slack
-        sends it. Returns the stored message (its `ts` is what events carry)."""
+        """A message by `user` (a person, or another app's bot user) in `channel` (a reply
+        when `thread_ts` is given), stored and announced to listeners as Slack stores it;
+        `text` is already escaped, as Slack sends it, and may be empty when `blocks` (a
+        person's `inbound.rich_text(…)`) or legacy `attachments` carry the message, kept
+        as given. Returns the stored message (its `ts` is what events carry)."""
         with self._lock:
             found = self.workspace.find_channel(channel)
             if found is None:
@@ -255,6 +264,10 @@ class LocalSlack:
             }
             if thread_ts:
                 message["thread_ts"] = thread_ts
+            if blocks is not None:
+                message["blocks"] = copy.deepcopy(blocks)
+            if attachments is not None:
+                message["attachments"] = copy.deepcopy(attachments)
             self.workspace.add_message(message)
             self.api.events.append(Event("message", copy.deepcopy(message)))
             events = self._drain_events()

@@ -14,6 +14,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.basics import DIGITS
+
 BOT_USER_ID = "U0BRIEFBOT"
 BOT_ID = "B0BRIEFBOT"
 APP_ID = "A0BRIEFBOT"
@@ -151,7 +153,7 @@ def parse_ts(value: Any) -> int | None:
         return None
     text = str(value).strip()
     whole, _, fraction = text.partition(".")
-    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+    if not DIGITS.fullmatch(whole) or (fraction and not DIGITS.fullmatch(fraction)):
         return None
     return int(whole) * 1_000_000 + int((fraction + "000000")[:6])
 

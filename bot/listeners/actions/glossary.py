@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.basics import whole_number
 from bot.listeners.acked import Acked, acked_then
 from bot.listeners.commands.define import definition_reply, glossary_message
 from bot.listeners.replies import ephemeral
@@ -16,10 +17,7 @@ def _define_term(acked: Acked) -> None:
 
 def _turn_glossary_page(acked: Acked) -> None:
     """Turn the glossary's page in place."""
-    try:
-        page = int(acked.payload.get("value", "1"))
-    except ValueError:
-        page = 1
+    page = whole_number(str(acked.payload.get("value", "1")), 1, 10**6) or 1
     acked.respond(**ephemeral(glossary_message(acked.deps.library, page)), replace_original=True)
 
 

@@ -7,16 +7,13 @@ exposes; any other text is a search. `/brief help` lists that table.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.library import Library
-from bot.featured import featured_brief, pick_featured
 from bot.listeners.acked import after_ack
 from bot.listeners.context import deps
 from bot.listeners.followups import FollowUps
@@ -164,16 +161,7 @@ def show_latest(request: BriefRequest) -> None:
 
 
 def featured(request: BriefRequest) -> None:
-    today = request.services.today()
-    try:
-        brief = featured_brief(request.services.store, request.library, today)
-    except SQLAlchemyError as error:
-        # The database holds the day's pick so every process agrees; without it, the pick the
-        # content alone gives is still a good answer, and better than none.
-        logging.getLogger("briefbot.app").warning(
-            "could not read today's featured pick, answering from the content: %s", error
-        )
-        brief = pick_featured(request.library, today, {})
+    brief = request.services.featured_today(request.library)
     if brief is None:
         request.reply(blocks.notice("There are no briefs yet. Ask an admin to add some."))
     else:

@@ -12,6 +12,7 @@ import os
 from collections import Counter
 
 from bot import __version__
+from bot.basics import whole_number
 from bot.featured import featured_brief
 from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.replica import replica_name
@@ -99,17 +100,16 @@ def preview(request: BriefRequest) -> None:
 def report(request: BriefRequest) -> None:
     """What people looked for over the last days, and what they did not find."""
     text = request.args.strip().lower().removesuffix("days").removesuffix("d").strip()
-    days = DEFAULT_REPORT_DAYS
-    if text:
-        if not text.isdigit() or not 1 <= int(text) <= MAX_REPORT_DAYS:
-            request.reply(
-                blocks.notice(
-                    f"“{request.args.strip()}” is not a number of days.",
-                    detail=f"Try /brief report 30 (default {DEFAULT_REPORT_DAYS} days).",
-                )
+    days = whole_number(text, 1, MAX_REPORT_DAYS) if text else DEFAULT_REPORT_DAYS
+    if days is None:
+        request.reply(
+            blocks.notice(
+                f"“{request.args.strip()}” is not a number of days "
+                f"(a whole number from 1 to {MAX_REPORT_DAYS}).",
+                detail=f"Try /brief report 30 (default {DEFAULT_REPORT_DAYS} days).",
             )
-            return
-        days = int(text)
+        )
+        return
     found = request.services.store.lookup_report(days)
     request.reply(admin_blocks.report_message(found, request.library))
 

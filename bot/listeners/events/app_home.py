@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.library import Library
-from bot.featured import featured_brief
 from bot.listeners.acked import after_ack
 from bot.listeners.commands import usage
 from bot.listeners.context import deps
@@ -18,6 +19,11 @@ from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+SCHEDULES_UNREADABLE = (
+    "_The channels' subscriptions cannot be read right now; open this tab again in a minute._"
+)
+
+log = logging.getLogger("briefbot.app")
 
 
 def app_home_opened(event: dict, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -35,14 +41,24 @@ def publish_home(event: dict, context: BoltContext, client: WebClient) -> None:
     services: Services = deps(context).services
     library: Library = deps(context).library
     view = blocks.home_view(
-        featured=featured_brief(services.store, library, services.today()),
+        featured=services.featured_today(library),
         latest=latest_briefs(library, 5),
         term_count=len(library.terms),
         brief_count=len(library.briefs),
         usage=usage(),
-        schedules=home_schedules(services, event["user"]),
+        schedules=readable_schedules(services, event["user"]),
     )
     client.views_publish(user_id=event["user"], view=view)
+
+
+def readable_schedules(services: Services, user_id: str) -> list[str]:
+    """`home_schedules`, or, while the database cannot be read, a line saying so: the rest
+    of the tab comes from the content and is worth showing."""
+    try:
+        return home_schedules(services, user_id)
+    except SQLAlchemyError as error:
+        log.warning("could not read the subscriptions for the Home tab: %s", error)
+        return [SCHEDULES_UNREADABLE]
 
 
 def channel_link(channel_id: str) -> str:
