@@ -6,16 +6,17 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
 from bot.content.model import Brief
 from bot.listeners.followups import after_ack
+from bot.listeners.posted_once import Outcome, Post, in_doubt_notice, once_key, post_once
 from bot.listeners.related_thread import post_related_in_thread
 from bot.listeners.replies import ephemeral
 from bot.related import related_briefs
 from bot.services import Services
 from bot.slack import blocks
+from bot.store.messages import ONCE_KEEP
 
 GONE = "That brief is no longer in the library. Try `/brief latest`."
 
@@ -71,22 +72,15 @@ def _share(
         return
     services: Services = context["services"]
     channel, user = body["channel"]["id"], body["user"]["id"]
-    claim = share_key(body, action, brief.id)
-    if not services.store.claim_once(claim):
-        return  # the same button again (a double click): this answer is shared already
     message = blocks.brief_message(brief, ephemeral=False, shared_by=user)
-    try:
-        posted = client.chat_postMessage(
-            channel=channel, **message.payload(), unfurl_links=False, unfurl_media=False
-        )
-    except SlackApiError as error:
-        if error.response.status_code < 500:
-            # Slack refused it, so nothing was posted: a new click may try again. After a
-            # 5xx or a timeout the post may exist, and the claim stays.
-            services.store.release_once(claim)
-        raise
-    services.store.record_post(channel, posted["ts"], brief.id, "shared")
-    respond(delete_original=True)
+    post = Post(share_key(body, action, brief.id), channel, message.payload(), keep=ONCE_KEEP)
+    posted = post_once(services.store, client, post)
+    if posted.outcome == Outcome.IN_DOUBT:
+        private_answer(body, client, respond)(in_doubt_notice("the brief", "the channel"))
+    elif posted.outcome in (Outcome.POSTED, Outcome.FOUND) and posted.ts:
+        services.store.record_post(channel, posted.ts, brief.id, "shared")
+        respond(delete_original=True)
+    # Otherwise the same button was pressed again (a double click): it is shared already.
 
 
 def share_key(body: dict, action: dict, brief_id: str) -> str:
@@ -98,7 +92,7 @@ def share_key(body: dict, action: dict, brief_id: str) -> str:
     """
     container = body.get("container") or {}
     source = container.get("message_ts") or action.get("action_ts") or body.get("trigger_id")
-    return f"share:{body['channel']['id']}:{source}:{body['user']['id']}:{brief_id}"
+    return once_key("share", body["channel"]["id"], str(source), body["user"]["id"], brief_id)
 
 
 def related_briefs_clicked(

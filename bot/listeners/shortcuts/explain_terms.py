@@ -7,10 +7,17 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
 from bot.listeners.followups import after_ack
+from bot.listeners.posted_once import (
+    Outcome,
+    Post,
+    in_doubt_notice,
+    once_key,
+    permalink,
+    post_once,
+)
 from bot.listeners.replies import ephemeral
 from bot.search.term_finder import find_terms, named_terms
 from bot.services import Services
@@ -69,39 +76,13 @@ def _post_in_thread(
         return
     channel, message_ts, thread_ts, _ = parsed
     services: Services = context["services"]
-    store = services.store
-    if not store.claim_explanation(channel, message_ts):
-        answer(
-            explain_blocks.already_explained_message(
-                _permalink(client, channel, store.explanation_reply(channel, message_ts))
-            )
-        )
-        return
     message = explain_blocks.explanation_message(found, requested_by=str(body["user"]["id"]))
-    try:
-        posted = client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            **message.payload(),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as error:
-        if error.response.status_code < 500:
-            # Slack refused it (not in the channel, say), so nothing was posted: free the
-            # claim so a press after inviting briefbot posts it. The error handler tells
-            # the person how to invite it; their private answer stays as it is.
-            store.release_explanation(channel, message_ts)
-        raise
-    store.set_explanation_reply(channel, message_ts, str(posted["ts"]))
-
-
-def _permalink(client: WebClient, channel: str, reply_ts: str | None) -> str | None:
-    if not reply_ts:
-        return None
-    try:
-        found = client.chat_getPermalink(channel=channel, message_ts=reply_ts)
-    except SlackApiError:
-        return None  # the pointer then names the thread without a link
-    permalink = found.get("permalink")
-    return permalink if isinstance(permalink, str) else None
+    key = once_key("explain", channel, message_ts)
+    # A refusal (not in the channel, say) is raised: the error handler tells the person
+    # how to invite briefbot, their private answer stays, and a later press posts.
+    posted = post_once(services.store, client, Post(key, channel, message.payload(), thread_ts))
+    if posted.outcome == Outcome.IN_DOUBT:
+        answer(in_doubt_notice("the explanation", "the message's thread"))
+    elif posted.outcome != Outcome.POSTED:
+        link = permalink(client, channel, posted.ts)
+        answer(explain_blocks.already_explained_message(link))
