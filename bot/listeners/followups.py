@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.log_format import ContextThreadPool
 
@@ -102,3 +103,25 @@ def after_ack(context: BoltContext, body: dict[str, Any], work: Callable[[], obj
 
     follow_ups: FollowUps = context["follow_ups"]
     follow_ups.run(work, report)
+
+
+ButtonWork = Callable[[dict, dict, BoltContext, WebClient, Respond], None]
+
+
+def button(work: ButtonWork) -> Callable[..., None]:
+    """A button's listener: ack at once, then `work(body, action, context, client,
+    respond)` after the ack, off the listener threads."""
+
+    def clicked(
+        ack: Ack,
+        body: dict,
+        action: dict,
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
+        ack()
+        after_ack(context, body, lambda: work(body, action, context, client, respond))
+
+    clicked.__doc__ = work.__doc__
+    return clicked

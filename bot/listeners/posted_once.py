@@ -44,20 +44,19 @@ MAX_PAGES = 10
 
 
 class Outcome(StrEnum):
-    POSTED = "posted"
-    """This press posted it (or, after an uncertain answer, found its own post)."""
-    FOUND = "found"
-    """An earlier press's post, in doubt until now, was found and settled."""
-    ALREADY = "already"
-    """Posted before; `ts` is the post's, where it is known."""
-    IN_FLIGHT = "in_flight"
-    """Another press is posting it right now."""
-    IN_DOUBT = "in_doubt"
-    """Slack's answer was uncertain and nobody can tell yet whether the post exists."""
+    """What came of a press. POSTED: this press posted it (or, after an uncertain answer,
+    found its own post). FOUND: an earlier press's post, in doubt until now, was found.
+    ALREADY: posted before. IN_FLIGHT: another press is posting it right now. IN_DOUBT:
+    Slack's answer was uncertain and nobody can tell yet whether the post exists."""
+
+    POSTED, FOUND, ALREADY = "posted", "found", "already"
+    IN_FLIGHT, IN_DOUBT = "in_flight", "in_doubt"
 
 
 @dataclass(frozen=True, slots=True)
 class Posted:
+    """An `Outcome`, with the post's ts where it is known."""
+
     outcome: Outcome
     ts: str | None = None
 

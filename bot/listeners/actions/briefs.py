@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.content.library import Library
 from bot.content.model import Brief
-from bot.listeners.followups import after_ack
+from bot.listeners.followups import button
 from bot.listeners.posted_once import Outcome, Post, in_doubt_notice, once_key, post_once
 from bot.listeners.related_thread import post_related_in_thread
 from bot.listeners.replies import ephemeral
@@ -52,21 +52,14 @@ def _is_ephemeral(body: dict) -> bool:
     return bool(body.get("container", {}).get("is_ephemeral")) or "message" not in body
 
 
-# Every button acks at once and does the rest after the ack (`after_ack`): Web API
+# Every button acks at once and does the rest after the ack (`button`): Web API
 # calls and response URL posts can be slow, and must not hold the threads acks need.
-
-
-def share_brief_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    """Post the brief for everyone in the channel, saying who shared it."""
-    ack()
-    after_ack(context, body, lambda: _share(body, action, context, client, respond))
 
 
 def _share(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
+    """Post the brief for everyone in the channel, saying who shared it."""
     brief = _clicked_brief(action, context["library"], private_answer(body, client, respond))
     if brief is None:
         return
@@ -95,17 +88,10 @@ def share_key(body: dict, action: dict, brief_id: str) -> str:
     return once_key("share", body["channel"]["id"], str(source), body["user"]["id"], brief_id)
 
 
-def related_briefs_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    """In a channel: thread the related briefs under the message, once. Privately: list them."""
-    ack()
-    after_ack(context, body, lambda: _related(body, action, context, client, respond))
-
-
 def _related(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
+    """In a channel: thread the related briefs under the message, once. Privately: list them."""
     library: Library = context["library"]
     answer = private_answer(body, client, respond)
     brief = _clicked_brief(action, library, answer)
@@ -128,23 +114,21 @@ def _related(
     )
 
 
-def show_brief_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    """Open one brief from a list: in place of a private list, else as a private answer."""
-    ack()
-    after_ack(context, body, lambda: _show(body, action, context, client, respond))
-
-
 def _show(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
+    """Open one brief from a list: in place of a private list, else as a private answer."""
     answer = private_answer(body, client, respond, replace=_is_ephemeral(body))
     brief = _clicked_brief(action, context["library"], answer)
     if brief is None:
         return
     # From App Home the brief arrives as a direct message, where sharing makes no sense.
     answer(blocks.brief_message(brief, ephemeral=bool(body.get("response_url"))))
+
+
+share_brief_clicked = button(_share)
+related_briefs_clicked = button(_related)
+show_brief_clicked = button(_show)
 
 
 def read_story_clicked(ack: Ack) -> None:

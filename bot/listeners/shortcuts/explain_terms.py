@@ -9,15 +9,9 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.content.library import Library
-from bot.listeners.followups import after_ack
-from bot.listeners.posted_once import (
-    Outcome,
-    Post,
-    in_doubt_notice,
-    once_key,
-    permalink,
-    post_once,
-)
+from bot.listeners import posted_once
+from bot.listeners.followups import after_ack, button
+from bot.listeners.posted_once import Outcome, Post, once_key
 from bot.listeners.replies import ephemeral
 from bot.search.term_finder import find_terms, named_terms
 from bot.services import Services
@@ -54,17 +48,11 @@ def _answer(respond: Respond, payload: dict[str, Any]) -> None:
     respond(**payload)
 
 
-def post_in_thread_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    """Post the explanation in the message's thread, once; later presses point to it."""
-    ack()
-    after_ack(context, body, lambda: _post_in_thread(body, action, context, client, respond))
-
-
 def _post_in_thread(
     body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
+    """Post the explanation in the message's thread, once; later presses point to it."""
+
     def answer(message: blocks.Message) -> None:
         respond(**ephemeral(message), replace_original=False)
 
@@ -80,9 +68,13 @@ def _post_in_thread(
     key = once_key("explain", channel, message_ts)
     # A refusal (not in the channel, say) is raised: the error handler tells the person
     # how to invite briefbot, their private answer stays, and a later press posts.
-    posted = post_once(services.store, client, Post(key, channel, message.payload(), thread_ts))
+    post = Post(key, channel, message.payload(), thread_ts)
+    posted = posted_once.post_once(services.store, client, post)
     if posted.outcome == Outcome.IN_DOUBT:
-        answer(in_doubt_notice("the explanation", "the message's thread"))
+        answer(posted_once.in_doubt_notice("the explanation", "the message's thread"))
     elif posted.outcome != Outcome.POSTED:
-        link = permalink(client, channel, posted.ts)
+        link = posted_once.permalink(client, channel, posted.ts)
         answer(explain_blocks.already_explained_message(link))
+
+
+post_in_thread_clicked = button(_post_in_thread)

@@ -12,6 +12,7 @@ one, as they were), and their tables go.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,28 +28,29 @@ MOVED = (
 
 def upgrade() -> None:
     bind = op.get_bind()
-    rebuild = "always" if bind.dialect.name == "sqlite" else "auto"
+    rebuild: Literal["always", "auto"] = "always" if bind.dialect.name == "sqlite" else "auto"
     with op.batch_alter_table("handled_once", recreate=rebuild) as table:
-        table.add_column(sa.Column("state", sa.String(16), nullable=False, server_default="done"))
+        table.add_column(
+            sa.Column("state", sa.String(16), nullable=False, server_default="claimed")
+        )
         table.add_column(sa.Column("reply_ts", sa.String(64), nullable=True))
         table.add_column(sa.Column("forget_after", sa.DateTime(timezone=True), nullable=True))
         table.drop_index("ix_handled_once_claimed_at")
         table.create_index("ix_handled_once_forget_after", ["forget_after"])
         table.create_check_constraint("state", "state IN ('claimed', 'in_doubt', 'done')")
-    with op.batch_alter_table("handled_once", recreate=rebuild) as table:
-        # New claims start as claimed; the rows above were all done.
-        table.alter_column("state", existing_type=sa.String(16), server_default="claimed")
 
     claims = sa.table(
         "handled_once",
         sa.column("key", sa.String),
         sa.column("claimed_at", sa.DateTime(timezone=True)),
+        sa.column("state", sa.String),
         sa.column("forget_after", sa.DateTime(timezone=True)),
     )
     for key, claimed_at in bind.execute(sa.select(claims.c.key, claims.c.claimed_at)).all():
-        # In Python: date arithmetic in SQL differs between SQLite and PostgreSQL.
-        kept = claims.update().where(claims.c.key == key)
-        bind.execute(kept.values(forget_after=claimed_at + KEPT))
+        # Every claim so far was done. In Python: date arithmetic in SQL differs between
+        # SQLite and PostgreSQL.
+        done = claims.update().where(claims.c.key == key)
+        bind.execute(done.values(state="done", forget_after=claimed_at + KEPT))
 
     for old, purpose, ts in MOVED:
         op.execute(
