@@ -26,7 +26,10 @@ from bot.localslack import BOT_USER_ID, inbound
 from bot.slack import blocks
 from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS
 from bot.store import Store
-from tests.fakeslack import ScriptedSlack
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.fakeslack import FakeSlack, ScriptedSlack
+from tests.fakeslack.signed_http import post_interactive
+from tests.support.processes import serve_briefbot
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness, Sent
@@ -306,3 +309,57 @@ def test_a_claim_moves_from_claimed_to_done_or_in_doubt_and_back(engine: Any) ->
     assert not store.retake_once(key, stale_after=stale)
     now[0] += dt.timedelta(days=30)
     assert not store.claim_once(key, keep=None)  # kept for good
+
+
+# --- the same over HTTP, against `briefbot serve` -----------------------------------------
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str) -> Iterator[tuple[FakeSlack, str]]:
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN]) as slack,
+        serve_briefbot(tmp_path, slack.api_url, DATABASE_URL=database_url) as base,
+    ):
+        yield slack, f"{base}/slack/events"
+
+
+@pytest.mark.slow
+def test_over_http_related_briefs_answered_503_after_posting_are_threaded_once(
+    served: tuple[FakeSlack, str],
+) -> None:
+    """`briefbot serve`: Related briefs, stored by Slack and answered 503, then pressed
+    again by someone else, leaves one reply in the thread and a pointer to it."""
+    slack, url = served
+    parent = slack.post_as("U0BOB", "C0GENERAL", "A brief worth a thread")
+    slack.fail("chat.postMessage", status=503, after_applying=True)
+
+    def press(user: str) -> str:
+        response_url = slack.new_response_url()
+        payload = inbound.block_action(
+            {"action_id": blocks.RELATED_BRIEFS, "value": DISTILLATION},
+            user_id=user,
+            response_url=response_url,
+            message=parent,
+        )
+        assert post_interactive(url, payload, SIGNING_SECRET).status == 200
+        return response_url
+
+    first = press("U0ALICE")
+    # The first press is over once it has looked for its reply (or, before the fix,
+    # told Alice something went wrong).
+    slack.wait_for(
+        lambda: (
+            slack.calls_to("conversations.replies")
+            or [r for r in slack.responses if r["url"] == first]
+        )
+    )
+    again = press("U0CAROL")
+
+    def replies() -> list[dict[str, Any]]:
+        return slack.messages("C0GENERAL", parent["ts"])[1:]
+
+    # Carol is pointed to the reply, or (before the fix) the briefs are threaded again.
+    slack.wait_for(lambda: len(replies()) > 1 or [r for r in slack.responses if r["url"] == again])
+    assert len(replies()) == 1
+    (pointer,) = [r for r in slack.responses if r["url"] == again]
+    assert "already in" in pointer["text"]
