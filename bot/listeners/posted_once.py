@@ -202,6 +202,7 @@ def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
 def in_doubt_notice(what: str, where: str) -> blocks.Message:
     """What a person hears when nobody can tell whether `what` was posted."""
     return blocks.notice(
-        f"Slack did not confirm whether {what} went out. Look in {where}: to be sure it "
-        "is not posted twice, I won't post it again until I can see it is not there."
+        f"Slack did not confirm whether {what} went out, and I could not check {where}. "
+        "Have a look there: so that nothing is posted twice, I'll post again only once I "
+        "can see it is missing."
     )
