@@ -76,9 +76,7 @@ class OnceState(StrEnum):
     The values are stored.
     """
 
-    CLAIMED = "claimed"
-    IN_DOUBT = "in_doubt"
-    DONE = "done"
+    CLAIMED, IN_DOUBT, DONE = "claimed", "in_doubt", "done"
 
 
 @dataclass(frozen=True, slots=True)
