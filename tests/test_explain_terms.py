@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bot.listeners.posted_once import once_key
 from bot.localslack import BOT_USER_ID, inbound
 from bot.model import Term
 from bot.search.term_finder import build_term_finder, find_terms
@@ -191,7 +192,8 @@ def test_post_in_thread_posts_once_and_a_second_press_points_to_it(bot: BotHarne
     assert "Sparse autoencoder" in json.dumps(reply["blocks"])
     assert "<@U0ALICE> asked" in json.dumps(reply["blocks"])
     assert EXPLAIN_IN_THREAD not in json.dumps(reply["blocks"])  # no button in the reply
-    bot.slack.wait_for(lambda: bot.services.store.explanation_reply("C0GENERAL", message["ts"]))
+    key = once_key("explain", "C0GENERAL", message["ts"])
+    bot.slack.wait_for(lambda: (claim := bot.services.store.once_claim(key)) and claim.reply_ts)
     again = press(bot, button, "U0CAROL")
     pointer = answer_of(bot, again)
     assert "already explained" in pointer["text"]

@@ -86,8 +86,10 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat_update": "chat:write",
     "users_info": "users:read",
     "views_publish": None,
-    # Only for finding a daily post in doubt; the README says to add the scope to use it.
+    # Only for finding a post in doubt (a daily post, a share, a related-briefs reply or
+    # an explanation); the README says to add the history scopes to use them.
     "conversations_history": "optional",
+    "conversations_replies": "optional",
 }
 """Each Web API method briefbot calls, and the bot scope Slack requires for it."""
 

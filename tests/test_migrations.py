@@ -27,10 +27,9 @@ TABLES = {
     "featured_picks",
     "deliveries",
     "posted_messages",
-    "related_threads",
     "lookups",
     "handled_once",
-    "explained_messages",
+    "briefs_seen",
 }
 PROCESSES = 3
 
@@ -161,7 +160,8 @@ def test_data_at_revision_0001_survives_upgrade_to_head(empty_engine: Engine) ->
     )
     assert [d.channel_id for d in store.deliveries(state="unknown")] == ["C2"]
     assert store.brief_for_message("C1", "1715000000.000100") == "brief-a"
-    assert store.related_reply("C1", "1715000000.000100") == "1715000000.000200"
+    related = store.once_claim("related:C1:1715000000.000100")
+    assert related is not None and related.reply_ts == "1715000000.000200"
     report = store.lookup_report(7)
     assert (report.brief_lookups, report.define_lookups) == (1, 1)
     assert [c.name for c in report.missed_queries] == ["frontier forum"]

@@ -237,22 +237,28 @@ def test_posted_messages_map_to_their_brief(store: Store) -> None:
 
 def test_related_thread_is_claimed_once(store: Store) -> None:
     """Only the first claim under a message wins; the reply ts is kept for the others."""
-    assert store.claim_related_thread("C1", "100.1") is True
-    assert store.claim_related_thread("C1", "100.1") is False
-    assert store.related_reply("C1", "100.1") is None
-    store.set_related_reply("C1", "100.1", "100.2")
-    assert store.related_reply("C1", "100.1") == "100.2"
-    assert store.claim_related_thread("C1", "100.9") is True
+    assert store.claim_once("related:C1:100.1", keep=None) is True
+    assert store.claim_once("related:C1:100.1", keep=None) is False
+    assert reply_of(store, "related:C1:100.1") is None
+    store.settle_once("related:C1:100.1", "100.2")
+    assert reply_of(store, "related:C1:100.1") == "100.2"
+    assert store.claim_once("related:C1:100.9", keep=None) is True
 
 
 def test_released_related_thread_can_be_claimed_again(store: Store) -> None:
     """A claim whose reply failed is released for a retry; a posted one cannot be."""
-    store.claim_related_thread("C1", "100.1")
-    assert store.release_related_thread("C1", "100.1") is True
-    assert store.claim_related_thread("C1", "100.1") is True
-    store.set_related_reply("C1", "100.1", "100.2")
-    assert store.release_related_thread("C1", "100.1") is False
-    assert store.claim_related_thread("C1", "100.1") is False
+    store.claim_once("related:C1:100.1", keep=None)
+    assert store.release_once("related:C1:100.1") is True
+    assert store.claim_once("related:C1:100.1", keep=None) is True
+    store.settle_once("related:C1:100.1", "100.2")
+    assert store.release_once("related:C1:100.1") is False
+    assert store.claim_once("related:C1:100.1", keep=None) is False
+
+
+def reply_of(store: Store, key: str) -> str | None:
+    claim = store.once_claim(key)
+    assert claim is not None
+    return claim.reply_ts
 
 
 # --- lookups ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_threads_choosing_the_featured_brief_agree(store: Store) -> None:
 
 def test_threads_claiming_one_related_thread_have_one_winner(store: Store) -> None:
     """Eight clicks on "Related briefs" at once: one posts, the others are told."""
-    wins = race(THREADS, lambda i: store.claim_related_thread("C1", "1715000000.000100"))
+    wins = race(THREADS, lambda i: store.claim_once("related:C1:1715000000.000100", keep=None))
     assert wins.count(True) == 1
 
 

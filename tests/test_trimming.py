@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bot.listeners.related_thread import related_key
 from bot.slack import blocks
 
 if TYPE_CHECKING:
@@ -140,7 +141,8 @@ def test_thread_permalink_link_escapes_its_ampersand(bot: BotHarness) -> None:
     bot.click(blocks.RELATED_BRIEFS, DISTILLATION, message=post)
     bot.slack.wait_for(lambda: len(bot.slack.messages("C0GENERAL", post["ts"])) == 2)
     # The reply is recorded just after Slack has it; a person's second click comes later.
-    bot.slack.wait_for(lambda: bot.services.store.related_reply("C0GENERAL", post["ts"]))
+    key = related_key("C0GENERAL", post["ts"])
+    bot.slack.wait_for(lambda: (claim := bot.services.store.once_claim(key)) and claim.reply_ts)
     again = bot.click(blocks.RELATED_BRIEFS, DISTILLATION, message=post, user="U0BOB")
     (pointer,) = bot.responses_to(again)
     text = json.dumps(pointer["blocks"])

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.daily.delivery import retry_after_of
 from bot.daily.pacing import Pacer
 from bot.slack import blocks
+from bot.slack.web_answers import retry_after_of
 from bot.store import Subscription
 
 log = logging.getLogger("briefbot.daily")

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.daily.delivery import Lookup, Result, daily_metadata, find_daily_post, send_post
+from bot.daily.delivery import daily_metadata, find_daily_post, send_post
 from bot.daily.plan import Due
 from bot.daily.report import Entry, Section
 from bot.model import Brief
+from bot.slack.web_answers import Lookup, Result
 from bot.store import Subscription
 
 if TYPE_CHECKING:

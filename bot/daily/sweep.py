@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.library import Library
 from bot.daily.announce import HELD, plan_kinds, week_briefs
-from bot.daily.delivery import Lookup, daily_message, find_daily_post
+from bot.daily.delivery import daily_message, find_daily_post
 from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
 from bot.daily.plan import LOOKBACK, Due, as_synced, plan_sweep
@@ -46,6 +46,7 @@ from bot.model import Brief
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
 from bot.slack import channel_posts
+from bot.slack.web_answers import Lookup
 from bot.store import Delivery, DeliveryKind, DeliveryState, Subscription, SyncResult, worker_id
 from bot.store.engine import describe_database_error
 

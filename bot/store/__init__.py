@@ -21,6 +21,7 @@ from bot.store.records import (
     LookupKind,
     LookupReport,
     MessageKind,
+    OnceState,
     Subscription,
     SyncResult,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "LookupKind",
     "LookupReport",
     "MessageKind",
+    "OnceState",
     "Store",
     "StoreError",
     "Subscription",

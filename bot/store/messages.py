@@ -1,9 +1,9 @@
-"""Messages the bot posted, their "Related briefs" and "Explain terms" threads, and what
-Slack delivers twice.
+"""Messages the bot posted, and what it does once however often it is asked.
 
 The bot remembers which brief each of its posts shows (a daily post or a shared
-answer), so a click or a thread under it knows its brief; claims the one related-briefs
-reply under a message; and claims each event or click once however often Slack sends it.
+answer), so a click or a thread under it knows its brief. Everything done once (an
+event Slack delivers again, a share, a message's related-briefs or Explain terms
+reply) is a claim keyed by its purpose, settled with what was posted.
 """
 
 from __future__ import annotations
@@ -16,17 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, select, update
 
 from bot.store.base import StoreBase, changed
-from bot.store.records import MessageKind
-from bot.store.tables import (
-    ONCE_KEY,
-    explained_messages,
-    handled_once,
-    posted_messages,
-    related_threads,
-)
+from bot.store.records import MessageKind, OnceClaim, OnceState
+from bot.store.tables import ONCE_KEY, handled_once, posted_messages
 
 ONCE_KEEP = dt.timedelta(days=1)
-"""How long a claim on an event or click is kept."""
+"""How long a claim on an event or a share is kept, unless its caller says otherwise."""
 
 
 def record_post(
@@ -67,126 +61,93 @@ class PostedMessages(StoreBase):
             return brief_id
 
 
-class RelatedThreads(StoreBase):
-    def claim_related_thread(self, channel_id: str, parent_ts: str) -> bool:
-        """Claim the one "Related briefs" reply under a message; True for the one winner."""
-        stmt = (
-            self._insert(related_threads)
-            .values(channel_id=channel_id, parent_ts=parent_ts, created_at=self.now())
-            .on_conflict_do_nothing(
-                index_elements=[related_threads.c.channel_id, related_threads.c.parent_ts]
-            )
-        )
-        with self._write() as connection:
-            return changed(connection, stmt, related_threads)
+class Claims(StoreBase):
+    """Claims on doing something once, keyed by purpose ("event:…", "share:…", "related:…",
+    "explain:…"): the one caller whose claim takes effect does it, and settles the claim
+    with what it posted, so every later caller finds it done."""
 
-    def set_related_reply(self, channel_id: str, parent_ts: str, reply_ts: str) -> None:
-        with self._write() as connection:
-            connection.execute(
-                update(related_threads)
-                .where(
-                    related_threads.c.channel_id == channel_id,
-                    related_threads.c.parent_ts == parent_ts,
-                )
-                .values(reply_ts=reply_ts)
-            )
+    def claim_once(self, key: str, *, keep: dt.timedelta | None = ONCE_KEEP) -> bool:
+        """True for the one caller that claims `key`; False for every later or concurrent
+        delivery of the same thing.
 
-    def related_reply(self, channel_id: str, parent_ts: str) -> str | None:
-        """The ts of the related-briefs reply, or None if not posted (or not yet)."""
-        query = select(related_threads.c.reply_ts).where(
-            related_threads.c.channel_id == channel_id,
-            related_threads.c.parent_ts == parent_ts,
-        )
-        with self._read() as connection:
-            reply_ts: str | None = connection.execute(query).scalar()
-            return reply_ts
-
-    def release_related_thread(self, channel_id: str, parent_ts: str) -> bool:
-        """Drop a claim whose reply was never posted, so a later click can try again."""
-        with self._write() as connection:
-            result = connection.execute(
-                delete(related_threads).where(
-                    related_threads.c.channel_id == channel_id,
-                    related_threads.c.parent_ts == parent_ts,
-                    related_threads.c.reply_ts.is_(None),
-                )
-            )
-            return result.rowcount == 1
-
-
-class ExplainedMessages(StoreBase):
-    """The one "Explain terms" reply posted in a message's thread (Post in thread)."""
-
-    def claim_explanation(self, channel_id: str, message_ts: str) -> bool:
-        """Claim the one explanation of a message's terms in its thread; True for the winner."""
-        stmt = (
-            self._insert(explained_messages)
-            .values(channel_id=channel_id, message_ts=message_ts, created_at=self.now())
-            .on_conflict_do_nothing(
-                index_elements=[explained_messages.c.channel_id, explained_messages.c.message_ts]
-            )
-        )
-        with self._write() as connection:
-            return changed(connection, stmt, explained_messages)
-
-    def set_explanation_reply(self, channel_id: str, message_ts: str, reply_ts: str) -> None:
-        with self._write() as connection:
-            connection.execute(
-                update(explained_messages)
-                .where(
-                    explained_messages.c.channel_id == channel_id,
-                    explained_messages.c.message_ts == message_ts,
-                )
-                .values(reply_ts=reply_ts)
-            )
-
-    def explanation_reply(self, channel_id: str, message_ts: str) -> str | None:
-        """The ts of the explanation posted for a message, or None if not posted (or not yet)."""
-        query = select(explained_messages.c.reply_ts).where(
-            explained_messages.c.channel_id == channel_id,
-            explained_messages.c.message_ts == message_ts,
-        )
-        with self._read() as connection:
-            reply_ts: str | None = connection.execute(query).scalar()
-            return reply_ts
-
-    def release_explanation(self, channel_id: str, message_ts: str) -> bool:
-        """Drop a claim whose explanation was never posted, so a later press can try again."""
-        with self._write() as connection:
-            result = connection.execute(
-                delete(explained_messages).where(
-                    explained_messages.c.channel_id == channel_id,
-                    explained_messages.c.message_ts == message_ts,
-                    explained_messages.c.reply_ts.is_(None),
-                )
-            )
-            return result.rowcount == 1
-
-
-class HandledOnce(StoreBase):
-    def claim_once(self, key: str) -> bool:
-        """True for the one caller that claims `key` (an event id, a click's source message);
-        False for every later or concurrent delivery of the same thing.
-
-        Claims older than `ONCE_KEEP` are dropped on the way: Slack retries an event
-        for minutes, not days, and a button's message is gone once it has done its work.
+        A claim is forgotten `keep` after it was made (None: kept for good), and the
+        forgotten ones are dropped on the way: Slack retries an event for minutes, not
+        days, and a button's private answer is gone once it has done its work.
         """
-        key = _once_key(key)
         now = self.now()
         table = handled_once
         stmt = (
             self._insert(table)
-            .values(key=key, claimed_at=now)
+            .values(
+                key=_once_key(key),
+                claimed_at=now,
+                state=OnceState.CLAIMED.value,
+                forget_after=None if keep is None else now + keep,
+            )
             .on_conflict_do_nothing(index_elements=[table.c.key])
         )
         with self._write() as connection:
-            connection.execute(delete(table).where(table.c.claimed_at < now - ONCE_KEEP))
+            connection.execute(delete(table).where(table.c.forget_after < now))
             return changed(connection, stmt, table)
 
-    def release_once(self, key: str) -> None:
-        """Give up a claim whose work certainly did not happen, so a new delivery can do it."""
+    def once_claim(self, key: str) -> OnceClaim | None:
+        """The claim on `key` as it stands, or None if there is none."""
+        query = select(handled_once).where(handled_once.c.key == _once_key(key))
+        with self._read() as connection:
+            row = connection.execute(query).mappings().first()
+        if row is None:
+            return None
+        state = OnceState(row["state"])
+        return OnceClaim(row["key"], state, row["reply_ts"], row["claimed_at"])
+
+    def settle_once(self, key: str, reply_ts: str | None) -> None:
+        """Record that the claimed work is done, and the ts of what it posted."""
+        self._move_once(key, OnceState.DONE, reply_ts=reply_ts)
+
+    def doubt_once(self, key: str) -> None:
+        """Record that the claimed post may or may not exist (Slack's answer was uncertain)."""
+        self._move_once(key, OnceState.IN_DOUBT)
+
+    def retake_once(self, key: str, *, stale_after: dt.timedelta) -> bool:
+        """Claim again a claim in doubt, or one its holder has not settled for `stale_after`
+        (it died mid-post); True for the one caller that takes it."""
+        now = self.now()
+        table = handled_once
+        stmt = (
+            update(table)
+            .where(
+                table.c.key == _once_key(key),
+                (table.c.state == OnceState.IN_DOUBT.value)
+                | (
+                    (table.c.state == OnceState.CLAIMED.value)
+                    & (table.c.claimed_at < now - stale_after)
+                ),
+            )
+            .values(state=OnceState.CLAIMED.value, claimed_at=now)
+        )
         with self._write() as connection:
-            connection.execute(delete(handled_once).where(handled_once.c.key == _once_key(key)))
+            return connection.execute(stmt).rowcount == 1
+
+    def release_once(self, key: str) -> bool:
+        """Give up a claim whose work certainly did not happen, so a later try can do it;
+        False if there was none to give up (work that is done stays done)."""
+        table = handled_once
+        with self._write() as connection:
+            result = connection.execute(
+                delete(table).where(
+                    table.c.key == _once_key(key), table.c.state != OnceState.DONE.value
+                )
+            )
+            return result.rowcount == 1
+
+    def _move_once(self, key: str, state: OnceState, **values: Any) -> None:
+        table = handled_once
+        with self._write() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.key == _once_key(key), table.c.state != OnceState.DONE.value)
+                .values(state=state.value, **values)
+            )
 
 
 def _once_key(key: str) -> str:

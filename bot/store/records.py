@@ -67,6 +67,28 @@ class MessageKind(StrEnum):
     """A /brief answer someone shared in the channel."""
 
 
+class OnceState(StrEnum):
+    """Where a claim on doing something once stands (`bot.store.messages.Claims`).
+
+    claimed -> done (settled, with what was posted) | released (the row is deleted:
+    certainly not done) | in_doubt (Slack's answer was uncertain and the post was not
+    found); in_doubt, or claimed for too long, -> claimed again by a later try.
+    The values are stored.
+    """
+
+    CLAIMED, IN_DOUBT, DONE = "claimed", "in_doubt", "done"
+
+
+@dataclass(frozen=True, slots=True)
+class OnceClaim:
+    """A claim as stored: its key, where it stands, and the ts of what was posted."""
+
+    key: str
+    state: OnceState
+    reply_ts: str | None
+    claimed_at: dt.datetime
+
+
 class LookupKind(StrEnum):
     """Which command a counted lookup came from."""
 

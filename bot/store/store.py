@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
 from bot.store.lookups import Lookups
-from bot.store.messages import ExplainedMessages, HandledOnce, PostedMessages, RelatedThreads
+from bot.store.messages import Claims, PostedMessages
 from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
 
@@ -21,13 +21,12 @@ class Store(
     FeaturedPicks,
     DeliveryLedger,
     PostedMessages,
-    RelatedThreads,
-    ExplainedMessages,
-    HandledOnce,
+    Claims,
     Lookups,
     BriefsSeen,
 ):
-    """Subscriptions, featured picks, the delivery ledger, posted messages and lookups.
+    """Subscriptions, featured picks, the delivery ledger, posted messages, what is done
+    once, lookups and the briefs seen.
 
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
     gives the current time for timestamps (aware, UTC); tests pass their own.

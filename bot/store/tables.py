@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from bot.store.records import DeliveryKind, DeliveryState, LookupKind, MessageKind
+from bot.store.records import DeliveryKind, DeliveryState, LookupKind, MessageKind, OnceState
 
 # Stable constraint names, so later migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -45,6 +45,7 @@ SUBSCRIPTION_SOURCES = ("slack", "schedule_file")
 DELIVERY_STATES = tuple(state.value for state in DeliveryState)
 MESSAGE_KINDS = tuple(kind.value for kind in MessageKind)
 LOOKUP_KINDS = tuple(kind.value for kind in LookupKind)
+ONCE_STATES = tuple(state.value for state in OnceState)
 
 ID = 64  # Slack ids, message timestamps, brief ids and process ids all fit
 QUERY = 200
@@ -167,34 +168,20 @@ posted_messages = Table(
     CheckConstraint(_one_of("kind", MESSAGE_KINDS), name="kind"),
 )
 
-related_threads = Table(
-    "related_threads",
-    metadata,
-    Column("channel_id", String(ID), nullable=False),
-    Column("parent_ts", String(ID), nullable=False),
-    Column("reply_ts", String(ID), nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("channel_id", "parent_ts"),
-)
-
-explained_messages = Table(
-    # "Explain terms" → Post in thread: the one explanation posted under each message.
-    "explained_messages",
-    metadata,
-    Column("channel_id", String(ID), nullable=False),
-    Column("message_ts", String(ID), nullable=False),
-    Column("reply_ts", String(ID), nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("channel_id", "message_ts"),
-)
-
 handled_once = Table(
+    # Everything done once, keyed by purpose: "event:<event id>" (an event Slack may
+    # deliver again), "share:<channel>:<answer ts>:<user>:<brief>", "related:<channel>:<ts>"
+    # and "explain:<channel>:<ts>" (the one reply in a message's thread). `reply_ts` is
+    # what was posted, once settled; `forget_after` is NULL for what is kept for good.
     "handled_once",
     metadata,
-    # What Slack may deliver twice: "event:<event_id>", "share:<channel>:<message ts>:…".
     Column("key", String(ONCE_KEY), primary_key=True),
     Column("claimed_at", UTCDateTime, nullable=False),
-    Index(None, "claimed_at"),
+    Column("state", String(16), nullable=False, server_default="claimed"),
+    Column("reply_ts", String(ID), nullable=True),
+    Column("forget_after", UTCDateTime, nullable=True),
+    CheckConstraint(_one_of("state", ONCE_STATES), name="state"),
+    Index(None, "forget_after"),
 )
 
 lookups = Table(

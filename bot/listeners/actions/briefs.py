@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
-from bot.listeners.acked import after_ack
+from bot.listeners.acked import Acked, acked_then
 from bot.listeners.context import deps
+from bot.listeners.posted_once import Outcome, Post, in_doubt_notice, once_key, post_once
 from bot.listeners.related_thread import post_related_in_thread
 from bot.listeners.replies import ephemeral
 from bot.model import Brief
 from bot.related import related_briefs
 from bot.services import Services
 from bot.slack import blocks
+from bot.store.messages import ONCE_KEEP
 
 GONE = "That brief is no longer in the library. Try `/brief latest`."
 
@@ -52,42 +53,28 @@ def _is_ephemeral(body: dict) -> bool:
     return bool(body.get("container", {}).get("is_ephemeral")) or "message" not in body
 
 
-# Every button acks at once and does the rest after the ack (`after_ack`): Web API
+# Every button acks at once and does the rest after the ack (`button`): Web API
 # calls and response URL posts can be slow, and must not hold the threads acks need.
 
 
-def share_brief_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+def _share(acked: Acked) -> None:
     """Post the brief for everyone in the channel, saying who shared it."""
-    ack()
-    after_ack(context, body, lambda: _share(body, action, context, client, respond))
-
-
-def _share(
-    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+    body, action, context = acked.body, acked.payload, acked.context
+    client, respond = acked.client, acked.respond
     brief = _clicked_brief(action, deps(context).library, private_answer(body, client, respond))
     if brief is None:
         return
     services: Services = deps(context).services
     channel, user = body["channel"]["id"], body["user"]["id"]
-    claim = share_key(body, action, brief.id)
-    if not services.store.claim_once(claim):
-        return  # the same button again (a double click): this answer is shared already
     message = blocks.brief_message(brief, ephemeral=False, shared_by=user)
-    try:
-        posted = client.chat_postMessage(
-            channel=channel, **message.payload(), unfurl_links=False, unfurl_media=False
-        )
-    except SlackApiError as error:
-        if error.response.status_code < 500:
-            # Slack refused it, so nothing was posted: a new click may try again. After a
-            # 5xx or a timeout the post may exist, and the claim stays.
-            services.store.release_once(claim)
-        raise
-    services.store.record_post(channel, posted["ts"], brief.id, "shared")
-    respond(delete_original=True)
+    post = Post(share_key(body, action, brief.id), channel, message.payload(), keep=ONCE_KEEP)
+    posted = post_once(services.store, client, post)
+    if posted.outcome == Outcome.IN_DOUBT:
+        private_answer(body, client, respond)(in_doubt_notice("the brief", "the channel"))
+    elif posted.outcome in (Outcome.POSTED, Outcome.FOUND) and posted.ts:
+        services.store.record_post(channel, posted.ts, brief.id, "shared")
+        respond(delete_original=True)
+    # Otherwise the same button was pressed again (a double click): it is shared already.
 
 
 def share_key(body: dict, action: dict, brief_id: str) -> str:
@@ -99,20 +86,13 @@ def share_key(body: dict, action: dict, brief_id: str) -> str:
     """
     container = body.get("container") or {}
     source = container.get("message_ts") or action.get("action_ts") or body.get("trigger_id")
-    return f"share:{body['channel']['id']}:{source}:{body['user']['id']}:{brief_id}"
+    return once_key("share", body["channel"]["id"], str(source), body["user"]["id"], brief_id)
 
 
-def related_briefs_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+def _related(acked: Acked) -> None:
     """In a channel: thread the related briefs under the message, once. Privately: list them."""
-    ack()
-    after_ack(context, body, lambda: _related(body, action, context, client, respond))
-
-
-def _related(
-    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+    body, action, context = acked.body, acked.payload, acked.context
+    client, respond = acked.client, acked.respond
     library: Library = deps(context).library
     answer = private_answer(body, client, respond)
     brief = _clicked_brief(action, library, answer)
@@ -135,23 +115,21 @@ def _related(
     )
 
 
-def show_brief_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+def _show(acked: Acked) -> None:
     """Open one brief from a list: in place of a private list, else as a private answer."""
-    ack()
-    after_ack(context, body, lambda: _show(body, action, context, client, respond))
-
-
-def _show(
-    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+    body, action, context = acked.body, acked.payload, acked.context
+    client, respond = acked.client, acked.respond
     answer = private_answer(body, client, respond, replace=_is_ephemeral(body))
     brief = _clicked_brief(action, deps(context).library, answer)
     if brief is None:
         return
     # From App Home the brief arrives as a direct message, where sharing makes no sense.
     answer(blocks.brief_message(brief, ephemeral=bool(body.get("response_url"))))
+
+
+share_brief_clicked = acked_then(_share)
+related_briefs_clicked = acked_then(_related)
+show_brief_clicked = acked_then(_show)
 
 
 def read_story_clicked(ack: Ack) -> None:

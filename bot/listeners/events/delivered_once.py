@@ -3,10 +3,11 @@
 Slack delivers an event again, with the same `event_id`, when its acknowledgement was
 late or lost (`X-Slack-Retry-Num` over HTTP, `retry_attempt` in a Socket Mode envelope),
 up to three times over several minutes, and maybe to another replica. The event id is
-claimed in the store before any listener runs, so a retry finds it taken and is only
-acknowledged, even while the first delivery is still being handled. While the store
-cannot be reached, an event whose second handling changes nothing (opening the Home tab
-publishes the same tab again) is handled anyway; any other fails as before.
+claimed in the store before any listener runs (as "event:<id>", beside everything else
+briefbot does once), so a retry finds it taken and is only acknowledged, even while the
+first delivery is still being handled. While the store cannot be reached, an event whose
+second handling changes nothing (opening the Home tab publishes the same tab again) is
+handled anyway; any other fails as before.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from slack_bolt import BoltContext, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.listeners.context import deps
+from bot.listeners.posted_once import once_key
 from bot.services import Services
 
 REPEATABLE = frozenset({"app_home_opened"})
@@ -27,7 +29,7 @@ REPEATABLE = frozenset({"app_home_opened"})
 def event_key(body: dict) -> str | None:
     """The store key of an Events API delivery, or None for anything else."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    return f"event:{event_id}" if isinstance(event_id, str) and event_id else None
+    return once_key("event", event_id) if isinstance(event_id, str) and event_id else None
 
 
 def once_per_event(

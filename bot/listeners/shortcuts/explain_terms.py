@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.content.library import Library
-from bot.listeners.acked import after_ack
+from bot.listeners import posted_once
+from bot.listeners.acked import Acked, acked_then, after_ack
 from bot.listeners.context import deps
+from bot.listeners.posted_once import Outcome, Post, once_key
 from bot.listeners.replies import ephemeral
 from bot.search.term_finder import find_terms, named_terms
 from bot.services import Services
@@ -48,17 +48,11 @@ def _answer(respond: Respond, payload: dict[str, Any]) -> None:
     respond(**payload)
 
 
-def post_in_thread_clicked(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+def _post_in_thread(acked: Acked) -> None:
     """Post the explanation in the message's thread, once; later presses point to it."""
-    ack()
-    after_ack(context, body, lambda: _post_in_thread(body, action, context, client, respond))
+    body, action, context = acked.body, acked.payload, acked.context
+    client, respond = acked.client, acked.respond
 
-
-def _post_in_thread(
-    body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
     def answer(message: blocks.Message) -> None:
         respond(**ephemeral(message), replace_original=False)
 
@@ -70,39 +64,17 @@ def _post_in_thread(
         return
     channel, message_ts, thread_ts, _ = parsed
     services: Services = deps(context).services
-    store = services.store
-    if not store.claim_explanation(channel, message_ts):
-        answer(
-            explain_blocks.already_explained_message(
-                _permalink(client, channel, store.explanation_reply(channel, message_ts))
-            )
-        )
-        return
     message = explain_blocks.explanation_message(found, requested_by=str(body["user"]["id"]))
-    try:
-        posted = client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            **message.payload(),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as error:
-        if error.response.status_code < 500:
-            # Slack refused it (not in the channel, say), so nothing was posted: free the
-            # claim so a press after inviting briefbot posts it. The error handler tells
-            # the person how to invite it; their private answer stays as it is.
-            store.release_explanation(channel, message_ts)
-        raise
-    store.set_explanation_reply(channel, message_ts, str(posted["ts"]))
+    key = once_key("explain", channel, message_ts)
+    # A refusal (not in the channel, say) is raised: the error handler tells the person
+    # how to invite briefbot, their private answer stays, and a later press posts.
+    post = Post(key, channel, message.payload(), thread_ts)
+    posted = posted_once.post_once(services.store, client, post)
+    if posted.outcome == Outcome.IN_DOUBT:
+        answer(posted_once.in_doubt_notice("the explanation", "the message's thread"))
+    elif posted.outcome != Outcome.POSTED:
+        link = posted_once.permalink(client, channel, posted.ts)
+        answer(explain_blocks.already_explained_message(link))
 
 
-def _permalink(client: WebClient, channel: str, reply_ts: str | None) -> str | None:
-    if not reply_ts:
-        return None
-    try:
-        found = client.chat_getPermalink(channel=channel, message_ts=reply_ts)
-    except SlackApiError:
-        return None  # the pointer then names the thread without a link
-    permalink = found.get("permalink")
-    return permalink if isinstance(permalink, str) else None
+post_in_thread_clicked = acked_then(_post_in_thread)
