@@ -7,8 +7,6 @@ Socket Mode and HTTP."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +19,13 @@ from bot.slack import blocks
 from bot.slack.blocks import first_sentence
 from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS
 from bot.slack.message_text import message_prose, prose
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.fakeslack import FakeSlack
+from tests.conftest import SIGNING_SECRET
 from tests.fakeslack.signed_http import post_interactive
 from tests.support.explain import SCENARIOS, found_terms
-from tests.support.processes import (
-    serve_briefbot,
-)
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness, Sent
+    from tests.support.processes import ServedBot
 
 pytest_plugins = ("tests.support.bot",)
 
@@ -195,7 +190,7 @@ def test_post_in_thread_posts_once_and_a_second_press_points_to_it(bot: BotHarne
     assert "already explained" in pointer["text"]
     assert "http" in json.dumps(pointer["blocks"])  # a link to the reply
     assert pointer.get("replace_original") is False
-    time.sleep(0.3)
+    bot.settle()
     assert len(bot.slack.messages("C0GENERAL", message["ts"])) == 2
 
 
@@ -287,22 +282,13 @@ def test_first_sentence_stops_at_the_first_full_stop_before_a_new_sentence() -> 
 # --- over HTTP, against `briefbot serve` ----------------------------------------------------
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[FakeSlack, str]]:
-    with (
-        FakeSlack(bot_tokens=[BOT_TOKEN]) as slack,
-        serve_briefbot(tmp_path, slack.api_url) as base,
-    ):
-        yield slack, f"{base}/slack/events"
-
-
 @pytest.mark.slow
 def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
-    served: tuple[FakeSlack, str],
+    served_bot: ServedBot,
 ) -> None:
     """`briefbot serve`: the shortcut is acked at once and answered through its response
     URL; Post in thread, pressed twice, posts one reply."""
-    slack, url = served
+    slack, url = served_bot.slack, served_bot.events
     message = slack.post_as("U0BOB", "C0GENERAL", inbound.as_slack_sends("R&D on an LLM"))
     response_url = slack.new_response_url()
     payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
@@ -326,11 +312,11 @@ def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
 @pytest.mark.slow
 @pytest.mark.parametrize(("case", "text", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
 def test_over_http_explain_terms_finds_what_it_should(
-    served: tuple[FakeSlack, str], case: str, text: str, expected: list[str]
+    served_bot: ServedBot, case: str, text: str, expected: list[str]
 ) -> None:
     """`briefbot serve`, for each case of the shared table: the private answer lists exactly
     the expected terms (or says none were found)."""
-    slack, url = served
+    slack, url = served_bot.slack, served_bot.events
     message = slack.post_as("U0BOB", "C0GENERAL", text)
     response_url = slack.new_response_url()
     payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
