@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.content.model import Term
-from bot.localslack import BOT_USER_ID, inbound
+from bot.localslack import BOT_USER_ID
 from bot.search.term_finder import build_term_finder, find_terms
 from bot.slack import blocks
 from bot.slack.blocks import first_sentence
 from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS
 from bot.slack.message_text import message_prose, prose
 from tests.conftest import SIGNING_SECRET
+from tests.fakeslack import payloads
 from tests.fakeslack.signed_http import post_interactive
 from tests.support.explain import SCENARIOS, found_terms
 
@@ -170,7 +171,7 @@ def press(bot: BotHarness, button: dict[str, Any], user: str, channel: str = "C0
 def test_post_in_thread_posts_once_and_a_second_press_points_to_it(bot: BotHarness) -> None:
     """Post in thread puts one reply, for everyone, in the message's thread; a second
     press, by someone else, posts nothing and points to the reply."""
-    message = bot.slack.post_as("U0BOB", "C0GENERAL", inbound.as_slack_sends("An SAE & RLHF"))
+    message = bot.slack.post_as("U0BOB", "C0GENERAL", payloads.as_slack_sends("An SAE & RLHF"))
     answer = answer_of(bot, bot.shortcut(EXPLAIN_TERMS, message=message))
     button = in_thread_button(answer)
     press(bot, button, "U0ALICE")
@@ -289,19 +290,20 @@ def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
     """`briefbot serve`: the shortcut is acked at once and answered through its response
     URL; Post in thread, pressed twice, posts one reply."""
     slack, url = served_bot.slack, served_bot.events
-    message = slack.post_as("U0BOB", "C0GENERAL", inbound.as_slack_sends("R&D on an LLM"))
+    message = slack.post_as("U0BOB", "C0GENERAL", payloads.as_slack_sends("R&D on an LLM"))
     response_url = slack.new_response_url()
-    payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
+    payload = payloads.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
     assert post_interactive(url, payload, SIGNING_SECRET).status == 200
     (answer,) = slack.wait_for(lambda: [r for r in slack.responses if r["url"] == response_url])
     assert terms_in(answer) == ["Large language model"]
     button = in_thread_button(answer)
     for user in ("U0ALICE", "U0CAROL"):
-        click = inbound.block_action(
-            {"action_id": button["action_id"], "value": button["value"]},
+        click = payloads.block_action(
+            button["action_id"],
+            button["value"],
             user_id=user,
             response_url=slack.new_response_url(),
-            ephemeral=True,
+            container_type="ephemeral",
         )
         assert post_interactive(url, click, SIGNING_SECRET).status == 200
     slack.wait_for(lambda: len(slack.messages("C0GENERAL", message["ts"])) == 2)
@@ -319,7 +321,7 @@ def test_over_http_explain_terms_finds_what_it_should(
     slack, url = served_bot.slack, served_bot.events
     message = slack.post_as("U0BOB", "C0GENERAL", text)
     response_url = slack.new_response_url()
-    payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
+    payload = payloads.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
     assert post_interactive(url, payload, SIGNING_SECRET).status == 200
     (answer,) = slack.wait_for(lambda: [r for r in slack.responses if r["url"] == response_url])
     assert found_terms(answer) == expected, case

@@ -14,8 +14,10 @@ from tests.fakeslack.payloads import (
     app_home_opened_event,
     app_mention_event,
     block_action,
+    clicked_again,
     event_callback,
     message_action,
+    now_ts,
     slash_command,
 )
 from tests.support.explain import SCENARIOS, found_terms
@@ -118,8 +120,6 @@ def test_events_over_socket_mode(socket_slack: FakeSlack) -> None:
 def test_twice_delivered_clicks_and_events_act_once(socket_bot: SocketModeBot) -> None:
     """Over Socket Mode, Share clicked twice posts once, and an event Slack delivers again
     (a new envelope with retry_attempt 1, the same event_id) gets one answer."""
-    from bot.localslack import inbound
-
     socket_slack = socket_bot.slack
     socket_slack.fail("chat.postMessage", delay=0.5, times=None)
     socket_slack.fail("chat.postEphemeral", delay=0.5, times=None)
@@ -130,11 +130,11 @@ def test_twice_delivered_clicks_and_events_act_once(socket_bot: SocketModeBot) -
             DISTILLATION,
             user_id="U0BOB",
             container_type="ephemeral",
-            message_ts=inbound.now_ts(),
+            message_ts=now_ts(),
             response_url=socket_slack.new_response_url(),
         )
         socket_slack.send_envelope("interactive", click)
-        socket_slack.send_envelope("interactive", inbound.clicked_again(click))
+        socket_slack.send_envelope("interactive", clicked_again(click))
         mention = event_callback(app_mention_event("hi", channel="C0GENERAL", user="U0BOB"))
         socket_slack.send_envelope("events_api", mention)
         socket_slack.send_envelope("events_api", mention, retry_attempt=1, retry_reason="timeout")

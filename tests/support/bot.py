@@ -25,10 +25,10 @@ from slack_bolt.request import BoltRequest
 from bot.app import LISTENER_THREADS, build_app, build_services
 from bot.config import Settings
 from bot.listeners.followups import FollowUps
-from bot.localslack import DEFAULT_BOT_TOKEN, inbound
+from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.services import Services
 from bot.store import sqlite_url
-from tests.fakeslack import ScriptedSlack
+from tests.fakeslack import ScriptedSlack, payloads
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_CONTENT = ROOT / "content"
@@ -86,7 +86,7 @@ class BotHarness:
     def dispatch(self, body: str, content_type: str, *, signed: bool = True) -> BoltResponse:
         headers = {"content-type": content_type}
         if signed:
-            headers.update(inbound.signed_headers(body, self.secret))
+            headers.update(payloads.signed_headers(body, self.secret))
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(
@@ -100,11 +100,11 @@ class BotHarness:
     ) -> Sent:
         """Send `text` as typed (Slack escapes it), or as it is with `formatted=True`."""
         url = self.slack.new_response_url(channel=channel, user=user)
-        fields = inbound.slash_command(
+        fields = payloads.slash_command(
             command, text, user_id=user, channel_id=channel, response_url=url, formatted=formatted
         )
         return Sent(
-            self.dispatch(inbound.form_body(fields), "application/x-www-form-urlencoded"), url
+            self.dispatch(payloads.form_body(fields), "application/x-www-form-urlencoded"), url
         )
 
     def click(
@@ -119,16 +119,17 @@ class BotHarness:
     ) -> Sent:
         ts = (message or {}).get("ts", "")
         url = self.slack.new_response_url(channel=channel, user=user, message_ts=ts or None)
-        payload = inbound.block_action(
-            {"action_id": action_id, "value": value},
+        payload = payloads.block_action(
+            action_id,
+            value,
             user_id=user,
             channel_id=channel,
             response_url=url,
             message=message,
             message_ts=ts,
-            ephemeral=ephemeral,
+            container_type="ephemeral" if ephemeral else "message",
         )
-        body = inbound.interactive_body(payload)
+        body = payloads.interactive_body(payload)
         return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
 
     def shortcut(
@@ -145,7 +146,7 @@ class BotHarness:
         Bob wrote with `text` (escaped as Slack escapes it, unless `formatted`)."""
         # A shortcut's response URL answers with new messages; it replaces nothing.
         url = self.slack.new_response_url(channel=channel, user=user)
-        payload = inbound.message_action(
+        payload = payloads.message_action(
             callback_id,
             message=message,
             text=text,
@@ -154,11 +155,11 @@ class BotHarness:
             channel_id=channel,
             response_url=url,
         )
-        body = inbound.interactive_body(payload)
+        body = payloads.interactive_body(payload)
         return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
 
     def event(self, envelope: dict[str, Any]) -> BoltResponse:
-        return self.dispatch(inbound.json_body(envelope), "application/json")
+        return self.dispatch(payloads.json_body(envelope), "application/json")
 
     def responses_to(self, sent: Sent, count: int = 1, timeout: float = 5) -> list[dict]:
         """Wait for `count` posts to the request's response URL; return them."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.localslack import inbound
+from tests.fakeslack import payloads
 
 # (what it pins, the message as Slack stores it, the terms the answer lists, in order)
 SCENARIOS: list[tuple[str, str, list[str]]] = [
     (
         "terms, an alias, typed & escaped",
-        inbound.as_slack_sends("An SAE & a large language model"),
+        payloads.as_slack_sends("An SAE & a large language model"),
         ["Sparse autoencoder", "Large language model"],
     ),
     (
