@@ -30,10 +30,12 @@ class Probe:
             world.most = max(world.most, len(world.running))
             world.per_channel_clash |= sum(t.channel == self.channel for t in world.running) > 1
             world.starts.append((self.name, world.clock()))
+            world.threads.add(threading.get_ident())
             world.lock.notify_all()
             # In flight until the pool is as busy as it may be, so that a task it should
             # not have started beside this one would be seen running with it.
-            assert world.lock.wait_for(world.as_busy_as_allowed, timeout=HANG_GUARD_S)
+            if not world.lock.wait_for(world.as_busy_as_allowed, timeout=HANG_GUARD_S):
+                world.stuck.append(self.name)  # the pool left a startable task waiting
         if world.stop_after == self.name:
             world.stop.set()
         with world.lock:
@@ -58,6 +60,8 @@ class World:
         self.workers = workers
         self.running: set[Probe] = set()
         self.not_started: set[Probe] = set()
+        self.stuck: list[str] = []
+        self.threads: set[int] = set()
         self.most = 0
         self.per_channel_clash = False
         self.starts: list[tuple[str, float]] = []
@@ -91,6 +95,8 @@ def test_threads_are_bounded_and_a_channel_has_one_call_in_flight() -> None:
     dispatch(tasks, world.pacer, workers=4, stop=world.stop)
     assert sorted(world.order()) == sorted(t.name for t in tasks)
     assert world.most <= 4 and not world.per_channel_clash
+    assert len(world.threads) <= 4  # the pool itself is no bigger
+    assert world.stuck == []
 
 
 def test_a_retry_waits_for_its_hold_and_then_goes_before_fresh_channels() -> None:
