@@ -1,6 +1,6 @@
 """What Slack sends to an app, for tests: the product's `bot.localslack.inbound` builders,
 plus a button-click builder that takes the action id and value directly. Tests build
-Slack's payloads from here only (or `tests.fakeslack`, which re-exports them).
+Slack's payloads from here only.
 
 The same payloads go over both transports: as signed HTTP requests to `briefbot serve`
 (form fields for slash commands, `payload=<json>` for button clicks and shortcuts, JSON
