@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ class Readiness:
 
     reason: str = "starting"
     services: Services | None = None
+    in_flight: Callable[[], int] | None = None
+    """How many requests' listeners and work after the ack are queued or running."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def waiting(self, reason: str) -> None:
@@ -31,9 +34,9 @@ class Readiness:
         with self._lock:
             self.reason = reason
 
-    def ready(self, services: Services) -> None:
+    def ready(self, services: Services, in_flight: Callable[[], int] | None = None) -> None:
         with self._lock:
-            self.services, self.reason = services, ""
+            self.services, self.reason, self.in_flight = services, "", in_flight
 
     @property
     def is_ready(self) -> bool:
@@ -42,7 +45,7 @@ class Readiness:
     def report(self, *, verbose: bool = False) -> tuple[bool, dict[str, Any]]:
         """(healthy, body) for `/healthz`; the database is checked on each call."""
         with self._lock:
-            services, reason = self.services, self.reason
+            services, reason, in_flight = self.services, self.reason, self.in_flight
         body: dict[str, Any] = {"ok": False, "version": __version__}
         if services is None or reason:
             body["reason"] = reason or "starting"
@@ -56,6 +59,8 @@ class Readiness:
         body |= {"ok": True, "content_version": library.version}
         if verbose:
             body |= _details(services)
+            if in_flight is not None:
+                body["in_flight"] = in_flight()
         return True, body
 
 

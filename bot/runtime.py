@@ -19,7 +19,6 @@ from bot.content.errors import ContentInvalid
 from bot.gate import WsgiApp, wsgi_application
 from bot.health import Readiness
 from bot.listeners.followups import FollowUps
-from bot.log_format import ContextThreadPool
 from bot.log_format import handler as log_format_handler
 from bot.services import Services
 from bot.store import StoreError
@@ -107,9 +106,10 @@ def start(
     except TokenRefused as refused:
         raise StartupError(str(refused)) from None
     log.info("Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team"))
-    listeners = ContextThreadPool(LISTENER_THREADS, thread_name_prefix="briefbot-listener")
-    # The token was just checked; Bolt would otherwise check it again, without retries.
     follow_ups = FollowUps()
+    # Counted with the follow-ups: /healthz?verbose=1 reports both as `in_flight`.
+    listeners = follow_ups.listener_pool(LISTENER_THREADS)
+    # The token was just checked; Bolt would otherwise check it again, without retries.
     app = build_app(
         services,
         client=client,
@@ -120,7 +120,7 @@ def start(
     running = Running(settings, services, app, listeners, follow_ups)
     if background:
         start_background_jobs(running)
-    readiness.ready(services)
+    readiness.ready(services, in_flight=lambda: follow_ups.in_flight)
     log.info(
         "briefbot ready: %d briefs, %d terms, content %s",
         len(services.library.briefs),

@@ -1,19 +1,31 @@
-"""Fixtures shared by every test: credentials and a local Slack per test."""
+"""Fixtures shared by every test: credentials, a local Slack, a clock and a served bot.
+
+One of each: `local_slack` (a ScriptedSlack) or `fake_slack` (with Socket Mode) is the
+Slack of a test, `clock` its time where the code under test takes a clock, and
+`served_bot` a real `briefbot serve` with its own fake Slack. The in-process bot
+(`tests/support/bot.py`) talks to `local_slack`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from bot.localslack import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
 from tests.fakeslack import FakeSlack, ScriptedSlack
+from tests.support.clock import START, Clock
+from tests.support.processes import ServedBot, serving
 
 # `cli` (briefbot's entry point run in this process) is for every CLI test; loaded here so
 # its module is assertion-rewritten before test modules import its helpers.
 pytest_plugins = ("tests.support.cli",)
 
-BOT_TOKEN = "xoxb-test-briefbot"
-APP_TOKEN = "xapp-test-briefbot"
+# The local Slack's own tokens: a ScriptedSlack made anywhere accepts them.
+BOT_TOKEN = DEFAULT_BOT_TOKEN
+APP_TOKEN = DEFAULT_APP_TOKEN
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 
 
@@ -47,3 +59,25 @@ def fake_slack(bot_token: str, app_token: str) -> Iterator[FakeSlack]:
     """A running FakeSlack (ScriptedSlack plus a Socket Mode WebSocket), stopped after."""
     with FakeSlack(bot_tokens=[bot_token], app_tokens=[app_token]) as slack:
         yield slack
+
+
+@pytest.fixture
+def clock_start() -> dt.datetime:
+    """Where `clock` starts; a module overrides this fixture to start elsewhere."""
+    return START
+
+
+@pytest.fixture
+def clock(clock_start: dt.datetime) -> Clock:
+    """A clock the test moves by hand (`set`, `advance`), for code that takes a clock."""
+    return Clock(clock_start)
+
+
+@pytest.fixture
+def served_bot(tmp_path: Path) -> Iterator[ServedBot]:
+    """A `briefbot serve` on SQLite in tmp_path with its own FakeSlack, stopped after.
+
+    For a module-wide one, or other settings, use `tests.support.processes.serving`.
+    """
+    with serving(tmp_path) as served:
+        yield served

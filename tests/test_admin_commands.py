@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.app import build_app, build_services
+from bot.app import build_services
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.listeners.commands import BRIEF_SUBCOMMANDS
@@ -77,7 +77,7 @@ def env_bot(tmp_path: Path, content_dir: Path) -> Iterator[Callable[[dict], BotH
             }
         )
         services = build_services(settings)
-        harness = BotHarness(slack, services, build_app(services), secret)
+        harness = BotHarness.build(slack, services, secret)
         made.append(harness)
         return harness
 

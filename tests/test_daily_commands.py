@@ -12,10 +12,10 @@ import pytest
 
 from bot.daily.sweep import Sweeper
 from bot.listeners.events.app_home import home_schedules
-from bot.localslack import inbound
 from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.slack import blocks
 from bot.store import Store, Subscription
+from tests.fakeslack import payloads
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness, Sent
@@ -246,7 +246,7 @@ def test_app_home_lists_channel_schedules_with_next_post(app: BotHarness) -> Non
     )
     assert "<#C0OTHER> 09:00 every day (Asia/Kolkata) · next Tuesday, May 7" in lines[1]
     assert "<#C0QUIET>" in lines[2] and "paused" in lines[2]
-    app.event(inbound.app_home_opened(user="U0ALICE"))
+    app.event(payloads.app_home_opened(user="U0ALICE"))
     view = app.slack.wait_for(lambda: app.slack.views.get("U0ALICE"))
     assert "What channels get" in json.dumps(view["blocks"])
     assert "09:00 on weekdays (Europe/Helsinki)" in json.dumps(view["blocks"])

@@ -4,9 +4,11 @@ retried channels before fresh ones, and a stop that abandons what has not starte
 from __future__ import annotations
 
 import threading
-import time
 
 from bot.daily.pacing import Pacer, dispatch
+
+HANG_GUARD_S = 10
+"""Only to turn a pool that never starts the next task into a failure, not a hung run."""
 
 
 class Probe:
@@ -18,24 +20,33 @@ class Probe:
         self.world = world
         self.pauses = pauses
         self.abandoned = ""
+        world.not_started.add(self)
 
     def run(self) -> bool:
         world = self.world
         with world.lock:
+            world.not_started.discard(self)
             world.running.add(self)
             world.most = max(world.most, len(world.running))
             world.per_channel_clash |= sum(t.channel == self.channel for t in world.running) > 1
-            world.starts.append((self.name, time.monotonic()))
-        time.sleep(0.01)
+            world.starts.append((self.name, world.clock()))
+            world.threads.add(threading.get_ident())
+            world.lock.notify_all()
+            # In flight until the pool is as busy as it may be, so that a task it should
+            # not have started beside this one would be seen running with it.
+            if not world.lock.wait_for(world.as_busy_as_allowed, timeout=HANG_GUARD_S):
+                world.stuck.append(self.name)  # the pool left a startable task waiting
         if world.stop_after == self.name:
             world.stop.set()
         with world.lock:
             world.running.discard(self)
-        world.pacer.sent(self.channel, time.monotonic())
+            world.now += world.step  # the call took this long
+            world.lock.notify_all()
+        world.pacer.sent(self.channel, world.clock())
         if self.pauses:
             self.pauses -= 1
-            world.pacer.hold(self.channel, time.monotonic() + world.hold)
-            world.held_until[self.name] = time.monotonic() + world.hold
+            world.pacer.hold(self.channel, world.clock() + world.hold)
+            world.held_until[self.name] = world.clock() + world.hold
             return True
         return False
 
@@ -44,17 +55,34 @@ class Probe:
 
 
 class World:
-    def __init__(self, hold: float = 0.05) -> None:
-        self.lock = threading.Lock()
+    def __init__(self, hold: float = 0.05, workers: int = 1) -> None:
+        self.lock = threading.Condition()
+        self.workers = workers
         self.running: set[Probe] = set()
+        self.not_started: set[Probe] = set()
+        self.stuck: list[str] = []
+        self.threads: set[int] = set()
         self.most = 0
         self.per_channel_clash = False
         self.starts: list[tuple[str, float]] = []
-        self.pacer = Pacer(interval=0.0)
+        # The pool's clock: each task moves it on by `step`, as if its call took that long.
+        self.now = 0.0
+        self.step = 0.01
+        self.pacer = Pacer(interval=0.0, clock=self.clock)
         self.stop = threading.Event()
         self.stop_after = ""
         self.hold = hold
         self.held_until: dict[str, float] = {}
+
+    def clock(self) -> float:
+        return self.now
+
+    def as_busy_as_allowed(self) -> bool:
+        """Every worker is busy, or no task that has not run yet could start now (none
+        left, or only on channels in flight). Tasks run again after a hold never count."""
+        busy = {t.channel for t in self.running}
+        startable = any(t.channel not in busy for t in self.not_started)
+        return len(self.running) >= self.workers or not startable or self.stop.is_set()
 
     def order(self) -> list[str]:
         return [name for name, _ in self.starts]
@@ -62,11 +90,13 @@ class World:
 
 def test_threads_are_bounded_and_a_channel_has_one_call_in_flight() -> None:
     """Never more than `workers` tasks at once, never two for one channel."""
-    world = World()
+    world = World(workers=4)
     tasks = [Probe(f"t{n}", f"C{n % 5}", world) for n in range(40)]
     dispatch(tasks, world.pacer, workers=4, stop=world.stop)
     assert sorted(world.order()) == sorted(t.name for t in tasks)
     assert world.most <= 4 and not world.per_channel_clash
+    assert len(world.threads) <= 4  # the pool itself is no bigger
+    assert world.stuck == []
 
 
 def test_a_retry_waits_for_its_hold_and_then_goes_before_fresh_channels() -> None:

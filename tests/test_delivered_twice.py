@@ -6,7 +6,6 @@ Through the real Bolt app and store (SQLite and PostgreSQL), in-process and as a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,12 +15,10 @@ from slack_bolt.request import BoltRequest
 
 from bot.localslack import inbound
 from bot.slack import blocks
-from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
-from tests.fakeslack import FakeSlack, ScriptedSlack
+from tests.conftest import SIGNING_SECRET
+from tests.fakeslack import ScriptedSlack
 from tests.fakeslack.signed_http import post_interactive, post_json
-from tests.support.processes import (
-    serve_briefbot,
-)
+from tests.support.processes import ServedBot, serving
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -31,7 +28,6 @@ pytest_plugins = ("tests.support.databases", "tests.support.bot")
 DISTILLATION = "ai-distillation-national-security"
 FORM = "application/x-www-form-urlencoded"
 SLOW_S = 0.5  # how long Slack takes to answer the calls made slow
-SETTLE_S = SLOW_S + 0.5  # time for a second delivery's listener to finish its calls, if any
 
 
 def share_click(slack: ScriptedSlack, user: str = "U0ALICE") -> dict[str, Any]:
@@ -68,7 +64,7 @@ def test_a_double_click_on_share_posts_once(harness: BotHarness) -> None:
     dispatch_click(harness, first)
     dispatch_click(harness, inbound.clicked_again(first))
     harness.slack.wait_for(lambda: harness.slack.messages("C0GENERAL"))
-    time.sleep(SETTLE_S)
+    harness.settle()
     assert len(harness.slack.calls_to("chat.postMessage")) == 1
     assert len(harness.slack.messages("C0GENERAL")) == 1
 
@@ -78,9 +74,9 @@ def test_a_second_click_after_the_share_posts_nothing(harness: BotHarness) -> No
     first = share_click(harness.slack)
     dispatch_click(harness, first)
     harness.slack.wait_for(lambda: harness.slack.messages("C0GENERAL"))
-    time.sleep(SETTLE_S)
+    harness.settle()
     dispatch_click(harness, inbound.clicked_again(first))
-    time.sleep(SETTLE_S)
+    harness.settle()
     assert len(harness.slack.messages("C0GENERAL")) == 1
 
 
@@ -97,7 +93,7 @@ def test_a_share_slack_refused_can_be_clicked_again(harness: BotHarness) -> None
     first = share_click(harness.slack)
     dispatch_click(harness, first)
     harness.slack.wait_for(lambda: harness.slack.calls_to("chat.postMessage"))
-    time.sleep(SETTLE_S)
+    harness.settle()
     dispatch_click(harness, inbound.clicked_again(first))
     harness.slack.wait_for(lambda: harness.slack.messages("C0GENERAL"))
 
@@ -108,9 +104,9 @@ def test_a_share_in_doubt_is_not_posted_again(harness: BotHarness) -> None:
     first = share_click(harness.slack)
     dispatch_click(harness, first)
     harness.slack.wait_for(lambda: harness.slack.messages("C0GENERAL"))
-    time.sleep(SETTLE_S)
+    harness.settle()
     dispatch_click(harness, inbound.clicked_again(first))
-    time.sleep(SETTLE_S)
+    harness.settle()
     assert len(harness.slack.messages("C0GENERAL")) == 1
 
 
@@ -125,7 +121,7 @@ def test_an_event_retried_while_the_first_is_running_answers_once(harness: BotHa
     headers |= inbound.retry_headers(1)
     assert harness.app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
     harness.slack.wait_for(lambda: harness.slack.ephemeral(user="U0BOB"))
-    time.sleep(SETTLE_S)
+    harness.settle()
     assert len(harness.slack.calls_to("chat.postEphemeral")) == 1
 
 
@@ -141,21 +137,18 @@ def test_different_events_are_each_handled(harness: BotHarness) -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path, database_url: str) -> Iterator[tuple[FakeSlack, str]]:
-    with (
-        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
-        serve_briefbot(tmp_path, slack.api_url, DATABASE_URL=database_url) as base,
-    ):
-        yield slack, f"{base}/slack/events"
+def served(tmp_path: Path, database_url: str) -> Iterator[ServedBot]:
+    with serving(tmp_path, DATABASE_URL=database_url) as served:
+        yield served
 
 
 @pytest.mark.slow
 def test_over_http_a_double_click_shares_once_and_a_retry_answers_once(
-    served: tuple[FakeSlack, str],
+    served: ServedBot,
 ) -> None:
     """`briefbot serve`: Share clicked twice posts once; a mention retried by Slack with
     X-Slack-Retry-Num gets one answer."""
-    slack, url = served
+    slack, url = served.slack, served.events
     slack.fail("chat.postMessage", delay=SLOW_S, times=None)
     slack.fail("chat.postEphemeral", delay=SLOW_S, times=None)
     first = share_click(slack)
@@ -167,7 +160,7 @@ def test_over_http_a_double_click_shares_once_and_a_retry_answers_once(
         retried = post_json(url, mention, SIGNING_SECRET, headers=inbound.retry_headers(attempt))
         assert retried.status == 200
     slack.wait_for(lambda: slack.messages("C0GENERAL") and slack.ephemeral(user="U0BOB"))
-    time.sleep(SETTLE_S)
+    served.settle()
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert len(slack.calls_to("chat.postEphemeral")) == 1
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from slack_bolt.request import BoltRequest
 
-from bot.localslack import inbound
 from bot.slack import blocks
+from tests.fakeslack import payloads
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -28,16 +28,17 @@ def test_an_unreadable_timestamp_reaching_bolt_gets_401_and_no_answer(
     not a number fails inside the signature check: the error handler answers 401, posts
     nothing to its response URL and logs none of its fields."""
     url = bot.slack.new_response_url()
-    payload = inbound.block_action(
-        {"action_id": blocks.SHARE_BRIEF, "value": DISTILLATION},
+    payload = payloads.block_action(
+        blocks.SHARE_BRIEF,
+        DISTILLATION,
         user_id="U0EVE",
         channel_id=FORGED_LINE,
         response_url=url,
-        ephemeral=True,
+        container_type="ephemeral",
     )
-    body = inbound.interactive_body(payload)
+    body = payloads.interactive_body(payload)
     headers = {"content-type": "application/x-www-form-urlencoded"}
-    headers |= inbound.signed_headers(body, bot.secret)
+    headers |= payloads.signed_headers(body, bot.secret)
     headers["X-Slack-Request-Timestamp"] = timestamp
     calls = len(bot.slack.calls)
     with caplog.at_level(logging.DEBUG):
@@ -69,9 +70,9 @@ def test_bolt_never_logs_a_refused_request_body(
     handlers briefbot sets up show the refusal without the request's body."""
     from bot.log_redaction import RedactSecrets
 
-    body = inbound.form_body(inbound.slash_command("/brief", "secret-marker-in-body"))
+    body = payloads.form_body(payloads.slash_command("/brief", "secret-marker-in-body"))
     headers = {"content-type": "application/x-www-form-urlencoded"}
-    headers |= inbound.signed_headers(body, "not-the-secret")
+    headers |= payloads.signed_headers(body, "not-the-secret")
     redact = RedactSecrets()
     caplog.handler.addFilter(redact)
     try:

@@ -8,31 +8,27 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bot.listeners.posted_once import once_key
-from bot.localslack import BOT_USER_ID, inbound
+from bot.localslack import BOT_USER_ID
 from bot.model import Term
 from bot.search.term_finder import build_term_finder, find_terms
 from bot.slack import blocks
 from bot.slack.blocks import first_sentence
 from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS
 from bot.slack.message_text import message_prose, prose
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.fakeslack import FakeSlack
+from tests.conftest import SIGNING_SECRET
+from tests.fakeslack import payloads
 from tests.fakeslack.signed_http import post_interactive
 from tests.support.explain import SCENARIOS, Said, found_terms
-from tests.support.processes import (
-    serve_briefbot,
-)
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness, Sent
+    from tests.support.processes import ServedBot
 
 pytest_plugins = ("tests.support.bot",)
 
@@ -178,7 +174,7 @@ def press(bot: BotHarness, button: dict[str, Any], user: str, channel: str = "C0
 def test_post_in_thread_posts_once_and_a_second_press_points_to_it(bot: BotHarness) -> None:
     """Post in thread puts one reply, for everyone, in the message's thread; a second
     press, by someone else, posts nothing and points to the reply."""
-    message = bot.slack.post_as("U0BOB", "C0GENERAL", inbound.as_slack_sends("An SAE & RLHF"))
+    message = bot.slack.post_as("U0BOB", "C0GENERAL", payloads.as_slack_sends("An SAE & RLHF"))
     answer = answer_of(bot, bot.shortcut(EXPLAIN_TERMS, message=message))
     button = in_thread_button(answer)
     press(bot, button, "U0ALICE")
@@ -199,7 +195,7 @@ def test_post_in_thread_posts_once_and_a_second_press_points_to_it(bot: BotHarne
     assert "already explained" in pointer["text"]
     assert "http" in json.dumps(pointer["blocks"])  # a link to the reply
     assert pointer.get("replace_original") is False
-    time.sleep(0.3)
+    bot.settle()
     assert len(bot.slack.messages("C0GENERAL", message["ts"])) == 2
 
 
@@ -291,35 +287,27 @@ def test_first_sentence_stops_at_the_first_full_stop_before_a_new_sentence() -> 
 # --- over HTTP, against `briefbot serve` ----------------------------------------------------
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[FakeSlack, str]]:
-    with (
-        FakeSlack(bot_tokens=[BOT_TOKEN]) as slack,
-        serve_briefbot(tmp_path, slack.api_url) as base,
-    ):
-        yield slack, f"{base}/slack/events"
-
-
 @pytest.mark.slow
 def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
-    served: tuple[FakeSlack, str],
+    served_bot: ServedBot,
 ) -> None:
     """`briefbot serve`: the shortcut is acked at once and answered through its response
     URL; Post in thread, pressed twice, posts one reply."""
-    slack, url = served
-    message = slack.post_as("U0BOB", "C0GENERAL", inbound.as_slack_sends("R&D on an LLM"))
+    slack, url = served_bot.slack, served_bot.events
+    message = slack.post_as("U0BOB", "C0GENERAL", payloads.as_slack_sends("R&D on an LLM"))
     response_url = slack.new_response_url()
-    payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
+    payload = payloads.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
     assert post_interactive(url, payload, SIGNING_SECRET).status == 200
     (answer,) = slack.wait_for(lambda: [r for r in slack.responses if r["url"] == response_url])
     assert terms_in(answer) == ["Large language model"]
     button = in_thread_button(answer)
     for user in ("U0ALICE", "U0CAROL"):
-        click = inbound.block_action(
-            {"action_id": button["action_id"], "value": button["value"]},
+        click = payloads.block_action(
+            button["action_id"],
+            button["value"],
             user_id=user,
             response_url=slack.new_response_url(),
-            ephemeral=True,
+            container_type="ephemeral",
         )
         assert post_interactive(url, click, SIGNING_SECRET).status == 200
     slack.wait_for(lambda: len(slack.messages("C0GENERAL", message["ts"])) == 2)
@@ -330,14 +318,14 @@ def test_over_http_explain_terms_answers_privately_and_posts_in_thread_once(
 @pytest.mark.slow
 @pytest.mark.parametrize(("case", "said", "expected"), SCENARIOS, ids=[c for c, _, _ in SCENARIOS])
 def test_over_http_explain_terms_finds_what_it_should(
-    served: tuple[FakeSlack, str], case: str, said: Said, expected: list[str]
+    served_bot: ServedBot, case: str, said: Said, expected: list[str]
 ) -> None:
     """`briefbot serve`, for each case of the shared table: the private answer lists exactly
     the expected terms (or says none were found)."""
-    slack, url = served
+    slack, url = served_bot.slack, served_bot.events
     message = slack.post_as("U0BOB", "C0GENERAL", **said)
     response_url = slack.new_response_url()
-    payload = inbound.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
+    payload = payloads.message_action(EXPLAIN_TERMS, message=message, response_url=response_url)
     assert post_interactive(url, payload, SIGNING_SECRET).status == 200
     (answer,) = slack.wait_for(lambda: [r for r in slack.responses if r["url"] == response_url])
     assert found_terms(answer) == expected, case
@@ -359,7 +347,7 @@ def test_an_apps_attachment_is_read_with_slacks_escaping_undone(bot: BotHarness)
             {
                 "fallback": "Distillation",
                 "title": "Budget",
-                "fields": [{"title": "Line", "value": inbound.as_slack_sends("R&D, then RLHF")}],
+                "fields": [{"title": "Line", "value": payloads.as_slack_sends("R&D, then RLHF")}],
             }
         ],
     )

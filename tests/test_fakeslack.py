@@ -24,8 +24,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 from bot.localslack import BOT_USER_ID, Call, CallHook, Detour, LocalSlack
-from tests.fakeslack import (
-    ScriptedSlack,
+from tests.fakeslack import ScriptedSlack
+from tests.fakeslack.payloads import (
     app_mention_event,
     block_action,
     event_callback,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.slack_requests import MAX_BODY_BYTES
-from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.payloads import block_action, interactive_body, signed_headers
 from tests.fakeslack.signed_http import post_interactive, post_raw
-from tests.support.processes import (
-    serve_briefbot,
-)
+from tests.support.processes import ServedBot, serving
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +33,19 @@ FORGED_LINE = "U0EVE\n2026-01-01 00:00:00,000 CRITICAL briefbot: forged-line"
 
 @dataclass
 class Served:
-    slack: FakeSlack
-    events: str
-    log: Path
+    bot: ServedBot
+
+    @property
+    def slack(self) -> FakeSlack:
+        return self.bot.slack
+
+    @property
+    def events(self) -> str:
+        return self.bot.events
+
+    @property
+    def log(self) -> Path:
+        return self.bot.log
 
     def share_payload(self, user_id: str = "U0ALICE") -> tuple[dict, str]:
         url = self.slack.new_response_url()
@@ -52,23 +59,20 @@ class Served:
         return payload, url
 
     def settle(self) -> None:
-        """Let anything a refused request might have started finish, by a signed request
-        that goes all the way to Slack and back after it."""
+        """Let anything a refused request might have started finish: a signed request
+        goes all the way to Slack and back after it (so the bot is still answering),
+        then the process reports nothing in flight and its Slack is quiet."""
         payload, url = self.share_payload()
         payload["actions"][0]["action_id"] = "show_brief"
         assert post_interactive(self.events, payload, secret=SIGNING_SECRET).status == 200
         self.slack.wait_for(lambda: any(r["url"] == url for r in self.slack.responses))
-        time.sleep(0.2)
+        self.bot.settle()
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    tmp = tmp_path_factory.mktemp("forged")
-    with (
-        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
-        serve_briefbot(tmp, slack.api_url) as base,
-    ):
-        yield Served(slack, f"{base}/slack/events", tmp / "serve.log")
+    with serving(tmp_path_factory.mktemp("forged")) as bot:
+        yield Served(bot)
 
 
 @pytest.mark.parametrize("timestamp", ["abc", "", "1e9", "1714000000.5"])

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
-from tests.fakeslack import FakeSlack
+from tests.conftest import SIGNING_SECRET
 from tests.fakeslack.payloads import (
     app_home_opened_event,
     app_mention_event,
@@ -20,10 +19,7 @@ from tests.fakeslack.payloads import (
     slash_command,
 )
 from tests.fakeslack.signed_http import post_form, post_interactive, post_json, post_raw
-from tests.support.processes import (
-    bot_env,
-    serve_briefbot,
-)
+from tests.support.processes import ServedBot, bot_env, serving
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +27,8 @@ DISTILLATION = "ai-distillation-national-security"
 
 
 class Served:
-    def __init__(self, slack: FakeSlack, base: str) -> None:
-        self.slack, self.base = slack, base
-        self.events = f"{base}/slack/events"
+    def __init__(self, bot: ServedBot) -> None:
+        self.bot, self.slack, self.base, self.events = bot, bot.slack, bot.base, bot.events
 
     def command(self, command: str, text: str, **kwargs: object) -> dict:
         url = self.slack.new_response_url()
@@ -55,12 +50,8 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    tmp = tmp_path_factory.mktemp("serve")
-    with (
-        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
-        serve_briefbot(tmp, slack.api_url) as base,
-    ):
-        yield Served(slack, base)
+    with serving(tmp_path_factory.mktemp("serve")) as bot:
+        yield Served(bot)
 
 
 def test_healthz_reports_the_content_version(served: Served) -> None:
@@ -161,7 +152,7 @@ def test_bad_signatures_get_401_and_run_nothing(served: Served, how: str) -> Non
         headers |= signed_headers(body, SIGNING_SECRET, int(time.time()) - 6 * 60)
     reply = post_raw(served.events, body, headers)
     assert reply.status == 401
-    time.sleep(0.3)
+    served.bot.settle()
     assert len(served.slack.calls_to("chat.postMessage")) == before
 
 

@@ -19,11 +19,6 @@ START = dt.datetime(2024, 5, 6, 6, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
-
-
-@pytest.fixture
 def ledger(engine: Engine, clock: Clock) -> Store:
     return Store(engine, clock=clock)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from bot.localslack import BOT_USER_ID, inbound
+from bot.localslack import BOT_USER_ID
 from bot.slack import blocks
+from tests.fakeslack import payloads
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -178,16 +179,16 @@ def test_related_threads_once_under_a_channel_post(bot: BotHarness) -> None:
 def test_mention_related_in_a_brief_thread_threads_once(bot: BotHarness) -> None:
     """@briefbot related in a shared brief's thread posts the related briefs there, once."""
     post = shared_post(bot)
-    bot.event(inbound.app_mention("related please", channel="C0GENERAL", thread_ts=post["ts"]))
+    bot.event(payloads.app_mention("related please", channel="C0GENERAL", thread_ts=post["ts"]))
     bot.slack.wait_for(lambda: len(bot.slack.messages("C0GENERAL", post["ts"])) == 2)
-    bot.event(inbound.app_mention("more", channel="C0GENERAL", thread_ts=post["ts"]))
+    bot.event(payloads.app_mention("more", channel="C0GENERAL", thread_ts=post["ts"]))
     bot.slack.wait_for(lambda: bot.slack.ephemeral(user="U0ALICE"))
     assert len(bot.slack.messages("C0GENERAL", post["ts"])) == 2
 
 
 def test_mention_elsewhere_gets_a_private_hint(bot: BotHarness) -> None:
     """A mention outside a brief's thread gets a private hint, never a channel post."""
-    bot.event(inbound.app_mention("hello", channel="C0GENERAL"))
+    bot.event(payloads.app_mention("hello", channel="C0GENERAL"))
     (hint,) = bot.slack.wait_for(lambda: bot.slack.ephemeral(user="U0ALICE"))
     assert "related" in hint["text"]
     assert [m for m in bot.slack.messages("C0GENERAL") if m.get("user") == BOT_USER_ID] == []
@@ -213,7 +214,7 @@ def test_a_deleted_brief_gets_a_clear_answer(bot: BotHarness) -> None:
 
 def test_app_home_shows_todays_brief_and_latest(bot: BotHarness) -> None:
     """Opening the Home tab publishes today's brief, the latest five and the glossary size."""
-    bot.event(inbound.app_home_opened("U0BOB"))
+    bot.event(payloads.app_home_opened("U0BOB"))
     view = bot.slack.wait_for(lambda: bot.slack.views.get("U0BOB"))
     text = json.dumps(view, ensure_ascii=False)
     assert "Today's featured brief" in text and "Latest briefs" in text
@@ -231,13 +232,13 @@ def test_slack_failure_after_ack_reaches_the_user_kindly(bot: BotHarness) -> Non
 
 def test_unsigned_or_forged_requests_run_nothing(bot: BotHarness) -> None:
     """Requests without a valid signature get 401 and no listener runs."""
-    fields = inbound.slash_command("/brief", "distillation", response_url="")
-    body = inbound.form_body(fields)
+    fields = payloads.slash_command("/brief", "distillation", response_url="")
+    body = payloads.form_body(fields)
     unsigned = bot.dispatch(body, "application/x-www-form-urlencoded", signed=False)
     assert unsigned.status == 401
     headers = {
         "content-type": "application/x-www-form-urlencoded",
-        **inbound.signed_headers(body, "not-the-secret"),
+        **payloads.signed_headers(body, "not-the-secret"),
     }
     from slack_bolt.request import BoltRequest
 
@@ -303,7 +304,7 @@ def test_show_from_app_home_arrives_as_a_direct_message(bot: BotHarness) -> None
     from tests.fakeslack.payloads import block_action
 
     payload = block_action(blocks.SHOW_BRIEF, DISTILLATION, user_id="U0BOB", container_type="view")
-    bot.dispatch(inbound.interactive_body(payload), "application/x-www-form-urlencoded")
+    bot.dispatch(payloads.interactive_body(payload), "application/x-www-form-urlencoded")
     (call,) = bot.slack.wait_for(lambda: bot.slack.calls_to("chat.postMessage"))
     assert call.params["channel"] == "U0BOB" and call.ok
     assert "share_brief" not in json.dumps(call.params.get("blocks", ""))

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.app import build_app
 from bot.listeners.followups import FollowUps
 from bot.localslack import BOT_USER_ID, inbound
 from bot.slack import blocks
@@ -64,8 +63,8 @@ class World:
         return self.bot.slack
 
     def settle(self) -> None:
-        """Wait until every press so far has been handled to its end."""
-        assert self.follow_ups.wait_idle(SETTLE_S)
+        """Wait until every press so far has been handled to its end and Slack is quiet."""
+        self.bot.settle(SETTLE_S)
 
     def thread(self, parent: dict[str, Any], channel: str = "C0GENERAL") -> list[dict]:
         return self.slack.messages(channel, parent["ts"])
@@ -78,15 +77,12 @@ class World:
 
 @pytest.fixture
 def world(content_dir: Path, database_url: str) -> Iterator[World]:
-    from tests.support.bot import BotHarness, make_harness
+    from tests.support.bot import make_harness
 
     with ScriptedSlack() as slack:
-        plain = make_harness(slack, content_dir, database_url)
-        follow_ups = FollowUps()
-        app = build_app(plain.services, follow_ups=follow_ups, listener_executor=InlineExecutor())
-        yield World(BotHarness(slack, plain.services, app, plain.secret), follow_ups)
-        follow_ups.shutdown()
-        plain.services.store.engine.dispose()
+        bot = make_harness(slack, content_dir, database_url)
+        yield World(bot, bot.follow_ups)
+        bot.close()
 
 
 def shared_post(world: World) -> dict[str, Any]:

@@ -14,12 +14,14 @@ from tests.fakeslack.payloads import (
     app_home_opened_event,
     app_mention_event,
     block_action,
+    clicked_again,
     event_callback,
     message_action,
+    now_ts,
     slash_command,
 )
 from tests.support.explain import SCENARIOS, Said, found_terms
-from tests.support.processes import bot_env, start_briefbot, stop
+from tests.support.processes import SocketModeBot, bot_env, socket_mode, start_briefbot, stop
 
 pytestmark = pytest.mark.slow
 
@@ -28,19 +30,15 @@ DISTILLATION = "ai-distillation-national-security"
 
 @pytest.fixture(scope="module")
 def socket_slack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSlack]:
-    tmp: Path = tmp_path_factory.mktemp("run")
-    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
-        env = bot_env(tmp, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
-        log = tmp / "run.log"
-        process = start_briefbot(["run"], env, log)
-        try:
-            try:
-                slack.wait_connected(30)
-            except TimeoutError:
-                raise AssertionError(log.read_text()) from None
-            yield slack
-        finally:
-            stop(process)
+    with socket_mode(tmp_path_factory.mktemp("run")) as running:
+        yield running.slack
+
+
+@pytest.fixture
+def socket_bot(tmp_path: Path) -> Iterator[SocketModeBot]:
+    """A `briefbot run` of the test's own, for a test that stops it to settle."""
+    with socket_mode(tmp_path) as running:
+        yield running
 
 
 def test_connects_through_the_configured_api_url(socket_slack: FakeSlack) -> None:
@@ -119,13 +117,10 @@ def test_events_over_socket_mode(socket_slack: FakeSlack) -> None:
     socket_slack.wait_for(lambda: socket_slack.ephemeral(user="U0CAROL"))
 
 
-def test_twice_delivered_clicks_and_events_act_once(socket_slack: FakeSlack) -> None:
+def test_twice_delivered_clicks_and_events_act_once(socket_bot: SocketModeBot) -> None:
     """Over Socket Mode, Share clicked twice posts once, and an event Slack delivers again
     (a new envelope with retry_attempt 1, the same event_id) gets one answer."""
-    import time
-
-    from bot.localslack import inbound
-
+    socket_slack = socket_bot.slack
     socket_slack.fail("chat.postMessage", delay=0.5, times=None)
     socket_slack.fail("chat.postEphemeral", delay=0.5, times=None)
     try:
@@ -135,11 +130,11 @@ def test_twice_delivered_clicks_and_events_act_once(socket_slack: FakeSlack) -> 
             DISTILLATION,
             user_id="U0BOB",
             container_type="ephemeral",
-            message_ts=inbound.now_ts(),
+            message_ts=now_ts(),
             response_url=socket_slack.new_response_url(),
         )
         socket_slack.send_envelope("interactive", click)
-        socket_slack.send_envelope("interactive", inbound.clicked_again(click))
+        socket_slack.send_envelope("interactive", clicked_again(click))
         mention = event_callback(app_mention_event("hi", channel="C0GENERAL", user="U0BOB"))
         socket_slack.send_envelope("events_api", mention)
         socket_slack.send_envelope("events_api", mention, retry_attempt=1, retry_reason="timeout")
@@ -149,7 +144,7 @@ def test_twice_delivered_clicks_and_events_act_once(socket_slack: FakeSlack) -> 
                 and socket_slack.ephemeral(user="U0BOB")
             )
         )
-        time.sleep(1.0)  # longer than Slack's slowness: a second post would have arrived
+        socket_bot.settle()  # the bot finishes what it started, then stops
         assert len(socket_slack.messages("C0GENERAL")) == before + 1
         assert len(socket_slack.ephemeral(user="U0BOB")) == 1
     finally:

@@ -32,8 +32,8 @@ START = dt.datetime(2024, 5, 6, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
+def clock_start() -> dt.datetime:
+    return START
 
 
 @pytest.fixture

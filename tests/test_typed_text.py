@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from bot.localslack import BOT_USER_ID, inbound
+from bot.localslack import BOT_USER_ID
 from bot.slack import blocks
+from tests.fakeslack import payloads
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,12 +39,12 @@ def add_ampersand_terms(bot: BotHarness, content_dir: Path) -> None:
 
 def test_typed_text_arrives_escaped_as_slack_sends_it() -> None:
     """The local Slack escapes typed & < > in commands and mentions, but not real markup."""
-    command = inbound.slash_command("/define", "R&D <b>")
+    command = payloads.slash_command("/define", "R&D <b>")
     assert command["text"] == "R&amp;D &lt;b&gt;"
-    mention = inbound.app_mention_event("related & <more>")
+    mention = payloads.app_mention_event("related & <more>")
     assert mention["text"] == f"<@{BOT_USER_ID}> related &amp; &lt;more&gt;"
-    typed = inbound.as_slack_sends("R&D")
-    picked = inbound.slash_command("/define", f"<@U0BOB> {typed}", formatted=True)
+    typed = payloads.as_slack_sends("R&D")
+    picked = payloads.slash_command("/define", f"<@U0BOB> {typed}", formatted=True)
     assert picked["text"] == "<@U0BOB> R&amp;D"
 
 
@@ -86,7 +87,7 @@ def test_mention_with_an_ampersand_threads_related_briefs(bot: BotHarness) -> No
     bot.click(blocks.SHARE_BRIEF, DISTILLATION, ephemeral=True)
     post = bot.slack.wait_for(lambda: bot.slack.messages("C0GENERAL"))[-1]
     bot.slack.wait_for(lambda: bot.services.store.brief_for_message("C0GENERAL", post["ts"]))
-    bot.event(inbound.app_mention("R&D <related> & more", thread_ts=post["ts"]))
+    bot.event(payloads.app_mention("R&D <related> & more", thread_ts=post["ts"]))
     thread = bot.slack.wait_for(
         lambda: (found := bot.slack.messages("C0GENERAL", post["ts"])) and len(found) == 2 and found
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from bot.log_format import ContextThreadPool
 
@@ -35,22 +37,36 @@ class FollowUps:
         if getattr(self._here, "inside", False):
             self._guarded(work, on_error)
             return
-        with self._idle:
-            self._pending += 1
+        self._started()
         try:
             self._pool.submit(self._counted, work, on_error)
         except BaseException:
             self._done()
             raise
 
+    def listener_pool(self, workers: int) -> ContextThreadPool:
+        """A pool for Bolt's listeners whose tasks count as work in flight here too, so
+        `wait_idle` also waits for a listener that has acked but not yet handed off."""
+        return _CountedPool(self, workers)
+
+    @property
+    def in_flight(self) -> int:
+        """Listener tasks (from `listener_pool`) and handed-off work queued or running."""
+        with self._idle:
+            return self._pending
+
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until no handed-off work is queued or running; False if `timeout` ran out.
+        """Wait until `in_flight` is 0; False if `timeout` ran out first.
 
         The console waits for this before it shows the prompt again, so an answer that
         follows the ack appears under the command that asked for it, as in Slack.
         """
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def _started(self) -> None:
+        with self._idle:
+            self._pending += 1
 
     def _counted(self, work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
         try:
@@ -87,3 +103,20 @@ class FollowUps:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+class _CountedPool(ContextThreadPool):
+    def __init__(self, follow_ups: FollowUps, workers: int) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix="briefbot-listener")
+        self._follow_ups = follow_ups
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self._follow_ups._started()
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._follow_ups._done()
+            raise
+        # Runs once the listener has returned, so what it handed off is counted already.
+        future.add_done_callback(lambda _: self._follow_ups._done())
+        return future

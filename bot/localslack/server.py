@@ -107,6 +107,10 @@ class LocalSlack:
         self._responses: list[dict[str, Any]] = []
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._listeners: list[Listener] = []
+        self._traffic = threading.Condition()
+        self._in_flight = 0
+        self._arrivals = 0
+        self._last_traffic = time.monotonic()
 
     # --- lifecycle --------------------------------------------------------
 
@@ -372,15 +376,52 @@ class LocalSlack:
             self.workspace.ephemeral.clear()
             self.workspace.views.clear()
 
+    # --- traffic ----------------------------------------------------------
+
+    @property
+    def arrivals(self) -> int:
+        """How many requests have arrived so far (any path, answered or not)."""
+        with self._traffic:
+            return self._arrivals
+
+    def wait_quiet(self, quiet: float = 0.05, timeout: float = 10.0) -> bool:
+        """Wait until no request is being served and none arrived or was answered for
+        `quiet` seconds; False if that did not happen within `timeout` seconds.
+
+        A request held by a delay counts as being served until its answer is sent.
+        """
+        deadline = time.monotonic() + timeout
+        with self._traffic:
+            while True:
+                now = time.monotonic()
+                calm = now - self._last_traffic
+                if self._in_flight == 0 and calm >= quiet:
+                    return True
+                if now >= deadline:
+                    return False
+                # Woken by every arrival and answer; else when the window would be over.
+                until = deadline if self._in_flight else min(deadline, now + quiet - calm)
+                self._traffic.wait(until - now)
+
+    def _traffic_changed(self, change: int) -> None:
+        with self._traffic:
+            self._in_flight += change
+            self._arrivals += max(change, 0)
+            self._last_traffic = time.monotonic()
+            self._traffic.notify_all()
+
     # --- serving ----------------------------------------------------------
 
     def _serve(self, handler: RequestHandler) -> None:
         """Route one HTTP request; never let a bad request kill the handler thread."""
+        self._traffic_changed(+1)
         try:
             self._route(handler)
         except Exception:
             log.exception("local Slack failed to serve %s", handler.path)
             send(handler, Reply(500, {"ok": False, "error": "internal_error"}))
+        finally:
+            self._traffic_changed(-1)
 
     def _route(self, handler: RequestHandler) -> None:
         arrived, wall = time.monotonic(), time.time()

@@ -1,21 +1,11 @@
-"""A fake Slack for tests: `LocalSlack` plus faults, a record of calls, Socket Mode,
-payload builders and signed HTTP."""
+"""A fake Slack for tests: `LocalSlack` plus faults, a record of calls and Socket Mode
+(`ScriptedSlack`, `FakeSlack`), and signed HTTP (`signed_http`).
+
+Slack's payloads (slash commands, clicks, events) are built by `tests.fakeslack.payloads`,
+their one home.
+"""
 
 from tests.fakeslack.faults import Fault
-from tests.fakeslack.payloads import (
-    app_home_opened_event,
-    app_mention_event,
-    block_action,
-    event_callback,
-    form_body,
-    interactive_body,
-    interactive_fields,
-    json_body,
-    signature,
-    signed_headers,
-    slash_command,
-    url_verification,
-)
 from tests.fakeslack.scripted import ScriptedSlack, wait_for
 from tests.fakeslack.signed_http import (
     HttpReply,
@@ -32,21 +22,9 @@ __all__ = [
     "Fault",
     "HttpReply",
     "ScriptedSlack",
-    "app_home_opened_event",
-    "app_mention_event",
-    "block_action",
-    "event_callback",
-    "form_body",
-    "interactive_body",
-    "interactive_fields",
-    "json_body",
     "post_form",
     "post_interactive",
     "post_json",
     "post_raw",
-    "signature",
-    "signed_headers",
-    "slash_command",
-    "url_verification",
     "wait_for",
 ]

@@ -1,5 +1,6 @@
 """What Slack sends to an app, for tests: the product's `bot.localslack.inbound` builders,
-plus a button-click builder that takes the action id and value directly.
+plus a button-click builder that takes the action id and value directly. Tests build
+Slack's payloads from here only.
 
 The same payloads go over both transports: as signed HTTP requests to `briefbot serve`
 (form fields for slash commands, `payload=<json>` for button clicks and shortcuts, JSON
@@ -13,14 +14,20 @@ from typing import Any
 
 from bot.localslack import inbound
 from bot.localslack.inbound import (
+    app_home_opened,
     app_home_opened_event,
+    app_mention,
     app_mention_event,
+    as_slack_sends,
+    clicked_again,
     event_callback,
     form_body,
     interactive_body,
     interactive_fields,
     json_body,
     message_action,
+    now_ts,
+    retry_headers,
     rich_text,
     signature,
     signed_headers,
@@ -29,15 +36,21 @@ from bot.localslack.inbound import (
 )
 
 __all__ = [
+    "app_home_opened",
     "app_home_opened_event",
+    "app_mention",
     "app_mention_event",
+    "as_slack_sends",
     "block_action",
+    "clicked_again",
     "event_callback",
     "form_body",
     "interactive_body",
     "interactive_fields",
     "json_body",
     "message_action",
+    "now_ts",
+    "retry_headers",
     "rich_text",
     "signature",
     "signed_headers",

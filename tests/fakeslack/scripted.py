@@ -158,6 +158,32 @@ class ScriptedSlack(LocalSlack):
         """Poll `predicate()` until it returns something truthy; return that (`wait_for`)."""
         return wait_for(predicate, timeout, interval)
 
+    def settle(
+        self, idle: Callable[[float], bool], *, quiet: float = 0.05, timeout: float = 10.0
+    ) -> None:
+        """Return once nothing more is on its way: the bot is idle (`idle(seconds)` waits
+        up to that long for its listeners and work after the ack to finish, and says
+        whether they did) and this Slack is quiet (no request being served, none arrived
+        for `quiet` seconds), both at once. TimeoutError after `timeout` seconds.
+
+        Assert that nothing more happened only after this: a post the bot still had
+        in hand would have arrived by then.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.arrivals
+            left = deadline - time.monotonic()
+            if not idle(max(left, 0.0)):
+                raise TimeoutError(f"the bot still had work in flight after {timeout:g} s")
+            if not self.wait_quiet(quiet, max(deadline - time.monotonic(), 0.0)):
+                raise TimeoutError(f"Slack was still being called after {timeout:g} s")
+            # Idle again with no request since before the first look: nothing started
+            # in between that could still call Slack.
+            if idle(0.0) and self.arrivals == seen:
+                return
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the bot and Slack did not settle within {timeout:g} s")
+
     def clear(self) -> None:
         """Forget calls, messages, ephemerals, responses, views and faults.
 

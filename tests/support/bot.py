@@ -1,9 +1,10 @@
 """The real bot wired to a local Slack, for listener tests that need no server process.
 
 `bot` gives a `BotHarness`: the production `build_app` with its real store (SQLite in
-tmp_path) and a copy of the shipped content, talking to a ScriptedSlack over HTTP. Requests
-go through `App.dispatch` with Slack's signature, so middleware and listeners run
-exactly as in Socket Mode and HTTP mode. Use with
+tmp_path) and a copy of the shipped content, talking to the test's `local_slack` over
+HTTP. Requests go through `App.dispatch` with Slack's signature, so middleware and
+listeners run exactly as in Socket Mode and HTTP mode; `settle()` waits until the
+listeners and the work after the ack are done and the local Slack is quiet. Use with
 `pytest_plugins = ("tests.support.bot",)`.
 """
 
@@ -21,12 +22,13 @@ import pytest
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
-from bot.app import build_app, build_services
+from bot.app import LISTENER_THREADS, build_app, build_services
 from bot.config import Settings
-from bot.localslack import DEFAULT_BOT_TOKEN, inbound
+from bot.listeners.followups import FollowUps
+from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.services import Services
 from bot.store import sqlite_url
-from tests.fakeslack import ScriptedSlack
+from tests.fakeslack import ScriptedSlack, payloads
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_CONTENT = ROOT / "content"
@@ -56,11 +58,35 @@ class BotHarness:
     services: Services
     app: App
     secret: str
+    follow_ups: FollowUps
+    """Counts the app's listener tasks and its work after the ack (`settle` waits for them)."""
+
+    @classmethod
+    def build(cls, slack: ScriptedSlack, services: Services, secret: str) -> BotHarness:
+        """The production app on `services`, its listeners and work after the ack counted."""
+        follow_ups = FollowUps()
+        app = build_app(
+            services,
+            listener_executor=follow_ups.listener_pool(LISTENER_THREADS),
+            follow_ups=follow_ups,
+        )
+        return cls(slack, services, app, secret, follow_ups)
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Return once the listeners and the work after the ack are done and the local
+        Slack is quiet (`ScriptedSlack.settle`): then nothing more is on its way."""
+        self.slack.settle(self.follow_ups.wait_idle, timeout=timeout)
+
+    def close(self) -> None:
+        """Let the work in flight finish, then close the database."""
+        self.follow_ups.wait_idle(10)
+        self.follow_ups.shutdown()
+        self.services.store.engine.dispose()
 
     def dispatch(self, body: str, content_type: str, *, signed: bool = True) -> BoltResponse:
         headers = {"content-type": content_type}
         if signed:
-            headers.update(inbound.signed_headers(body, self.secret))
+            headers.update(payloads.signed_headers(body, self.secret))
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(
@@ -74,11 +100,11 @@ class BotHarness:
     ) -> Sent:
         """Send `text` as typed (Slack escapes it), or as it is with `formatted=True`."""
         url = self.slack.new_response_url(channel=channel, user=user)
-        fields = inbound.slash_command(
+        fields = payloads.slash_command(
             command, text, user_id=user, channel_id=channel, response_url=url, formatted=formatted
         )
         return Sent(
-            self.dispatch(inbound.form_body(fields), "application/x-www-form-urlencoded"), url
+            self.dispatch(payloads.form_body(fields), "application/x-www-form-urlencoded"), url
         )
 
     def click(
@@ -93,16 +119,17 @@ class BotHarness:
     ) -> Sent:
         ts = (message or {}).get("ts", "")
         url = self.slack.new_response_url(channel=channel, user=user, message_ts=ts or None)
-        payload = inbound.block_action(
-            {"action_id": action_id, "value": value},
+        payload = payloads.block_action(
+            action_id,
+            value,
             user_id=user,
             channel_id=channel,
             response_url=url,
             message=message,
             message_ts=ts,
-            ephemeral=ephemeral,
+            container_type="ephemeral" if ephemeral else "message",
         )
-        body = inbound.interactive_body(payload)
+        body = payloads.interactive_body(payload)
         return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
 
     def shortcut(
@@ -119,7 +146,7 @@ class BotHarness:
         Bob wrote with `text` (escaped as Slack escapes it, unless `formatted`)."""
         # A shortcut's response URL answers with new messages; it replaces nothing.
         url = self.slack.new_response_url(channel=channel, user=user)
-        payload = inbound.message_action(
+        payload = payloads.message_action(
             callback_id,
             message=message,
             text=text,
@@ -128,11 +155,11 @@ class BotHarness:
             channel_id=channel,
             response_url=url,
         )
-        body = inbound.interactive_body(payload)
+        body = payloads.interactive_body(payload)
         return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
 
     def event(self, envelope: dict[str, Any]) -> BoltResponse:
-        return self.dispatch(inbound.json_body(envelope), "application/json")
+        return self.dispatch(payloads.json_body(envelope), "application/json")
 
     def responses_to(self, sent: Sent, count: int = 1, timeout: float = 5) -> list[dict]:
         """Wait for `count` posts to the request's response URL; return them."""
@@ -159,8 +186,7 @@ def make_harness(
         database_url=database_url,
         **settings,
     )
-    services = build_services(config)
-    return BotHarness(slack, services, build_app(services), secret)
+    return BotHarness.build(slack, build_services(config), secret)
 
 
 @pytest.fixture
@@ -172,8 +198,7 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, content_dir: Path) -> Iterator[BotHarness]:
-    with ScriptedSlack() as slack:
-        harness = make_harness(slack, content_dir, sqlite_url(tmp_path / "bot.db"))
-        yield harness
-        harness.services.store.engine.dispose()
+def bot(tmp_path: Path, content_dir: Path, local_slack: ScriptedSlack) -> Iterator[BotHarness]:
+    harness = make_harness(local_slack, content_dir, sqlite_url(tmp_path / "bot.db"))
+    yield harness
+    harness.close()

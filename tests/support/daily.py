@@ -31,26 +31,13 @@ from bot.schedule import Schedule, parse_time
 from bot.services import Services
 from bot.store import Store, make_engine, upgrade
 from tests.fakeslack import ScriptedSlack
+from tests.support.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 START = dt.datetime(2024, 5, 6, tzinfo=dt.UTC)
 """Where each world's clock starts: Monday 6 May 2024, 00:00 UTC."""
 ADMIN = "U0CAROL"
 SUBSCRIBER = "U0ALICE"
-
-
-class Clock:
-    """The one clock of a test world; the test sets it."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def set(self, now: dt.datetime) -> dt.datetime:
-        self.now = now.astimezone(dt.UTC)
-        return self.now
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.localslack import inbound
+from tests.fakeslack import payloads
 
 Said = dict[str, Any]
 """A message as the local Slack's `post_as(user, channel, **said)` stores it: its `text`,
@@ -18,7 +18,7 @@ TYPED = "An SAE & a large language model"
 SCENARIOS: list[tuple[str, Said, list[str]]] = [
     (
         "terms, an alias, typed & escaped",
-        {"text": inbound.as_slack_sends(TYPED)},
+        {"text": payloads.as_slack_sends(TYPED)},
         ["Sparse autoencoder", "Large language model"],
     ),
     (
@@ -42,7 +42,7 @@ SCENARIOS: list[tuple[str, Said, list[str]]] = [
     ),
     (
         "a person's message: text and the same as rich text, each term once",
-        {"text": inbound.as_slack_sends(TYPED), "blocks": [inbound.rich_text(TYPED)]},
+        {"text": payloads.as_slack_sends(TYPED), "blocks": [payloads.rich_text(TYPED)]},
         ["Sparse autoencoder", "Large language model"],
     ),
     (

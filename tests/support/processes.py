@@ -1,8 +1,14 @@
 """Running briefbot as real processes (`briefbot serve`, `briefbot run`) against a fake
-Slack, and running test code in several OS processes at once."""
+Slack, and running test code in several OS processes at once.
+
+`serving(tmp)` (and the `served_bot` fixture in tests/conftest.py) is the one way tests
+get a `briefbot serve` with its fake Slack: a `ServedBot`, whose `settle()` returns once
+the process reports nothing in flight and the fake Slack is quiet.
+"""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -13,8 +19,12 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.fakeslack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,3 +154,97 @@ def serve_briefbot(tmp: Path, api_url: str, **extra: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+@dataclass
+class ServedBot:
+    """A running `briefbot serve` and the fake Slack it talks to."""
+
+    slack: FakeSlack
+    base: str
+    """http://127.0.0.1:PORT of the process."""
+    log: Path
+
+    @property
+    def events(self) -> str:
+        """Where Slack sends requests: POST /slack/events."""
+        return f"{self.base}/slack/events"
+
+    def health(self, *, verbose: bool = False) -> dict[str, Any]:
+        """What GET /healthz (or /healthz?verbose=1) answers now."""
+        url = f"{self.base}/healthz" + ("?verbose=1" if verbose else "")
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body: dict[str, Any] = json.load(response)
+        return body
+
+    def idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the process to report nothing in flight (its
+        listeners and work after the ack: `in_flight` in /healthz?verbose=1)."""
+        from tests.fakeslack import wait_for
+
+        try:
+            wait_for(lambda: self.health(verbose=True)["in_flight"] == 0, timeout, 0.02)
+        except TimeoutError:
+            return False
+        return True
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Return once the process is idle and its Slack quiet (`ScriptedSlack.settle`)."""
+        self.slack.settle(self.idle, timeout=timeout)
+
+
+@contextmanager
+def serving(tmp: Path, **extra: str) -> Iterator[ServedBot]:
+    """A fake Slack (Web API, response URLs, Socket Mode) and a `briefbot serve` against
+    it (`serve_briefbot`, environment `extra` added); both stopped afterwards."""
+    from tests.conftest import APP_TOKEN, BOT_TOKEN
+    from tests.fakeslack import FakeSlack
+
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
+        serve_briefbot(tmp, slack.api_url, **extra) as base,
+    ):
+        yield ServedBot(slack, base, tmp / "serve.log")
+
+
+@dataclass
+class SocketModeBot:
+    """A running `briefbot run` connected to its fake Slack over Socket Mode."""
+
+    slack: FakeSlack
+    process: subprocess.Popen
+    log: Path
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Stop the process (SIGTERM), which first finishes its listeners and its work
+        after the ack, then wait for its Slack to be quiet. A Socket Mode process has no
+        /healthz to ask, so this is its barrier; the bot is gone afterwards."""
+        stop(self.process)
+        if self.process.returncode != 0:
+            raise AssertionError(
+                f"briefbot run did not stop cleanly ({self.process.returncode}):\n"
+                + self.log.read_text()
+            )
+        self.slack.settle(lambda _: True, timeout=timeout)
+
+
+@contextmanager
+def socket_mode(tmp: Path, **extra: str) -> Iterator[SocketModeBot]:
+    """A FakeSlack and a `briefbot run` connected to it (environment `extra` added);
+    both stopped afterwards. Its log is `tmp/run.log`."""
+    from tests.conftest import APP_TOKEN, BOT_TOKEN
+    from tests.fakeslack import FakeSlack
+
+    with FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack:
+        env = bot_env(tmp, slack.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
+        env.update(extra)
+        log = tmp / "run.log"
+        process = start_briefbot(["run"], env, log)
+        try:
+            try:
+                slack.wait_connected(30)
+            except TimeoutError:
+                raise AssertionError(log.read_text()) from None
+            yield SocketModeBot(slack, process, log)
+        finally:
+            stop(process)
