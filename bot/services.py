@@ -12,6 +12,7 @@ from bot.basics import utc_now
 from bot.config import Settings
 from bot.content.library import Library
 from bot.content.live import LiveContent
+from bot.installations import Installations
 from bot.store import Store
 
 
@@ -22,6 +23,8 @@ class Services:
     store: Store
     now: Callable[[], dt.datetime] = utc_now
     started_at: dt.datetime = field(default_factory=utc_now)
+    installations: Installations | None = None
+    """The teams that installed briefbot over OAuth; None when it serves one workspace."""
     last_sweep: dict[str, Any] | None = None
     """What this process's last daily sweep did (for `/healthz?verbose=1`), once one ran."""
 

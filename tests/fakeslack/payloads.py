@@ -15,6 +15,7 @@ from bot.localslack import inbound
 from bot.localslack.inbound import (
     app_home_opened_event,
     app_mention_event,
+    app_uninstalled_event,
     event_callback,
     form_body,
     interactive_body,
@@ -24,12 +25,14 @@ from bot.localslack.inbound import (
     signature,
     signed_headers,
     slash_command,
+    tokens_revoked_event,
     url_verification,
 )
 
 __all__ = [
     "app_home_opened_event",
     "app_mention_event",
+    "app_uninstalled_event",
     "block_action",
     "event_callback",
     "form_body",
@@ -40,6 +43,7 @@ __all__ = [
     "signature",
     "signed_headers",
     "slash_command",
+    "tokens_revoked_event",
     "url_verification",
 ]
 
@@ -58,6 +62,7 @@ def block_action(
     text: str = "Button",
     view: dict[str, Any] | None = None,
     trigger_id: str | None = None,
+    team_id: str = inbound.TEAM_ID,
 ) -> dict[str, Any]:
     """The `block_actions` payload of a click on button `action_id` carrying `value`.
 
@@ -86,4 +91,5 @@ def block_action(
         ephemeral=container_type == "ephemeral",
         view=view if container_type == "view" else None,
         trigger_id=trigger_id,
+        team_id=team_id,
     )
