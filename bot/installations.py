@@ -10,8 +10,13 @@ content notices). `forget_team` is what an uninstall or a revoked token does.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -21,7 +26,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bot.config import Settings
 from bot.store.installation_tables import BOTS, INSTALLATIONS, OAUTH_STATES
@@ -53,6 +58,18 @@ class NotInstalled(LookupError):
         self.team_id, self.enterprise_id = team_id, enterprise_id
 
 
+class RefreshLocks:
+    """One refresh of a team's token at a time in this process (a lock per team)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def of(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
 @dataclass(frozen=True)
 class Installations:
     """The installation and OAuth-state stores, and the client that talks to Slack's OAuth."""
@@ -63,6 +80,7 @@ class Installations:
     state_store: SQLAlchemyOAuthStateStore
     client: WebClient
     """Without a token: for oauth.v2.access and auth.test with a token named per call."""
+    locks: RefreshLocks = field(default_factory=RefreshLocks)
 
     @classmethod
     def open(cls, settings: Settings, engine: Engine) -> Installations:
@@ -90,15 +108,56 @@ class Installations:
 
     def authorize(self) -> InstallationStoreAuthorize:
         """Bolt's authorize: each request gets its team's (or org's) bot token, refreshed
-        through this API URL when it is near its expiry."""
-        return InstallationStoreAuthorize(
-            logger=log,
-            installation_store=self.installation_store,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            token_rotation_expiration_minutes=REFRESH_MINUTES_BEFORE_EXPIRY,
-            client=self.client,
-        )
+        through this API URL, one refresh at a time, when it is near its expiry."""
+        return _Authorize(self)
+
+    def refreshed(self, installation: Installation) -> Installation | None:
+        """The installation with a fresh bot token when its own is near expiry (refreshed
+        and saved here, or by another thread or replica meanwhile); None when it is not.
+
+        A refresh token works once, so two refreshes of one team at once would leave one
+        of them with a token Slack refuses: they take turns (a lock per team here, and a
+        PostgreSQL advisory lock across replicas), and each re-reads the installation
+        when its turn comes.
+        """
+        if not _near_expiry(installation):
+            return None
+        team_id = None if installation.is_enterprise_install else installation.team_id
+        enterprise_id = installation.enterprise_id
+        with self._one_refresh_at_a_time(f"{enterprise_id}/{team_id}"):
+            current = self.installation_store.find_installation(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                is_enterprise_install=installation.is_enterprise_install,
+            )
+            if current is None:
+                return None
+            if not _near_expiry(current):
+                return current  # refreshed while this one waited its turn
+            rotator = TokenRotator(
+                client_id=self.client_id, client_secret=self.client_secret, client=self.client
+            )
+            rotated = rotator.perform_token_rotation(
+                installation=current, minutes_before_expiration=REFRESH_MINUTES_BEFORE_EXPIRY
+            )
+            if rotated is not None:
+                self.installation_store.save(rotated)
+                log.info("refreshed the bot token of %s", team_id or enterprise_id)
+            return rotated
+
+    @contextmanager
+    def _one_refresh_at_a_time(self, key: str) -> Iterator[None]:
+        engine = self.installation_store.engine
+        with self.locks.of(key):
+            if engine.dialect.name != "postgresql":
+                yield
+                return
+            digest = hashlib.sha256(b"briefbot token refresh " + key.encode()).digest()
+            with engine.connect() as connection, connection.begin():
+                # Held until this transaction ends, after the new token is saved.
+                lock = int.from_bytes(digest[:8], "big", signed=True)
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
+                yield
 
     def find(self, team_id: str | None, enterprise_id: str | None = None) -> Installation | None:
         """The team's latest installation, or its org's when briefbot was installed org-wide."""
@@ -120,16 +179,7 @@ class Installations:
         installation = self.find(team_id, enterprise_id)
         if installation is None:
             raise NotInstalled(team_id, enterprise_id)
-        rotator = TokenRotator(
-            client_id=self.client_id, client_secret=self.client_secret, client=self.client
-        )
-        rotated = rotator.perform_token_rotation(
-            installation=installation, minutes_before_expiration=REFRESH_MINUTES_BEFORE_EXPIRY
-        )
-        if rotated is not None:
-            self.installation_store.save(rotated)
-            installation = rotated
-            log.info("refreshed the bot token of %s", team_id or enterprise_id)
+        installation = self.refreshed(installation) or installation
         client = WebClient(
             token=installation.bot_token,
             base_url=self.client.base_url,
@@ -137,6 +187,36 @@ class Installations:
             retry_handlers=list(self.client.retry_handlers),
         )
         return client
+
+
+class _Authorize(InstallationStoreAuthorize):
+    """Bolt's authorize, refreshing tokens through `Installations.refreshed`."""
+
+    def __init__(self, installations: Installations) -> None:
+        super().__init__(
+            logger=log,
+            installation_store=installations.installation_store,
+            client_id=installations.client_id,
+            client_secret=installations.client_secret,
+            token_rotation_expiration_minutes=REFRESH_MINUTES_BEFORE_EXPIRY,
+            client=installations.client,
+        )
+        self._installations = installations
+
+    def _rotate_and_save_tokens_if_necessary(
+        self, installation: Installation | None
+    ) -> Installation | None:
+        # Bolt's own would refresh without taking turns (see Installations.refreshed).
+        if installation is None or installation.bot_refresh_token is None:
+            return None
+        return self._installations.refreshed(installation)
+
+
+def _near_expiry(installation: Installation) -> bool:
+    expires_at = installation.bot_token_expires_at
+    if installation.bot_refresh_token is None or expires_at is None:
+        return False
+    return bool(expires_at <= time.time() + REFRESH_MINUTES_BEFORE_EXPIRY * 60)
 
 
 def slack_client(settings: Settings, token: str | None) -> WebClient:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +23,7 @@ from bot.config import ConfigError, Settings
 from bot.installations import BOT_SCOPES, Installations, NotInstalled, forget_team
 from bot.localslack.oauth import SCOPES
 from bot.oauth_flow import oauth_flow
-from bot.store import Store
+from bot.store import Store, make_engine
 from bot.store.installation_tables import slack_bots, slack_installations, slack_oauth_states
 from tests.fakeslack import ScriptedSlack
 from tests.support.processes import ROOT, bot_env
@@ -138,6 +140,36 @@ def test_client_for_team_refreshes_a_token_near_its_expiry_and_saves_it(
     steady = installations.client_for_team("T0TWO")
     assert steady.token == oauth_slack.tokens_of("T0TWO")[0]
     assert len(oauth_slack.calls_to("oauth.v2.access")) == before
+
+
+def test_refreshes_of_one_team_take_turns(
+    engine: Engine, database_url: str, oauth_slack: ScriptedSlack
+) -> None:
+    """Eight threads needing a client for a team whose token is near expiry, at once (on
+    PostgreSQL, from two replicas): one refresh, and every client carries the new token.
+    A refresh token works once, so refreshing side by side would fail all but one."""
+    settings = _settings(oauth_slack)
+    first = Installations.open(settings, engine)
+    replicas = [first]
+    if engine.dialect.name == "postgresql":
+        replicas.append(Installations.open(settings, make_engine(database_url)))
+    oauth_slack.oauth.token_lifetime = 3600
+    _install(oauth_slack, first, "T0ONE")
+    oauth_slack.oauth.token_lifetime = None
+    threads = 8
+    barrier = threading.Barrier(threads)
+
+    def client(index: int) -> str | None:
+        barrier.wait(timeout=10)
+        return replicas[index % len(replicas)].client_for_team("T0ONE").token
+
+    with ThreadPoolExecutor(threads) as pool:
+        tokens = list(pool.map(client, range(threads)))
+    refreshes = [
+        c for c in oauth_slack.calls_to("oauth.v2.access") if c.params.get("refresh_token")
+    ]
+    assert [c.ok for c in refreshes] == [True]
+    assert set(tokens) == {oauth_slack.tokens_of("T0ONE")[-1]}
 
 
 def test_client_for_team_finds_an_org_wide_install(
