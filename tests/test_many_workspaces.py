@@ -38,6 +38,8 @@ class Served:
     slack: FakeSlack
     base: str
     database: Path
+    at_start: list[Call]
+    """What briefbot asked the local Slack while starting."""
 
     @property
     def events(self) -> str:
@@ -87,8 +89,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             SLACK_CLIENT_SECRET=CLIENT_SECRET,
         ) as base,
     ):
+        slack.wait_for(lambda: Browser().get(f"{base}/healthz").status == 200, timeout=30)
+        at_start = list(slack.calls)
         slack.enable_oauth(CLIENT_ID, CLIENT_SECRET, redirect_url=f"{base}/slack/oauth_redirect")
-        yield Served(slack, base, tmp / "bot.db")
+        yield Served(slack, base, tmp / "bot.db", at_start)
+
+
+def test_start_up_checks_no_token(served: Served) -> None:
+    """Serving many workspaces there is no SLACK_BOT_TOKEN: start-up asks Slack nothing."""
+    assert served.at_start == []
 
 
 def _answered_with(served: Served, mark: int, tokens: list[str]) -> list[Call]:
