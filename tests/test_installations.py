@@ -10,6 +10,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,9 +27,13 @@ from bot.oauth_flow import oauth_flow
 from bot.store import Store, make_engine
 from bot.store.installation_tables import slack_bots, slack_installations, slack_oauth_states
 from tests.fakeslack import ScriptedSlack
+from tests.fakeslack.payloads import app_uninstalled_event, event_callback
 from tests.support.processes import ROOT, bot_env
 
-pytest_plugins = ("tests.support.databases",)
+if TYPE_CHECKING:
+    from tests.support.bot import BotHarness
+
+pytest_plugins = ("tests.support.databases", "tests.support.bot")
 
 CLIENT = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "shh"}
 
@@ -242,3 +247,17 @@ def test_briefbot_refuses_to_start_saying_why(
     )
     assert done.returncode == 2
     assert words in done.stderr
+
+
+def test_one_workspace_hears_it_was_uninstalled_and_keeps_its_settings(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With SLACK_BOT_TOKEN alone, app_uninstalled is acknowledged and logged (the token no
+    longer works there), nothing is called, and the bot goes on answering."""
+    before = len(bot.slack.calls)
+    with caplog.at_level("WARNING", logger="briefbot.installations"):
+        response = bot.event(event_callback(app_uninstalled_event()))
+        assert response.status == 200
+        bot.slack.wait_for(lambda: "uninstalled from T0LOCAL" in caplog.text)
+    assert bot.slack.calls[before:] == []
+    assert bot.command("/brief", "distillation").ack["blocks"]
