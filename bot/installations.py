@@ -40,7 +40,7 @@ BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "users:read")
 """What an installation asks for: the bot scopes of app-manifest.yml, no user scopes."""
 
 REFRESH_MINUTES_BEFORE_EXPIRY = 120
-"""A rotating token is refreshed once it has less than this left (Slack's last 12 hours),
+"""A rotating token (Slack's live 12 hours) is refreshed once it has less than this left,
 so no call is made with a token that expires on the way."""
 
 STATE_LIFETIME_S = 10 * 60

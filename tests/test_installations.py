@@ -8,6 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +147,37 @@ def test_client_for_team_refreshes_a_token_near_its_expiry_and_saves_it(
     steady = installations.client_for_team("T0TWO")
     assert steady.token == oauth_slack.tokens_of("T0TWO")[0]
     assert len(oauth_slack.calls_to("oauth.v2.access")) == before
+
+
+@pytest.fixture
+def west_of_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time five hours behind UTC (time.localtime), as on a server
+    not kept in UTC."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_server_off_utc_refreshes_on_time(
+    engine: Engine, oauth_slack: ScriptedSlack, west_of_utc: None
+) -> None:
+    """Off UTC, a token with an hour left is still refreshed, and the refreshed
+    installation replaces its own row: slack_sdk writes naive UTC times and must read
+    them back as UTC, not as local time."""
+    installations = Installations.open(_settings(oauth_slack), engine)
+    oauth_slack.oauth.token_lifetime = 3600
+    _install(oauth_slack, installations, "T0ONE")
+    oauth_slack.oauth.token_lifetime = None
+    client = installations.client_for_team("T0ONE")
+    assert client.token == oauth_slack.tokens_of("T0ONE")[-1] != oauth_slack.tokens_of("T0ONE")[0]
+    assert installations.client_for_team("T0ONE").token == client.token
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT count(*) FROM slack_installations")).scalar()
+    assert rows == 1
 
 
 def test_refreshes_of_one_team_take_turns(
