@@ -14,16 +14,17 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import listeners
-from bot.config import Settings
+from bot.config import REDIRECT_PATH, Settings
 from bot.content.live import LiveContent
+from bot.installations import Installations, slack_client
 from bot.listeners.acked import after_ack
 from bot.listeners.context import attach
 from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Deadlines, answer_by_deadline
 from bot.log_format import ContextThreadPool, log_context
+from bot.oauth_flow import INSTALL_PATH, oauth_flow
 from bot.services import Services, utc_now
 from bot.slack.message_text import decode_message
 from bot.slack.mrkdwn import unescape
@@ -31,17 +32,9 @@ from bot.store import Store, make_engine, upgrade
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client that waits out rate limits as Slack's Retry-After says.
-
-    Only 429s are retried: a 5xx or a dropped connection may come after Slack
-    already posted, and retrying those blindly could post twice.
-    """
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        timeout=10,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+    """The Web API client of the app: with SLACK_BOT_TOKEN for one workspace; without a
+    token when teams install over OAuth (each request then carries its team's token)."""
+    return slack_client(settings, None if settings.many_workspaces else settings.bot_token)
 
 
 def build_services(settings: Settings, *, now: Callable[[], dt.datetime] = utc_now) -> Services:
@@ -51,7 +44,14 @@ def build_services(settings: Settings, *, now: Callable[[], dt.datetime] = utc_n
     content = LiveContent(settings.content_dir)
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return Services(settings=settings, content=content, store=Store(engine, clock=now), now=now)
+    installations = Installations.open(settings, engine) if settings.many_workspaces else None
+    return Services(
+        settings=settings,
+        content=content,
+        store=Store(engine, clock=now),
+        now=now,
+        installations=installations,
+    )
 
 
 class _DropTokenWarning(logging.Filter):
@@ -86,6 +86,7 @@ def build_app(
         logger=_app_logger(),
         listener_executor=listener_executor
         or ContextThreadPool(LISTENER_THREADS, thread_name_prefix="briefbot-listener"),
+        **_many_workspaces(services.installations, settings),
     )
     after = follow_ups or FollowUps()
 
@@ -99,6 +100,23 @@ def build_app(
     app.middleware(_attach_services(services, after))
     listeners.register(app)
     return app
+
+
+def _many_workspaces(installations: Installations | None, settings: Settings) -> dict[str, Any]:
+    """What the app needs to answer each team with its own token: Bolt's OAuth flow and
+    authorize on the installation store. Nothing for a single workspace."""
+    if installations is None:
+        return {}
+    where = "from its install page"
+    if settings.redirect_uri:
+        where = "at " + settings.redirect_uri.removesuffix(REDIRECT_PATH) + INSTALL_PATH
+    return {
+        "oauth_flow": oauth_flow(settings, installations),
+        "authorize": installations.authorize(),
+        "user_facing_authorize_error_message": (
+            f"briefbot is not installed in this workspace any more. Add it again {where}."
+        ),
+    }
 
 
 def _app_logger() -> logging.Logger:

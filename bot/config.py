@@ -24,6 +24,10 @@ ENV_HELP = {
     "SLACK_BOT_TOKEN": "bot token (xoxb-…), from OAuth & Permissions after installing the app",
     "SLACK_APP_TOKEN": "app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_SIGNING_SECRET": "signing secret from Basic Information, for HTTP mode",
+    "SLACK_CLIENT_ID": "client id from Basic Information → App Credentials, for many workspaces",
+    "SLACK_CLIENT_SECRET": "client secret from Basic Information → App Credentials",
+    "SLACK_REDIRECT_URI": "public https URL of /slack/oauth_redirect, as in the manifest's "
+    "redirect_urls (optional: Slack uses the app's only redirect URL without it)",
     "SLACK_API_URL": f"base URL of Slack's Web API (default {SLACK_API_DEFAULT})",
     "BRIEFBOT_CONTENT_DIR": "folder with briefs/ and glossary.yml (default ./content)",
     "BRIEFBOT_ADMINS": "Slack user ids allowed to run admin commands, comma-separated",
@@ -55,6 +59,10 @@ class Settings:
     bot_token: str | None = None
     app_token: str | None = None
     signing_secret: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
+    """Where Slack sends an installer back (SLACK_REDIRECT_URI); None lets Slack choose."""
     api_url: str = SLACK_API_DEFAULT
     content_dir: Path = Path("content")
     admins: frozenset[str] = field(default_factory=frozenset)
@@ -85,6 +93,11 @@ class Settings:
         app_token = get("SLACK_APP_TOKEN")
         if app_token and not app_token.startswith("xapp-"):
             problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        problems += _many_workspaces_problems(
+            client_id, client_secret, bot_token, get("SLACK_REDIRECT_URI")
+        )
 
         api_url = get("SLACK_API_URL") or SLACK_API_DEFAULT
         if not re.match(r"^https?://[^\s/]+", api_url):
@@ -158,6 +171,9 @@ class Settings:
             bot_token=bot_token,
             app_token=app_token,
             signing_secret=get("SLACK_SIGNING_SECRET"),
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=get("SLACK_REDIRECT_URI"),
             api_url=api_url,
             content_dir=Path(get("BRIEFBOT_CONTENT_DIR") or "content"),
             admins=frozenset(admins),
@@ -170,16 +186,72 @@ class Settings:
             clock=CLOCK_VALUES[raw_clock],
         )
 
+    @property
+    def many_workspaces(self) -> bool:
+        """Whether teams install briefbot over OAuth (SLACK_CLIENT_ID and SECRET set), each
+        answered with its own token, instead of one workspace's SLACK_BOT_TOKEN."""
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's "Add to Slack" page, beside the Web API: https://slack.com/oauth/v2/authorize."""
+        return self.api_url.removesuffix("api/") + "oauth/v2/authorize"
+
     def missing_for(self, mode: str) -> list[str]:
         """The variables `mode` ("socket" or "http") needs and does not have."""
-        needed = ["SLACK_BOT_TOKEN"]
-        needed.append("SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET")
+        if self.many_workspaces:
+            needed = ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"]
+        else:
+            needed = ["SLACK_BOT_TOKEN"]
+            needed.append("SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET")
         values = {
             "SLACK_BOT_TOKEN": self.bot_token,
             "SLACK_APP_TOKEN": self.app_token,
             "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_CLIENT_ID": self.client_id,
+            "SLACK_CLIENT_SECRET": self.client_secret,
         }
         return [name for name in needed if not values[name]]
+
+
+REDIRECT_PATH = "/slack/oauth_redirect"
+"""Where `briefbot serve` finishes an installation (Slack sends the installer back here)."""
+
+
+def _many_workspaces_problems(
+    client_id: str | None, client_secret: str | None, bot_token: str | None, redirect: str | None
+) -> list[str]:
+    """What is missing or at odds among the settings of installing over OAuth."""
+    problems: list[str] = []
+    if client_id and not client_secret:
+        problems.append(
+            "SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: set both (Basic Information "
+            "→ App Credentials) to let many workspaces install briefbot, or neither for one."
+        )
+    elif client_secret and not client_id:
+        problems.append(
+            "SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not: set both (Basic Information "
+            "→ App Credentials) to let many workspaces install briefbot, or neither for one."
+        )
+    elif client_id and client_secret and bot_token:
+        problems.append(
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are all set: with the "
+            "client credentials each workspace gets its own token when it installs briefbot, "
+            "so unset SLACK_BOT_TOKEN; or, for one workspace, unset the client credentials."
+        )
+    if redirect is not None:
+        if not (client_id or client_secret):
+            problems.append(
+                "SLACK_REDIRECT_URI is set without SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: it "
+                "only matters when workspaces install briefbot over OAuth; unset it or set both."
+            )
+        elif not re.match(r"^https?://[^\s/]+" + re.escape(REDIRECT_PATH) + "$", redirect):
+            problems.append(
+                f"SLACK_REDIRECT_URI must be this server's URL ending in {REDIRECT_PATH}, "
+                f"e.g. https://briefbot.example.com{REDIRECT_PATH}, not {redirect!r}; use the "
+                "same URL as the manifest's oauth_config.redirect_urls."
+            )
+    return problems
 
 
 def missing_tokens_message(missing: list[str], mode: str) -> str:

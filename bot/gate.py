@@ -1,4 +1,5 @@
-"""HTTP mode's WSGI application: `POST /slack/events` and `GET /healthz`.
+"""HTTP mode's WSGI application: `POST /slack/events` and `GET /healthz`, and when teams
+install over OAuth, `GET /slack/install` and `GET /slack/oauth_redirect`.
 
 `briefbot serve` runs it with waitress; `bot.wsgi:create_application()` builds it for any
 other WSGI server.
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs
 from slack_bolt import App
 
 from bot.health import Readiness
+from bot.oauth_flow import install_routes
 from bot.slack_requests import slack_endpoint
 
 EVENTS_PATH = "/slack/events"
@@ -42,9 +44,16 @@ class Gate:
     def __init__(self, readiness: Readiness) -> None:
         self.readiness = readiness
         self._slack: WsgiApp | None = None
+        self._install: WsgiApp | None = None
+        self._install_paths: frozenset[str] = frozenset()
 
     def open(self, app: App, signing_secret: str) -> None:
-        """From now on, pass Slack's requests (those it signed) to `app`."""
+        """From now on, pass Slack's requests (those it signed) to `app`, and installers'
+        browsers to its OAuth flow when it has one."""
+        flow = app.oauth_flow
+        if flow is not None:
+            self._install_paths = frozenset({flow.install_path, flow.redirect_uri_path})
+            self._install = install_routes(flow)
         self._slack = slack_endpoint(app, signing_secret, path=EVENTS_PATH)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -57,6 +66,8 @@ class Gate:
         if slack is None or not self.readiness.is_ready:
             body = {"ok": False, "reason": self.readiness.reason or "starting"}
             return _json(start_response, 503, body, [("Retry-After", "5")])
+        if self._install is not None and environ.get("PATH_INFO") in self._install_paths:
+            slack = self._install
         # A context of its own, so what one request logs never names another.
         return contextvars.copy_context().run(slack, environ, start_response)
 

@@ -63,6 +63,12 @@ def load_settings(mode: str) -> Settings:
         settings = Settings.from_env()
     except ConfigError as error:
         raise StartupError("Configuration errors:\n  " + "\n  ".join(error.problems)) from None
+    if settings.many_workspaces and mode != "http":
+        raise StartupError(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET let many workspaces install briefbot, "
+            "which runs over HTTP: start it with `briefbot serve`, or unset both to serve "
+            "one workspace over Socket Mode with SLACK_BOT_TOKEN and SLACK_APP_TOKEN."
+        )
     missing = settings.missing_for(mode)
     if missing:
         raise StartupError(missing_tokens_message(missing, mode))
@@ -97,15 +103,21 @@ def start(
         ) from None
     except StoreError as error:
         raise StartupError(str(error)) from None
-    readiness.waiting("waiting for Slack to accept SLACK_BOT_TOKEN")
     client = make_client(settings)
-    try:
-        identity = verify_bot_token(
-            client, stopping=stopping or threading.Event(), waiting=readiness.waiting
+    if services.installations is None:
+        readiness.waiting("waiting for Slack to accept SLACK_BOT_TOKEN")
+        try:
+            identity = verify_bot_token(
+                client, stopping=stopping or threading.Event(), waiting=readiness.waiting
+            )
+        except TokenRefused as refused:
+            raise StartupError(str(refused)) from None
+        log.info(
+            "Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team")
         )
-    except TokenRefused as refused:
-        raise StartupError(str(refused)) from None
-    log.info("Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team"))
+    else:
+        # No token to check: each team's comes from its installation, request by request.
+        log.info("serving many workspaces: teams install briefbot at /slack/install")
     follow_ups = FollowUps()
     # Counted with the follow-ups: /healthz?verbose=1 reports both as `in_flight`.
     listeners = follow_ups.listener_pool(LISTENER_THREADS)
@@ -132,15 +144,23 @@ def start(
 
 def start_background_jobs(running: Running) -> None:
     """Jobs that run beside the listeners in every long-lived process."""
-    for start_job in background_jobs():
+    many = running.services.installations is not None
+    for start_job in background_jobs(many_workspaces=many):
         running.stoppers.append(start_job(running.services, running.app.client))
 
 
-def background_jobs() -> list:
-    """Each job is `start(services, client) -> stop`; new jobs are listed here."""
+def background_jobs(*, many_workspaces: bool = False) -> list:
+    """Each job is `start(services, client) -> stop`; new jobs are listed here.
+
+    Serving many workspaces, the clock does not run: a subscription does not yet say
+    which team's token posts to its channel.
+    """
     from bot.daily.clock import start_clock
     from bot.jobs.content_notices import start_watching
 
+    if many_workspaces:
+        log.warning("serving many workspaces: daily posts are not sent (BRIEFBOT_CLOCK is ignored)")
+        return [start_watching]
     return [start_watching, start_clock]
 
 

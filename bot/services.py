@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.content.library import Library
 from bot.content.live import LiveContent
 from bot.featured import featured_brief, pick_featured
+from bot.installations import Installations
 from bot.model import Brief
 from bot.store import Store
 
@@ -29,6 +30,8 @@ class Services:
     store: Store
     now: Callable[[], dt.datetime] = utc_now
     started_at: dt.datetime = field(default_factory=utc_now)
+    installations: Installations | None = None
+    """The teams that installed briefbot over OAuth; None when it serves one workspace."""
     last_sweep: dict[str, Any] | None = None
     """What this process's last daily sweep did (for `/healthz?verbose=1`), once one ran."""
 

@@ -100,14 +100,19 @@ def slash_command(
     channel_name: str | None = None,
     api_app_id: str = APP_ID,
     formatted: bool = False,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> dict[str, str]:
     """The form fields of a slash command, all strings, as Slack posts them.
 
     `text` is what the person typed, and is escaped as Slack escapes it; with
     `formatted=True` it is sent as it is, for text already in Slack's format (mentions
     the person picked from autocomplete, say; build it with `as_slack_sends`).
+    In an Enterprise Grid org, `enterprise_id` names it, and `is_enterprise_install`
+    says the app was installed org-wide.
     """
-    return {
+    grid = {"enterprise_id": enterprise_id} if enterprise_id else {}
+    return grid | {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
         "team_domain": TEAM_DOMAIN,
@@ -118,7 +123,7 @@ def slash_command(
         "command": command,
         "text": _wire_text(text, formatted),
         "api_app_id": api_app_id,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if is_enterprise_install else "false",
         "response_url": response_url,
         "trigger_id": trigger_id or new_trigger_id(),
     }
@@ -335,6 +340,23 @@ def app_home_opened_event(
     return event
 
 
+def app_uninstalled_event() -> dict[str, Any]:
+    """An `app_uninstalled` event: the workspace (named by the wrapper) removed the app."""
+    return {"type": "app_uninstalled", "event_ts": now_ts()}
+
+
+def tokens_revoked_event(
+    *, bot: list[str] | tuple[str, ...] = (BOT_USER_ID,), oauth: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A `tokens_revoked` event: the bot's tokens (by bot user id) and people's tokens (by
+    user id) that stopped working."""
+    return {
+        "type": "tokens_revoked",
+        "tokens": {"oauth": list(oauth), "bot": list(bot)},
+        "event_ts": now_ts(),
+    }
+
+
 def event_callback(
     event: dict[str, Any],
     *,
@@ -342,13 +364,19 @@ def event_callback(
     api_app_id: str = APP_ID,
     event_id: str | None = None,
     event_time: int | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> dict[str, Any]:
-    """The Events API wrapper around `event`, as posted to the app or put in an envelope."""
+    """The Events API wrapper around `event`, as posted to the app or put in an envelope.
+
+    For an org-wide installation (`is_enterprise_install`) Slack names the org alone in
+    `authorizations`."""
     return {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
-        "context_team_id": team_id,
-        "context_enterprise_id": None,
+        "enterprise_id": enterprise_id,
+        "context_team_id": None if is_enterprise_install else team_id,
+        "context_enterprise_id": enterprise_id,
         "api_app_id": api_app_id,
         "event": event,
         "type": "event_callback",
@@ -356,11 +384,11 @@ def event_callback(
         "event_time": event_time if event_time is not None else int(time.time()),
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "team_id": None if is_enterprise_install else team_id,
                 "user_id": BOT_USER_ID,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": is_enterprise_install,
             }
         ],
         "is_ext_shared_channel": False,

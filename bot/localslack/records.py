@@ -49,6 +49,16 @@ class Call:
         return None if self.response is None else self.response.get("error")
 
     @property
+    def token(self) -> str | None:
+        """The token the call carried (its `Authorization: Bearer` header or `token`)."""
+        value = next((v for k, v in self.headers.items() if k.lower() == "authorization"), "")
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+        found = self.params.get("token")
+        return str(found) if found else None
+
+    @property
     def channel(self) -> str | None:
         """The channel the call was about, when it named one."""
         value = self.params.get("channel") or self.params.get("channel_id")

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from bot.localslack import response_urls
 from bot.localslack.hooks import CallHook, Detour
+from bot.localslack.oauth import AUTHORIZE_PATH, LocalOAuth, Team
 from bot.localslack.records import Call
 from bot.localslack.transport import (
     HttpServer,
@@ -53,6 +54,7 @@ Listener = Callable[[str, dict[str, Any]], None]
 DEFAULT_BOT_TOKEN = "xoxb-localslack"
 DEFAULT_APP_TOKEN = "xapp-localslack"
 RESPONSE_URL_METHOD = response_urls.SOURCE
+OAUTH_ACCESS = "oauth.v2.access"
 
 
 class LocalSlack:
@@ -100,6 +102,9 @@ class LocalSlack:
             strict_channels=strict_channels,
         )
         self._methods: dict[str, Method] = self.api.methods()
+        self.oauth = LocalOAuth(clock=lambda: self.api.clock())
+        # Answered with the request's headers (its client credentials), in _run_method.
+        self._methods[OAUTH_ACCESS] = Method(lambda p: {}, token_kind="none")
         self._bot_tokens = set(bot_tokens)
         self._app_tokens = set(app_tokens)
         self._revoked: set[str] = set()
@@ -284,6 +289,58 @@ class LocalSlack:
             (self._app_tokens if kind == "app" else self._bot_tokens).add(token)
             self._revoked.discard(token)
 
+    def enable_oauth(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_lifetime: int | None = None,
+        redirect_url: str | None = None,
+    ) -> None:
+        """Let teams install the app over OAuth with these client credentials.
+
+        With `token_lifetime` (seconds) tokens rotate: bot tokens are `xoxe.xoxb-…` and
+        expire, and `oauth.v2.access` hands out a refresh token with each; it applies to
+        the tokens issued from then on. `redirect_url` is the app's configured redirect
+        URL, where installers go back when the app's authorize link names none.
+        """
+        with self._lock:
+            self.oauth.client_id, self.oauth.client_secret = client_id, client_secret
+            self.oauth.token_lifetime = token_lifetime
+            self.oauth.redirect_url = redirect_url
+
+    def add_team(
+        self,
+        id: str,
+        name: str | None = None,
+        *,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+    ) -> None:
+        """Another workspace that may install the app (`/slack/install?team=ID`)."""
+        with self._lock:
+            self.oauth.teams[id] = Team(id, name or id, enterprise_id, enterprise_name)
+
+    def add_org(self, enterprise_id: str, name: str | None = None) -> None:
+        """An Enterprise Grid org that may install the app org-wide (`?team=E…`)."""
+        with self._lock:
+            org = Team(enterprise_id, name or enterprise_id, enterprise_id, name, is_org=True)
+            self.oauth.teams[enterprise_id] = org
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """Every bot token issued to the team (or org) over OAuth, oldest first."""
+        with self._lock:
+            return [t for t, info in self.oauth.tokens.items() if info.team.id == team_id]
+
+    def uninstall(self, team_id: str) -> list[str]:
+        """The team removes the app: its tokens stop working (`token_revoked`) and its
+        refresh tokens too. Returns the bot tokens revoked; send the app the
+        `app_uninstalled` event yourself, as Slack would."""
+        with self._lock:
+            gone = self.oauth.revoke_team(team_id)
+            self._revoked.update(gone)
+            return gone
+
     def revoke_token(self, token: str) -> None:
         """From now on calls with `token` get `token_revoked`."""
         with self._lock:
@@ -441,6 +498,10 @@ class LocalSlack:
         elif url.path.startswith("/response/"):
             key = url.path.removeprefix("/response/")
             self._serve_response_url(handler, key, headers, raw, arrived, wall)
+        elif url.path == AUTHORIZE_PATH and handler.command == "GET":
+            with self._lock:
+                status, page, extra = self.oauth.authorize_page(query)
+            send(handler, Reply(status, page, extra, content_type="text/html; charset=utf-8"))
         else:
             request = Request(handler.command, url.path, query, headers, raw)
             reply = self.handle_route(request)
@@ -529,13 +590,28 @@ class LocalSlack:
             problem = self._check_token(method, headers, params)
             if problem is not None:
                 return Reply(200, {"ok": False, "error": problem}), False
+            token = bearer(headers) or params.get("token")
+            issued = self.oauth.tokens.get(str(token)) if token else None
+            if issued is not None:
+                team = issued.team
+                self.api.caller = {
+                    "id": team.id,
+                    "name": team.name,
+                    "enterprise_id": team.enterprise_id,
+                    "is_enterprise_install": team.is_org,
+                }
             try:
-                answer = method.handler(params)
+                if name == OAUTH_ACCESS:
+                    answer = self.oauth.access(params, headers)
+                else:
+                    answer = method.handler(params)
             except ApiError as exc:
                 answer = exc.to_response()
             except Exception:
                 log.exception("local Slack method %s failed", name)
                 answer = {"ok": False, "error": "internal_error"}
+            finally:
+                self.api.caller = None
             events = self._drain_events()
         self._notify(events)
         return Reply(200, answer), bool(answer.get("ok"))
@@ -550,6 +626,11 @@ class LocalSlack:
             return "not_authed"
         if token in self._revoked:
             return "token_revoked"
+        if token in self.oauth.tokens:
+            problem = self.oauth.problem_with(token)
+            if problem is not None:
+                return problem
+            return None if method.token_kind == "bot" else "not_allowed_token_type"
         if token in self._bot_tokens:
             return None if method.token_kind == "bot" else "not_allowed_token_type"
         if token in self._app_tokens:

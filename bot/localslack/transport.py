@@ -27,11 +27,13 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """An HTTP answer: a dict is sent as JSON, str/bytes as they are."""
+    """An HTTP answer: a dict is sent as JSON, str/bytes as they are (plain text unless
+    `content_type` says otherwise)."""
 
     status: int = 200
     body: dict[str, Any] | str | bytes = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/plain; charset=utf-8"
 
 
 class HttpServer(ThreadingHTTPServer):
@@ -68,7 +70,7 @@ def send(handler: RequestHandler, reply: Reply) -> None:
         content_type = "application/json; charset=utf-8"
     else:
         data = reply.body.encode() if isinstance(reply.body, str) else reply.body
-        content_type = "text/plain; charset=utf-8"
+        content_type = reply.content_type
     try:
         handler.send_response(reply.status)
         handler.send_header("Content-Type", content_type)

@@ -78,6 +78,8 @@ class WebApi:
     strict_channels: bool = True
     clock: Callable[[], float] = time.time
     events: list[Event] = field(default_factory=list)
+    caller: dict[str, Any] | None = None
+    """The team of the token the call being served carries (None: the local workspace)."""
     _view_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def methods(self) -> dict[str, Method]:
@@ -105,17 +107,21 @@ class WebApi:
         return {"ok": True, "args": {k: v for k, v in p.items() if k != "token"}}
 
     def auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {
+        team = self.caller or {}
+        answer = {
             "ok": True,
             "url": self.base_url(),
-            "team": TEAM_NAME,
+            "team": team.get("name", TEAM_NAME),
             "user": "briefbot",
-            "team_id": TEAM_ID,
+            "team_id": team.get("id", TEAM_ID),
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "app_id": APP_ID,
-            "is_enterprise_install": False,
+            "is_enterprise_install": bool(team.get("is_enterprise_install")),
         }
+        if team.get("enterprise_id"):
+            answer["enterprise_id"] = team["enterprise_id"]
+        return answer
 
     def apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
         url = self.socket_url()

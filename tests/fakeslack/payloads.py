@@ -18,6 +18,7 @@ from bot.localslack.inbound import (
     app_home_opened_event,
     app_mention,
     app_mention_event,
+    app_uninstalled_event,
     as_slack_sends,
     clicked_again,
     event_callback,
@@ -32,6 +33,7 @@ from bot.localslack.inbound import (
     signature,
     signed_headers,
     slash_command,
+    tokens_revoked_event,
     url_verification,
 )
 
@@ -40,6 +42,7 @@ __all__ = [
     "app_home_opened_event",
     "app_mention",
     "app_mention_event",
+    "app_uninstalled_event",
     "as_slack_sends",
     "block_action",
     "clicked_again",
@@ -55,6 +58,7 @@ __all__ = [
     "signature",
     "signed_headers",
     "slash_command",
+    "tokens_revoked_event",
     "url_verification",
 ]
 
@@ -73,6 +77,7 @@ def block_action(
     text: str = "Button",
     view: dict[str, Any] | None = None,
     trigger_id: str | None = None,
+    team_id: str = inbound.TEAM_ID,
 ) -> dict[str, Any]:
     """The `block_actions` payload of a click on button `action_id` carrying `value`.
 
@@ -101,4 +106,5 @@ def block_action(
         ephemeral=container_type == "ephemeral",
         view=view if container_type == "view" else None,
         trigger_id=trigger_id,
+        team_id=team_id,
     )

@@ -139,14 +139,14 @@ def run_together(target: Callable[..., None], args: Sequence[tuple[Any, ...]]) -
 @contextmanager
 def serve_briefbot(tmp: Path, api_url: str, **extra: str) -> Iterator[str]:
     """A `briefbot serve` process on a free port, against the Slack at `api_url`, with
-    the bot token and signing secret the tests use; yields its base URL once /healthz
-    answers, and stops it afterwards. Its log is `tmp/serve.log`."""
+    the bot token and signing secret the tests use (`extra` may set them to "" to leave
+    them out); yields its base URL once /healthz answers, and stops it afterwards. Its
+    log is `tmp/serve.log`."""
     from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 
     port = free_port()
-    env = bot_env(
-        tmp, api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, **extra
-    )
+    tokens = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    env = bot_env(tmp, api_url, **(tokens | extra))
     log = tmp / "serve.log"
     process = start_briefbot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
     try:

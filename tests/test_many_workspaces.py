@@ -1,0 +1,309 @@
+"""Many workspaces over OAuth, as a real `briefbot serve` process against the local Slack:
+teams install through "Add to Slack", each request is answered with its own team's
+token (the local Slack records the token each call carries), tokens rotate, and a team
+that uninstalls is forgotten while the others carry on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.localslack import Call
+from tests.conftest import APP_TOKEN, SIGNING_SECRET
+from tests.fakeslack import FakeSlack
+from tests.fakeslack.payloads import (
+    app_uninstalled_event,
+    block_action,
+    event_callback,
+    slash_command,
+    tokens_revoked_event,
+)
+from tests.fakeslack.signed_http import post_form, post_interactive, post_json
+from tests.support.browser import Browser, link, start_install
+from tests.support.processes import serve_briefbot
+
+pytestmark = pytest.mark.slow
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
+DISTILLATION = "ai-distillation-national-security"
+
+
+@dataclass
+class Served:
+    slack: FakeSlack
+    base: str
+    database: Path
+    at_start: list[Call]
+    """What briefbot asked the local Slack while starting."""
+
+    @property
+    def events(self) -> str:
+        return f"{self.base}/slack/events"
+
+    def install(self, team: str, name: str | None = None, **grid: str) -> str:
+        """Install `team` through the whole flow; return the success page's text."""
+        self.slack.add_team(team, name or f"Team {team}", **grid)
+        page = start_install(self.base, self.slack.base_url, team).finish()
+        assert page.status == 200, page.text
+        return page.text
+
+    def command(self, team: str, text: str = "", **payload: object) -> tuple[dict, str]:
+        """/brief from `team`; its answer and the response URL it carried."""
+        url = self.slack.new_response_url()
+        fields = slash_command("/brief", text, response_url=url, team_id=team, **payload)
+        reply = post_form(self.events, fields, secret=SIGNING_SECRET)
+        assert reply.status == 200, reply.text
+        return (reply.json() if reply.body else {}), url
+
+    def calls_since(self, mark: int) -> list[Call]:
+        return [c for c in self.slack.calls[mark:] if c.method != "response_url"]
+
+    def installations(self, team: str) -> int:
+        engine = sa.create_engine(f"sqlite:///{self.database}")
+        try:
+            with engine.connect() as connection:
+                return int(
+                    connection.execute(
+                        sa.text("SELECT count(*) FROM slack_bots WHERE team_id = :t"), {"t": team}
+                    ).scalar_one()
+                )
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("oauth")
+    with (
+        FakeSlack(bot_tokens=[], app_tokens=[APP_TOKEN]) as slack,
+        serve_briefbot(
+            tmp,
+            slack.api_url,
+            SLACK_BOT_TOKEN="",
+            SLACK_CLIENT_ID=CLIENT_ID,
+            SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        ) as base,
+    ):
+        slack.wait_for(lambda: Browser().get(f"{base}/healthz").status == 200, timeout=30)
+        at_start = list(slack.calls)
+        slack.enable_oauth(CLIENT_ID, CLIENT_SECRET, redirect_url=f"{base}/slack/oauth_redirect")
+        yield Served(slack, base, tmp / "bot.db", at_start)
+
+
+def test_start_up_checks_no_token(served: Served) -> None:
+    """Serving many workspaces there is no SLACK_BOT_TOKEN: start-up asks Slack nothing."""
+    assert served.at_start == []
+
+
+def _answered_with(served: Served, mark: int, tokens: list[str]) -> list[Call]:
+    """The calls since `mark`, after checking each carried one of `tokens`."""
+    calls = served.calls_since(mark)
+    assert calls, "no Web API call was made"
+    assert {c.token for c in calls} <= set(tokens), [(c.method, c.token) for c in calls]
+    return calls
+
+
+def test_two_teams_install_and_each_is_answered_with_its_own_token(served: Served) -> None:
+    """Two teams install through Add to Slack; /brief and a Share click from each are
+    answered with that team's own bot token, never the other's."""
+    page = served.install("T0ALPHA", "Alpha")
+    assert "briefbot is installed in Alpha" in page
+    assert "/brief" in page and "/brief subscribe" in page
+    served.install("T0BRAVO", "Bravo")
+    alpha, bravo = served.slack.tokens_of("T0ALPHA"), served.slack.tokens_of("T0BRAVO")
+    assert len(alpha) == len(bravo) == 1 and alpha != bravo
+
+    for team, tokens in (("T0ALPHA", alpha), ("T0BRAVO", bravo)):
+        mark = len(served.slack.calls)
+        answer, _ = served.command(team, "distillation")
+        assert "distillation" in answer["blocks"][0]["text"]["text"].lower()
+        calls = _answered_with(served, mark, tokens)
+        assert "auth.test" in {c.method for c in calls}
+
+        mark = len(served.slack.calls)
+        before = len(served.slack.messages("C0GENERAL"))
+        payload = block_action(
+            "share_brief",
+            DISTILLATION,
+            container_type="ephemeral",
+            response_url=served.slack.new_response_url(),
+            team_id=team,
+        )
+        assert post_interactive(served.events, payload, secret=SIGNING_SECRET).status == 200
+        served.slack.wait_for(lambda n=before: len(served.slack.messages("C0GENERAL")) > n)
+        posts = [c for c in served.calls_since(mark) if c.method == "chat.postMessage"]
+        assert posts and {c.token for c in posts} == set(tokens)
+
+
+def test_an_org_wide_install_answers_its_workspaces_with_the_orgs_token(served: Served) -> None:
+    """An Enterprise Grid org installs once, org-wide; a command from one of its
+    workspaces is answered with the org's token."""
+    served.slack.add_org("E0GRID", "Grid Org")
+    page = start_install(served.base, served.slack.base_url, "E0GRID").finish()
+    assert page.status == 200 and "installed in Grid Org" in page.text
+    org = served.slack.tokens_of("E0GRID")
+    assert len(org) == 1
+    mark = len(served.slack.calls)
+    answer, _ = served.command("T0INGRID", "", enterprise_id="E0GRID", is_enterprise_install=True)
+    assert answer["blocks"]
+    _answered_with(served, mark, org)
+
+
+def test_an_expired_state_is_refused_with_a_page_that_says_what_to_do(served: Served) -> None:
+    """A state older than its lifetime gets a page saying the link expired and how to
+    start again, and no code is exchanged."""
+    served.slack.add_team("T0LATE", "Late")
+    started = start_install(served.base, served.slack.base_url, "T0LATE")
+    engine = sa.create_engine(f"sqlite:///{served.database}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE slack_oauth_states SET expire_at = '2000-01-01'"))
+    finally:
+        engine.dispose()
+    mark = len(served.slack.calls)
+    page = started.finish()
+    assert page.status == 401
+    assert "expired" in page.text and "Start again" in page.text
+    assert link(page, "start-again", served.base).endswith("/slack/install")
+    assert not [c for c in served.calls_since(mark) if c.method == "oauth.v2.access"]
+    assert served.slack.tokens_of("T0LATE") == []
+
+
+def test_a_reused_code_is_refused_with_a_page_that_says_what_to_do(served: Served) -> None:
+    """A code already exchanged, brought back with a fresh state, is refused by Slack
+    (`invalid_code`) and the page says to start again; the first install stands."""
+    served.slack.add_team("T0TWICE", "Twice")
+    first = start_install(served.base, served.slack.base_url, "T0TWICE")
+    assert first.finish().status == 200
+    code = first.redirect.split("code=")[1].split("&")[0]
+    again = start_install(served.base, served.slack.base_url, "T0TWICE")
+    state = again.redirect.split("state=")[1].split("&")[0]
+    mark = len(served.slack.calls)
+    page = again.browser.get(f"{served.base}/slack/oauth_redirect?code={code}&state={state}")
+    assert page.status == 401
+    assert "already used" in page.text and "Start again" in page.text
+    exchanges = [c for c in served.calls_since(mark) if c.method == "oauth.v2.access"]
+    assert [c.error for c in exchanges] == ["invalid_code"]
+    assert served.installations("T0TWICE") == 1
+
+
+def test_a_cancelled_install_says_nothing_was_installed(served: Served) -> None:
+    """Cancel on Slack's consent page comes back as a page saying nothing was installed."""
+    served.slack.add_team("T0NOPE", "Nope")
+    page = start_install(served.base, served.slack.base_url, "T0NOPE", choice="cancel").finish()
+    assert "cancelled" in page.text and "Nothing was installed" in page.text
+    assert served.installations("T0NOPE") == 0
+
+
+def test_another_browser_cannot_finish_an_install(served: Served) -> None:
+    """The redirect opened in a browser without the install page's cookie is refused."""
+    served.slack.add_team("T0OTHER", "Other")
+    started = start_install(served.base, served.slack.base_url, "T0OTHER")
+    page = Browser().get(started.redirect)
+    assert page.status == 400 and "another browser" in page.text
+    assert served.installations("T0OTHER") == 0
+
+
+def test_a_rotating_token_is_refreshed_before_it_expires(served: Served) -> None:
+    """With token rotation, a token with less than two hours left is refreshed before a
+    request is answered, and the request is answered with the new token; a token with
+    hours left is used as it is."""
+    served.slack.oauth.token_lifetime = 3600
+    try:
+        served.install("T0ROTATE", "Rotate")
+    finally:
+        served.slack.oauth.token_lifetime = None
+    (installed,) = served.slack.tokens_of("T0ROTATE")
+    assert installed.startswith("xoxe.xoxb-")
+    mark = len(served.slack.calls)
+    served.command("T0ROTATE")
+    calls = served.calls_since(mark)
+    refreshes = [c for c in calls if c.method == "oauth.v2.access"]
+    assert [c.params.get("grant_type") for c in refreshes] == ["refresh_token"]
+    assert refreshes[0].params["refresh_token"].startswith("xoxe-")
+    fresh = served.slack.tokens_of("T0ROTATE")[-1]
+    assert fresh != installed
+    assert {c.token for c in calls if c.method != "oauth.v2.access"} == {fresh}
+
+    served.slack.oauth.token_lifetime = 12 * 3600
+    try:
+        served.install("T0STEADY", "Steady")
+    finally:
+        served.slack.oauth.token_lifetime = None
+    mark = len(served.slack.calls)
+    served.command("T0STEADY")
+    calls = served.calls_since(mark)
+    assert {c.method for c in calls} == {"auth.test"}
+    assert {c.token for c in calls} == set(served.slack.tokens_of("T0STEADY"))
+
+
+def test_an_uninstalled_team_gets_no_token_and_the_others_carry_on(served: Served) -> None:
+    """After app_uninstalled, the team's next /brief is answered with no token at all (a
+    note to add briefbot again, through the response URL), the other team is answered
+    as before, and installing again starts clean with a new token."""
+    served.install("T0LEAVE", "Leave")
+    served.install("T0STAY", "Stay")
+    old = served.slack.tokens_of("T0LEAVE")
+    served.slack.uninstall("T0LEAVE")
+    event = event_callback(app_uninstalled_event(), team_id="T0LEAVE")
+    assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: served.installations("T0LEAVE") == 0, timeout=10)
+
+    mark = len(served.slack.calls)
+    answer, url = served.command("T0LEAVE", "distillation")
+    note = served.slack.wait_for(lambda: [r for r in served.slack.responses if r["url"] == url])
+    assert "not installed in this workspace any more" in note[0]["text"]
+    assert "blocks" not in answer
+    assert served.calls_since(mark) == []
+
+    mark = len(served.slack.calls)
+    served.command("T0STAY")
+    _answered_with(served, mark, served.slack.tokens_of("T0STAY"))
+
+    served.install("T0LEAVE", "Leave")
+    new = [t for t in served.slack.tokens_of("T0LEAVE") if t not in old]
+    assert len(new) == 1 and served.installations("T0LEAVE") == 1
+    mark = len(served.slack.calls)
+    served.command("T0LEAVE")
+    _answered_with(served, mark, new)
+
+
+def test_revoked_bot_tokens_forget_the_team(served: Served) -> None:
+    """tokens_revoked naming the bot forgets the team's installation like an uninstall."""
+    served.install("T0REVOKE", "Revoke")
+    served.slack.uninstall("T0REVOKE")
+    event = event_callback(tokens_revoked_event(), team_id="T0REVOKE")
+    assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: served.installations("T0REVOKE") == 0, timeout=10)
+
+
+def test_an_unsigned_request_gets_401_and_no_call(served: Served) -> None:
+    """In OAuth mode too, an unsigned request never reaches authorize or a listener."""
+    served.install("T0SIGNED", "Signed")
+    mark = len(served.slack.calls)
+    fields = slash_command("/brief", "", team_id="T0SIGNED", response_url="http://127.0.0.1:9/")
+    reply = post_form(served.events, fields, secret=None)
+    assert reply.status == 401
+    # Nothing to wait for: the request is refused before Bolt sees it, so no work it
+    # started can still be on its way to Slack.
+    assert served.slack.calls[mark:] == []
+
+
+def test_the_install_page_has_a_state_that_expires(served: Served) -> None:
+    """/slack/install offers Add to Slack with a state, in a Secure, HttpOnly cookie too."""
+    browser = Browser()
+    page = browser.get(f"{served.base}/slack/install")
+    assert page.status == 200 and "Add to Slack" in page.text
+    href = link(page, "add-to-slack", served.base)
+    assert href.startswith(served.slack.base_url + "oauth/v2/authorize?")
+    assert "client_id=1111.2222" in href and "state=" in href
+    assert "scope=commands,chat:write,app_mentions:read,users:read&" in href
+    cookie = page.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Max-Age=600" in cookie
+    state = href.split("state=")[1].split("&")[0]
+    assert browser.cookies == {"slack-app-oauth-state": state}
