@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.daily.delivery import retry_after_of
-from bot.daily.pacing import Pacer
+from bot.daily.pacing import Pacer, retry_after_of
 from bot.slack import blocks
 from bot.store import Subscription
 

@@ -18,12 +18,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger("briefbot.daily")
 
 MESSAGE_INTERVAL = 1.0
 """Slack allows about one message a second per channel."""
+DEFAULT_RETRY_AFTER = 1.0
 
 
 class Pacer:
@@ -156,3 +157,21 @@ def _run(task: Task) -> bool:
         # The task's ledger row stays in flight and is recovered as a stale claim later.
         log.exception("daily post to %s failed unexpectedly", task.channel)
         return False
+
+
+def retry_after_of(headers: Any) -> float:
+    """Seconds from a 429's Retry-After header; 1 when it is absent or unreadable."""
+    if not headers:
+        return DEFAULT_RETRY_AFTER
+    value = None
+    for key in ("Retry-After", "retry-after"):
+        value = headers.get(key) if hasattr(headers, "get") else None
+        if value:
+            break
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        seconds = float(str(value).strip())
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+    return seconds if seconds > 0 else DEFAULT_RETRY_AFTER

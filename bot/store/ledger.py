@@ -2,9 +2,8 @@
 
 One row per (channel, kind, slot): (channel, daily, local date), (channel, weekly, ISO
 week), (channel, new, brief id), and (channel, more, local date) for the flood guard's
-line. Every method takes the channel and the local date; for a kind other than daily
-the slot names the row (`kind=`, `slot=`), and the local date is the day it was posted
-for (the flood guard counts a channel's announcements by it).
+line: a `DeliveryKey` names it, and every method takes one. A row also keeps the local
+date it was posted for (the flood guard counts a channel's announcements by it).
 
 The first process to insert a row owns the post; every later step is a compare-and-set
 from the states `TRANSITIONS` allows to the next one, and, once a worker is named, only
@@ -40,7 +39,14 @@ from sqlalchemy import ColumnElement, Connection, func, select, update
 
 from bot.store.base import StoreBase, cap, changed
 from bot.store.messages import record_post
-from bot.store.records import IN_FLIGHT, Delivery, DeliveryKind, DeliveryState, MessageKind
+from bot.store.records import (
+    IN_FLIGHT,
+    Delivery,
+    DeliveryKey,
+    DeliveryKind,
+    DeliveryState,
+    MessageKind,
+)
 from bot.store.tables import ID, deliveries
 
 CLAIMED = DeliveryState.CLAIMED
@@ -115,40 +121,35 @@ def worker_id() -> str:
 
 
 class DeliveryLedger(StoreBase):
+    """Every method names its row by a `DeliveryKey`; claiming also records the local
+    date the post is for (the flood guard counts a channel's announcements by it)."""
+
     def claim(
         self,
-        channel_id: str,
+        key: DeliveryKey,
         local_date: dt.date,
         brief_id: str,
         version: str,
         worker: str,
         *,
-        kind: DeliveryKind = DeliveryKind.DAILY,
-        slot: str | None = None,
         items: int | None = None,
     ) -> bool:
-        """Claim the post for (channel, kind, slot); True only for the one caller that did."""
-        return self._insert_row(
-            Move.CLAIM, channel_id, local_date, brief_id, version, worker, kind, slot, items, None
-        )
+        """Claim the post `key` names; True only for the one caller that did."""
+        return self._add(Move.CLAIM, [_row(key, local_date, brief_id, version, worker, items)])
 
     def hold(
         self,
-        channel_id: str,
+        key: DeliveryKey,
         local_date: dt.date,
         brief_id: str,
         version: str,
         worker: str,
         reason: str,
-        *,
-        kind: DeliveryKind = DeliveryKind.NEW,
-        slot: str | None = None,
     ) -> bool:
         """Record a post as skipped without ever claiming it (a new brief the flood guard
         holds back); True only for the one caller that did."""
-        return self._insert_row(
-            Move.HOLD, channel_id, local_date, brief_id, version, worker, kind, slot, None, reason
-        )
+        row = _row(key, local_date, brief_id, version, worker, error=reason)
+        return self._add(Move.HOLD, [row])
 
     def hold_all(
         self,
@@ -162,72 +163,25 @@ class DeliveryLedger(StoreBase):
         """`hold` for many new briefs of one channel, in one statement: a bulk of 50 new
         briefs in 1,000 channels is 1,000 writes rather than 47,000. Rows that exist
         already (another replica held or claimed them) are left as they are."""
-        target = TRANSITIONS[Move.HOLD].target
-        assert target is not None
-        now = self.now()
         rows = [
-            {
-                "channel_id": channel_id,
-                "local_date": local_date,
-                "state": target.value,
-                "brief_id": brief_id,
-                "content_version": version,
-                "claimed_by": worker,
-                "claimed_at": now,
-                "updated_at": now,
-                "attempts": 0,
-                "kind": DeliveryKind.NEW.value,
-                "slot": brief_id,
-                "items": None,
-                "error": cap(reason),
-            }
-            for brief_id in dict.fromkeys(brief_ids)
+            _row(key, local_date, key.slot, version, worker, error=reason)
+            for key in dict.fromkeys(DeliveryKey.new_brief(channel_id, b) for b in brief_ids)
         ]
-        if not rows:
-            return
-        stmt = (
-            self._insert(deliveries)
-            .values(rows)
-            .on_conflict_do_nothing(
-                index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
-            )
-        )
-        with self._write() as connection:
-            connection.execute(stmt)
+        if rows:
+            self._add(Move.HOLD, rows)
 
-    def _insert_row(
-        self,
-        move: Move,
-        channel_id: str,
-        local_date: dt.date,
-        brief_id: str,
-        version: str,
-        worker: str,
-        kind: DeliveryKind,
-        slot: str | None,
-        items: int | None,
-        error: str | None,
-    ) -> bool:
-        now = self.now()
+    def _add(self, move: Move, rows: list[dict[str, Any]]) -> bool:
+        """Insert rows that do not exist yet, in the state `move` leaves them in; True if
+        any was inserted (RETURNING says so on every backend)."""
         target = TRANSITIONS[move].target
         assert target is not None
+        now = self.now()
+        values = [
+            {**row, "state": target.value, "claimed_at": now, "updated_at": now} for row in rows
+        ]
         stmt = (
             self._insert(deliveries)
-            .values(
-                channel_id=channel_id,
-                local_date=local_date,
-                state=target.value,
-                brief_id=brief_id,
-                content_version=version,
-                claimed_by=worker,
-                claimed_at=now,
-                updated_at=now,
-                attempts=0,
-                kind=kind.value,
-                slot=_slot(local_date, kind, slot),
-                items=items,
-                error=cap(error) if error else None,
-            )
+            .values(values)
             .on_conflict_do_nothing(
                 index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
             )
@@ -235,48 +189,26 @@ class DeliveryLedger(StoreBase):
         with self._write() as connection:
             return changed(connection, stmt, deliveries)
 
-    def mark_posting(
-        self, channel_id: str, local_date: dt.date, *, worker: str | None = None, **key: Any
-    ) -> bool:
+    def mark_posting(self, key: DeliveryKey, *, worker: str | None = None) -> bool:
         """claimed -> posting, just before the request goes out; counts an attempt."""
-        return self._move(
-            channel_id, local_date, Move.POSTING, worker, key, attempts=deliveries.c.attempts + 1
-        )
+        return self._move(key, Move.POSTING, worker, attempts=deliveries.c.attempts + 1)
 
-    def mark_posted(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        ts: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_posted(self, key: DeliveryKey, ts: str, *, worker: str | None = None) -> bool:
         """-> posted with the message ts; a post of one brief (daily, new) is also recorded
         as a posted message of that brief.
 
         Allowed from claimed, posting, and unknown (a reconciled post).
         """
         with self._write() as connection:
-            moved = self._move_in(
-                connection,
-                channel_id,
-                local_date,
-                Move.POSTED,
-                worker,
-                key,
-                message_ts=ts,
-                error=None,
-            )
-            kind = key.get("kind", DeliveryKind.DAILY)
-            if moved and kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
+            moved = self._move_in(connection, key, Move.POSTED, worker, message_ts=ts, error=None)
+            if moved and key.kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
                 brief_id = connection.execute(
-                    select(deliveries.c.brief_id).where(*_key(channel_id, local_date, key))
+                    select(deliveries.c.brief_id).where(*_where(key))
                 ).scalar_one()
                 record_post(
                     self._insert,
                     connection,
-                    channel_id,
+                    key.channel,
                     ts,
                     brief_id,
                     MessageKind.DAILY,
@@ -284,57 +216,23 @@ class DeliveryLedger(StoreBase):
                 )
             return moved
 
-    def mark_failed(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        error: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_failed(self, key: DeliveryKey, error: str, *, worker: str | None = None) -> bool:
         """claimed|posting -> failed: Slack answered with an error, so nothing was posted."""
-        return self._move(channel_id, local_date, Move.FAILED, worker, key, error=cap(error))
+        return self._move(key, Move.FAILED, worker, error=cap(error))
 
-    def mark_unknown(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        error: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_unknown(self, key: DeliveryKey, error: str, *, worker: str | None = None) -> bool:
         """claimed|posting -> unknown: the request may have posted; report, never re-post."""
-        return self._move(channel_id, local_date, Move.UNKNOWN, worker, key, error=cap(error))
+        return self._move(key, Move.UNKNOWN, worker, error=cap(error))
 
-    def mark_skipped(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        reason: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_skipped(self, key: DeliveryKey, reason: str, *, worker: str | None = None) -> bool:
         """claimed -> skipped: deliberately not posted (e.g. missed by too long)."""
-        return self._move(channel_id, local_date, Move.SKIPPED, worker, key, error=cap(reason))
+        return self._move(key, Move.SKIPPED, worker, error=cap(reason))
 
-    def retry_failed(self, channel_id: str, local_date: dt.date, worker: str, **key: Any) -> bool:
+    def retry_failed(self, key: DeliveryKey, worker: str) -> bool:
         """failed -> claimed by `worker`, to try again; True for the one caller that did."""
-        return self._move(
-            channel_id, local_date, Move.RETRY, None, key, claimed_by=worker, claimed_at=self.now()
-        )
+        return self._move(key, Move.RETRY, None, claimed_by=worker, claimed_at=self.now())
 
-    def take_over(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        worker: str,
-        *,
-        from_worker: str,
-        **key: Any,
-    ) -> bool:
+    def take_over(self, key: DeliveryKey, worker: str, *, from_worker: str) -> bool:
         """Adopt a stale claimed|posting row from a process that died, keeping its state.
 
         Compare-and-set on the old owner, so of several processes reconciling the same
@@ -345,15 +243,11 @@ class DeliveryLedger(StoreBase):
         the channel's history from it finds the post however many times the row was
         adopted (an adopter whose lookup failed, or that died, leaves it as it was).
         """
-        return self._move(channel_id, local_date, Move.ADOPT, from_worker, key, claimed_by=worker)
+        return self._move(key, Move.ADOPT, from_worker, claimed_by=worker)
 
-    def delivery(self, channel_id: str, local_date: dt.date, **key: Any) -> Delivery | None:
+    def delivery(self, key: DeliveryKey) -> Delivery | None:
         with self._read() as connection:
-            row = (
-                connection.execute(select(deliveries).where(*_key(channel_id, local_date, key)))
-                .mappings()
-                .first()
-            )
+            row = connection.execute(select(deliveries).where(*_where(key))).mappings().first()
         return Delivery.from_row(row) if row else None
 
     def deliveries(
@@ -407,26 +301,16 @@ class DeliveryLedger(StoreBase):
         with self._read() as connection:
             return [Delivery.from_row(row) for row in connection.execute(query).mappings()]
 
-    def _move(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        move: Move,
-        worker: str | None,
-        key: Mapping[str, Any],
-        **values: Any,
-    ) -> bool:
+    def _move(self, key: DeliveryKey, move: Move, worker: str | None, **values: Any) -> bool:
         with self._write() as connection:
-            return self._move_in(connection, channel_id, local_date, move, worker, key, **values)
+            return self._move_in(connection, key, move, worker, **values)
 
     def _move_in(
         self,
         connection: Connection,
-        channel_id: str,
-        local_date: dt.date,
+        key: DeliveryKey,
         move: Move,
         worker: str | None,
-        key: Mapping[str, Any],
         **values: Any,
     ) -> bool:
         """Compare-and-set one move from `TRANSITIONS`; True if this call made the change.
@@ -436,10 +320,7 @@ class DeliveryLedger(StoreBase):
         transition = TRANSITIONS[move]
         if transition.target is not None:
             values["state"] = transition.target.value
-        conditions = [
-            *_key(channel_id, local_date, key),
-            deliveries.c.state.in_(_values(transition.sources)),
-        ]
+        conditions = [*_where(key), deliveries.c.state.in_(_values(transition.sources))]
         if worker is not None:
             conditions.append(deliveries.c.claimed_by == worker)
         result = connection.execute(
@@ -448,24 +329,36 @@ class DeliveryLedger(StoreBase):
         return result.rowcount == 1
 
 
-def _slot(local_date: dt.date, kind: DeliveryKind, slot: str | None) -> str:
-    if slot is not None:
-        return slot
-    if kind in (DeliveryKind.DAILY, DeliveryKind.MORE):
-        return local_date.isoformat()
-    raise ValueError(f"A {kind.value} ledger row needs its slot (ISO week or brief id).")
+def _row(
+    key: DeliveryKey,
+    local_date: dt.date,
+    brief_id: str,
+    version: str,
+    worker: str,
+    items: int | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A new ledger row's values; `DeliveryLedger._add` adds its state and times."""
+    return {
+        "channel_id": key.channel,
+        "kind": key.kind.value,
+        "slot": key.slot,
+        "local_date": local_date,
+        "brief_id": brief_id,
+        "content_version": version,
+        "claimed_by": worker,
+        "attempts": 0,
+        "items": items,
+        "error": cap(error) if error else None,
+    }
 
 
-def _key(channel_id: str, local_date: dt.date, key: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """The conditions naming one row: `key` holds `kind` (default daily) and `slot`."""
-    unknown = set(key) - {"kind", "slot"}
-    if unknown:
-        raise TypeError(f"unknown ledger key arguments: {sorted(unknown)}")
-    kind = DeliveryKind(key.get("kind", DeliveryKind.DAILY))
+def _where(key: DeliveryKey) -> list[ColumnElement[bool]]:
+    """The conditions naming one row."""
     return [
-        deliveries.c.channel_id == channel_id,
-        deliveries.c.kind == kind.value,
-        deliveries.c.slot == _slot(local_date, kind, key.get("slot")),
+        deliveries.c.channel_id == key.channel,
+        deliveries.c.kind == key.kind.value,
+        deliveries.c.slot == key.slot,
     ]
 
 

@@ -30,7 +30,7 @@ from bot.schedule import (
 )
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
-from bot.store import DeclaredChannelError, DeliveryState, Store, Subscription
+from bot.store import DeclaredChannelError, DeliveryKey, DeliveryState, Store, Subscription
 from bot.suggest import unknown_tags
 
 log = logging.getLogger("briefbot.daily")
@@ -364,7 +364,7 @@ def schedule_text(store: Store, subscription: Subscription, now: dt.datetime) ->
 
 def _last_post(store: Store, channel_id: str) -> str | None:
     latest = store.latest_delivery_date(channel_id)
-    row = store.delivery(channel_id, latest) if latest else None
+    row = store.delivery(DeliveryKey.daily(channel_id, latest)) if latest else None
     if row is None:
         return None
     words = {
