@@ -255,9 +255,9 @@ REACH = {
 def test_every_move_is_checked_against_the_one_transition_table(
     ledger: Store, state: DeliveryState
 ) -> None:
-    """Every ledger method moves a row exactly when `TRANSITIONS` allows that move from the
+    """Every ledger method moves a row exactly when its `Move` allows that move from the
     row's state, to the state the table names (an adoption keeps the state)."""
-    from bot.store.ledger import TRANSITIONS, Move, allowed
+    from bot.store.ledger import Move, allowed
 
     moves = {
         Move.POSTING: lambda channel: ledger.mark_posting(
@@ -296,12 +296,12 @@ def test_every_move_is_checked_against_the_one_transition_table(
         assert do(channel) is allowed(state, move), move
         row = ledger.delivery(DeliveryKey.daily(channel, DAY))
         assert row is not None
-        target = TRANSITIONS[move].target
+        target = move.target
         assert row.state == ((target or state) if allowed(state, move) else state), move
         assert ledger.claim(DeliveryKey.daily(channel, DAY), DAY, "brief-b", "v2", "w3") is allowed(
             state, Move.CLAIM
         )
-        held = ledger.hold(DeliveryKey.daily(channel, DAY), DAY, "brief-b", "v2", "w3", "held")
+        held = ledger.hold([DeliveryKey.daily(channel, DAY)], DAY, "v2", "w3", "held")
         assert held is allowed(state, Move.HOLD)
     assert allowed(None, Move.CLAIM) and allowed(None, Move.HOLD)
     assert not any(allowed(None, move) for move in moves)
@@ -310,11 +310,15 @@ def test_every_move_is_checked_against_the_one_transition_table(
 def test_holding_many_new_briefs_records_each_skipped_once_and_keeps_claimed_ones(
     ledger: Store,
 ) -> None:
-    """hold_all records a channel's held new briefs as skipped in one write; a brief
+    """hold records a channel's held new briefs as skipped in one write; a brief
     another process claimed meanwhile keeps its claim, and holding again changes nothing."""
     assert ledger.claim(DeliveryKey.new_brief("C1", "b2"), DAY, "b2", "v1", "w2")
-    ledger.hold_all("C1", DAY, ["b1", "b2", "b3"], "v1", "w1", "held")
-    ledger.hold_all("C1", DAY, ["b1", "b3"], "v1", "w3", "held again")
+
+    def new(*brief_ids: str) -> list[DeliveryKey]:
+        return [DeliveryKey.new_brief("C1", brief_id) for brief_id in brief_ids]
+
+    ledger.hold(new("b1", "b2", "b3"), DAY, "v1", "w1", "held")
+    ledger.hold(new("b1", "b3"), DAY, "v1", "w3", "held again")
     rows = {r.slot: (r.state, r.claimed_by) for r in ledger.deliveries(kind=DeliveryKind.NEW)}
     assert rows == {
         "b1": (DeliveryState.SKIPPED, "w1"),

@@ -22,13 +22,21 @@ log = logging.getLogger("briefbot.daily")
 
 LOOKBACK = dt.timedelta(days=7)
 """How far back missed posts are recorded as skipped after a long downtime."""
-WEEK = dt.timedelta(days=7)
-"""What a weekly digest covers."""
 MAX_ATTEMPTS = 3
 """Sends of one post before a failure is left for people to look at."""
 
 Ledger = Mapping[DeliveryKey, Delivery]
 """The ledger rows a planner looks at."""
+Wanted = Sequence[tuple[Subscription, SubscriptionSpec]]
+"""The active subscriptions of one kind, with their specs (see `active`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The briefs that can be new, and when each was first seen (see `bot.store.seen`)."""
+
+    briefs: Sequence[Brief]
+    first_seen: Mapping[str, dt.datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +50,8 @@ class Due:
     retry: bool = False
     """A failed earlier attempt to send again (the ledger row exists)."""
     brief_ids: tuple[str, ...] = ()
-    """The briefs a new-brief post or a weekly digest carries."""
+    """The briefs a new-brief post or a weekly digest carries; for a daily post sent again,
+    the brief its ledger row names."""
     items: int | None = None
     """How many briefs a weekly digest or the flood guard's line stands for."""
 
@@ -107,9 +116,7 @@ def new_since(brief: Brief, first_seen: dt.datetime, zone: dt.tzinfo) -> dt.date
     return max(first_seen, start)
 
 
-def active(
-    subscriptions: Iterable[Subscription], kind: Kind
-) -> list[tuple[Subscription, SubscriptionSpec]]:
+def active(subscriptions: Iterable[Subscription], kind: Kind) -> Wanted:
     """The subscriptions of `kind` not paused, with their specs; unusable ones are logged."""
     found = []
     for subscription in subscriptions:
@@ -123,18 +130,15 @@ def active(
 
 
 def recent_briefs(
-    briefs: Sequence[Brief],
-    first_seen: Mapping[str, dt.datetime],
-    now: dt.datetime,
-    catch_up: dt.timedelta,
-    lookback: dt.timedelta = LOOKBACK,
-) -> list[Brief]:
-    """The briefs that can still be new anywhere: first seen, or dated, within the look
-    back (plus the catch-up window and a day either side for time zones)."""
-    horizon = now - max(lookback, WEEK) - catch_up - dt.timedelta(days=2)
-    return [
+    published: Published, now: dt.datetime, catch_up: dt.timedelta, lookback: dt.timedelta
+) -> Published:
+    """The briefs that can still be new to a planner looking `lookback` back: first seen,
+    or dated, within it (plus the catch-up window and a day either side for time zones)."""
+    horizon = now - lookback - catch_up - dt.timedelta(days=2)
+    seen = published.first_seen
+    briefs = [
         brief
-        for brief in briefs
-        if brief.id in first_seen
-        and (first_seen[brief.id] > horizon or brief.date >= horizon.date())
+        for brief in published.briefs
+        if brief.id in seen and (seen[brief.id] > horizon or brief.date >= horizon.date())
     ]
+    return Published(briefs, seen)

@@ -58,7 +58,8 @@ def plan_daily(
             if key not in ledger:
                 due.append(Due(key, local_date, at))
             elif retry(ledger[key], max_attempts):
-                due.append(Due(key, local_date, at, retry=True))
+                named = (ledger[key].brief_id,)
+                due.append(Due(key, local_date, at, retry=True, brief_ids=named))
         for local_date, at in missed:
             key = DeliveryKey.daily(subscription.channel_id, local_date)
             if key not in ledger:

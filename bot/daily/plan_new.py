@@ -10,12 +10,20 @@ never announced) and stand in one line, "and 47 more new briefs", once a day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 
 from bot.content.model import Brief
-from bot.daily.plan import LOOKBACK, MAX_ATTEMPTS, Due, Ledger, Plan, new_since, retries
-from bot.schedule import SubscriptionSpec
-from bot.store import Delivery, DeliveryKey, DeliveryKind, DeliveryState, Subscription
+from bot.daily.plan import (
+    LOOKBACK,
+    MAX_ATTEMPTS,
+    Due,
+    Ledger,
+    Plan,
+    Published,
+    Wanted,
+    new_since,
+    retries,
+)
+from bot.store import Delivery, DeliveryKey, DeliveryKind, DeliveryState
 
 FLOOD_LIMIT = 3
 """New briefs announced in one channel on one local day; the rest share one line."""
@@ -23,9 +31,8 @@ HELD = "held by the flood guard: counted in the day's 'and N more new briefs' li
 
 
 def plan_new(
-    subscriptions: Sequence[tuple[Subscription, SubscriptionSpec]],
-    briefs: Sequence[Brief],
-    first_seen: Mapping[str, dt.datetime],
+    subscriptions: Wanted,
+    published: Published,
     ledger: Ledger,
     now: dt.datetime,
     *,
@@ -47,8 +54,8 @@ def plan_new(
         channel, zone = subscription.channel_id, spec.schedule.zone
         today = now.astimezone(zone).date()
         fresh: list[tuple[dt.datetime, Brief]] = []
-        for brief in briefs:
-            seen = first_seen.get(brief.id)
+        for brief in published.briefs:
+            seen = published.first_seen.get(brief.id)
             if seen is None or seen <= subscription.created_at or not spec.carries(brief.tags):
                 continue
             since = new_since(brief, seen, zone)

@@ -7,18 +7,19 @@ time, once per channel and ISO week; a week without any posts nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 
 from bot.content.model import Brief
-from bot.daily.plan import MAX_ATTEMPTS, WEEK, Due, Ledger, Plan, new_since, retries
+from bot.daily.plan import MAX_ATTEMPTS, Due, Ledger, Plan, Published, Wanted, new_since, retries
 from bot.schedule import SubscriptionSpec, due_posts, skipped_posts
-from bot.store import DeliveryKey, DeliveryKind, Subscription
+from bot.store import DeliveryKey, DeliveryKind
+
+WEEK = dt.timedelta(days=7)
+"""What a weekly digest covers."""
 
 
 def plan_weekly(
-    subscriptions: Sequence[tuple[Subscription, SubscriptionSpec]],
-    briefs: Sequence[Brief],
-    first_seen: Mapping[str, dt.datetime],
+    subscriptions: Wanted,
+    published: Published,
     ledger: Ledger,
     now: dt.datetime,
     catch_up: dt.timedelta,
@@ -34,7 +35,7 @@ def plan_weekly(
         created = subscription.created_at
         for local_date, at in due_posts(schedule, now, catch_up, not_before=created):
             key = DeliveryKey.weekly(channel, local_date)
-            ids = () if key in ledger else week_briefs(spec, briefs, first_seen, at)
+            ids = () if key in ledger else week_briefs(spec, published, at)
             if ids:  # a week without new briefs posts nothing
                 due.append(Due(key, local_date, at, brief_ids=ids, items=len(ids)))
         since = max(created, now - WEEK)
@@ -47,17 +48,12 @@ def plan_weekly(
     return Plan.of(due, skip=skip)
 
 
-def week_briefs(
-    spec: SubscriptionSpec,
-    briefs: Sequence[Brief],
-    first_seen: Mapping[str, dt.datetime],
-    at: dt.datetime,
-) -> tuple[str, ...]:
+def week_briefs(spec: SubscriptionSpec, published: Published, at: dt.datetime) -> tuple[str, ...]:
     """The briefs that became new in the week before `at`, newest first, that `spec` carries."""
     zone = spec.schedule.zone
     found: list[tuple[dt.datetime, Brief]] = []
-    for brief in briefs:
-        seen = first_seen.get(brief.id)
+    for brief in published.briefs:
+        seen = published.first_seen.get(brief.id)
         if seen is None or not spec.carries(brief.tags):
             continue
         since = new_since(brief, seen, zone)

@@ -26,15 +26,6 @@ log = logging.getLogger("briefbot.daily")
 
 
 @dataclass(frozen=True, slots=True)
-class Adopted:
-    """A daily post adopted from a process that died before sending it: to send now."""
-
-    due: Due
-    row: Delivery
-    subscription: Subscription
-
-
-@dataclass(frozen=True, slots=True)
 class Recovery:
     """One sweep's recovery of stale claims, within its channel and date, if any."""
 
@@ -44,8 +35,9 @@ class Recovery:
     only_channel: str | None = None
     only_date: dt.date | None = None
 
-    def adopt_stale(self, subscriptions: Mapping[str, Subscription]) -> list[Adopted]:
-        """Adopt the rows of processes that died mid-post; return the daily posts to send."""
+    def adopt_stale(self, subscriptions: Mapping[str, Subscription]) -> list[Due]:
+        """Adopt the rows of processes that died mid-post; return the daily posts to send
+        now, each naming the brief its row holds."""
         store, worker = self.context.store, self.context.worker
         adopted = []
         for row in store.stale_claims(self.stale_after):
@@ -67,11 +59,11 @@ class Recovery:
                 adopted.append(found)
         return adopted
 
-    def recover(self, row: Delivery, subscription: Subscription | None) -> Adopted | None:
+    def recover(self, row: Delivery, subscription: Subscription | None) -> Due | None:
         context, store, key = self.context, self.context.store, row.key
         day, worker = row.local_date, context.worker
         if row.state == DeliveryState.POSTING:
-            if not self.sent_or_not(row):
+            if not self.never_arrived(row):
                 return None
             if row.kind is not DeliveryKind.DAILY:
                 return None  # a failed row: this sweep's plan sends it again
@@ -82,16 +74,16 @@ class Recovery:
             store.mark_failed(key, "its process stopped before posting", worker=worker)
             return None
         due = self.due_again(row, subscription)
-        if due is None or subscription is None:
+        if due is None:
             reason = "its process stopped before posting, and it is no longer due"
             store.mark_skipped(key, reason, worker=worker)
             context.report.add(
                 Section.SKIPPED, Entry(row.channel_id, day, row.brief_id, detail=reason)
             )
             return None
-        return Adopted(due, row, subscription)
+        return due
 
-    def sent_or_not(self, row: Delivery) -> bool:
+    def never_arrived(self, row: Delivery) -> bool:
         """Settle a `posting` row from the channel's history; True when the history shows
         it never arrived (the row is then failed, and may be sent once after all)."""
         context, key, day = self.context, row.key, row.local_date
@@ -138,4 +130,5 @@ class Recovery:
         late = self.context.now - at
         if late < dt.timedelta(0) or (self.only_date is None and late > self.catch_up):
             return None
-        return Due(DeliveryKey.daily(row.channel_id, row.local_date), row.local_date, at)
+        key = DeliveryKey.daily(row.channel_id, row.local_date)
+        return Due(key, row.local_date, at, brief_ids=(row.brief_id,))

@@ -105,16 +105,11 @@ def as_synced(
             "created_by": None,
         }
         existing = result.get((channel, kind))
-        if existing is not None:
-            result[(channel, kind)] = dataclasses.replace(existing, **fields)
-        else:
-            result[(channel, kind)] = Subscription(
-                channel_id=channel,
-                paused=False,
-                paused_reason=None,
-                created_at=now,
-                updated_at=now,
-                kind=kind.value,
-                **fields,
+        if existing is None:
+            # What a new declared row starts with, as `Store.sync_declared` inserts it.
+            new: dict[str, Any] = {"channel_id": channel, "kind": kind.value, "created_at": now}
+            existing = Subscription(
+                **new, **fields, paused=False, paused_reason=None, updated_at=now
             )
+        result[(channel, kind)] = dataclasses.replace(existing, **fields)
     return [result[key] for key in sorted(result, key=lambda k: (k[0], k[1].value))]

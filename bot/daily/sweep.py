@@ -32,19 +32,19 @@ from bot.content.library import Library
 from bot.content.model import Brief
 from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
-from bot.daily.plan import LOOKBACK, Due, Ledger, active, recent_briefs
+from bot.daily.plan import LOOKBACK, Due, Ledger, Published, Wanted, active, recent_briefs
 from bot.daily.plan_daily import plan_daily
 from bot.daily.plan_new import HELD, plan_new
-from bot.daily.plan_weekly import plan_weekly, week_briefs
+from bot.daily.plan_weekly import WEEK, plan_weekly, week_briefs
 from bot.daily.post import PostContext, PostKind, PostTask
-from bot.daily.recover import Adopted, Recovery
+from bot.daily.recover import Recovery
 from bot.daily.report import Entry, Section, SweepReport, duration
 from bot.daily.schedule_sync import ScheduleFileSync, as_synced
 from bot.featured import featured_brief, pick_featured, tagged
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
 from bot.slack import channel_posts
-from bot.store import Delivery, DeliveryKind, Subscription, SyncResult, worker_id
+from bot.store import DeliveryKey, DeliveryKind, Subscription, SyncResult, worker_id
 
 log = logging.getLogger("briefbot.daily")
 
@@ -211,13 +211,14 @@ class SweepRun:
                 self.only_channel,
                 self.only_date,
             )
-            tasks += [task for a in recovery.adopt_stale(daily) for task in self.adopted(a)]
+            for due in recovery.adopt_stale(daily):
+                tasks += self.adopted(due, daily[due.channel_id])
         if self.only_date is None and len(daily) < len(subscriptions):
             if first_seen is None:
                 first_seen = self.store.first_seen()
-            briefs = recent_briefs(self.library.briefs, first_seen, self.now, self.catch_up)
-            tasks += self.new_briefs(subscriptions, briefs, first_seen)
-            tasks += self.weekly_digests(subscriptions, briefs, first_seen)
+            published = Published(self.library.briefs, first_seen)
+            tasks += self.new_briefs(active(subscriptions, Kind.NEW), published)
+            tasks += self.weekly_digests(active(subscriptions, Kind.WEEKLY), published)
         tasks += self.daily_briefs(daily)
         if dry_run:
             self.upcoming(subscriptions, self.daily_due)
@@ -250,7 +251,7 @@ class SweepRun:
         tasks = []
         for due in plan.due:
             subscription = subscriptions[due.channel_id]
-            brief = self.brief_for(due, ledger.get(due.key), subscription.spec.tags)
+            brief = self.brief_for(due, subscription.spec.tags)
             if brief is None:
                 log.warning(
                     "no brief to post to %s: the content has none%s",
@@ -262,24 +263,19 @@ class SweepRun:
             tasks += self.task(due, subscription, brief.id, payload)
         return tasks
 
-    def new_briefs(
-        self,
-        subscriptions: Iterable[Subscription],
-        briefs: list[Brief],
-        first_seen: Mapping[str, dt.datetime],
-    ) -> list[PostTask]:
+    def new_briefs(self, wanted: Wanted, published: Published) -> list[PostTask]:
         """Announcements of new briefs, with the flood guard's line and the briefs it holds.
 
         A channel's announcements are claimed together, in order, before any is sent, and
         a replica stops at the first it loses: one replica sends all of a channel's posts,
         so its pacing and Retry-After hold for that channel.
         """
-        wanted = active(subscriptions, Kind.NEW)
         if not wanted:
             return []
         by_channel = {subscription.channel_id: subscription for subscription, _ in wanted}
         ledger = self.ledger(DeliveryKind.NEW, DeliveryKind.MORE)
-        plan = plan_new(wanted, briefs, first_seen, ledger, self.now)
+        recent = recent_briefs(published, self.now, self.catch_up, LOOKBACK)
+        plan = plan_new(wanted, recent, ledger, self.now)
         tasks: list[PostTask] = []
         lost: set[str] = set()
         for due in sorted(plan.due, key=_channel_order):
@@ -307,40 +303,31 @@ class SweepRun:
                     continue
             tasks += self.task(due, by_channel[due.channel_id], brief_id, payload, kind)
         # After the claims of the posts, so that a replica planning meanwhile counts them.
-        held: dict[tuple[str, dt.date], list[str]] = {}
+        # One statement a channel and day: a bulk import holds thousands of briefs.
+        held: dict[tuple[str, dt.date], list[DeliveryKey]] = {}
         for due in plan.held:
-            held.setdefault((due.channel_id, due.local_date), []).append(due.brief_ids[0])
+            held.setdefault((due.channel_id, due.local_date), []).append(due.key)
         if not self.report.dry_run:
-            for (channel, day), brief_ids in held.items():
-                self.store.hold_all(
-                    channel, day, brief_ids, self.library.version, self.worker, HELD
-                )
+            for (_, day), keys in held.items():
+                self.store.hold(keys, day, self.library.version, self.worker, HELD)
         return tasks
 
-    def weekly_digests(
-        self,
-        subscriptions: Iterable[Subscription],
-        briefs: list[Brief],
-        first_seen: Mapping[str, dt.datetime],
-    ) -> list[PostTask]:
+    def weekly_digests(self, wanted: Wanted, published: Published) -> list[PostTask]:
         """Each weekly channel's digest of the week's new briefs, once per ISO week."""
-        wanted = active(subscriptions, Kind.WEEKLY)
         if not wanted:
             return []
         ledger = self.ledger(DeliveryKind.WEEKLY)
-        plan = plan_weekly(wanted, briefs, first_seen, ledger, self.now, self.catch_up)
+        recent = recent_briefs(published, self.now, self.catch_up, WEEK)
+        plan = plan_weekly(wanted, recent, ledger, self.now, self.catch_up)
         for missed in plan.skip:
             self.skip(missed)
         by_channel = {subscription.channel_id: subscription for subscription, _ in wanted}
         tasks = []
         for due in plan.due:
             subscription = by_channel[due.channel_id]
-            ids = due.brief_ids or week_briefs(
-                subscription.spec,
-                self.library.briefs,
-                first_seen,
-                post_instant(subscription.schedule, due.local_date),
-            )
+            # A digest sent again lists its week as the whole library has it.
+            at = post_instant(subscription.schedule, due.local_date)
+            ids = due.brief_ids or week_briefs(subscription.spec, published, at)
             listed = [self.library.by_id[i] for i in ids if i in self.library.by_id]
             if not listed:
                 continue
@@ -373,14 +360,14 @@ class SweepRun:
             kind = PostKind.RETRY if due.retry else PostKind.NEW
         return [PostTask(self.context, subscription, due, brief_id, payload, kind)]
 
-    def adopted(self, adopted: Adopted) -> list[PostTask]:
+    def adopted(self, due: Due, subscription: Subscription) -> list[PostTask]:
         """The task sending a daily post adopted from a process that died before sending."""
-        brief = self.brief_for(adopted.due, adopted.row)
+        brief = self.brief_for(due)
         if brief is None:
-            self.store.mark_failed(adopted.due.key, "no briefs to post", worker=self.worker)
+            self.store.mark_failed(due.key, "no briefs to post", worker=self.worker)
             return []
         payload = self.context.daily_message(brief)
-        return self.task(adopted.due, adopted.subscription, brief.id, payload, PostKind.ADOPTED)
+        return self.task(due, subscription, brief.id, payload, PostKind.ADOPTED)
 
     def upcoming(self, subscriptions: Iterable[Subscription], due: set[str]) -> None:
         """In a dry run, each active channel's next post, when nothing is due for it now."""
@@ -432,11 +419,12 @@ class SweepRun:
         )
         self.report.add(Section.SKIPPED, entry)
 
-    def brief_for(self, due: Due, row: Delivery | None, tags: tuple[str, ...] = ()) -> Brief | None:
+    def brief_for(self, due: Due, tags: tuple[str, ...] = ()) -> Brief | None:
         """The brief for a daily post: the one its ledger row names, else the day's featured
         pick (for the subscription's tags)."""
-        if row is not None and row.brief_id in self.library.by_id:
-            return self.library.by_id[row.brief_id]
+        named = self.library.by_id.get(due.brief_ids[0]) if due.brief_ids else None
+        if named is not None:
+            return named
         with self._featured_lock:
             if (due.local_date, tags) not in self._featured:
                 self._featured[(due.local_date, tags)] = self.featured(due.local_date, tags)

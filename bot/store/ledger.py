@@ -6,7 +6,7 @@ line: a `DeliveryKey` names it, and every method takes one. A row also keeps the
 date it was posted for (the flood guard counts a channel's announcements by it).
 
 The first process to insert a row owns the post; every later step is a compare-and-set
-from the states `TRANSITIONS` allows to the next one, and, once a worker is named, only
+from the states its `Move` allows to the next one, and, once a worker is named, only
 by the process that holds the row. Of several processes (or threads) attempting the
 same step, the database lets exactly one win.
 
@@ -32,7 +32,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select, update
@@ -49,27 +48,6 @@ from bot.store.records import (
 )
 from bot.store.tables import ID, deliveries
 
-CLAIMED = DeliveryState.CLAIMED
-POSTING = DeliveryState.POSTING
-POSTED = DeliveryState.POSTED
-FAILED = DeliveryState.FAILED
-UNKNOWN = DeliveryState.UNKNOWN
-SKIPPED = DeliveryState.SKIPPED
-
-
-class Move(Enum):
-    """The steps a ledger row can take."""
-
-    CLAIM = "claim"
-    POSTING = "posting"
-    POSTED = "posted"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    SKIPPED = "skipped"
-    RETRY = "retry"
-    ADOPT = "adopt"
-    HOLD = "hold"
-
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -85,33 +63,43 @@ def _t(sources: Iterable[DeliveryState], target: DeliveryState | None) -> Transi
     return Transition(frozenset(sources), target)
 
 
-TRANSITIONS: Mapping[Move, Transition] = MappingProxyType(
-    {
-        Move.CLAIM: _t((), CLAIMED),
-        # Claimed and skipped at once, so no other process ever sees it in flight (the
-        # flood guard counts a channel's announcements in flight as sent).
-        Move.HOLD: _t((), SKIPPED),
-        # Just before the request goes out; counts an attempt.
-        Move.POSTING: _t((CLAIMED,), POSTING),
-        # From unknown too: a post found in Slack after all.
-        Move.POSTED: _t((CLAIMED, POSTING, UNKNOWN), POSTED),
-        # Slack answered with an error, so nothing was posted.
-        Move.FAILED: _t(IN_FLIGHT, FAILED),
-        # The request may have posted: report it, never post it again.
-        Move.UNKNOWN: _t(IN_FLIGHT, UNKNOWN),
-        # Deliberately not posted (e.g. missed by more than the catch-up window).
-        Move.SKIPPED: _t((CLAIMED,), SKIPPED),
-        Move.RETRY: _t((FAILED,), CLAIMED),
-        # A process that died leaves its row in flight; another one takes it over.
-        Move.ADOPT: _t(IN_FLIGHT, None),
-    }
-)
+class Move(Enum):
+    """The steps a ledger row can take, each with its `Transition`: the one table of them."""
+
+    CLAIM = _t((), DeliveryState.CLAIMED)
+    # Claimed and skipped at once, so no other process ever sees it in flight (the
+    # flood guard counts a channel's announcements in flight as sent).
+    HOLD = _t((), DeliveryState.SKIPPED)
+    # Just before the request goes out; counts an attempt.
+    POSTING = _t((DeliveryState.CLAIMED,), DeliveryState.POSTING)
+    # From unknown too: a post found in Slack after all.
+    POSTED = _t(
+        (DeliveryState.CLAIMED, DeliveryState.POSTING, DeliveryState.UNKNOWN), DeliveryState.POSTED
+    )
+    # Slack answered with an error, so nothing was posted.
+    FAILED = _t(IN_FLIGHT, DeliveryState.FAILED)
+    # The request may have posted: report it, never post it again.
+    UNKNOWN = _t(IN_FLIGHT, DeliveryState.UNKNOWN)
+    # Deliberately not posted (e.g. missed by more than the catch-up window).
+    SKIPPED = _t((DeliveryState.CLAIMED,), DeliveryState.SKIPPED)
+    RETRY = _t((DeliveryState.FAILED,), DeliveryState.CLAIMED)
+    # A process that died leaves its row in flight; another one takes it over.
+    ADOPT = _t(IN_FLIGHT, None)
+
+    @property
+    def sources(self) -> frozenset[DeliveryState]:
+        sources: frozenset[DeliveryState] = self.value.sources
+        return sources
+
+    @property
+    def target(self) -> DeliveryState | None:
+        target: DeliveryState | None = self.value.target
+        return target
 
 
 def allowed(state: DeliveryState | None, move: Move) -> bool:
     """Whether a row in `state` (None: no row yet) may take `move`."""
-    sources = TRANSITIONS[move].sources
-    return not sources if state is None else state in sources
+    return not move.sources if state is None else state in move.sources
 
 
 def worker_id() -> str:
@@ -135,53 +123,62 @@ class DeliveryLedger(StoreBase):
         items: int | None = None,
     ) -> bool:
         """Claim the post `key` names; True only for the one caller that did."""
-        return self._add(Move.CLAIM, [_row(key, local_date, brief_id, version, worker, items)])
+        return self._add(Move.CLAIM, {key: brief_id}, local_date, version, worker, items=items)
 
     def hold(
         self,
-        key: DeliveryKey,
+        keys: Iterable[DeliveryKey],
         local_date: dt.date,
-        brief_id: str,
         version: str,
         worker: str,
         reason: str,
     ) -> bool:
-        """Record a post as skipped without ever claiming it (a new brief the flood guard
-        holds back); True only for the one caller that did."""
-        row = _row(key, local_date, brief_id, version, worker, error=reason)
-        return self._add(Move.HOLD, [row])
+        """Record posts as skipped without ever claiming them (new briefs the flood guard
+        holds back), in one statement: a bulk of 50 new briefs in 1,000 channels is 1,000
+        writes rather than 47,000. Rows that exist already (another replica held or
+        claimed them) are left as they are; True if any was recorded by this call."""
+        brief_ids = {key: key.slot if key.kind is DeliveryKind.NEW else "" for key in keys}
+        return self._add(Move.HOLD, brief_ids, local_date, version, worker, error=reason)
 
-    def hold_all(
+    def _add(
         self,
-        channel_id: str,
+        move: Move,
+        brief_ids: Mapping[DeliveryKey, str],
         local_date: dt.date,
-        brief_ids: Iterable[str],
         version: str,
         worker: str,
-        reason: str,
-    ) -> None:
-        """`hold` for many new briefs of one channel, in one statement: a bulk of 50 new
-        briefs in 1,000 channels is 1,000 writes rather than 47,000. Rows that exist
-        already (another replica held or claimed them) are left as they are."""
-        rows = [
-            _row(key, local_date, key.slot, version, worker, error=reason)
-            for key in dict.fromkeys(DeliveryKey.new_brief(channel_id, b) for b in brief_ids)
-        ]
-        if rows:
-            self._add(Move.HOLD, rows)
-
-    def _add(self, move: Move, rows: list[dict[str, Any]]) -> bool:
-        """Insert rows that do not exist yet, in the state `move` leaves them in; True if
-        any was inserted (RETURNING says so on every backend)."""
-        target = TRANSITIONS[move].target
+        *,
+        items: int | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Insert the rows of `brief_ids`' keys that do not exist yet, in the state `move`
+        leaves them in; True if any was inserted."""
+        target = move.target
         assert target is not None
         now = self.now()
-        values = [
-            {**row, "state": target.value, "claimed_at": now, "updated_at": now} for row in rows
+        rows = [
+            {
+                "channel_id": key.channel,
+                "kind": key.kind.value,
+                "slot": key.slot,
+                "local_date": local_date,
+                "state": target.value,
+                "brief_id": brief_id,
+                "content_version": version,
+                "claimed_by": worker,
+                "claimed_at": now,
+                "updated_at": now,
+                "attempts": 0,
+                "items": items,
+                "error": cap(error) if error else None,
+            }
+            for key, brief_id in brief_ids.items()
         ]
+        if not rows:
+            return False
         stmt = (
             self._insert(deliveries)
-            .values(values)
+            .values(rows)
             .on_conflict_do_nothing(
                 index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
             )
@@ -293,7 +290,7 @@ class DeliveryLedger(StoreBase):
         query = (
             select(deliveries)
             .where(
-                deliveries.c.state.in_(_values(TRANSITIONS[Move.ADOPT].sources)),
+                deliveries.c.state.in_(_values(Move.ADOPT.sources)),
                 deliveries.c.updated_at < cutoff,
             )
             .order_by(deliveries.c.local_date, deliveries.c.channel_id)
@@ -313,44 +310,19 @@ class DeliveryLedger(StoreBase):
         worker: str | None,
         **values: Any,
     ) -> bool:
-        """Compare-and-set one move from `TRANSITIONS`; True if this call made the change.
+        """Compare-and-set one `Move`; True if this call made the change.
 
         With `worker`, only a row that worker holds moves.
         """
-        transition = TRANSITIONS[move]
-        if transition.target is not None:
-            values["state"] = transition.target.value
-        conditions = [*_where(key), deliveries.c.state.in_(_values(transition.sources))]
+        if move.target is not None:
+            values["state"] = move.target.value
+        conditions = [*_where(key), deliveries.c.state.in_(_values(move.sources))]
         if worker is not None:
             conditions.append(deliveries.c.claimed_by == worker)
         result = connection.execute(
             update(deliveries).where(*conditions).values(updated_at=self.now(), **values)
         )
         return result.rowcount == 1
-
-
-def _row(
-    key: DeliveryKey,
-    local_date: dt.date,
-    brief_id: str,
-    version: str,
-    worker: str,
-    items: int | None = None,
-    error: str | None = None,
-) -> dict[str, Any]:
-    """A new ledger row's values; `DeliveryLedger._add` adds its state and times."""
-    return {
-        "channel_id": key.channel,
-        "kind": key.kind.value,
-        "slot": key.slot,
-        "local_date": local_date,
-        "brief_id": brief_id,
-        "content_version": version,
-        "claimed_by": worker,
-        "attempts": 0,
-        "items": items,
-        "error": cap(error) if error else None,
-    }
 
 
 def _where(key: DeliveryKey) -> list[ColumnElement[bool]]:

@@ -31,7 +31,7 @@ class DeliveryState(StrEnum):
 
     claimed -> posting -> posted | failed | unknown; claimed -> skipped (missed by more
     than the catch-up window) or failed (never sent); unknown -> posted once reconciled.
-    The moves allowed are `bot.store.ledger.TRANSITIONS`. The values are stored.
+    The moves allowed are `bot.store.ledger.Move`. The values are stored.
     """
 
     CLAIMED = "claimed"
@@ -43,7 +43,7 @@ class DeliveryState(StrEnum):
 
 
 IN_FLIGHT = (DeliveryState.CLAIMED, DeliveryState.POSTING)
-"""A process is (or was, if it died) sending these; see `bot.store.ledger.TRANSITIONS`."""
+"""A process is (or was, if it died) sending these; see `bot.store.ledger.Move`."""
 
 
 class DeliveryKind(StrEnum):
