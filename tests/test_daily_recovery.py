@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.daily.post import send_daily
-from bot.store import DeliveryKey, DeliveryState
+from bot.daily.post import EVENT_TYPE, metadata_key, post_metadata, send_daily
+from bot.store import DeliveryKey, DeliveryKind, DeliveryState
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -268,3 +268,42 @@ def test_post_in_doubt_whose_adopter_died_during_the_lookup_is_found_by_the_next
     assert row is not None and row.state == DeliveryState.POSTING
     assert row.claimed_by != "dead-host:1:0"
     adopt_again_later(world, "C0TWICE", day, ts)
+
+
+@pytest.mark.parametrize(
+    ("key", "payload"),
+    [
+        (DeliveryKey.daily("C1", MONDAY), {"brief_id": "b1", "local_date": "2024-05-06"}),
+        (
+            DeliveryKey.weekly("C1", MONDAY),
+            {"brief_id": "b1", "local_date": "2024-05-06", "kind": "weekly", "slot": "2024-W19"},
+        ),
+        (
+            DeliveryKey.new_brief("C1", "b1"),
+            {"brief_id": "b1", "local_date": "2024-05-06", "kind": "new", "slot": "b1"},
+        ),
+        (
+            DeliveryKey.more("C1", MONDAY),
+            {"brief_id": "b1", "local_date": "2024-05-06", "kind": "more", "slot": "2024-05-06"},
+        ),
+    ],
+)
+def test_a_post_is_found_again_by_the_key_its_metadata_names(
+    key: DeliveryKey, payload: dict[str, str]
+) -> None:
+    """Each post's metadata names its ledger key (a daily post's, as ever, without a kind),
+    and reading the metadata back gives that key, in that channel only."""
+    metadata = post_metadata(key, "b1", MONDAY)
+    assert metadata == {"event_type": EVENT_TYPE, "event_payload": payload}
+    assert metadata_key("C1", {"metadata": metadata}) == key
+    assert metadata_key("C2", {"metadata": metadata}) != key
+
+
+def test_messages_that_are_not_the_sweeps_posts_name_no_key() -> None:
+    """Another app's metadata, a kind briefbot does not post, or none at all: no key."""
+    other = {"event_type": "someone_else", "event_payload": {"local_date": "2024-05-06"}}
+    unknown = {"event_type": EVENT_TYPE, "event_payload": {"kind": "monthly", "slot": "x"}}
+    assert metadata_key("C1", {"metadata": other}) is None
+    assert metadata_key("C1", {"metadata": unknown}) is None
+    assert metadata_key("C1", {"text": "hello"}) is None
+    assert DeliveryKey.daily("C1", MONDAY).kind is DeliveryKind.DAILY

@@ -289,7 +289,7 @@ def test_every_move_is_checked_against_the_one_transition_table(
         "skipped": moves[Move.SKIPPED],
     }
     for move, do in moves.items():
-        channel = f"C-{move.value}"
+        channel = f"C-{move.name.lower()}"
         claimed(ledger, channel)
         for step in REACH[state]:
             assert steps[step](channel)
@@ -325,3 +325,30 @@ def test_holding_many_new_briefs_records_each_skipped_once_and_keeps_claimed_one
         "b2": (DeliveryState.CLAIMED, "w2"),
         "b3": (DeliveryState.SKIPPED, "w1"),
     }
+
+
+def test_each_kind_names_its_row_by_its_own_slot(ledger: Store) -> None:
+    """A key's slot is the local date (daily, the flood guard's line), the ISO week
+    (weekly) or the brief id (new); one channel's rows of different kinds never collide,
+    and each row reads back under the key that made it."""
+    sunday = dt.date(2024, 5, 12)  # ISO week 19 ends on Sunday
+    keys = [
+        DeliveryKey.daily("C1", DAY),
+        DeliveryKey.weekly("C1", sunday),
+        DeliveryKey.new_brief("C1", "brief-a"),
+        DeliveryKey.more("C1", DAY),
+    ]
+    assert [(key.kind, key.slot) for key in keys] == [
+        (DeliveryKind.DAILY, "2024-05-06"),
+        (DeliveryKind.WEEKLY, "2024-W19"),
+        (DeliveryKind.NEW, "brief-a"),
+        (DeliveryKind.MORE, "2024-05-06"),
+    ]
+    assert DeliveryKey.weekly("C1", sunday + dt.timedelta(days=1)).slot == "2024-W20"
+    for key in keys:
+        assert ledger.claim(key, DAY, "brief-a", "v1", "w1")
+    assert [row.key for row in ledger.deliveries()] == sorted(
+        keys, key=lambda key: (key.kind.value, key.slot)
+    )
+    assert all(ledger.delivery(key) is not None for key in keys)
+    assert ledger.delivery(DeliveryKey.daily("C2", DAY)) is None
