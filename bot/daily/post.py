@@ -304,7 +304,7 @@ class PostContext:
         self.report.stop(reason)
         self.stop.set()
 
-    def auth_failed(self, error: str) -> None:
+    def token_refused(self, error: str) -> None:
         self.auth_error = error
         if self.report.stop(error):
             log.critical(
@@ -455,7 +455,7 @@ class PostTask:
             context.notices.channel_paused(self.subscription, outcome.error)
         elif outcome.result == Result.AUTH:
             context.report.add(Section.FAILED, entry)
-            context.auth_failed(outcome.error)
+            context.token_refused(outcome.error)
         else:
             log.error("Slack refused the daily post to %s: %s", channel, outcome.error)
             context.report.add(Section.FAILED, entry)
