@@ -41,8 +41,8 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.content.live import LiveContent
-from bot.daily.announce import FLOOD_LIMIT
-from bot.daily.delivery import EVENT_TYPE
+from bot.daily.plan_new import FLOOD_LIMIT
+from bot.daily.post import EVENT_TYPE
 from bot.daily.sweep import WORKERS, Sweeper
 from bot.localslack import DEFAULT_BOT_TOKEN, Call
 from bot.schedule import Schedule, parse_subscription

@@ -19,7 +19,7 @@ from bot.listeners.commands import BRIEF_SUBCOMMANDS
 from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.slack import blocks
-from bot.store import sqlite_url
+from bot.store import DeliveryKey, sqlite_url
 from tests.fakeslack import ScriptedSlack
 
 if TYPE_CHECKING:
@@ -200,10 +200,10 @@ def test_status_shows_content_reload_subscriptions_and_delivery_problems(
         "C0NEWS", SubscriptionSpec(Kind.NEW, Schedule.from_text("09:00", "UTC", "weekdays")), ADMIN
     )
     for channel in ("C0GENERAL", "C0NEWS", "C0OTHER"):
-        store.claim(channel, today, DISTILLATION, "v1", "w1")
-    store.mark_posted("C0GENERAL", today, "1700000000.000100")
-    store.mark_failed("C0NEWS", today, "channel_not_found")
-    store.mark_unknown("C0OTHER", today, "timed out after sending")
+        store.claim(DeliveryKey.daily(channel, today), today, DISTILLATION, "v1", "w1")
+    store.mark_posted(DeliveryKey.daily("C0GENERAL", today), "1700000000.000100")
+    store.mark_failed(DeliveryKey.daily("C0NEWS", today), "channel_not_found")
+    store.mark_unknown(DeliveryKey.daily("C0OTHER", today), "timed out after sending")
     path = brief_path(content_dir)
     path.write_text(path.read_text().replace("title:", "titel:", 1))
     # The reload answers through the response URL once done: wait for it, so that
@@ -317,8 +317,14 @@ def test_admin_messages_fit_slack_limits_however_much_went_wrong(bot: BotHarness
     long = "q" * 190 + " <!here>"
     for n in range(40):
         bot.command("/define", f"{long} {n}", user="U0BOB")
-        store.claim(f"C{n:04d}X", bot.services.today(), DISTILLATION, "v", "w")
-        store.mark_unknown(f"C{n:04d}X", bot.services.today(), "e" * 2000)
+        store.claim(
+            DeliveryKey.daily(f"C{n:04d}X", bot.services.today()),
+            bot.services.today(),
+            DISTILLATION,
+            "v",
+            "w",
+        )
+        store.mark_unknown(DeliveryKey.daily(f"C{n:04d}X", bot.services.today()), "e" * 2000)
     for text in ("report 30", "status"):
         sent = bot.command("/brief", text, user=ADMIN)
         assert check_blocks(sent.ack["blocks"]) == [], text

@@ -13,7 +13,7 @@ from bot.content.live import LiveContent
 from bot.daily.sweep import Sweeper
 from bot.schedule import Kind
 from bot.services import Services
-from bot.store import DeliveryKind, DeliveryState
+from bot.store import DeliveryKey, DeliveryKind, DeliveryState
 from tests.support.kinds import add_briefs, announced, posts, subscribe_kind
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def test_an_announcement_slack_posted_despite_a_503_is_found_and_not_sent_again(
     report = world.sweep(MONDAY + dt.timedelta(minutes=1))
     (post,) = posts(world, "new", "C0NEW")
     assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0NEW", post["ts"])]
-    row = world.store.delivery("C0NEW", MONDAY.date(), kind=DeliveryKind.NEW, slot=ids[0])
+    row = world.store.delivery(DeliveryKey.new_brief("C0NEW", ids[0]))
     assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == post["ts"]
     world.sweep(MONDAY + dt.timedelta(minutes=2))
     assert announced(world) == [("C0NEW", ids[0])]
@@ -234,7 +234,5 @@ def test_a_weekly_digest_is_caught_up_within_the_window_and_skipped_after_it(
     world.sweep(friday + dt.timedelta(days=7, hours=4))
     world.sweep(friday + dt.timedelta(days=7, hours=4, minutes=1))
     assert len(posts(world, "weekly")) == 1
-    row = world.store.delivery(
-        "C0WEEK", dt.date(2024, 5, 17), kind=DeliveryKind.WEEKLY, slot="2024-W20"
-    )
+    row = world.store.delivery(DeliveryKey("C0WEEK", DeliveryKind.WEEKLY, "2024-W20"))
     assert row is not None and row.state == DeliveryState.SKIPPED

@@ -17,7 +17,7 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError, Settings
 from bot.daily.clock import start_clock
-from bot.store import DeliveryState
+from bot.store import DeliveryKey, DeliveryState
 from tests.support.cli import run_in_process
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def test_clock_in_the_bot_sweeps_at_start_and_stops(daily: DailyWorld) -> None:
     finally:
         stop()
     assert not [t for t in threading.enumerate() if "APScheduler" in t.name]
-    row = daily.store.delivery("C0TICK", day)
+    row = daily.store.delivery(DeliveryKey.daily("C0TICK", day))
     assert row is not None and row.state == DeliveryState.POSTED
 
 

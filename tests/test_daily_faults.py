@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.store import DeliveryState
+from bot.store import DeliveryKey, DeliveryState
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -82,7 +82,7 @@ def test_uncertain_answer_is_marked_unknown_and_reported_not_retried(
     report = daily.sweep(AT_NINE, sweeper=daily.sweeper(timeout=0.3))
     assert [e.channel_id for e in report.unknown] == ["C0DOUBT"]
     assert [e.channel_id for e in report.posted] == ["C0FINE"]
-    row = daily.store.delivery("C0DOUBT", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0DOUBT", MONDAY))
     assert row is not None and row.state == DeliveryState.UNKNOWN
     (dm,) = daily.dms(daily.admin)
     assert "<#C0DOUBT>" in str(dm["blocks"]) and "may or may not" in dm["text"] + str(dm["blocks"])
@@ -102,7 +102,7 @@ def test_uncertain_answer_is_reconciled_from_history_when_readable(daily: DailyW
     report = daily.sweep(AT_NINE)
     (post,) = daily.daily_posts("C0DOUBT")
     assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0DOUBT", post["ts"])]
-    row = daily.store.delivery("C0DOUBT", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0DOUBT", MONDAY))
     assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == post["ts"]
     assert daily.store.brief_for_message("C0DOUBT", post["ts"]) == row.brief_id
     assert daily.dms(daily.admin) == []
@@ -189,7 +189,7 @@ def test_a_rejected_message_fails_and_is_retried_a_few_times_only(daily: DailyWo
     daily.slack.fail(POST, error="invalid_blocks", times=None, channel="C0REFUSE")
     for minutes in range(5):
         daily.sweep(AT_NINE + dt.timedelta(minutes=minutes))
-    row = daily.store.delivery("C0REFUSE", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0REFUSE", MONDAY))
     assert row is not None and row.state == DeliveryState.FAILED and row.attempts == 3
     assert row.error == "invalid_blocks"
     assert len(posts_to(daily, "C0REFUSE")) == 3

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.daily.delivery import send_daily
-from bot.store import DeliveryState
+from bot.daily.post import EVENT_TYPE, metadata_key, post_metadata, send_daily
+from bot.store import DeliveryKey, DeliveryKind, DeliveryState
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -36,9 +36,11 @@ def dead_claim(world: DailyWorld, channel: str, at: dt.datetime, *, posting: boo
     world.clock.set(at)
     library = world.services.library
     brief_id = library.briefs[0].id
-    assert world.store.claim(channel, MONDAY, brief_id, library.version, "dead-host:1:0")
+    assert world.store.claim(
+        DeliveryKey.daily(channel, MONDAY), MONDAY, brief_id, library.version, "dead-host:1:0"
+    )
     if posting:
-        assert world.store.mark_posting(channel, MONDAY, worker="dead-host:1:0")
+        assert world.store.mark_posting(DeliveryKey.daily(channel, MONDAY), worker="dead-host:1:0")
     return brief_id
 
 
@@ -54,7 +56,7 @@ def test_killed_between_claim_and_post_is_posted_once_when_stale(daily: DailyWor
     assert [e.channel_id for e in report.posted] == ["C0DEAD"]
     daily.sweep(AT_NINE + dt.timedelta(minutes=10), sweeper)
     assert len(daily.daily_posts("C0DEAD")) == 1
-    row = daily.store.delivery("C0DEAD", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0DEAD", MONDAY))
     assert row is not None and row.state == DeliveryState.POSTED
     assert row.claimed_by == sweeper.worker
 
@@ -65,7 +67,7 @@ def test_killed_claim_found_after_the_window_is_skipped(daily: DailyWorld) -> No
     dead_claim(daily, "C0DEAD", AT_NINE, posting=False)
     report = daily.sweep(AT_NINE + dt.timedelta(hours=4), daily.sweeper(stale_after=STALE))
     assert [e.channel_id for e in report.skipped] == ["C0DEAD"]
-    row = daily.store.delivery("C0DEAD", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0DEAD", MONDAY))
     assert row is not None and row.state == DeliveryState.SKIPPED and daily.daily_posts() == []
 
 
@@ -77,7 +79,7 @@ def test_killed_after_posting_is_reconciled_from_history(daily: DailyWorld) -> N
     sent = send_daily(daily.client(), "C0DEAD", daily.services.library.by_id[brief_id], MONDAY)
     report = daily.sweep(AT_NINE + dt.timedelta(minutes=5), daily.sweeper(stale_after=STALE))
     assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0DEAD", sent.ts)]
-    row = daily.store.delivery("C0DEAD", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0DEAD", MONDAY))
     assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == sent.ts
     assert daily.store.brief_for_message("C0DEAD", str(sent.ts)) == brief_id
     assert len(daily.daily_posts("C0DEAD")) == 1
@@ -100,7 +102,7 @@ def test_killed_after_posting_without_history_scope_is_unknown_and_reported(
     assert "<#C0DEAD>" in str(dm["blocks"])
     daily.sweep(AT_NINE + dt.timedelta(minutes=30), sweeper)
     assert len(daily.daily_posts("C0DEAD")) == 1
-    row = daily.store.delivery("C0DEAD", MONDAY)
+    row = daily.store.delivery(DeliveryKey.daily("C0DEAD", MONDAY))
     assert row is not None and row.state == DeliveryState.UNKNOWN
 
 
@@ -150,12 +152,12 @@ def test_sigkill_after_slack_posted_leaves_one_post(daily: DailyWorld, tmp_path:
         daily.slack.wait_for(lambda: daily.daily_posts("C0KILL"), timeout=60)
     finally:
         kill(process)
-    row = daily.store.delivery("C0KILL", day)
+    row = daily.store.delivery(DeliveryKey.daily("C0KILL", day))
     assert row is not None and row.state == DeliveryState.POSTING and row.message_ts is None
     report = daily.sweep(now + dt.timedelta(minutes=1), daily.sweeper(stale_after=dt.timedelta()))
     (post,) = daily.daily_posts("C0KILL")
     assert [(e.channel_id, e.ts) for e in report.reconciled] == [("C0KILL", post["ts"])]
-    row = daily.store.delivery("C0KILL", day)
+    row = daily.store.delivery(DeliveryKey.daily("C0KILL", day))
     assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == post["ts"]
 
 
@@ -170,7 +172,7 @@ def test_sigkill_before_slack_acted_posts_once_after(daily: DailyWorld, tmp_path
         daily.slack.wait_for(lambda: held.hits, timeout=60)  # the request is at Slack
     finally:
         kill(process)
-    row = daily.store.delivery("C0KILL", day)
+    row = daily.store.delivery(DeliveryKey.daily("C0KILL", day))
     assert row is not None and row.state == DeliveryState.POSTING
     assert daily.daily_posts() == []
     report = daily.sweep(now + dt.timedelta(minutes=1), daily.sweeper(stale_after=dt.timedelta()))
@@ -189,8 +191,10 @@ def sent_twenty_minutes_ago(world: DailyWorld, channel: str, day: dt.date) -> tu
     world.clock.set(sent_at)
     library = world.services.library
     brief_id = library.briefs[0].id
-    assert world.store.claim(channel, day, brief_id, library.version, "dead-host:1:0")
-    assert world.store.mark_posting(channel, day, worker="dead-host:1:0")
+    assert world.store.claim(
+        DeliveryKey.daily(channel, day), day, brief_id, library.version, "dead-host:1:0"
+    )
+    assert world.store.mark_posting(DeliveryKey.daily(channel, day), worker="dead-host:1:0")
     world.slack.api.clock = sent_at.timestamp
     try:
         sent = send_daily(world.client(), channel, library.by_id[brief_id], day)
@@ -208,7 +212,7 @@ def adopt_again_later(world: DailyWorld, channel: str, day: dt.date, ts: str) ->
     assert [(e.channel_id, e.ts) for e in report.reconciled] == [(channel, ts)], report.lines()
     assert report.posted == []
     assert [m["ts"] for m in world.daily_posts(channel)] == [ts]
-    row = world.store.delivery(channel, day)
+    row = world.store.delivery(DeliveryKey.daily(channel, day))
     assert row is not None and row.state == DeliveryState.POSTED and row.message_ts == ts
 
 
@@ -238,7 +242,7 @@ def test_post_in_doubt_whose_lookup_failed_is_found_by_the_next_adopter(
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"in doubt: C0TWICE {day.isoformat()}: {brief_id}" in done.stdout
     assert "1 in doubt" in done.stdout
-    row = world.store.delivery("C0TWICE", day)
+    row = world.store.delivery(DeliveryKey.daily("C0TWICE", day))
     assert row is not None and row.state == DeliveryState.POSTING
     assert row.claimed_by != "dead-host:1:0"
     world.slack.clear_faults()
@@ -260,7 +264,46 @@ def test_post_in_doubt_whose_adopter_died_during_the_lookup_is_found_by_the_next
         world.slack.wait_for(lambda: held.hits, timeout=60)  # the lookup is at Slack
     finally:
         kill(process)
-    row = world.store.delivery("C0TWICE", day)
+    row = world.store.delivery(DeliveryKey.daily("C0TWICE", day))
     assert row is not None and row.state == DeliveryState.POSTING
     assert row.claimed_by != "dead-host:1:0"
     adopt_again_later(world, "C0TWICE", day, ts)
+
+
+@pytest.mark.parametrize(
+    ("key", "payload"),
+    [
+        (DeliveryKey.daily("C1", MONDAY), {"brief_id": "b1", "local_date": "2024-05-06"}),
+        (
+            DeliveryKey.weekly("C1", MONDAY),
+            {"brief_id": "b1", "local_date": "2024-05-06", "kind": "weekly", "slot": "2024-W19"},
+        ),
+        (
+            DeliveryKey.new_brief("C1", "b1"),
+            {"brief_id": "b1", "local_date": "2024-05-06", "kind": "new", "slot": "b1"},
+        ),
+        (
+            DeliveryKey.more("C1", MONDAY),
+            {"brief_id": "b1", "local_date": "2024-05-06", "kind": "more", "slot": "2024-05-06"},
+        ),
+    ],
+)
+def test_a_post_is_found_again_by_the_key_its_metadata_names(
+    key: DeliveryKey, payload: dict[str, str]
+) -> None:
+    """Each post's metadata names its ledger key (a daily post's, as ever, without a kind),
+    and reading the metadata back gives that key, in that channel only."""
+    metadata = post_metadata(key, "b1", MONDAY)
+    assert metadata == {"event_type": EVENT_TYPE, "event_payload": payload}
+    assert metadata_key("C1", {"metadata": metadata}) == key
+    assert metadata_key("C2", {"metadata": metadata}) != key
+
+
+def test_messages_that_are_not_the_sweeps_posts_name_no_key() -> None:
+    """Another app's metadata, a kind briefbot does not post, or none at all: no key."""
+    other = {"event_type": "someone_else", "event_payload": {"local_date": "2024-05-06"}}
+    unknown = {"event_type": EVENT_TYPE, "event_payload": {"kind": "monthly", "slot": "x"}}
+    assert metadata_key("C1", {"metadata": other}) is None
+    assert metadata_key("C1", {"metadata": unknown}) is None
+    assert metadata_key("C1", {"text": "hello"}) is None
+    assert DeliveryKey.daily("C1", MONDAY).kind is DeliveryKind.DAILY

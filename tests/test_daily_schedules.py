@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.store import DeliveryState
+from bot.store import DeliveryKey, DeliveryState
 
 if TYPE_CHECKING:
     from tests.support.daily import DailyWorld
@@ -62,7 +62,7 @@ def test_posts_once_at_the_local_time_of_each_zone(
     posts = daily.daily_posts("C0ZONE")
     assert len(posts) == 1
     assert posts[0]["metadata"]["event_payload"]["local_date"] == "2024-05-06"
-    row = daily.store.delivery("C0ZONE", dt.date(2024, 5, 6))
+    row = daily.store.delivery(DeliveryKey.daily("C0ZONE", dt.date(2024, 5, 6)))
     assert (
         row is not None and row.state == DeliveryState.POSTED and row.message_ts == posts[0]["ts"]
     )
@@ -106,7 +106,7 @@ def test_spring_forward_gap_posts_once_when_the_gap_ends(daily: DailyWorld) -> N
     sweep_every(daily, start, start + dt.timedelta(hours=2), dt.timedelta(minutes=5))
     (post,) = daily.daily_posts("C0GAP")
     assert post["metadata"]["event_payload"]["local_date"] == "2024-03-10"
-    row = daily.store.delivery("C0GAP", dt.date(2024, 3, 10))
+    row = daily.store.delivery(DeliveryKey.daily("C0GAP", dt.date(2024, 3, 10)))
     assert row is not None and row.state == DeliveryState.POSTED
     # Posted by the first sweep at or after 07:00 UTC, the end of the gap.
     assert row.updated_at == dt.datetime(2024, 3, 10, 7, 0, tzinfo=dt.UTC)
@@ -118,7 +118,7 @@ def test_fall_back_repeated_hour_posts_once_at_its_first_occurrence(daily: Daily
     start = local("America/New_York", 2024, 11, 3, 0, 50)  # EDT
     sweep_every(daily, start, start + dt.timedelta(hours=3), dt.timedelta(minutes=10))
     (post,) = daily.daily_posts("C0FOLD")
-    row = daily.store.delivery("C0FOLD", dt.date(2024, 11, 3))
+    row = daily.store.delivery(DeliveryKey.daily("C0FOLD", dt.date(2024, 11, 3)))
     assert row is not None and row.updated_at == dt.datetime(2024, 11, 3, 5, 30, tzinfo=dt.UTC)
     assert post["metadata"]["event_payload"]["local_date"] == "2024-11-03"
 
@@ -155,7 +155,7 @@ def test_downtime_past_the_window_skips_logs_and_never_posts(
     assert [(e.channel_id, e.local_date) for e in report.skipped] == [
         ("C0MISSED", dt.date(2024, 5, 6))
     ]
-    row = daily.store.delivery("C0MISSED", dt.date(2024, 5, 6))
+    row = daily.store.delivery(DeliveryKey.daily("C0MISSED", dt.date(2024, 5, 6)))
     assert row is not None and row.state == DeliveryState.SKIPPED
     assert row.error is not None and "catch-up window is 3h" in row.error
     assert any("skipped" in r.getMessage() and "C0MISSED" in r.getMessage() for r in caplog.records)

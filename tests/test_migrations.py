@@ -15,7 +15,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from bot.store import Store, current_revision, head_revision, make_engine, upgrade
+from bot.store import (
+    DeliveryKey,
+    Store,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 from bot.store.tables import metadata
 from tests.support.processes import HANG_GUARD_S, run_together
 
@@ -151,7 +158,7 @@ def test_data_at_revision_0001_survives_upgrade_to_head(empty_engine: Engine) ->
     declared = store.subscription("C2")
     assert declared is not None and declared.declared and declared.paused
     assert store.featured_history() == {dt.date(2024, 5, 6): "brief-a"}
-    delivery = store.delivery("C1", dt.date(2024, 5, 6))
+    delivery = store.delivery(DeliveryKey.daily("C1", dt.date(2024, 5, 6)))
     assert delivery is not None
     assert (delivery.state, delivery.message_ts, delivery.claimed_at) == (
         "posted",
@@ -166,7 +173,9 @@ def test_data_at_revision_0001_survives_upgrade_to_head(empty_engine: Engine) ->
     assert (report.brief_lookups, report.define_lookups) == (1, 1)
     assert [c.name for c in report.missed_queries] == ["frontier forum"]
     # The store still works for new rows after the upgrade.
-    assert store.claim("C1", dt.date(2024, 5, 7), "brief-b", "v2", "w")
+    assert store.claim(
+        DeliveryKey.daily("C1", dt.date(2024, 5, 7)), dt.date(2024, 5, 7), "brief-b", "v2", "w"
+    )
 
 
 def _upgrade_in_process(barrier: Any, results: Any, url: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import Engine
 
-from bot.store import Store, make_engine, upgrade
+from bot.store import DeliveryKey, Store, make_engine, upgrade
 from tests.support.processes import HANG_GUARD_S, run_together
 
 pytest_plugins = ("tests.support.databases",)
@@ -43,10 +43,12 @@ def test_threads_claiming_one_delivery_have_one_winner(store: Store) -> None:
     for channel in CHANNELS[:10]:
         wins = race(
             THREADS,
-            lambda i, channel=channel: store.claim(channel, DAYS[0], "brief-a", "v1", f"t{i}"),
+            lambda i, channel=channel: store.claim(
+                DeliveryKey.daily(channel, DAYS[0]), DAYS[0], "brief-a", "v1", f"t{i}"
+            ),
         )
         assert wins.count(True) == 1
-        row = store.delivery(channel, DAYS[0])
+        row = store.delivery(DeliveryKey.daily(channel, DAYS[0]))
         assert row is not None and row.claimed_by == f"t{wins.index(True)}"
 
 
@@ -84,7 +86,7 @@ def sweep_in_process(barrier: Any, results: Any, url: str, worker: str) -> None:
             (channel, day.isoformat())
             for day in DAYS
             for channel in channels
-            if store.claim(channel, day, "brief-a", "v1", worker)
+            if store.claim(DeliveryKey.daily(channel, day), day, "brief-a", "v1", worker)
         ]
         picks = {
             day.isoformat(): store.featured_for(day, _chooser(worker)) for day in reversed(DAYS)
@@ -129,7 +131,10 @@ def test_store_is_shared_safely_by_threads_of_one_engine(engine: Engine) -> None
     store = Store(engine)
     results = race(
         THREADS,
-        lambda i: [store.claim(f"C{i}", day, "brief-a", "v1", f"t{i}") for day in DAYS],
+        lambda i: [
+            store.claim(DeliveryKey.daily(f"C{i}", day), day, "brief-a", "v1", f"t{i}")
+            for day in DAYS
+        ],
     )
     assert all(all(wins) for wins in results)
     assert len(store.deliveries()) == THREADS * len(DAYS)

@@ -1,27 +1,22 @@
-"""Planning a sweep (pure): which posts are due now, which were missed for good.
+"""What every kind's planner shares (pure): a post that is due, a plan, and retries.
 
-Nothing here reads the clock, the store or Slack: the sweep passes in the
-subscriptions, the ledger rows and the time, and gets back what to do.
+One planner per kind works out what is due now: `bot.daily.plan_daily` (the daily
+brief), `bot.daily.plan_new` (new-brief announcements and the flood guard) and
+`bot.daily.plan_weekly` (weekly digests). None reads the clock, the store or Slack: the
+sweep passes in the subscriptions, the ledger rows by `DeliveryKey` and the time, and
+gets back a `Plan`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from bot.schedule import (
-    Kind,
-    ScheduleError,
-    SubscriptionSpec,
-    due_posts,
-    post_instant,
-    skipped_posts,
-)
-from bot.store import Delivery, DeliveryKind, DeliveryState, Subscription
+from bot.model import Brief
+from bot.schedule import Kind, ScheduleError, SubscriptionSpec
+from bot.store import Delivery, DeliveryKey, DeliveryKind, DeliveryState, Subscription
 
 log = logging.getLogger("briefbot.daily")
 
@@ -30,126 +25,120 @@ LOOKBACK = dt.timedelta(days=7)
 MAX_ATTEMPTS = 3
 """Sends of one post before a failure is left for people to look at."""
 
+Ledger = Mapping[DeliveryKey, Delivery]
+"""The ledger rows a planner looks at."""
+Wanted = Sequence[tuple[Subscription, SubscriptionSpec]]
+"""The active subscriptions of one kind, with their specs (see `active`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The briefs that can be new, and when each was first seen (see `bot.store.seen`)."""
+
+    briefs: Sequence[Brief]
+    first_seen: Mapping[str, dt.datetime]
+
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """One channel's post for one local date, and when it was (or is) due, in UTC.
+    """One post named by its ledger key, the local date it is for, and when it was (or
+    is) due, in UTC."""
 
-    A daily post by default; `kind` and `slot` name other kinds' ledger rows (a weekly
-    digest's ISO week, a new brief's id, the flood guard's line for the local date).
-    """
-
-    channel_id: str
+    key: DeliveryKey
     local_date: dt.date
     at: dt.datetime
     retry: bool = False
     """A failed earlier attempt to send again (the ledger row exists)."""
-    kind: DeliveryKind = DeliveryKind.DAILY
-    slot: str | None = None
     brief_ids: tuple[str, ...] = ()
-    """The briefs a new-brief post or a weekly digest carries."""
+    """The briefs a new-brief post or a weekly digest carries; for a daily post sent again,
+    the brief its ledger row names."""
     items: int | None = None
     """How many briefs a weekly digest or the flood guard's line stands for."""
 
     @property
-    def key(self) -> dict[str, Any]:
-        """The ledger key arguments of this post (`kind=`, `slot=`)."""
-        return {"kind": self.kind, "slot": self.slot or self.local_date.isoformat()}
+    def channel_id(self) -> str:
+        return self.key.channel
+
+    @property
+    def kind(self) -> DeliveryKind:
+        return self.key.kind
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     due: tuple[Due, ...] = ()
+    held: tuple[Due, ...] = ()
+    """New briefs over the flood guard: recorded as skipped, never posted."""
     skip: tuple[Due, ...] = ()
+    """Posts missed by more than the catch-up window: recorded as skipped."""
+
+    @classmethod
+    def of(cls, due: Iterable[Due], held: Iterable[Due] = (), skip: Iterable[Due] = ()) -> Plan:
+        """A plan with each part in the order the sweep sends it: by time, then channel."""
+
+        def order(items: Iterable[Due]) -> tuple[Due, ...]:
+            return tuple(sorted(items, key=lambda d: (d.at, d.key.channel, d.kind, d.key.slot)))
+
+        return cls(order(due), order(held), order(skip))
 
 
-def plan_sweep(
-    subscriptions: Iterable[Subscription],
-    ledger: Mapping[tuple[str, dt.date], Delivery],
+def retry(row: Delivery | None, max_attempts: int) -> bool:
+    """Whether a post with this ledger row is to be sent again (or, with none, at all)."""
+    return row is not None and row.state == DeliveryState.FAILED and row.attempts < max_attempts
+
+
+def retries(
+    ledger: Ledger,
+    kinds: Collection[DeliveryKind],
+    channels: Collection[str],
     now: dt.datetime,
-    catch_up: dt.timedelta,
-    *,
-    only_date: dt.date | None = None,
-    lookback: dt.timedelta = LOOKBACK,
-    max_attempts: int = MAX_ATTEMPTS,
-) -> Plan:
-    """What to post now and what to record as skipped, for the active subscriptions.
+    max_attempts: int,
+) -> list[Due]:
+    """Failed posts of `kinds` in `channels` to send again now."""
+    return [
+        Due(
+            key,
+            row.local_date,
+            now,
+            retry=True,
+            brief_ids=(row.brief_id,) if key.kind is DeliveryKind.NEW else (),
+            items=row.items,
+        )
+        for key, row in ledger.items()
+        if key.kind in kinds and key.channel in channels and retry(row, max_attempts)
+    ]
 
-    Posts missed by less than `catch_up` are due; older ones (back to `lookback`)
-    are skipped. A subscription never posts for a time before it was created.
-    With `only_date`, only that local date is considered and the catch-up window
-    does not apply (someone asked for that date explicitly).
-    """
-    due: list[Due] = []
-    skip: list[Due] = []
+
+def new_since(brief: Brief, first_seen: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """When `brief` counts as published: first seen, or the start of its date in `zone`
+    if that is later (a brief dated in the future waits for its date)."""
+    start = dt.datetime.combine(brief.date, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    return max(first_seen, start)
+
+
+def active(subscriptions: Iterable[Subscription], kind: Kind) -> Wanted:
+    """The subscriptions of `kind` not paused, with their specs; unusable ones are logged."""
+    found = []
     for subscription in subscriptions:
-        if subscription.paused:
+        if subscription.paused or subscription.kind != kind.value:
             continue
         try:
-            schedule = subscription.schedule
-        except ScheduleError as error:
+            found.append((subscription, subscription.spec))
+        except (ScheduleError, ValueError) as error:
             log.error("subscription of %s is unusable: %s", subscription.channel_id, error)
-            continue
-        created = subscription.created_at
-        if only_date is not None:
-            at = post_instant(schedule, only_date)
-            candidates = (
-                [(only_date, at)] if schedule.posts_on(only_date) and created < at <= now else []
-            )
-            missed: list[tuple[dt.date, dt.datetime]] = []
-        else:
-            candidates = due_posts(schedule, now, catch_up, not_before=created)
-            missed = skipped_posts(schedule, now, catch_up, since=max(created, now - lookback))
-        for local_date, at in candidates:
-            row = ledger.get((subscription.channel_id, local_date))
-            if row is None:
-                due.append(Due(subscription.channel_id, local_date, at))
-            elif row.state == DeliveryState.FAILED and row.attempts < max_attempts:
-                due.append(Due(subscription.channel_id, local_date, at, retry=True))
-        for local_date, at in missed:
-            if (subscription.channel_id, local_date) not in ledger:
-                skip.append(Due(subscription.channel_id, local_date, at))
-    due.sort(key=lambda d: (d.at, d.channel_id))
-    skip.sort(key=lambda d: (d.at, d.channel_id))
-    return Plan(tuple(due), tuple(skip))
+    return found
 
 
-def as_synced(
-    stored: Iterable[Subscription],
-    declared: Mapping[tuple[str, Kind], SubscriptionSpec],
-    now: dt.datetime,
-) -> list[Subscription]:
-    """Every subscription as `Store.sync_declared(declared)` at `now` would leave it: each
-    kind, with its days and tags.
-
-    For a dry run, which must show schedule.yml's channels without writing them.
-    """
-    result = {
-        (s.channel_id, Kind(s.kind)): s
-        for s in stored
-        if not (s.declared and (s.channel_id, Kind(s.kind)) not in declared)
-    }
-    for (channel, kind), spec in declared.items():
-        schedule = spec.schedule
-        fields: dict[str, Any] = {
-            "post_time": schedule.time_text,
-            "timezone": schedule.timezone,
-            "days": schedule.days,
-            "tags": spec.tags_text,
-            "source": "schedule_file",
-            "created_by": None,
-        }
-        existing = result.get((channel, kind))
-        if existing is not None:
-            result[(channel, kind)] = dataclasses.replace(existing, **fields)
-        else:
-            result[(channel, kind)] = Subscription(
-                channel_id=channel,
-                paused=False,
-                paused_reason=None,
-                created_at=now,
-                updated_at=now,
-                kind=kind.value,
-                **fields,
-            )
-    return [result[key] for key in sorted(result, key=lambda k: (k[0], k[1].value))]
+def recent_briefs(
+    published: Published, now: dt.datetime, catch_up: dt.timedelta, lookback: dt.timedelta
+) -> Published:
+    """The briefs that can still be new to a planner looking `lookback` back: first seen,
+    or dated, within it (plus the catch-up window and a day either side for time zones)."""
+    horizon = now - lookback - catch_up - dt.timedelta(days=2)
+    seen = published.first_seen
+    briefs = [
+        brief
+        for brief in published.briefs
+        if brief.id in seen and (seen[brief.id] > horizon or brief.date >= horizon.date())
+    ]
+    return Published(briefs, seen)

@@ -1,8 +1,23 @@
-"""Posting one channel's daily brief: claim it in the ledger, send it, record the answer.
+"""Posting one channel's brief of any kind, and finding it again, at the edge with Slack.
 
-A post is claimed before anything is sent, marked `posting` just before the request
-goes out, and settled from Slack's answer: posted, failed, paused (the channel is gone),
-or unknown (the request may have posted; looked up once, never sent again).
+A post is claimed in the ledger before anything is sent, marked `posting` just before
+the request goes out, and settled from Slack's answer: posted, failed, paused (the
+channel is gone), or unknown (the request may have posted; looked up once, never sent
+again). `send_post` makes exactly one `chat.postMessage` call (no retries of its own:
+the sweep decides when, and whether, to try again) and sorts Slack's answer into an
+`Outcome`:
+
+- posted: Slack returned the message ts;
+- ratelimited: 429, nothing posted; try again no earlier than `retry_after`;
+- channel: the channel is gone or closed to the bot (pause the subscription);
+- auth: the token no longer works (stop the sweep);
+- uncertain: a timeout, a dropped connection or a 5xx after the request was sent:
+  Slack may have posted it, so it is never sent again blindly;
+- rejected: any other error; Slack refused the message, so nothing was posted.
+
+Every post carries message metadata (`briefbot_daily`, the brief id and the local date;
+for kinds other than daily also the kind and the ledger slot), which is how `find_post`
+recognises it in `conversations.history`: the metadata names its `DeliveryKey`.
 """
 
 from __future__ import annotations
@@ -11,25 +26,206 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.daily.delivery import daily_metadata, find_daily_post, send_post
+from bot.daily.notices import Notices
+from bot.daily.pacing import Pacer
 from bot.daily.plan import Due
-from bot.daily.report import Entry, Section
+from bot.daily.report import Entry, Section, SweepReport
 from bot.model import Brief
-from bot.slack.web_answers import Lookup, Result
-from bot.store import Subscription
-
-if TYPE_CHECKING:
-    from bot.daily.sweep import SweepRun
+from bot.slack import blocks
+from bot.slack.web_answers import (
+    Found,
+    Lookup,
+    Outcome,
+    Result,
+    classify_api_error,
+    classify_transport_error,
+)
+from bot.store import DeliveryKey, DeliveryKind, Store, Subscription
+from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
 
+EVENT_TYPE = "briefbot_daily"
 MAX_RATELIMITS = 10
 """429s for one post in one sweep before giving it back to the next sweep."""
+MAX_HISTORY_PAGES = 10
+
+
+# Slack errors meaning this channel cannot take our posts until someone acts.
+def post_metadata(key: DeliveryKey, brief_id: str, local_date: dt.date) -> dict[str, Any]:
+    """The metadata naming the post of `key`; a daily post's carries no kind (as always)."""
+    payload = {"brief_id": brief_id, "local_date": local_date.isoformat()}
+    if key.kind is not DeliveryKind.DAILY:
+        payload.update(kind=key.kind.value, slot=key.slot)
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
+
+
+def metadata_key(channel: str, message: dict[str, Any]) -> DeliveryKey | None:
+    """The `DeliveryKey` a message's metadata names, if it is one of the sweep's posts."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != EVENT_TYPE:
+        return None
+    if "kind" not in payload:
+        return DeliveryKey(channel, DeliveryKind.DAILY, str(payload.get("local_date")))
+    try:
+        return DeliveryKey(channel, DeliveryKind(payload["kind"]), str(payload.get("slot")))
+    except ValueError:
+        return None
+
+
+def daily_message(brief: Brief) -> dict[str, Any]:
+    """The daily post's text and blocks: the brief message of the Slack app, as posted."""
+    return blocks.brief_message(brief, ephemeral=False, daily=True).payload()
+
+
+# --- one send ------------------------------------------------------------------------
+
+
+def send_daily(client: WebClient, channel: str, brief: Brief, local_date: dt.date) -> Outcome:
+    """Post `brief` as `channel`'s daily brief for `local_date`, once, and classify the answer."""
+    key = DeliveryKey.daily(channel, local_date)
+    return send_post(
+        client, channel, daily_message(brief), post_metadata(key, brief.id, local_date)
+    )
+
+
+def send_post(
+    client: WebClient, channel: str, payload: dict[str, Any], metadata: dict[str, Any]
+) -> Outcome:
+    """One chat.postMessage of any kind of post (no retries), classified."""
+    try:
+        answer = client.chat_postMessage(
+            channel=channel,
+            **payload,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata,
+        )
+    except SlackApiError as error:
+        return classify_api_error(error)
+    except Exception as error:  # the request may or may not have reached Slack
+        return classify_transport_error(error)
+    return Outcome(Result.POSTED, ts=str(answer["ts"]))
+
+
+def find_post(
+    client: WebClient, key: DeliveryKey, since: dt.datetime, *, bot_id: str | None = None
+) -> Found:
+    """Look for the post of `key` in its channel's messages since `since`.
+
+    Needs `channels:history` (and `groups:history` for private channels), which the
+    default manifest leaves out; without it Slack answers `missing_scope` and the
+    result is UNAVAILABLE.
+    """
+    cursor: str | None = None
+    for _ in range(MAX_HISTORY_PAGES):
+        try:
+            page = client.conversations_history(
+                channel=key.channel,
+                oldest=f"{since.timestamp():.6f}",
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+        except SlackApiError as error:
+            outcome = classify_api_error(error)
+            later = outcome.result in (Result.RATELIMITED, Result.UNCERTAIN)
+            return Found(Lookup.LATER if later else Lookup.UNAVAILABLE, error=outcome.error)
+        except Exception as error:
+            return Found(Lookup.LATER, error=classify_transport_error(error).error)
+        for message in page.get("messages") or []:
+            ours = bot_id is None or message.get("bot_id") == bot_id
+            if ours and metadata_key(key.channel, message) == key:
+                return Found(Lookup.FOUND, ts=str(message["ts"]))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not page.get("has_more") or not cursor:
+            return Found(Lookup.ABSENT)
+    return Found(Lookup.UNAVAILABLE, error="too many messages to search")
+
+
+# --- posting within a sweep ----------------------------------------------------------
+
+
+@dataclass
+class PostContext:
+    """What posting needs of the sweep it is part of, shared by its posting threads."""
+
+    client: WebClient
+    pacer: Pacer
+    store: Store
+    notices: Notices
+    report: SweepReport
+    worker: str
+    version: str
+    """The content version claims record."""
+    now: dt.datetime
+    bot_id: Callable[[], str | None]
+    """The bot's own bot id, to recognise its messages in a channel's history."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    auth_error: str | None = None
+    """Set when Slack refused the token: nothing more can be sent, notices neither."""
+    _messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def daily_message(self, brief: Brief) -> dict[str, Any]:
+        """The daily message for `brief`, built once per sweep rather than once per channel."""
+        with self._lock:
+            if brief.id not in self._messages:
+                self._messages[brief.id] = daily_message(brief)
+            return self._messages[brief.id]
+
+    def find(self, key: DeliveryKey, claimed_at: dt.datetime | None) -> Found:
+        """The post of `key` in Slack, searched from a little before its claim."""
+        since = (claimed_at or self.now) - dt.timedelta(minutes=5)
+        return find_post(self.client, key, since, bot_id=self.bot_id())
+
+    def unknown(self, key: DeliveryKey, day: dt.date, brief_id: str, reason: str) -> None:
+        log.error(
+            "daily post to %s for %s may or may not have been posted: %s; it will not be "
+            "posted again",
+            key.channel,
+            day.isoformat(),
+            reason,
+        )
+        self.report.add(Section.UNKNOWN, Entry(key.channel, day, brief_id, detail=reason))
+        self.notices.unknown(key.channel, day, reason)
+
+    def database_failed(self, error: SQLAlchemyError) -> str:
+        """Stop the sweep because the database failed; returns what went wrong, for people.
+
+        Posts not sent yet are reported as not posted; their rows, if any, are taken
+        up by a later sweep (a claim left in flight once it is stale).
+        """
+        reason = describe_database_error(error, self.store.engine.url)
+        if self.report.database_failed(reason):
+            log.error("the database failed during the daily sweep: %s", reason)
+        self.halt(f"the database failed: {reason}")
+        return reason
+
+    def halt(self, reason: str) -> None:
+        self.report.stop(reason)
+        self.stop.set()
+
+    def token_refused(self, error: str) -> None:
+        self.auth_error = error
+        if self.report.stop(error):
+            log.critical(
+                "Slack refused briefbot's token (%s): the daily sweep has stopped and "
+                "no daily brief will be posted until SLACK_BOT_TOKEN is fixed.",
+                error,
+            )
+        self.stop.set()
 
 
 class PostKind(Enum):
@@ -50,27 +246,23 @@ class PostTask:
 
     def __init__(
         self,
-        run: SweepRun,
+        context: PostContext,
         subscription: Subscription,
         due: Due,
-        brief: Brief | None,
+        brief_id: str,
+        payload: dict[str, Any],
         kind: PostKind,
-        *,
-        payload: dict[str, Any] | None = None,
     ) -> None:
-        """`brief` is the daily or new brief posted; None for a weekly digest or the flood
-        guard's line, whose `payload` the caller builds."""
-        self.sweep = run
+        """`brief_id` names the brief posted (a weekly digest's first; "" for the flood
+        guard's line)."""
+        self.context = context
         self.subscription = subscription
         self.due = due
-        self.brief_id = brief.id if brief is not None else ",".join(due.brief_ids[:1])
-        if payload is None:
-            assert brief is not None
-            payload = run.payload(brief)
-        self.payload = payload
         self.key = due.key
+        self.brief_id = brief_id
+        self.payload = payload
         self.kind = kind
-        self.channel = due.channel_id
+        self.channel = due.key.channel
         self.claimed = kind in (PostKind.ADOPTED, PostKind.CLAIMED)
         self.sent_once = False
         self.ratelimits = 0
@@ -84,7 +276,7 @@ class PostTask:
         try:
             return self.post()
         except SQLAlchemyError as error:
-            reason = self.sweep.database_failed(error)
+            reason = self.context.database_failed(error)
             self.not_recorded(f"the database failed: {reason}")
         except Exception as error:
             log.exception("daily post to %s failed unexpectedly", self.channel)
@@ -101,121 +293,110 @@ class PostTask:
         if self.answer in (Result.POSTED, Result.UNCERTAIN):
             sent = "posted" if self.answer == Result.POSTED else "sent, Slack's answer unclear"
             detail = f"{sent} but not recorded: {reason}; a later sweep looks it up"
-            self.sweep.report.add(Section.IN_DOUBT, dataclasses.replace(entry, detail=detail))
+            self.context.report.add(Section.IN_DOUBT, dataclasses.replace(entry, detail=detail))
         else:
             detail = f"not posted: {reason}"
-            self.sweep.report.add(Section.FAILED, dataclasses.replace(entry, detail=detail))
+            self.context.report.add(Section.FAILED, dataclasses.replace(entry, detail=detail))
 
-    def post(self) -> bool:
-        run, store = self.sweep, self.sweep.store
-        channel, day, worker = self.channel, self.due.local_date, run.worker
-        if run.stop.is_set():
-            self.abandon(f"sweep stopped: {run.report.stopped}")
-            return False
+    def take(self) -> bool:
+        """Make this post's ledger row ours and mark it `posting`; False if it is not ours."""
+        context, store, key = self.context, self.context.store, self.key
         if not self.claimed:
             if self.kind is PostKind.RETRY:
-                won = store.retry_failed(channel, day, worker, **self.key)
+                won = store.retry_failed(key, context.worker)
             else:
                 won = store.claim(
-                    channel,
-                    day,
+                    key,
+                    self.due.local_date,
                     self.brief_id,
-                    run.library.version,
-                    worker,
+                    context.version,
+                    context.worker,
                     items=self.due.items,
-                    **self.key,
                 )
             if not won:
                 return False  # another process has it
             self.claimed = True
+        day = self.due.local_date
         if not self.sent_once:
-            if not store.mark_posting(channel, day, worker=worker, **self.key):
-                log.warning("lost the claim on %s %s before posting", channel, day)
+            if not store.mark_posting(key, worker=context.worker):
+                log.warning("lost the claim on %s %s before posting", self.channel, day)
                 return False
-        elif not store.take_over(channel, day, worker, from_worker=worker, **self.key):
+        elif not store.take_over(key, context.worker, from_worker=context.worker):
             # Adopted by another process while we waited out a 429: it is theirs now.
-            log.warning("another process took over %s %s; not posting it", channel, day)
+            log.warning("another process took over %s %s; not posting it", self.channel, day)
+            return False
+        return True
+
+    def post(self) -> bool:
+        context, store, key = self.context, self.context.store, self.key
+        channel, day, worker = self.channel, self.due.local_date, context.worker
+        if context.stop.is_set():
+            self.abandon(f"sweep stopped: {context.report.stopped}")
+            return False
+        if not self.take():
             return False
         self.sent_once = True
-        outcome = send_post(
-            run.sweeper.client,
-            channel,
-            self.payload,
-            daily_metadata(self.brief_id, day, self.due.kind.value, self.key["slot"]),
-        )
+        metadata = post_metadata(key, self.brief_id, day)
+        outcome = send_post(context.client, channel, self.payload, metadata)
         self.answer, self.answer_ts = outcome.result, outcome.ts
-        run.sweeper.pacer.sent(channel, outcome.answered_at)
+        context.pacer.sent(channel, outcome.answered_at)
         entry = Entry(channel, day, self.brief_id, outcome.ts, outcome.error)
         if outcome.result == Result.POSTED:
             assert outcome.ts is not None
-            if store.mark_posted(channel, day, outcome.ts, worker=worker, **self.key):
-                run.report.add(Section.POSTED, entry)
+            if store.mark_posted(key, outcome.ts, worker=worker):
+                context.report.add(Section.POSTED, entry)
             else:
                 log.error("posted %s %s (ts %s) but its ledger row moved", channel, day, outcome.ts)
             return False
         if outcome.result == Result.RATELIMITED:
-            run.sweeper.pacer.hold(channel, outcome.answered_at + outcome.retry_after)
+            context.pacer.hold(channel, outcome.answered_at + outcome.retry_after)
             self.ratelimits += 1
             if self.ratelimits < MAX_RATELIMITS:
                 return True
-            store.mark_failed(
-                channel, day, f"rate limited {self.ratelimits} times", worker=worker, **self.key
-            )
-            run.report.add(Section.FAILED, entry)
+            store.mark_failed(key, f"rate limited {self.ratelimits} times", worker=worker)
+            context.report.add(Section.FAILED, entry)
             return False
         if outcome.result == Result.UNCERTAIN:
-            store.mark_unknown(channel, day, outcome.error, worker=worker, **self.key)
+            store.mark_unknown(key, outcome.error, worker=worker)
             self.reconcile(entry)
             return False
-        store.mark_failed(channel, day, outcome.error, worker=worker, **self.key)
+        store.mark_failed(key, outcome.error, worker=worker)
         if outcome.result == Result.CHANNEL:
             store.pause(channel, f"{outcome.error} on {day.isoformat()}")
             log.warning("paused the daily brief of %s: Slack answered %s", channel, outcome.error)
-            run.report.add(Section.PAUSED, entry)
-            run.notices.channel_paused(self.subscription, outcome.error)
+            context.report.add(Section.PAUSED, entry)
+            context.notices.channel_paused(self.subscription, outcome.error)
         elif outcome.result == Result.AUTH:
-            run.report.add(Section.FAILED, entry)
-            run.stop_sweep(outcome.error)
+            context.report.add(Section.FAILED, entry)
+            context.token_refused(outcome.error)
         else:
             log.error("Slack refused the daily post to %s: %s", channel, outcome.error)
-            run.report.add(Section.FAILED, entry)
+            context.report.add(Section.FAILED, entry)
         return False
 
     def reconcile(self, entry: Entry) -> None:
         """After an uncertain answer, look for the post once; else report it in doubt."""
-        run = self.sweep
-        channel, day = self.channel, self.due.local_date
-        row = run.store.delivery(channel, day, **self.key)
-        since = (row.claimed_at if row else run.now) - dt.timedelta(minutes=5)
-        found = find_daily_post(
-            run.sweeper.client,
-            channel,
-            day,
-            since,
-            bot_id=run.sweeper.bot_id(),
-            kind=self.due.kind.value,
-            slot=self.key["slot"],
-        )
+        context, key, day = self.context, self.key, self.due.local_date
+        row = context.store.delivery(key)
+        found = context.find(key, row.claimed_at if row else None)
         recorded = found.lookup == Lookup.FOUND and found.ts is not None
-        if recorded and run.store.mark_posted(
-            channel, day, str(found.ts), worker=run.worker, **self.key
-        ):
-            run.report.add(Section.RECONCILED, Entry(channel, day, self.brief_id, found.ts))
+        if recorded and context.store.mark_posted(key, str(found.ts), worker=context.worker):
+            context.report.add(
+                Section.RECONCILED, Entry(self.channel, day, self.brief_id, found.ts)
+            )
             return
         detail = entry.detail
         if found.lookup != Lookup.FOUND:
             detail = f"{detail}; history: {found.lookup.value} {found.error}".strip()
-        run.unknown(channel, day, self.brief_id, detail)
+        context.unknown(key, day, self.brief_id, detail)
 
     def abandon(self, reason: str) -> None:
         """Give the post back without sending it: reported as not posted, tried again later."""
         day = self.due.local_date
-        self.sweep.report.add(
+        self.context.report.add(
             Section.FAILED, Entry(self.channel, day, self.brief_id, detail=f"not posted: {reason}")
         )
         # If the database is what failed, the row stays in flight for a later sweep to adopt.
         if self.claimed:
             with contextlib.suppress(SQLAlchemyError):
-                self.sweep.store.mark_failed(
-                    self.channel, day, reason, worker=self.sweep.worker, **self.key
-                )
+                self.context.store.mark_failed(self.key, reason, worker=self.context.worker)

@@ -9,7 +9,8 @@ from enum import Enum
 
 
 class Section(Enum):
-    """A part of a sweep's report, in the order it is shown; the value is its label."""
+    """A part of a sweep's report, in the order it is shown; the value is its label, and
+    `SweepReport` keeps its entries in the list of the same name."""
 
     WOULD_POST = "would post"
     POSTED = "posted"
@@ -67,18 +68,9 @@ class SweepReport:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def entries(self, section: Section) -> list[Entry]:
-        """The entries of one section of the report."""
-        return {
-            Section.WOULD_POST: self.would_post,
-            Section.POSTED: self.posted,
-            Section.RECONCILED: self.reconciled,
-            Section.SKIPPED: self.skipped,
-            Section.PAUSED: self.paused,
-            Section.FAILED: self.failed,
-            Section.UNKNOWN: self.unknown,
-            Section.IN_DOUBT: self.in_doubt,
-            Section.NEXT: self.next,
-        }[section]
+        """The entries of one section of the report: the list named like the section."""
+        entries: list[Entry] = getattr(self, section.name.lower())
+        return entries
 
     def add(self, section: Section, entry: Entry) -> None:
         """Record one post's outcome; posting threads call this at once."""
@@ -87,18 +79,17 @@ class SweepReport:
 
     def stop(self, reason: str) -> bool:
         """Say why the sweep stopped early; True for the first reason given, which is kept."""
-        with self._lock:
-            first = self.stopped is None
-            if first:
-                self.stopped = reason
-            return first
+        return self._keep_first("stopped", reason)
 
     def database_failed(self, reason: str) -> bool:
         """Say what went wrong with the database; True for the first failure, which is kept."""
+        return self._keep_first("database", reason)
+
+    def _keep_first(self, name: str, reason: str) -> bool:
         with self._lock:
-            first = self.database is None
+            first = getattr(self, name) is None
             if first:
-                self.database = reason
+                setattr(self, name, reason)
             return first
 
     @property

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from bot.basics import digest
 from bot.content.errors import ContentInvalid
 from bot.daily.declared import load_declared, schedule_path
 from bot.schedule import Kind, SubscriptionSpec
-from bot.store import Store, SyncResult
+from bot.store import Store, Subscription, SyncResult
 
 log = logging.getLogger("briefbot.daily")
 
@@ -74,3 +77,39 @@ class ScheduleFileSync:
                     list(result.removed),
                 )
             return result
+
+
+def as_synced(
+    stored: Iterable[Subscription],
+    declared: Mapping[tuple[str, Kind], SubscriptionSpec],
+    now: dt.datetime,
+) -> list[Subscription]:
+    """Every subscription as `Store.sync_declared(declared)` at `now` would leave it: each
+    kind, with its days and tags.
+
+    For a dry run, which must show schedule.yml's channels without writing them.
+    """
+    result = {
+        (s.channel_id, Kind(s.kind)): s
+        for s in stored
+        if not (s.declared and (s.channel_id, Kind(s.kind)) not in declared)
+    }
+    for (channel, kind), spec in declared.items():
+        schedule = spec.schedule
+        fields: dict[str, Any] = {
+            "post_time": schedule.time_text,
+            "timezone": schedule.timezone,
+            "days": schedule.days,
+            "tags": spec.tags_text,
+            "source": "schedule_file",
+            "created_by": None,
+        }
+        existing = result.get((channel, kind))
+        if existing is None:
+            # What a new declared row starts with, as `Store.sync_declared` inserts it.
+            new: dict[str, Any] = {"channel_id": channel, "kind": kind.value, "created_at": now}
+            existing = Subscription(
+                **new, **fields, paused=False, paused_reason=None, updated_at=now
+            )
+        result[(channel, kind)] = dataclasses.replace(existing, **fields)
+    return [result[key] for key in sorted(result, key=lambda k: (k[0], k[1].value))]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import socket
 import time
 import urllib.error
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -67,44 +67,36 @@ class Outcome:
     error: str = ""
     ts: str | None = None
     retry_after: float = 0.0
-    answered_at: float = 0.0
+    answered_at: float = field(default_factory=time.monotonic)
     """time.monotonic() when the answer (or the failure) came back."""
 
 
 def classify_api_error(error: SlackApiError) -> Outcome:
     """Sort an answer Slack gave (any status) into an Outcome."""
-    now = time.monotonic()
     response = error.response
     status = int(getattr(response, "status_code", 200) or 200)
-    code = ""
     data = getattr(response, "data", None)
-    if isinstance(data, dict):
-        code = str(data.get("error") or "")
+    code = str(data.get("error") or "") if isinstance(data, dict) else ""
     if status == 429 or code == "ratelimited":
-        return Outcome(
-            Result.RATELIMITED,
-            "ratelimited",
-            retry_after=retry_after_of(getattr(response, "headers", None)),
-            answered_at=now,
-        )
+        headers = getattr(response, "headers", None)
+        return Outcome(Result.RATELIMITED, "ratelimited", retry_after=retry_after_of(headers))
     if status >= 500:
-        return Outcome(Result.UNCERTAIN, f"HTTP {status} {code}".strip(), answered_at=now)
+        return Outcome(Result.UNCERTAIN, f"HTTP {status} {code}".strip())
     if code in CHANNEL_ERRORS:
-        return Outcome(Result.CHANNEL, code, answered_at=now)
+        return Outcome(Result.CHANNEL, code)
     if code in AUTH_ERRORS:
-        return Outcome(Result.AUTH, code, answered_at=now)
-    return Outcome(Result.REJECTED, code or f"HTTP {status}", answered_at=now)
+        return Outcome(Result.AUTH, code)
+    return Outcome(Result.REJECTED, code or f"HTTP {status}")
 
 
 def classify_transport_error(error: BaseException) -> Outcome:
     """A failure without an answer: only a refused connection surely sent nothing."""
-    now = time.monotonic()
     reason = getattr(error, "reason", None) if isinstance(error, urllib.error.URLError) else error
     if isinstance(reason, ConnectionRefusedError | socket.gaierror):
-        return Outcome(Result.REJECTED, f"cannot reach Slack: {reason}", answered_at=now)
+        return Outcome(Result.REJECTED, f"cannot reach Slack: {reason}")
     if isinstance(reason, TimeoutError | socket.timeout):
-        return Outcome(Result.UNCERTAIN, "timed out waiting for Slack", answered_at=now)
-    return Outcome(Result.UNCERTAIN, f"{type(reason).__name__}: {reason}", answered_at=now)
+        return Outcome(Result.UNCERTAIN, "timed out waiting for Slack")
+    return Outcome(Result.UNCERTAIN, f"{type(reason).__name__}: {reason}")
 
 
 def retry_after_of(headers: Any) -> float:

@@ -2,12 +2,11 @@
 
 One row per (channel, kind, slot): (channel, daily, local date), (channel, weekly, ISO
 week), (channel, new, brief id), and (channel, more, local date) for the flood guard's
-line. Every method takes the channel and the local date; for a kind other than daily
-the slot names the row (`kind=`, `slot=`), and the local date is the day it was posted
-for (the flood guard counts a channel's announcements by it).
+line: a `DeliveryKey` names it, and every method takes one. A row also keeps the local
+date it was posted for (the flood guard counts a channel's announcements by it).
 
 The first process to insert a row owns the post; every later step is a compare-and-set
-from the states `TRANSITIONS` allows to the next one, and, once a worker is named, only
+from the states its `Move` allows to the next one, and, once a worker is named, only
 by the process that holds the row. Of several processes (or threads) attempting the
 same step, the database lets exactly one win.
 
@@ -33,36 +32,21 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select, update
 
 from bot.store.base import StoreBase, cap, changed
 from bot.store.messages import record_post
-from bot.store.records import IN_FLIGHT, Delivery, DeliveryKind, DeliveryState, MessageKind
+from bot.store.records import (
+    IN_FLIGHT,
+    Delivery,
+    DeliveryKey,
+    DeliveryKind,
+    DeliveryState,
+    MessageKind,
+)
 from bot.store.tables import ID, deliveries
-
-CLAIMED = DeliveryState.CLAIMED
-POSTING = DeliveryState.POSTING
-POSTED = DeliveryState.POSTED
-FAILED = DeliveryState.FAILED
-UNKNOWN = DeliveryState.UNKNOWN
-SKIPPED = DeliveryState.SKIPPED
-
-
-class Move(Enum):
-    """The steps a ledger row can take."""
-
-    CLAIM = "claim"
-    POSTING = "posting"
-    POSTED = "posted"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    SKIPPED = "skipped"
-    RETRY = "retry"
-    ADOPT = "adopt"
-    HOLD = "hold"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,33 +63,43 @@ def _t(sources: Iterable[DeliveryState], target: DeliveryState | None) -> Transi
     return Transition(frozenset(sources), target)
 
 
-TRANSITIONS: Mapping[Move, Transition] = MappingProxyType(
-    {
-        Move.CLAIM: _t((), CLAIMED),
-        # Claimed and skipped at once, so no other process ever sees it in flight (the
-        # flood guard counts a channel's announcements in flight as sent).
-        Move.HOLD: _t((), SKIPPED),
-        # Just before the request goes out; counts an attempt.
-        Move.POSTING: _t((CLAIMED,), POSTING),
-        # From unknown too: a post found in Slack after all.
-        Move.POSTED: _t((CLAIMED, POSTING, UNKNOWN), POSTED),
-        # Slack answered with an error, so nothing was posted.
-        Move.FAILED: _t(IN_FLIGHT, FAILED),
-        # The request may have posted: report it, never post it again.
-        Move.UNKNOWN: _t(IN_FLIGHT, UNKNOWN),
-        # Deliberately not posted (e.g. missed by more than the catch-up window).
-        Move.SKIPPED: _t((CLAIMED,), SKIPPED),
-        Move.RETRY: _t((FAILED,), CLAIMED),
-        # A process that died leaves its row in flight; another one takes it over.
-        Move.ADOPT: _t(IN_FLIGHT, None),
-    }
-)
+class Move(Enum):
+    """The steps a ledger row can take, each with its `Transition`: the one table of them."""
+
+    CLAIM = _t((), DeliveryState.CLAIMED)
+    # Claimed and skipped at once, so no other process ever sees it in flight (the
+    # flood guard counts a channel's announcements in flight as sent).
+    HOLD = _t((), DeliveryState.SKIPPED)
+    # Just before the request goes out; counts an attempt.
+    POSTING = _t((DeliveryState.CLAIMED,), DeliveryState.POSTING)
+    # From unknown too: a post found in Slack after all.
+    POSTED = _t(
+        (DeliveryState.CLAIMED, DeliveryState.POSTING, DeliveryState.UNKNOWN), DeliveryState.POSTED
+    )
+    # Slack answered with an error, so nothing was posted.
+    FAILED = _t(IN_FLIGHT, DeliveryState.FAILED)
+    # The request may have posted: report it, never post it again.
+    UNKNOWN = _t(IN_FLIGHT, DeliveryState.UNKNOWN)
+    # Deliberately not posted (e.g. missed by more than the catch-up window).
+    SKIPPED = _t((DeliveryState.CLAIMED,), DeliveryState.SKIPPED)
+    RETRY = _t((DeliveryState.FAILED,), DeliveryState.CLAIMED)
+    # A process that died leaves its row in flight; another one takes it over.
+    ADOPT = _t(IN_FLIGHT, None)
+
+    @property
+    def sources(self) -> frozenset[DeliveryState]:
+        sources: frozenset[DeliveryState] = self.value.sources
+        return sources
+
+    @property
+    def target(self) -> DeliveryState | None:
+        target: DeliveryState | None = self.value.target
+        return target
 
 
 def allowed(state: DeliveryState | None, move: Move) -> bool:
     """Whether a row in `state` (None: no row yet) may take `move`."""
-    sources = TRANSITIONS[move].sources
-    return not sources if state is None else state in sources
+    return not move.sources if state is None else state in move.sources
 
 
 def worker_id() -> str:
@@ -115,59 +109,58 @@ def worker_id() -> str:
 
 
 class DeliveryLedger(StoreBase):
+    """Every method names its row by a `DeliveryKey`; claiming also records the local
+    date the post is for (the flood guard counts a channel's announcements by it)."""
+
     def claim(
         self,
-        channel_id: str,
+        key: DeliveryKey,
         local_date: dt.date,
         brief_id: str,
         version: str,
         worker: str,
         *,
-        kind: DeliveryKind = DeliveryKind.DAILY,
-        slot: str | None = None,
         items: int | None = None,
     ) -> bool:
-        """Claim the post for (channel, kind, slot); True only for the one caller that did."""
-        return self._insert_row(
-            Move.CLAIM, channel_id, local_date, brief_id, version, worker, kind, slot, items, None
-        )
+        """Claim the post `key` names; True only for the one caller that did."""
+        return self._add(Move.CLAIM, {key: brief_id}, local_date, version, worker, items=items)
 
     def hold(
         self,
-        channel_id: str,
+        keys: Iterable[DeliveryKey],
         local_date: dt.date,
-        brief_id: str,
         version: str,
         worker: str,
         reason: str,
-        *,
-        kind: DeliveryKind = DeliveryKind.NEW,
-        slot: str | None = None,
     ) -> bool:
-        """Record a post as skipped without ever claiming it (a new brief the flood guard
-        holds back); True only for the one caller that did."""
-        return self._insert_row(
-            Move.HOLD, channel_id, local_date, brief_id, version, worker, kind, slot, None, reason
-        )
+        """Record posts as skipped without ever claiming them (new briefs the flood guard
+        holds back), in one statement: a bulk of 50 new briefs in 1,000 channels is 1,000
+        writes rather than 47,000. Rows that exist already (another replica held or
+        claimed them) are left as they are; True if any was recorded by this call."""
+        brief_ids = {key: key.slot if key.kind is DeliveryKind.NEW else "" for key in keys}
+        return self._add(Move.HOLD, brief_ids, local_date, version, worker, error=reason)
 
-    def hold_all(
+    def _add(
         self,
-        channel_id: str,
+        move: Move,
+        brief_ids: Mapping[DeliveryKey, str],
         local_date: dt.date,
-        brief_ids: Iterable[str],
         version: str,
         worker: str,
-        reason: str,
-    ) -> None:
-        """`hold` for many new briefs of one channel, in one statement: a bulk of 50 new
-        briefs in 1,000 channels is 1,000 writes rather than 47,000. Rows that exist
-        already (another replica held or claimed them) are left as they are."""
-        target = TRANSITIONS[Move.HOLD].target
+        *,
+        items: int | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Insert the rows of `brief_ids`' keys that do not exist yet, in the state `move`
+        leaves them in; True if any was inserted."""
+        target = move.target
         assert target is not None
         now = self.now()
         rows = [
             {
-                "channel_id": channel_id,
+                "channel_id": key.channel,
+                "kind": key.kind.value,
+                "slot": key.slot,
                 "local_date": local_date,
                 "state": target.value,
                 "brief_id": brief_id,
@@ -176,15 +169,13 @@ class DeliveryLedger(StoreBase):
                 "claimed_at": now,
                 "updated_at": now,
                 "attempts": 0,
-                "kind": DeliveryKind.NEW.value,
-                "slot": brief_id,
-                "items": None,
-                "error": cap(reason),
+                "items": items,
+                "error": cap(error) if error else None,
             }
-            for brief_id in dict.fromkeys(brief_ids)
+            for key, brief_id in brief_ids.items()
         ]
         if not rows:
-            return
+            return False
         stmt = (
             self._insert(deliveries)
             .values(rows)
@@ -193,90 +184,28 @@ class DeliveryLedger(StoreBase):
             )
         )
         with self._write() as connection:
-            connection.execute(stmt)
-
-    def _insert_row(
-        self,
-        move: Move,
-        channel_id: str,
-        local_date: dt.date,
-        brief_id: str,
-        version: str,
-        worker: str,
-        kind: DeliveryKind,
-        slot: str | None,
-        items: int | None,
-        error: str | None,
-    ) -> bool:
-        now = self.now()
-        target = TRANSITIONS[move].target
-        assert target is not None
-        stmt = (
-            self._insert(deliveries)
-            .values(
-                channel_id=channel_id,
-                local_date=local_date,
-                state=target.value,
-                brief_id=brief_id,
-                content_version=version,
-                claimed_by=worker,
-                claimed_at=now,
-                updated_at=now,
-                attempts=0,
-                kind=kind.value,
-                slot=_slot(local_date, kind, slot),
-                items=items,
-                error=cap(error) if error else None,
-            )
-            .on_conflict_do_nothing(
-                index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
-            )
-        )
-        with self._write() as connection:
             return changed(connection, stmt, deliveries)
 
-    def mark_posting(
-        self, channel_id: str, local_date: dt.date, *, worker: str | None = None, **key: Any
-    ) -> bool:
+    def mark_posting(self, key: DeliveryKey, *, worker: str | None = None) -> bool:
         """claimed -> posting, just before the request goes out; counts an attempt."""
-        return self._move(
-            channel_id, local_date, Move.POSTING, worker, key, attempts=deliveries.c.attempts + 1
-        )
+        return self._move(key, Move.POSTING, worker, attempts=deliveries.c.attempts + 1)
 
-    def mark_posted(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        ts: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_posted(self, key: DeliveryKey, ts: str, *, worker: str | None = None) -> bool:
         """-> posted with the message ts; a post of one brief (daily, new) is also recorded
         as a posted message of that brief.
 
         Allowed from claimed, posting, and unknown (a reconciled post).
         """
         with self._write() as connection:
-            moved = self._move_in(
-                connection,
-                channel_id,
-                local_date,
-                Move.POSTED,
-                worker,
-                key,
-                message_ts=ts,
-                error=None,
-            )
-            kind = key.get("kind", DeliveryKind.DAILY)
-            if moved and kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
+            moved = self._move_in(connection, key, Move.POSTED, worker, message_ts=ts, error=None)
+            if moved and key.kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
                 brief_id = connection.execute(
-                    select(deliveries.c.brief_id).where(*_key(channel_id, local_date, key))
+                    select(deliveries.c.brief_id).where(*_where(key))
                 ).scalar_one()
                 record_post(
                     self._insert,
                     connection,
-                    channel_id,
+                    key.channel,
                     ts,
                     brief_id,
                     MessageKind.DAILY,
@@ -284,57 +213,23 @@ class DeliveryLedger(StoreBase):
                 )
             return moved
 
-    def mark_failed(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        error: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_failed(self, key: DeliveryKey, error: str, *, worker: str | None = None) -> bool:
         """claimed|posting -> failed: Slack answered with an error, so nothing was posted."""
-        return self._move(channel_id, local_date, Move.FAILED, worker, key, error=cap(error))
+        return self._move(key, Move.FAILED, worker, error=cap(error))
 
-    def mark_unknown(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        error: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_unknown(self, key: DeliveryKey, error: str, *, worker: str | None = None) -> bool:
         """claimed|posting -> unknown: the request may have posted; report, never re-post."""
-        return self._move(channel_id, local_date, Move.UNKNOWN, worker, key, error=cap(error))
+        return self._move(key, Move.UNKNOWN, worker, error=cap(error))
 
-    def mark_skipped(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        reason: str,
-        *,
-        worker: str | None = None,
-        **key: Any,
-    ) -> bool:
+    def mark_skipped(self, key: DeliveryKey, reason: str, *, worker: str | None = None) -> bool:
         """claimed -> skipped: deliberately not posted (e.g. missed by too long)."""
-        return self._move(channel_id, local_date, Move.SKIPPED, worker, key, error=cap(reason))
+        return self._move(key, Move.SKIPPED, worker, error=cap(reason))
 
-    def retry_failed(self, channel_id: str, local_date: dt.date, worker: str, **key: Any) -> bool:
+    def retry_failed(self, key: DeliveryKey, worker: str) -> bool:
         """failed -> claimed by `worker`, to try again; True for the one caller that did."""
-        return self._move(
-            channel_id, local_date, Move.RETRY, None, key, claimed_by=worker, claimed_at=self.now()
-        )
+        return self._move(key, Move.RETRY, None, claimed_by=worker, claimed_at=self.now())
 
-    def take_over(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        worker: str,
-        *,
-        from_worker: str,
-        **key: Any,
-    ) -> bool:
+    def take_over(self, key: DeliveryKey, worker: str, *, from_worker: str) -> bool:
         """Adopt a stale claimed|posting row from a process that died, keeping its state.
 
         Compare-and-set on the old owner, so of several processes reconciling the same
@@ -345,15 +240,11 @@ class DeliveryLedger(StoreBase):
         the channel's history from it finds the post however many times the row was
         adopted (an adopter whose lookup failed, or that died, leaves it as it was).
         """
-        return self._move(channel_id, local_date, Move.ADOPT, from_worker, key, claimed_by=worker)
+        return self._move(key, Move.ADOPT, from_worker, claimed_by=worker)
 
-    def delivery(self, channel_id: str, local_date: dt.date, **key: Any) -> Delivery | None:
+    def delivery(self, key: DeliveryKey) -> Delivery | None:
         with self._read() as connection:
-            row = (
-                connection.execute(select(deliveries).where(*_key(channel_id, local_date, key)))
-                .mappings()
-                .first()
-            )
+            row = connection.execute(select(deliveries).where(*_where(key))).mappings().first()
         return Delivery.from_row(row) if row else None
 
     def deliveries(
@@ -399,7 +290,7 @@ class DeliveryLedger(StoreBase):
         query = (
             select(deliveries)
             .where(
-                deliveries.c.state.in_(_values(TRANSITIONS[Move.ADOPT].sources)),
+                deliveries.c.state.in_(_values(Move.ADOPT.sources)),
                 deliveries.c.updated_at < cutoff,
             )
             .order_by(deliveries.c.local_date, deliveries.c.channel_id)
@@ -407,39 +298,25 @@ class DeliveryLedger(StoreBase):
         with self._read() as connection:
             return [Delivery.from_row(row) for row in connection.execute(query).mappings()]
 
-    def _move(
-        self,
-        channel_id: str,
-        local_date: dt.date,
-        move: Move,
-        worker: str | None,
-        key: Mapping[str, Any],
-        **values: Any,
-    ) -> bool:
+    def _move(self, key: DeliveryKey, move: Move, worker: str | None, **values: Any) -> bool:
         with self._write() as connection:
-            return self._move_in(connection, channel_id, local_date, move, worker, key, **values)
+            return self._move_in(connection, key, move, worker, **values)
 
     def _move_in(
         self,
         connection: Connection,
-        channel_id: str,
-        local_date: dt.date,
+        key: DeliveryKey,
         move: Move,
         worker: str | None,
-        key: Mapping[str, Any],
         **values: Any,
     ) -> bool:
-        """Compare-and-set one move from `TRANSITIONS`; True if this call made the change.
+        """Compare-and-set one `Move`; True if this call made the change.
 
         With `worker`, only a row that worker holds moves.
         """
-        transition = TRANSITIONS[move]
-        if transition.target is not None:
-            values["state"] = transition.target.value
-        conditions = [
-            *_key(channel_id, local_date, key),
-            deliveries.c.state.in_(_values(transition.sources)),
-        ]
+        if move.target is not None:
+            values["state"] = move.target.value
+        conditions = [*_where(key), deliveries.c.state.in_(_values(move.sources))]
         if worker is not None:
             conditions.append(deliveries.c.claimed_by == worker)
         result = connection.execute(
@@ -448,24 +325,12 @@ class DeliveryLedger(StoreBase):
         return result.rowcount == 1
 
 
-def _slot(local_date: dt.date, kind: DeliveryKind, slot: str | None) -> str:
-    if slot is not None:
-        return slot
-    if kind in (DeliveryKind.DAILY, DeliveryKind.MORE):
-        return local_date.isoformat()
-    raise ValueError(f"A {kind.value} ledger row needs its slot (ISO week or brief id).")
-
-
-def _key(channel_id: str, local_date: dt.date, key: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """The conditions naming one row: `key` holds `kind` (default daily) and `slot`."""
-    unknown = set(key) - {"kind", "slot"}
-    if unknown:
-        raise TypeError(f"unknown ledger key arguments: {sorted(unknown)}")
-    kind = DeliveryKind(key.get("kind", DeliveryKind.DAILY))
+def _where(key: DeliveryKey) -> list[ColumnElement[bool]]:
+    """The conditions naming one row."""
     return [
-        deliveries.c.channel_id == channel_id,
-        deliveries.c.kind == kind.value,
-        deliveries.c.slot == _slot(local_date, kind, key.get("slot")),
+        deliveries.c.channel_id == key.channel,
+        deliveries.c.kind == key.kind.value,
+        deliveries.c.slot == key.slot,
     ]
 
 

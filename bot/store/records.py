@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from bot.schedule import Kind, Schedule, SubscriptionSpec
+from bot.schedule import Kind, Schedule, SubscriptionSpec, iso_week
 
 
 def _fields_of(cls: type, row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -31,7 +31,7 @@ class DeliveryState(StrEnum):
 
     claimed -> posting -> posted | failed | unknown; claimed -> skipped (missed by more
     than the catch-up window) or failed (never sent); unknown -> posted once reconciled.
-    The moves allowed are `bot.store.ledger.TRANSITIONS`. The values are stored.
+    The moves allowed are `bot.store.ledger.Move`. The values are stored.
     """
 
     CLAIMED = "claimed"
@@ -43,7 +43,7 @@ class DeliveryState(StrEnum):
 
 
 IN_FLIGHT = (DeliveryState.CLAIMED, DeliveryState.POSTING)
-"""A process is (or was, if it died) sending these; see `bot.store.ledger.TRANSITIONS`."""
+"""A process is (or was, if it died) sending these; see `bot.store.ledger.Move`."""
 
 
 class DeliveryKind(StrEnum):
@@ -57,6 +57,38 @@ class DeliveryKind(StrEnum):
     """Slot: the brief id."""
     MORE = "more"
     """The flood guard's one line a day for the rest of the new briefs. Slot: the local date."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryKey:
+    """The one name of a ledger row: a channel, what it posts, and its slot.
+
+    Build one with the constructor of its kind, which formats the slot; the slot is the
+    local date of a daily post and of the flood guard's line, the ISO week of a weekly
+    digest, and the brief id of a new-brief announcement.
+    """
+
+    channel: str
+    kind: DeliveryKind
+    slot: str
+
+    @classmethod
+    def daily(cls, channel: str, local_date: dt.date) -> DeliveryKey:
+        return cls(channel, DeliveryKind.DAILY, local_date.isoformat())
+
+    @classmethod
+    def weekly(cls, channel: str, local_date: dt.date) -> DeliveryKey:
+        """The digest of the ISO week `local_date` falls in."""
+        return cls(channel, DeliveryKind.WEEKLY, iso_week(local_date))
+
+    @classmethod
+    def new_brief(cls, channel: str, brief_id: str) -> DeliveryKey:
+        return cls(channel, DeliveryKind.NEW, brief_id)
+
+    @classmethod
+    def more(cls, channel: str, local_date: dt.date) -> DeliveryKey:
+        """The flood guard's "and N more new briefs" line of `local_date`."""
+        return cls(channel, DeliveryKind.MORE, local_date.isoformat())
 
 
 class MessageKind(StrEnum):
@@ -161,7 +193,7 @@ class FeaturedPick:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One row of the delivery ledger: a channel's post for one local date."""
+    """One row of the delivery ledger: a channel's post of one kind for one slot (`key`)."""
 
     channel_id: str
     local_date: dt.date
@@ -179,6 +211,10 @@ class Delivery:
     """With the channel and kind, the row's key: local date, ISO week or brief id."""
     items: int | None = None
     """Briefs a weekly digest or the flood guard's line carries."""
+
+    @property
+    def key(self) -> DeliveryKey:
+        return DeliveryKey(self.channel_id, self.kind, self.slot)
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Delivery:

@@ -23,8 +23,8 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.content.live import LiveContent
-from bot.daily.delivery import EVENT_TYPE
 from bot.daily.pacing import Pacer
+from bot.daily.post import EVENT_TYPE
 from bot.daily.sweep import Sweeper, SweepReport
 from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.schedule import Schedule, parse_time

@@ -36,7 +36,7 @@ from bot.slack.schedule_text import (
     next_text,
     schedule_text,
 )
-from bot.store import DeclaredChannelError, Store, Subscription
+from bot.store import DeclaredChannelError, DeliveryKey, Store, Subscription
 from bot.suggest import unknown_tags
 
 log = logging.getLogger("briefbot.daily")
@@ -303,7 +303,7 @@ def _last_post(store: Store, subscription: Subscription) -> str | None:
     if subscription.spec.kind is not Kind.DAILY:
         return None
     latest = store.latest_delivery_date(subscription.channel_id)
-    row = store.delivery(subscription.channel_id, latest) if latest else None
+    row = store.delivery(DeliveryKey.daily(subscription.channel_id, latest)) if latest else None
     return last_post_text(row.local_date, row.state.value) if row is not None else None
 
 
