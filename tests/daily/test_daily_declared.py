@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 
 GOOD = """\
