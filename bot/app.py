@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
+from bot.search.meaning import load_model
 from bot.listeners.followups import FollowUps, after_ack
 from bot.listeners.replies import Deadlines, answer_by_deadline
 from bot.log_format import ContextThreadPool, log_context
@@ -46,7 +47,7 @@ def build_services(settings: Settings, *, now: Callable[[], dt.datetime] = utc_n
     """Load content (failing loudly if it is invalid) and open and migrate the store.
 
     `now` is the one clock of the services and the store (tests choose the time)."""
-    content = LiveContent(settings.content_dir)
+    content = LiveContent(settings.content_dir, load_model())
     engine = make_engine(settings.database_url)
     upgrade(engine)
     return Services(settings=settings, content=content, store=Store(engine, clock=now), now=now)

@@ -33,6 +33,7 @@ from bot.content.layout import (
     yml_files,
 )
 from bot.content.library import Library, build_library
+from bot.search.meaning import MeaningModel
 from bot.content.parse import (
     BriefEntry,
     FileResult,
@@ -84,8 +85,12 @@ class ContentLoader:
     stat of every file.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], model: MeaningModel | None = None
+    ) -> None:
         self.root = os.fspath(root)
+        self.model = model
+        """What briefs and terms mean is embedded with (None: search by words alone)."""
         self._briefs_dir = os.path.join(self.root, BRIEFS_DIR)
         self._glossary_file = os.path.join(self.root, GLOSSARY_FILE)
         self._glossary_dir = os.path.join(self.root, GLOSSARY_DIR)
@@ -117,7 +122,9 @@ class ContentLoader:
         with self._lock:
             content = self._load_content(changed)
             if self._library is None or content is not self._library_of:
-                self._library = build_library(content.briefs, content.terms, self._library)
+                self._library = build_library(
+                    content.briefs, content.terms, self._library, self.model
+                )
                 self._library_of = content
             return self._library
 
@@ -446,9 +453,10 @@ def _stat_key(st: os.stat_result) -> _StatKey:
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
-def load_library(root: str | os.PathLike[str]) -> Library:
-    """Load and validate the content folder at `root` (see ContentLoader.load)."""
-    return ContentLoader(root).load()
+def load_library(root: str | os.PathLike[str], model: MeaningModel | None = None) -> Library:
+    """Load and validate the content folder at `root` (see ContentLoader.load); with
+    `model`, the library also knows what its briefs and terms mean."""
+    return ContentLoader(root, model).load()
 
 
 def load_content(root: str | os.PathLike[str]) -> Content:

@@ -9,10 +9,18 @@ How a search works:
    word is (title above id, terms and tags, above summary and points) and by how
    rare the word is, so "distillation" counts for more than "ai".
 4. The best thirty or so are re-ranked with a fuzzy comparison of the whole query
-   against their titles, and scores become 0-100.
+   against their titles: that is the word score, 0-1.
+5. The query's meaning (its vector from the model in `bot.search.meaning`) is compared
+   with every brief's; the closest twenty, and those the words found, get a meaning
+   score when their similarity passes MEANING_FLOOR: from just enough for a hit up to
+   MEANING_CAP at MEANING_FULL, so that a question in other words finds its brief but
+   never outranks an exact title.
+6. Each candidate's score is the better of the two plus AGREEMENT times the other
+   (both agreeing counts most), as 0-100.
 
-Everything but step 4 runs over the inverted index in `bot.search.corpus`, so a
-search touches only the briefs that share a word with the query.
+Steps 1-3 run over the inverted index in `bot.search.corpus`, so they touch only the
+briefs that share a word with the query; step 5 is one matrix product over the
+library's vectors (about a millisecond at 10,000 briefs).
 """
 
 from __future__ import annotations
@@ -20,10 +28,11 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from bot.model import Brief
@@ -35,6 +44,7 @@ from bot.search.corpus import (
     CorpusIndex,
 )
 from bot.search.fuzzy import similar_words
+from bot.search.meaning import MeaningIndex
 from bot.search.snapshot import Snapshot
 from bot.search.words import MAX_QUERY_CHARS, all_words, folded_phrase, query_words, words
 from bot.suggest import did_you_mean
@@ -53,7 +63,18 @@ _NOT_TITLE = (IDENT, KEYS, TEXT)
 COMMON_SHARE = 0.1
 """Words in more than this share of briefs count as common (see `_scores`)."""
 TITLE_SHARE = 0.2
-"""How much the whole-query fuzzy comparison with the title counts in the final score."""
+"""How much the whole-query fuzzy comparison with the title counts in the word score."""
+MEANING_FLOOR = 0.2
+"""Cosine similarity of query and brief below which meaning adds nothing; at it, the
+meaning score is just enough for a hit (MIN_SCORE)..."""
+MEANING_FULL = 0.45
+"""...and at which it reaches MEANING_CAP."""
+MEANING_CAP = 0.8
+"""A brief found by meaning alone scores at most this (an exact title scores 1)."""
+MEANING_CANDIDATES = 20
+"""How many of the briefs closest in meaning are scored."""
+AGREEMENT = 0.25
+"""How much the weaker of the word and meaning scores adds to the stronger."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +85,8 @@ class BriefHit:
     score: int
     """0-100; 100 is an exact match in the title."""
     matched_in: str
-    """Where the query matched best: "title", "id", "terms", "tags", "summary" or "points"."""
+    """Where the query matched best: "title", "id", "terms", "tags", "summary" or "points",
+    or "meaning" when it was found by what it means more than by its words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,22 +290,58 @@ def search_briefs(library: Snapshot, query: str, limit: int = 5) -> BriefSearch:
     total = sum(round(POINTS * q.weight) for q in qwords)
     scores = _scores(corpus, qwords)
     phrase = " ".join(all_words(query))
-    ranked: list[tuple[float, int, str, Brief]] = []
+    by_words: dict[str, tuple[float, Brief]] = {}
     for doc in _top(corpus, scores, RERANK):
         brief = corpus.docs[doc]
         assert brief is not None
         title_similarity = fuzz.WRatio(phrase, folded_phrase(brief.title)) / 100.0
         final = (1 - TITLE_SHARE) * scores[doc] / total + TITLE_SHARE * title_similarity
-        ranked.append((-final, -brief.date.toordinal(), brief.id, brief))
+        by_words[brief.id] = (final, brief)
+    by_meaning = _meaning_scores(library.meaning, query, by_words)
+    ranked: list[tuple[float, int, str, Brief, str]] = []
+    for brief_id in {**by_words, **by_meaning}:
+        word_score, brief = by_words.get(brief_id) or (0.0, by_meaning[brief_id][1])
+        meaning_score = by_meaning[brief_id][0] if brief_id in by_meaning else 0.0
+        final = max(word_score, meaning_score) + AGREEMENT * min(word_score, meaning_score)
+        where = "meaning" if meaning_score > word_score else ""
+        ranked.append((-min(final, 1.0), -brief.date.toordinal(), brief.id, brief, where))
     ranked.sort(key=itemgetter(0, 1, 2))
     hits = tuple(
-        BriefHit(brief, round(-negative * 100), _matched_in(brief, qwords))
-        for negative, _, _, brief in ranked[: max(limit, 0)]
+        BriefHit(brief, round(-negative * 100), where or _matched_in(brief, qwords))
+        for negative, _, _, brief, where in ranked[: max(limit, 0)]
         if round(-negative * 100) >= MIN_SCORE
     )
     if hits:
         return BriefSearch(query, hits)
     return BriefSearch(query, (), _suggestions(library, query))
+
+
+_AT_FLOOR = MIN_SCORE / 100
+
+
+def _meaning_scores(
+    meaning: MeaningIndex, query: str, by_words: Mapping[str, object]
+) -> dict[str, tuple[float, Brief]]:
+    """Brief id -> (meaning score 0-1, brief) for the briefs closest in meaning to `query`
+    and for those the words found (`by_words`), when close enough."""
+    if not meaning.briefs:
+        return {}
+    vector = meaning.embed(query)
+    if vector is None:
+        return {}
+    similarities = meaning.brief_similarities(vector)
+    count = min(MEANING_CANDIDATES, len(similarities))
+    rows = set(np.argpartition(-similarities, count - 1)[:count].tolist())
+    rows.update(meaning.row_of[b] for b in by_words if b in meaning.row_of)
+    found: dict[str, tuple[float, Brief]] = {}
+    for row in rows:
+        similarity = float(similarities[row])
+        if similarity <= MEANING_FLOOR:
+            continue
+        share = min((similarity - MEANING_FLOOR) / (MEANING_FULL - MEANING_FLOOR), 1.0)
+        brief = meaning.briefs[row]
+        found[brief.id] = (_AT_FLOOR + (MEANING_CAP - _AT_FLOOR) * share, brief)
+    return found
 
 
 def _suggestions(library: Snapshot, query: str) -> tuple[str, ...]:

@@ -9,6 +9,11 @@
    close ones make a "did you mean" ("ambiguous"); nothing close gives "none" with the
    nearest names as suggestions. A shared alias is never narrowed to one of its terms:
    a clear winner that is one gives "meanings", and suggestions hold all its terms.
+3. when no name is a clear winner nor several close, what the query means: its vector (bot/search/meaning.py)
+   against each term's name, aliases and definition. One term close enough
+   (MEANING_CLOSE) and clearly closer than the next (MEANING_GAP) is answered
+   ("meaning"): "what do you call training a small model on a big one's answers" finds
+   Distillation. Otherwise the name steps' answer stands.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from bot.search.term_index import GlossaryIndex
 from bot.search.words import MAX_QUERY_CHARS
 from bot.suggest import did_you_mean
 
-DefinitionKind = Literal["exact", "alias", "meanings", "fuzzy", "ambiguous", "none", "empty"]
+DefinitionKind = Literal[
+    "exact", "alias", "meanings", "fuzzy", "meaning", "ambiguous", "none", "empty"
+]
 
 CLEAR_WINNER = 70
 """A fuzzy match needs at least this score (0-100) to be answered directly..."""
@@ -36,6 +43,10 @@ CLOSE = 60
 """Fuzzy matches scoring at least this are offered as "did you mean"."""
 NEAREST = 40
 """Below CLOSE, the best few above this are still offered as suggestions."""
+MEANING_CLOSE = 0.3
+"""Cosine similarity of query and definition a term needs to be answered by meaning..."""
+MEANING_GAP = 0.02
+"""...and how much closer than the runner-up it must be."""
 MAX_CANDIDATES = 5
 MAX_QUERY_WORDS = 8
 
@@ -117,7 +128,27 @@ def define(library: Snapshot, text: str) -> Definition:
             rest = [term for term in suggested if term not in first]
             # `suggested` already holds at most MAX_CANDIDATES, whole meanings included.
             return Definition(query, "ambiguous", candidates=tuple([*first, *rest]))
+    by_meaning = _by_meaning(library, query)
+    if by_meaning is not None:
+        return _answer(library, query, "meaning", by_meaning, by_meaning.term)
     return Definition(query, "none", candidates=_suggested_terms(index, query, 3))
+
+
+def _by_meaning(library: Snapshot, query: str) -> Term | None:
+    """The one term whose definition is clearly closest in meaning to `query`, if any."""
+    meaning = library.meaning
+    if not meaning.terms:
+        return None
+    vector = meaning.embed(query)
+    if vector is None:
+        return None
+    similarities = meaning.term_similarities(vector)
+    order = similarities.argsort()[::-1][:2].tolist()
+    best = float(similarities[order[0]])
+    runner_up = float(similarities[order[1]]) if len(order) > 1 else 0.0
+    if best >= MEANING_CLOSE and best - runner_up >= MEANING_GAP:
+        return meaning.terms[order[0]]
+    return None
 
 
 def _suggested_terms(

@@ -1,0 +1,291 @@
+"""What briefs and terms mean: vectors from a small static embedding model, kept with the content.
+
+The model is WordLlama's `l2_supercat_256` (the `wordllama` package ships it inside its
+wheel: a table of 32,000 tokens by 256 numbers, 16 MB, and its tokenizer), read here
+with `tokenizers` and numpy only, on the CPU, without any download. A text's vector is
+the mean of its tokens' vectors, so texts about the same thing in different words land
+close together ("a ban on bigger models" and "a moratorium on training").
+
+Texts are split into words the way search splits them (`bot.search.words`), stopwords
+dropped, each distinct word counted once (title words twice), and each word's tokens
+summed: one tokenizer call covers every distinct word of a whole library, so a cold load
+of 10,000 briefs embeds about 36,000 words, not two million tokens.
+
+The vectors live in a `MeaningIndex`, built with each Library by `build_meaning_index`
+from the previous index: rows of briefs that are the very same objects are copied, so a
+reload embeds only the briefs whose files changed. Nothing is cached between calls; the
+model itself is loaded once by whoever builds the content loader (`load_model`) and
+passed in.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.model import Brief, Term
+from bot.search.words import word_set
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tokenizers import Tokenizer
+
+Vectors = NDArray[np.float32]
+
+_WEIGHTS = os.path.join("weights", "l2_supercat_256.safetensors")
+_TOKENIZER = os.path.join("tokenizers", "l2_supercat_tokenizer_config.json")
+TITLE_WEIGHT = 2.0
+"""A title word counts this many times: the title says most about what a brief means."""
+
+
+class ModelMissing(RuntimeError):
+    """The packaged model files are not where the `wordllama` package keeps them."""
+
+
+@dataclass(frozen=True, eq=False)
+class MeaningModel:
+    """A static embedding model: tokens -> vectors, a text's vector the mean of its tokens'."""
+
+    tokenizer: Tokenizer
+    table: Vectors
+    """One row per token id."""
+    name: str = "wordllama l2_supercat_256"
+
+    @property
+    def dimensions(self) -> int:
+        return int(self.table.shape[1])
+
+    def word_sums(self, words: Sequence[str]) -> tuple[Vectors, NDArray[np.float32]]:
+        """For each word, the sum of its tokens' vectors, and how many tokens it has."""
+        sums = np.zeros((len(words), self.dimensions), dtype=np.float32)
+        counts = np.zeros(len(words), dtype=np.float32)
+        if not words:
+            return sums, counts
+        encoded = self.tokenizer.encode_batch(list(words), add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(words))
+        ids = np.fromiter(
+            (i for e in encoded for i in e.ids), dtype=np.int64, count=int(lengths.sum())
+        )
+        has = lengths > 0
+        if ids.size:
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[has]
+            sums[has] = np.add.reduceat(self.table[ids], starts, axis=0)
+        counts[:] = lengths
+        return sums, counts
+
+    def embed(self, text: str) -> Vectors | None:
+        """The unit vector of `text`, or None when it has no words worth embedding."""
+        found = sorted(word_set(text))
+        if not found:
+            return None
+        sums, counts = self.word_sums(found)
+        return _unit(sums.sum(axis=0), float(counts.sum()))
+
+
+def load_model() -> MeaningModel:
+    """Load the model that the `wordllama` package ships (about 0.1 s, 40 MB in memory).
+
+    Raises ModelMissing when the package or its files are not installed.
+    """
+    from tokenizers import Tokenizer
+
+    spec = importlib.util.find_spec("wordllama")
+    # The files are read where the package keeps them, without importing it: its own
+    # code (training, clustering) is not needed to look vectors up.
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise ModelMissing("the wordllama package is not installed: pip install wordllama")
+    base = locations[0]
+    weights, tokenizer = os.path.join(base, _WEIGHTS), os.path.join(base, _TOKENIZER)
+    for path in (weights, tokenizer):
+        if not os.path.isfile(path):
+            raise ModelMissing(f"the packaged model file {path} is missing")
+    return MeaningModel(Tokenizer.from_file(tokenizer), _read_safetensors(weights))
+
+
+def _read_safetensors(path: str) -> Vectors:
+    """The one tensor of a safetensors file (an 8-byte header size, a JSON header, data)."""
+    with open(path, "rb") as handle:
+        (size,) = struct.unpack("<Q", handle.read(8))
+        header: dict[str, Any] = json.loads(handle.read(size))
+        header.pop("__metadata__", None)
+        ((_, info),) = header.items()
+        start, end = info["data_offsets"]
+        handle.seek(8 + size + start)
+        data = handle.read(end - start)
+    dtypes = {"F16": np.float16, "F32": np.float32}
+    table = np.frombuffer(data, dtype=dtypes[info["dtype"]]).reshape(info["shape"])
+    return table.astype(np.float32)
+
+
+def _unit(vector: Vectors, count: float) -> Vectors | None:
+    if count <= 0:
+        return None
+    vector = vector / count
+    norm = float(np.linalg.norm(vector))
+    if norm == 0.0:
+        return None
+    return (vector / norm).astype(np.float32)
+
+
+# -- the index kept with the content -----------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class MeaningIndex:
+    """Unit vectors of every brief and every term, as of one load."""
+
+    model: MeaningModel | None
+    """None: no model was given, and search, related and define use words alone."""
+    briefs: tuple[Brief, ...] = ()
+    """In row order (the library's, newest first)."""
+    matrix: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    """One unit row per brief (a zero row for a brief without words)."""
+    row_of: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Brief id -> its row."""
+    terms: tuple[Term, ...] = ()
+    term_matrix: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    """One unit row per term: its name, aliases and definition."""
+    embedded: int = 0
+    """How many briefs and terms this build had to embed (the rest were reused)."""
+
+    def embed(self, text: str) -> Vectors | None:
+        """The query's unit vector, or None without a model or words."""
+        return self.model.embed(text) if self.model is not None else None
+
+    def brief_similarities(self, vector: Vectors) -> NDArray[np.float32]:
+        """Cosine similarity of `vector` with every brief, in row order."""
+        return self.matrix @ vector
+
+    def term_similarities(self, vector: Vectors) -> NDArray[np.float32]:
+        return self.term_matrix @ vector
+
+
+def brief_text_words(brief: Brief) -> tuple[frozenset[str], frozenset[str]]:
+    """The distinct words of a brief's title, and of the rest (summary, points, terms, tags)."""
+    title = word_set(brief.title)
+    rest = word_set(
+        " ".join((brief.summary, *brief.points, *brief.terms, *brief.tags))
+    ) - title
+    return title, rest
+
+
+def term_text(term: Term) -> str:
+    return " ".join((term.term, *term.aliases, term.definition))
+
+
+def build_meaning_index(
+    model: MeaningModel | None,
+    briefs: tuple[Brief, ...],
+    terms: tuple[Term, ...],
+    previous: MeaningIndex | None = None,
+) -> MeaningIndex:
+    """The vectors of `briefs` and `terms`, reusing `previous` rows for the very same objects."""
+    if model is None:
+        return MeaningIndex(None)
+    reuse = previous if previous is not None and previous.model is model else None
+    matrix, embedded = _brief_rows(model, briefs, reuse)
+    if reuse is not None and _same(reuse.terms, terms):
+        term_matrix = reuse.term_matrix
+    else:
+        term_matrix = _embed_texts(model, [term_text(t) for t in terms])
+        embedded += len(terms)
+    return MeaningIndex(
+        model=model,
+        briefs=briefs,
+        matrix=matrix,
+        row_of=MappingProxyType({b.id: row for row, b in enumerate(briefs)}),
+        terms=terms,
+        term_matrix=term_matrix,
+        embedded=embedded,
+    )
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def _brief_rows(
+    model: MeaningModel, briefs: tuple[Brief, ...], previous: MeaningIndex | None
+) -> tuple[Vectors, int]:
+    matrix = np.zeros((len(briefs), model.dimensions), dtype=np.float32)
+    fresh: list[int] = []
+    if previous is not None:
+        old_rows, new_rows = [], []
+        old_row_of, old_briefs = previous.row_of, previous.briefs
+        for row, brief in enumerate(briefs):
+            old = old_row_of.get(brief.id)
+            if old is not None and old_briefs[old] is brief:
+                old_rows.append(old)
+                new_rows.append(row)
+            else:
+                fresh.append(row)
+        if old_rows:
+            matrix[new_rows] = previous.matrix[old_rows]
+    else:
+        fresh = list(range(len(briefs)))
+    if fresh:
+        matrix[fresh] = _embed_briefs(model, [briefs[row] for row in fresh])
+    return matrix, len(fresh)
+
+
+def _embed_briefs(model: MeaningModel, briefs: Sequence[Brief]) -> Vectors:
+    """Unit vectors of `briefs`: every distinct word of all of them is tokenized once."""
+    split = [brief_text_words(b) for b in briefs]
+    return _embed_word_sets(model, [(title, rest) for title, rest in split])
+
+
+def _embed_texts(model: MeaningModel, texts: Iterable[str]) -> Vectors:
+    return _embed_word_sets(model, [(frozenset(), word_set(text)) for text in texts])
+
+
+_CHUNK = 256
+"""Briefs summed at once: bounds the memory of the gathered word vectors (a few MB)."""
+
+
+def _embed_word_sets(
+    model: MeaningModel, sets: Sequence[tuple[frozenset[str], frozenset[str]]]
+) -> Vectors:
+    vocabulary: dict[str, int] = {}
+    for title, rest in sets:
+        for word in title:
+            vocabulary.setdefault(word, len(vocabulary))
+        for word in rest:
+            vocabulary.setdefault(word, len(vocabulary))
+    sums, counts = model.word_sums(list(vocabulary))
+    out = np.zeros((len(sets), model.dimensions), dtype=np.float32)
+    for start in range(0, len(sets), _CHUNK):
+        chunk = sets[start : start + _CHUNK]
+        ids: list[int] = []
+        weights: list[float] = []
+        offsets: list[int] = []
+        for title, rest in chunk:
+            offsets.append(len(ids))
+            ids.extend(vocabulary[w] for w in title)
+            weights.extend([TITLE_WEIGHT] * len(title))
+            ids.extend(vocabulary[w] for w in rest)
+            weights.extend([1.0] * len(rest))
+        if not ids:
+            continue
+        index = np.asarray(ids, dtype=np.int64)
+        weight = np.asarray(weights, dtype=np.float32)
+        starts = np.asarray(offsets, dtype=np.int64)
+        lengths = np.diff(np.append(starts, len(ids)))
+        nonempty = lengths > 0
+        summed = np.add.reduceat(sums[index] * weight[:, None], starts[nonempty], axis=0)
+        tokens = np.add.reduceat(counts[index] * weight, starts[nonempty])
+        rows = np.arange(start, start + len(chunk))[nonempty]
+        norms = np.linalg.norm(summed, axis=1)
+        good = (tokens > 0) & (norms > 0)
+        out[rows[good]] = summed[good] / norms[good, None]
+    return out
