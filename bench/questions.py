@@ -24,16 +24,28 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("is a global pause on ai realistic", "ai-moratoriums-social-rupture"),
     ("argument that ai cannot be stopped", "ai-moratoriums-social-rupture"),
     ("quantum tunnelling analogy for society", "ai-moratoriums-social-rupture"),
-    ("is it possible to put the brakes on artificial intelligence", "ai-moratoriums-social-rupture"),
+    (
+        "is it possible to put the brakes on artificial intelligence",
+        "ai-moratoriums-social-rupture",
+    ),
     ("halting progress of powerful models", "ai-moratoriums-social-rupture"),
     # ai-workflow-governance-operator
     ("proving an agent can only do what it is allowed", "ai-workflow-governance-operator"),
-    ("mathematical proof that an ai system stays within its permissions", "ai-workflow-governance-operator"),
+    (
+        "mathematical proof that an ai system stays within its permissions",
+        "ai-workflow-governance-operator",
+    ),
     ("controlling what an ai agent does to the outside world", "ai-workflow-governance-operator"),
     ("gatekeeper for an ai's memory reads and api calls", "ai-workflow-governance-operator"),
-    ("verified guardrails for agents written in a proof assistant", "ai-workflow-governance-operator"),
+    (
+        "verified guardrails for agents written in a proof assistant",
+        "ai-workflow-governance-operator",
+    ),
     ("coq proof about governing ai pipelines", "ai-workflow-governance-operator"),
-    ("can you restrict an ai's actions without making it weaker", "ai-workflow-governance-operator"),
+    (
+        "can you restrict an ai's actions without making it weaker",
+        "ai-workflow-governance-operator",
+    ),
     ("checking every side effect of an automated system", "ai-workflow-governance-operator"),
     ("safety layer that does not change the computation", "ai-workflow-governance-operator"),
     ("twelve thousand lines of machine checked proofs", "ai-workflow-governance-operator"),
@@ -45,28 +57,64 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("a proof that supervision keeps the agent's goals intact", "ai-workflow-governance-operator"),
     # frontier-ai-risk-management-gaps
     ("why nobody agrees on how to manage the dangers", "frontier-ai-risk-management-gaps"),
-    ("where current practice for handling hazards of advanced ai falls short", "frontier-ai-risk-management-gaps"),
-    ("are existing safety standards good enough for the newest models", "frontier-ai-risk-management-gaps"),
-    ("gaps in how labs assess and reduce threats from cutting edge systems", "frontier-ai-risk-management-gaps"),
+    (
+        "where current practice for handling hazards of advanced ai falls short",
+        "frontier-ai-risk-management-gaps",
+    ),
+    (
+        "are existing safety standards good enough for the newest models",
+        "frontier-ai-risk-management-gaps",
+    ),
+    (
+        "gaps in how labs assess and reduce threats from cutting edge systems",
+        "frontier-ai-risk-management-gaps",
+    ),
     ("the science of ai hazards is too young for consensus", "frontier-ai-risk-management-gaps"),
-    ("a living online database of problems with ai safety processes", "frontier-ai-risk-management-gaps"),
-    ("regulators developers and academics need to work together on risks", "frontier-ai-risk-management-gaps"),
-    ("three kinds of problems in handling risks of powerful ai", "frontier-ai-risk-management-gaps"),
+    (
+        "a living online database of problems with ai safety processes",
+        "frontier-ai-risk-management-gaps",
+    ),
+    (
+        "regulators developers and academics need to work together on risks",
+        "frontier-ai-risk-management-gaps",
+    ),
+    (
+        "three kinds of problems in handling risks of powerful ai",
+        "frontier-ai-risk-management-gaps",
+    ),
     ("does iso 31000 style practice fit advanced ai", "frontier-ai-risk-management-gaps"),
     ("from planning to mitigation every step has holes", "frontier-ai-risk-management-gaps"),
     ("new dangers that old frameworks were not built for", "frontier-ai-risk-management-gaps"),
     ("poor implementation even when everyone agrees", "frontier-ai-risk-management-gaps"),
     ("review of hazard management for the most capable models", "frontier-ai-risk-management-gaps"),
-    ("how well do companies handle the threats of state of the art ai", "frontier-ai-risk-management-gaps"),
-    ("open technical questions about keeping advanced systems safe", "frontier-ai-risk-management-gaps"),
+    (
+        "how well do companies handle the threats of state of the art ai",
+        "frontier-ai-risk-management-gaps",
+    ),
+    (
+        "open technical questions about keeping advanced systems safe",
+        "frontier-ai-risk-management-gaps",
+    ),
     ("paper on shortcomings in managing ai threats", "frontier-ai-risk-management-gaps"),
     # ai-distillation-national-security
     ("copying a chatbot by studying its replies", "ai-distillation-national-security"),
-    ("can china clone american models by learning from their answers", "ai-distillation-national-security"),
-    ("training a student model on a teacher's outputs to get around chip rules", "ai-distillation-national-security"),
+    (
+        "can china clone american models by learning from their answers",
+        "ai-distillation-national-security",
+    ),
+    (
+        "training a student model on a teacher's outputs to get around chip rules",
+        "ai-distillation-national-security",
+    ),
     ("is imitating a rival's ai a threat to the country", "ai-distillation-national-security"),
-    ("dodging trade restrictions by learning from another model", "ai-distillation-national-security"),
-    ("does reproducing a model without its weights break the law", "ai-distillation-national-security"),
+    (
+        "dodging trade restrictions by learning from another model",
+        "ai-distillation-national-security",
+    ),
+    (
+        "does reproducing a model without its weights break the law",
+        "ai-distillation-national-security",
+    ),
     ("washington debate about chinese labs copying us ai", "ai-distillation-national-security"),
     ("catching up with leading models cheaply", "ai-distillation-national-security"),
     ("should america tighten rules on selling ai abroad", "ai-distillation-national-security"),
@@ -74,26 +122,74 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("geopolitics of knock-off ai models", "ai-distillation-national-security"),
     ("working with allies to stop ai capabilities leaking", "ai-distillation-national-security"),
     ("is model cloning an existential danger or a nuisance", "ai-distillation-national-security"),
-    ("protecting trade secrets of frontier labs from imitation", "ai-distillation-national-security"),
+    (
+        "protecting trade secrets of frontier labs from imitation",
+        "ai-distillation-national-security",
+    ),
     ("how rivals replicate a model from its answers", "ai-distillation-national-security"),
     ("closing the technology gap between china and the us", "ai-distillation-national-security"),
     # emergent-misalignment-feature-geometry
-    ("training on one small job makes the model go bad everywhere", "emergent-misalignment-feature-geometry"),
-    ("why narrow fine tuning leads to broadly harmful behaviour", "emergent-misalignment-feature-geometry"),
-    ("harmful concepts sit near the ones you train so they move together", "emergent-misalignment-feature-geometry"),
-    ("using sparse autoencoders to reduce bad behaviour after training", "emergent-misalignment-feature-geometry"),
-    ("a chatbot turning nasty after being taught one narrow skill", "emergent-misalignment-feature-geometry"),
-    ("cutting misbehaviour by a third without losing skills", "emergent-misalignment-feature-geometry"),
-    ("geometry inside neural networks explains unexpected harm", "emergent-misalignment-feature-geometry"),
-    ("better than filtering training data to stop models going rogue", "emergent-misalignment-feature-geometry"),
-    ("overlapping internal representations cause side effects of tuning", "emergent-misalignment-feature-geometry"),
-    ("interpretability study of why adapted models misbehave", "emergent-misalignment-feature-geometry"),
-    ("retraining a language model can spoil it in unrelated areas", "emergent-misalignment-feature-geometry"),
+    (
+        "training on one small job makes the model go bad everywhere",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "why narrow fine tuning leads to broadly harmful behaviour",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "harmful concepts sit near the ones you train so they move together",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "using sparse autoencoders to reduce bad behaviour after training",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "a chatbot turning nasty after being taught one narrow skill",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "cutting misbehaviour by a third without losing skills",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "geometry inside neural networks explains unexpected harm",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "better than filtering training data to stop models going rogue",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "overlapping internal representations cause side effects of tuning",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "interpretability study of why adapted models misbehave",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "retraining a language model can spoil it in unrelated areas",
+        "emergent-misalignment-feature-geometry",
+    ),
     ("safer customization of llms", "emergent-misalignment-feature-geometry"),
-    ("how close together are good and bad features in a model", "emergent-misalignment-feature-geometry"),
-    ("reducing unwanted behaviour spread from specialised training", "emergent-misalignment-feature-geometry"),
-    ("what causes a model to become misaligned after tuning", "emergent-misalignment-feature-geometry"),
-    ("mapping neighbouring features to fix alignment problems", "emergent-misalignment-feature-geometry"),
+    (
+        "how close together are good and bad features in a model",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "reducing unwanted behaviour spread from specialised training",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "what causes a model to become misaligned after tuning",
+        "emergent-misalignment-feature-geometry",
+    ),
+    (
+        "mapping neighbouring features to fix alignment problems",
+        "emergent-misalignment-feature-geometry",
+    ),
     # whole-brain-emulation-ai-safety
     ("running a human mind on a computer", "whole-brain-emulation-ai-safety"),
     ("when could we upload a brain into software", "whole-brain-emulation-ai-safety"),
@@ -102,7 +198,10 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("is funding brain simulation worth the money", "whole-brain-emulation-ai-safety"),
     ("mind uploading before superhuman ai arrives", "whole-brain-emulation-ai-safety"),
     ("copying a brain neuron by neuron in the 2040s", "whole-brain-emulation-ai-safety"),
-    ("would a simulated human be more trustworthy than a machine", "whole-brain-emulation-ai-safety"),
+    (
+        "would a simulated human be more trustworthy than a machine",
+        "whole-brain-emulation-ai-safety",
+    ),
     ("digital people as a path to safety", "whole-brain-emulation-ai-safety"),
     ("decades away from emulating the brain", "whole-brain-emulation-ai-safety"),
     ("poor payoff of investing in brain copies", "whole-brain-emulation-ai-safety"),
@@ -110,7 +209,10 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("could brain scans help us survive general ai", "whole-brain-emulation-ai-safety"),
     ("tens of thousands of dollars an hour for one simulation", "whole-brain-emulation-ai-safety"),
     ("forecast for recreating a brain in a machine", "whole-brain-emulation-ai-safety"),
-    ("is a silicon copy of a person a good bet against extinction", "whole-brain-emulation-ai-safety"),
+    (
+        "is a silicon copy of a person a good bet against extinction",
+        "whole-brain-emulation-ai-safety",
+    ),
 )
 """(question, the id of the brief it means)."""
 
@@ -144,7 +246,10 @@ TERM_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("the proof assistant that used to be called coq", "Rocq"),
     ("an interactive tool for writing machine checked proofs", "Rocq"),
     ("modelling programs that talk to the world as trees of events", "Interaction trees"),
-    ("a component that decides which effects of an ai workflow may go ahead", "Governance operator"),
+    (
+        "a component that decides which effects of an ai workflow may go ahead",
+        "Governance operator",
+    ),
     ("a wrapper that allows or blocks what an agent does outside", "Governance operator"),
     ("adding a control layer does not change what allowed runs compute", "Semantic transparency"),
     ("a governed system still reaches the result it aimed for", "Goal preservation"),
@@ -159,14 +264,20 @@ TERM_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("recreating a specific human brain in software", "Whole brain emulation"),
     ("uploading a person's mind to a computer", "Whole brain emulation"),
     ("ai that matches humans at most intellectual tasks", "Artificial general intelligence"),
-    ("a hypothetical machine as smart as a person at everything", "Artificial general intelligence"),
+    (
+        "a hypothetical machine as smart as a person at everything",
+        "Artificial general intelligence",
+    ),
     ("a danger that could wipe out humanity", "Existential risk"),
     ("threats of human extinction", "Existential risk"),
     ("the computing power used to train models", "Compute"),
     ("processor time spent running ai systems", "Compute"),
     ("how much benefit an investment gives for its cost", "Return on investment"),
     ("models trained on broad data that do many tasks under the eu act", "General-purpose AI"),
-    ("an international initiative led by canada and france on responsible ai", "Global Partnership on AI"),
+    (
+        "an international initiative led by canada and france on responsible ai",
+        "Global Partnership on AI",
+    ),
 )
 """(question, the glossary term it means), for `/define`."""
 

@@ -19,10 +19,10 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import listeners
 from bot.config import Settings
 from bot.content.live import LiveContent
-from bot.search.meaning import load_model
 from bot.listeners.followups import FollowUps, after_ack
 from bot.listeners.replies import Deadlines, answer_by_deadline
 from bot.log_format import ContextThreadPool, log_context
+from bot.search.meaning import load_model
 from bot.services import Services, utc_now
 from bot.slack.message_text import decode_message
 from bot.slack.mrkdwn import unescape

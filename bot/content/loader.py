@@ -33,7 +33,6 @@ from bot.content.layout import (
     yml_files,
 )
 from bot.content.library import Library, build_library
-from bot.search.meaning import MeaningModel
 from bot.content.parse import (
     BriefEntry,
     FileResult,
@@ -43,6 +42,7 @@ from bot.content.parse import (
     read_with_stat,
 )
 from bot.model import Brief, Term
+from bot.search.meaning import MeaningModel
 
 # A file modified this recently may change again within the filesystem's timestamp
 # granularity without its stat changing, so its cached result is only trusted after
@@ -85,9 +85,7 @@ class ContentLoader:
     stat of every file.
     """
 
-    def __init__(
-        self, root: str | os.PathLike[str], model: MeaningModel | None = None
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], model: MeaningModel | None = None) -> None:
         self.root = os.fspath(root)
         self.model = model
         """What briefs and terms mean is embedded with (None: search by words alone)."""

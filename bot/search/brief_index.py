@@ -16,7 +16,9 @@ How a search works:
    MEANING_CAP at MEANING_FULL, so that a question in other words finds its brief but
    never outranks an exact title.
 6. Each candidate's score is the better of the two plus AGREEMENT times the other
-   (both agreeing counts most), as 0-100.
+   (both agreeing counts most), as 0-100; a candidate whose words matched only weakly
+   and whose meaning is far from the query's (MEANING_VETO) is dropped, so "banana
+   bread recipe" finds no brief through "bead" in some summary.
 
 Steps 1-3 run over the inverted index in `bot.search.corpus`, so they touch only the
 briefs that share a word with the query; step 5 is one matrix product over the
@@ -73,6 +75,10 @@ MEANING_CAP = 0.8
 """A brief found by meaning alone scores at most this (an exact title scores 1)."""
 MEANING_CANDIDATES = 20
 """How many of the briefs closest in meaning are scored."""
+MEANING_VETO = 0.12
+"""A brief this far from the query in meaning is no hit unless its words match strongly
+(STRONG_WORDS): typo tolerance finds words two letters away in any long summary..."""
+STRONG_WORDS = 0.6
 AGREEMENT = 0.25
 """How much the weaker of the word and meaning scores adds to the stronger."""
 
@@ -300,8 +306,10 @@ def search_briefs(library: Snapshot, query: str, limit: int = 5) -> BriefSearch:
     by_meaning = _meaning_scores(library.meaning, query, by_words)
     ranked: list[tuple[float, int, str, Brief, str]] = []
     for brief_id in {**by_words, **by_meaning}:
-        word_score, brief = by_words.get(brief_id) or (0.0, by_meaning[brief_id][1])
-        meaning_score = by_meaning[brief_id][0] if brief_id in by_meaning else 0.0
+        word_score, brief = by_words.get(brief_id) or (0.0, by_meaning[brief_id][2])
+        meaning_score, similarity, _ = by_meaning.get(brief_id, (0.0, 1.0, brief))
+        if similarity < MEANING_VETO and word_score < STRONG_WORDS:
+            continue  # words two letters away from the query's, in a brief about else
         final = max(word_score, meaning_score) + AGREEMENT * min(word_score, meaning_score)
         where = "meaning" if meaning_score > word_score else ""
         ranked.append((-min(final, 1.0), -brief.date.toordinal(), brief.id, brief, where))
@@ -321,9 +329,9 @@ _AT_FLOOR = MIN_SCORE / 100
 
 def _meaning_scores(
     meaning: MeaningIndex, query: str, by_words: Mapping[str, object]
-) -> dict[str, tuple[float, Brief]]:
-    """Brief id -> (meaning score 0-1, brief) for the briefs closest in meaning to `query`
-    and for those the words found (`by_words`), when close enough."""
+) -> dict[str, tuple[float, float, Brief]]:
+    """Brief id -> (meaning score 0-1, cosine similarity, brief) for the briefs closest in
+    meaning to `query` and for those the words found (`by_words`); empty without a model."""
     if not meaning.briefs:
         return {}
     vector = meaning.embed(query)
@@ -333,14 +341,16 @@ def _meaning_scores(
     count = min(MEANING_CANDIDATES, len(similarities))
     rows = set(np.argpartition(-similarities, count - 1)[:count].tolist())
     rows.update(meaning.row_of[b] for b in by_words if b in meaning.row_of)
-    found: dict[str, tuple[float, Brief]] = {}
+    found: dict[str, tuple[float, float, Brief]] = {}
     for row in rows:
         similarity = float(similarities[row])
+        brief = meaning.briefs[row]
         if similarity <= MEANING_FLOOR:
+            if brief.id in by_words:
+                found[brief.id] = (0.0, similarity, brief)
             continue
         share = min((similarity - MEANING_FLOOR) / (MEANING_FULL - MEANING_FLOOR), 1.0)
-        brief = meaning.briefs[row]
-        found[brief.id] = (_AT_FLOOR + (MEANING_CAP - _AT_FLOOR) * share, brief)
+        found[brief.id] = (_AT_FLOOR + (MEANING_CAP - _AT_FLOOR) * share, similarity, brief)
     return found
 
 

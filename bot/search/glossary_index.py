@@ -9,11 +9,11 @@
    close ones make a "did you mean" ("ambiguous"); nothing close gives "none" with the
    nearest names as suggestions. A shared alias is never narrowed to one of its terms:
    a clear winner that is one gives "meanings", and suggestions hold all its terms.
-3. when no name is a clear winner nor several close, what the query means: its vector (bot/search/meaning.py)
-   against each term's name, aliases and definition. One term close enough
-   (MEANING_CLOSE) and clearly closer than the next (MEANING_GAP) is answered
-   ("meaning"): "what do you call training a small model on a big one's answers" finds
-   Distillation. Otherwise the name steps' answer stands.
+3. when no name is a clear winner nor several close, what the query means: its vector
+   (bot/search/meaning.py) against each term's name, aliases and definition. One term
+   close enough (MEANING_CLOSE) and clearly closer than the next (MEANING_GAP) is answered
+   ("meaning"); a few near ones are offered as "did you mean" ("ambiguous"); nothing
+   near leaves the name steps' answer ("none").
 """
 
 from __future__ import annotations
@@ -43,10 +43,14 @@ CLOSE = 60
 """Fuzzy matches scoring at least this are offered as "did you mean"."""
 NEAREST = 40
 """Below CLOSE, the best few above this are still offered as suggestions."""
-MEANING_CLOSE = 0.3
+MEANING_CLOSE = 0.42
 """Cosine similarity of query and definition a term needs to be answered by meaning..."""
-MEANING_GAP = 0.02
+MEANING_GAP = 0.05
 """...and how much closer than the runner-up it must be."""
+MEANING_NEAR = 0.3
+"""Below a clear answer, terms this close in meaning are offered as "did you mean"..."""
+MEANING_SPREAD = 0.1
+"""...when within this of the closest one (at most three)."""
 MAX_CANDIDATES = 5
 MAX_QUERY_WORDS = 8
 
@@ -129,26 +133,36 @@ def define(library: Snapshot, text: str) -> Definition:
             # `suggested` already holds at most MAX_CANDIDATES, whole meanings included.
             return Definition(query, "ambiguous", candidates=tuple([*first, *rest]))
     by_meaning = _by_meaning(library, query)
-    if by_meaning is not None:
-        return _answer(library, query, "meaning", by_meaning, by_meaning.term)
+    if len(by_meaning) == 1:
+        return _answer(library, query, "meaning", by_meaning[0], by_meaning[0].term)
+    if by_meaning:
+        return Definition(query, "ambiguous", candidates=by_meaning)
     return Definition(query, "none", candidates=_suggested_terms(index, query, 3))
 
 
-def _by_meaning(library: Snapshot, query: str) -> Term | None:
-    """The one term whose definition is clearly closest in meaning to `query`, if any."""
+def _by_meaning(library: Snapshot, query: str) -> tuple[Term, ...]:
+    """The one term whose definition is clearly closest in meaning to `query`; or the
+    few close ones, closest first, when none is clearly closest; or none."""
     meaning = library.meaning
     if not meaning.terms:
-        return None
+        return ()
     vector = meaning.embed(query)
     if vector is None:
-        return None
+        return ()
     similarities = meaning.term_similarities(vector)
-    order = similarities.argsort()[::-1][:2].tolist()
+    order = similarities.argsort()[::-1][:3].tolist()
     best = float(similarities[order[0]])
     runner_up = float(similarities[order[1]]) if len(order) > 1 else 0.0
+    terms: tuple[Term, ...] = meaning.terms
     if best >= MEANING_CLOSE and best - runner_up >= MEANING_GAP:
-        return meaning.terms[order[0]]
-    return None
+        return (terms[order[0]],)
+    if best < MEANING_NEAR:
+        return ()
+    return tuple(
+        terms[i]
+        for i in order
+        if similarities[i] >= MEANING_NEAR and similarities[i] >= best - MEANING_SPREAD
+    )
 
 
 def _suggested_terms(
