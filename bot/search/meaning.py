@@ -89,7 +89,13 @@ class MeaningModel:
         if not found:
             return None
         sums, counts = self.word_sums(found)
-        return _unit(sums.sum(axis=0), float(counts.sum()))
+        # A word the model only knows as a string of letter pieces ("zzqxv") means
+        # nothing to it: it is left out rather than let its pieces' vectors point anywhere.
+        lengths = np.fromiter((len(w) for w in found), dtype=np.float32, count=len(found))
+        known = counts <= np.maximum(2.0, lengths / 3.0)
+        if not known.any():
+            return None
+        return _unit(sums[known].sum(axis=0), float(counts[known].sum()))
 
 
 def load_model() -> MeaningModel:
