@@ -12,7 +12,8 @@ How a search works:
    against their titles: that is the word score, 0-1.
 5. The query's meaning (its vector from the model in `bot.search.meaning`) is compared
    with every brief's; the closest twenty, and those the words found, get a meaning
-   score when their similarity passes MEANING_FLOOR: from just enough for a hit up to
+   score when their similarity passes MEANING_FLOOR and, in a large library, stands out
+   from the crowd (MEANING_STANDOUT): from just enough for a hit up to
    MEANING_CAP at MEANING_FULL, so that a question in other words finds its brief but
    never outranks an exact title.
 6. Each candidate's score is the better of the two plus AGREEMENT times the other
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
 from bot.model import Brief
@@ -73,11 +75,24 @@ MEANING_FULL = 0.45
 """...and at which it reaches MEANING_CAP."""
 MEANING_CAP = 0.8
 """A brief found by meaning alone scores at most this (an exact title scores 1)."""
+MEANING_STANDOUT = 0.05
+"""In a library of more than STANDOUT_RANK briefs, a brief must also be this much closer
+to the query than the STANDOUT_RANK-th closest: a question about nothing in the library
+is about equally far from everything, a real one stands out from the crowd..."""
+STANDOUT_RANK = 50
 MEANING_CANDIDATES = 20
+TERM_FLOOR = 0.3
+TERM_STANDOUT = 0.15
+"""A term lends its closeness when at least TERM_FLOOR and this much above its crowd..."""
+TERM_USERS = 50
+"""...to the briefs listing it, when no more than these do (a common term says little)..."""
+TERM_LEND = 0.9
+"""...at this share of it."""
 """How many of the briefs closest in meaning are scored."""
 MEANING_VETO = 0.12
-"""A brief this far from the query in meaning is no hit unless its words match strongly
-(STRONG_WORDS): typo tolerance finds words two letters away in any long summary..."""
+"""A brief this far from the query in meaning, or no closer than the crowd (see
+MEANING_STANDOUT), is no hit unless its words match strongly (STRONG_WORDS): typo
+tolerance finds words two letters away in any long summary..."""
 STRONG_WORDS = 0.6
 AGREEMENT = 0.25
 """How much the weaker of the word and meaning scores adds to the stronger."""
@@ -303,12 +318,13 @@ def search_briefs(library: Snapshot, query: str, limit: int = 5) -> BriefSearch:
         title_similarity = fuzz.WRatio(phrase, folded_phrase(brief.title)) / 100.0
         final = (1 - TITLE_SHARE) * scores[doc] / total + TITLE_SHARE * title_similarity
         by_words[brief.id] = (final, brief)
-    by_meaning = _meaning_scores(library.meaning, query, by_words)
+    by_meaning, crowd = _meaning_scores(library, query, by_words)
+    veto = max(MEANING_VETO, crowd)
     ranked: list[tuple[float, int, str, Brief, str]] = []
     for brief_id in {**by_words, **by_meaning}:
         word_score, brief = by_words.get(brief_id) or (0.0, by_meaning[brief_id][2])
         meaning_score, similarity, _ = by_meaning.get(brief_id, (0.0, 1.0, brief))
-        if similarity < MEANING_VETO and word_score < STRONG_WORDS:
+        if similarity < veto and word_score < STRONG_WORDS:
             continue  # words two letters away from the query's, in a brief about else
         final = max(word_score, meaning_score) + AGREEMENT * min(word_score, meaning_score)
         where = "meaning" if meaning_score > word_score else ""
@@ -328,30 +344,71 @@ _AT_FLOOR = MIN_SCORE / 100
 
 
 def _meaning_scores(
-    meaning: MeaningIndex, query: str, by_words: Mapping[str, object]
-) -> dict[str, tuple[float, float, Brief]]:
+    library: Snapshot, query: str, by_words: Mapping[str, object]
+) -> tuple[dict[str, tuple[float, float, Brief]], float]:
     """Brief id -> (meaning score 0-1, cosine similarity, brief) for the briefs closest in
-    meaning to `query` and for those the words found (`by_words`); empty without a model."""
+    meaning to `query` and for those the words found (`by_words`), and the similarity of
+    the crowd (the STANDOUT_RANK-th closest; -1 in a small library); nothing without a
+    model or a query it can embed.
+
+    A glossary term whose definition stands out as what the query means lends its
+    closeness (TERM_LEND of it) to the few briefs that list it: "when could we upload a
+    brain into software" is close to the definition of Whole brain emulation.
+    """
+    meaning = library.meaning
     if not meaning.briefs:
-        return {}
+        return {}, -1.0
     vector = meaning.embed(query)
     if vector is None:
-        return {}
+        return {}, -1.0
     similarities = meaning.brief_similarities(vector)
+    similarities = _lent_by_terms(library, meaning, vector, similarities)
     count = min(MEANING_CANDIDATES, len(similarities))
     rows = set(np.argpartition(-similarities, count - 1)[:count].tolist())
     rows.update(meaning.row_of[b] for b in by_words if b in meaning.row_of)
+    floor, crowd = MEANING_FLOOR, -1.0
+    if len(similarities) > STANDOUT_RANK:
+        crowd = float(np.partition(similarities, -STANDOUT_RANK)[-STANDOUT_RANK])
+        floor = max(floor, crowd + MEANING_STANDOUT)
     found: dict[str, tuple[float, float, Brief]] = {}
     for row in rows:
         similarity = float(similarities[row])
         brief = meaning.briefs[row]
-        if similarity <= MEANING_FLOOR:
+        if similarity <= floor:
             if brief.id in by_words:
                 found[brief.id] = (0.0, similarity, brief)
             continue
         share = min((similarity - MEANING_FLOOR) / (MEANING_FULL - MEANING_FLOOR), 1.0)
         found[brief.id] = (_AT_FLOOR + (MEANING_CAP - _AT_FLOOR) * share, similarity, brief)
-    return found
+    return found, crowd
+
+
+def _lent_by_terms(
+    library: Snapshot,
+    meaning: MeaningIndex,
+    vector: NDArray[np.float32],
+    similarities: NDArray[np.float32],
+) -> NDArray[np.float32]:
+    if not meaning.terms:
+        return similarities
+    closeness = meaning.term_similarities(vector)
+    crowd = 0.0
+    if len(closeness) > STANDOUT_RANK:
+        crowd = float(np.partition(closeness, -STANDOUT_RANK)[-STANDOUT_RANK])
+    floor = max(TERM_FLOOR, crowd + TERM_STANDOUT)
+    lent = None
+    for position in np.flatnonzero(closeness >= floor).tolist():
+        users = library.briefs_by_term.get(meaning.terms[position].term, ())
+        if not users or len(users) > TERM_USERS:
+            continue
+        if lent is None:
+            lent = similarities.copy()
+        value = TERM_LEND * float(closeness[position])
+        for brief in users:
+            row = meaning.row_of.get(brief.id)
+            if row is not None and lent[row] < value:
+                lent[row] = value
+    return similarities if lent is None else lent
 
 
 def _suggestions(library: Snapshot, query: str) -> tuple[str, ...]:
