@@ -215,3 +215,24 @@ def test_cli_search_and_define_by_meaning(cli: RunCli) -> None:
     assert defined.returncode == 0 and "Whole brain emulation" in defined.stdout
     related = cli("related", MORATORIUMS, "--content", str(SHIPPED_CONTENT))
     assert related.returncode == 0
+
+
+def test_console_answers_a_plain_question_with_show_buttons() -> None:
+    """The console runs the same app: a question in plain words lists the brief it means."""
+    from bot.console import run
+
+    out: list[str] = []
+    code = run(
+        SHIPPED_CONTENT,
+        lines=[
+            "/brief why nobody agrees on how to manage the dangers",
+            "/brief banana bread recipe",
+            "quit",
+        ],
+        write=out.append,
+    )
+    text = "\n".join(out)
+    assert code == 0
+    title = "AI safety challenges highlighted in new research"
+    assert title.upper() in text or title in text
+    assert "No brief matches “banana bread recipe”" in text or "No brief matches" in text
