@@ -98,6 +98,7 @@ def build_library(
     by_id_order = sorted(briefs, key=attrgetter("id"))
     ordered_briefs = tuple(sorted(by_id_order, key=attrgetter("date"), reverse=True))
     digests = {b.id: _digest_of_brief(b) for b in by_id_order}
+    corpus = build_corpus_index(ordered_briefs, previous.corpus if previous else None)
     return Library(
         briefs=ordered_briefs,
         terms=ordered_terms,
@@ -106,11 +107,11 @@ def build_library(
         term_by_key=term_by_key,
         terms_by_key=terms_by_key,
         briefs_by_term=MappingProxyType(_briefs_by_term(ordered_briefs, term_by_key)),
-        corpus=build_corpus_index(ordered_briefs, previous.corpus if previous else None),
+        corpus=corpus,
         glossary_index=glossary_index,
         term_finder=term_finder,
         meaning=build_meaning_index(
-            model, ordered_briefs, ordered_terms, previous.meaning if previous else None
+            model, ordered_briefs, ordered_terms, previous.meaning if previous else None, corpus
         ),
         brief_digests=MappingProxyType(digests),
         term_digest=term_digest,

@@ -26,6 +26,7 @@ import os
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.model import Brief, Term
+from bot.search.corpus import CorpusIndex, words_of
 from bot.search.words import word_set
 
 if TYPE_CHECKING:
@@ -44,8 +46,10 @@ Vectors = NDArray[np.float32]
 
 _WEIGHTS = os.path.join("weights", "l2_supercat_256.safetensors")
 _TOKENIZER = os.path.join("tokenizers", "l2_supercat_tokenizer_config.json")
-TITLE_WEIGHT = 2.0
+TITLE_WEIGHT = 2
 """A title word counts this many times: the title says most about what a brief means."""
+_FIELD_WEIGHTS = (TITLE_WEIGHT, 1, 1, 1)
+"""Per field of the word index (TITLE, IDENT, KEYS, TEXT)."""
 
 
 class ModelMissing(RuntimeError):
@@ -72,14 +76,10 @@ class MeaningModel:
         if not words:
             return sums, counts
         encoded = self.tokenizer.encode_batch(list(words), add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(words))
-        ids = np.fromiter(
-            (i for e in encoded for i in e.ids), dtype=np.int64, count=int(lengths.sum())
-        )
-        has = lengths > 0
-        if ids.size:
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[has]
-            sums[has] = np.add.reduceat(self.table[ids], starts, axis=0)
+        ids_of = [e.ids for e in encoded]
+        lengths = np.fromiter(map(len, ids_of), dtype=np.int64, count=len(words))
+        ids = np.fromiter(chain.from_iterable(ids_of), dtype=np.int64, count=int(lengths.sum()))
+        sums[:] = _segment_sums(self.table[ids], lengths)
         counts[:] = lengths
         return sums, counts
 
@@ -99,7 +99,7 @@ class MeaningModel:
 
 
 def load_model() -> MeaningModel:
-    """Load the model that the `wordllama` package ships (about 0.1 s, 40 MB in memory).
+    """Load the model that the `wordllama` package ships (0.2-0.8 s, about 40 MB in memory).
 
     Raises ModelMissing when the package or its files are not installed.
     """
@@ -132,6 +132,21 @@ def _read_safetensors(path: str) -> Vectors:
     dtypes = {"F16": np.float16, "F32": np.float32}
     table = np.frombuffer(data, dtype=dtypes[info["dtype"]]).reshape(info["shape"])
     return table.astype(np.float32)
+
+
+def _segment_sums(rows: Vectors, lengths: NDArray[np.int64]) -> Vectors:
+    """The sums of consecutive runs of `rows`, `lengths[i]` rows each (0 gives zeros).
+
+    Runs of one length are summed together, as a (runs, length, dimensions) block: a few
+    operations for a whole vocabulary (`np.add.reduceat` along rows is many times slower).
+    """
+    sums = np.zeros((len(lengths), rows.shape[1]), dtype=np.float32)
+    starts = np.cumsum(lengths) - lengths
+    for length in np.unique(lengths[lengths > 0]).tolist():
+        which = np.flatnonzero(lengths == length)
+        picks = starts[which][:, None] + np.arange(length)
+        sums[which] = rows[picks].sum(axis=1)
+    return sums
 
 
 def _unit(vector: Vectors, count: float) -> Vectors | None:
@@ -184,11 +199,12 @@ def _products(matrix: Vectors, vector: Vectors) -> NDArray[np.float32]:
     return products
 
 
-def brief_text_words(brief: Brief) -> tuple[frozenset[str], frozenset[str]]:
-    """The distinct words of a brief's title, and of the rest (summary, points, terms, tags)."""
-    title = word_set(brief.title)
-    rest = word_set(" ".join((brief.summary, *brief.points, *brief.terms, *brief.tags))) - title
-    return title, rest
+def brief_text_words(brief: Brief) -> tuple[list[str], list[str]]:
+    """A brief's words as the word index splits them (bot/search/corpus.py): the title's,
+    counted TITLE_WEIGHT times, then those of its id, its terms and tags, and its summary
+    and points (a word in several of these counts in each)."""
+    title, ident, keys, text, _ = words_of(brief)
+    return list(title), [*ident, *keys, *text]
 
 
 def term_text(term: Term) -> str:
@@ -200,12 +216,20 @@ def build_meaning_index(
     briefs: tuple[Brief, ...],
     terms: tuple[Term, ...],
     previous: MeaningIndex | None = None,
+    corpus: CorpusIndex | None = None,
 ) -> MeaningIndex:
-    """The vectors of `briefs` and `terms`, reusing `previous` rows for the very same objects."""
+    """The vectors of `briefs` and `terms`, reusing `previous` rows for the very same objects.
+
+    `corpus`, the word index built over the same `briefs`, only makes a cold build faster:
+    its posting lists already hold every brief's words, so they are not split again.
+    """
     if model is None:
         return MeaningIndex(None)
     reuse = previous if previous is not None and previous.model is model else None
-    matrix, embedded = _brief_rows(model, briefs, reuse)
+    if reuse is None and corpus is not None and _indexes_exactly(corpus, briefs):
+        matrix, embedded = _embed_from_postings(model, corpus), len(briefs)
+    else:
+        matrix, embedded = _brief_rows(model, briefs, reuse)
     if reuse is not None and _same(reuse.terms, terms):
         term_matrix = reuse.term_matrix
     else:
@@ -252,51 +276,74 @@ def _brief_rows(
 
 def _embed_briefs(model: MeaningModel, briefs: Sequence[Brief]) -> Vectors:
     """Unit vectors of `briefs`: every distinct word of all of them is tokenized once."""
-    split = [brief_text_words(b) for b in briefs]
-    return _embed_word_sets(model, [(title, rest) for title, rest in split])
+    return _embed_word_sets(model, [brief_text_words(b) for b in briefs])
+
+
+def _indexes_exactly(corpus: CorpusIndex, briefs: tuple[Brief, ...]) -> bool:
+    """Whether document n of `corpus` is brief n, for every n (a fresh full build)."""
+    return not corpus.dead and len(corpus.docs) == len(briefs) and _same(corpus.docs, briefs)
+
+
+def _embed_from_postings(model: MeaningModel, corpus: CorpusIndex) -> Vectors:
+    """What `_embed_briefs` gives, word by word over the posting lists instead of brief by
+    brief (the same words and weights: `brief_text_words` is the corpus's split)."""
+    fields = [(seg.postings[f], _FIELD_WEIGHTS[f]) for seg in corpus.segments for f in range(4)]
+    words = sorted(set().union(*(postings.keys() for postings, _ in fields)))
+    sums, _ = model.word_sums(words)
+    row_of = {word: position for position, word in enumerate(words)}
+    # Every (document, word, weight) of the posting lists, then grouped by document: each
+    # brief's rows are then summed at once, in the processor's cache.
+    docs = np.fromiter(
+        chain.from_iterable(docs for postings, _ in fields for docs in postings.values()),
+        dtype=np.int64,
+    )
+    lengths = np.fromiter(
+        (len(d) for postings, _ in fields for d in postings.values()), dtype=np.int64
+    )
+    word_rows = np.repeat(
+        np.fromiter((row_of[w] for postings, _ in fields for w in postings), dtype=np.int64),
+        lengths,
+    )
+    weights = np.repeat(
+        np.fromiter((weight for postings, weight in fields for _ in postings), dtype=np.float32),
+        lengths,
+    )
+    order = np.argsort(docs, kind="stable")
+    word_rows, weights = word_rows[order], weights[order]
+    bounds = np.searchsorted(docs[order], np.arange(len(corpus.docs) + 1)).tolist()
+    out = np.zeros((len(corpus.docs), model.dimensions), dtype=np.float32)
+    take = sums.take
+    for doc in range(len(corpus.docs)):
+        start, end = bounds[doc], bounds[doc + 1]
+        if end > start:
+            out[doc] = weights[start:end] @ take(word_rows[start:end], axis=0)
+    return _normalized(out)
+
+
+def _normalized(out: Vectors) -> Vectors:
+    norms = np.linalg.norm(out, axis=1)
+    good = norms > 0
+    out[good] /= norms[good, None]
+    return out
 
 
 def _embed_texts(model: MeaningModel, texts: Iterable[str]) -> Vectors:
-    return _embed_word_sets(model, [(frozenset(), word_set(text)) for text in texts])
+    return _embed_word_sets(model, [([], list(word_set(text))) for text in texts])
 
 
-_CHUNK = 256
-"""Briefs summed at once: bounds the memory of the gathered word vectors (a few MB)."""
-
-
-def _embed_word_sets(
-    model: MeaningModel, sets: Sequence[tuple[frozenset[str], frozenset[str]]]
-) -> Vectors:
-    vocabulary: dict[str, int] = {}
-    for title, rest in sets:
-        for word in title:
-            vocabulary.setdefault(word, len(vocabulary))
-        for word in rest:
-            vocabulary.setdefault(word, len(vocabulary))
-    sums, counts = model.word_sums(list(vocabulary))
+def _embed_word_sets(model: MeaningModel, sets: Sequence[tuple[list[str], list[str]]]) -> Vectors:
+    # Sorted, so that the same words give the same sums in any order of briefs.
+    words = sorted(set().union(*(set(title).union(rest) for title, rest in sets)))
+    vocabulary = {word: position for position, word in enumerate(words)}
+    sums, _ = model.word_sums(words)
     out = np.zeros((len(sets), model.dimensions), dtype=np.float32)
-    for start in range(0, len(sets), _CHUNK):
-        chunk = sets[start : start + _CHUNK]
-        ids: list[int] = []
-        weights: list[float] = []
-        offsets: list[int] = []
-        for title, rest in chunk:
-            offsets.append(len(ids))
-            ids.extend(vocabulary[w] for w in title)
-            weights.extend([TITLE_WEIGHT] * len(title))
-            ids.extend(vocabulary[w] for w in rest)
-            weights.extend([1.0] * len(rest))
-        if not ids:
-            continue
-        index = np.asarray(ids, dtype=np.int64)
-        weight = np.asarray(weights, dtype=np.float32)
-        starts = np.asarray(offsets, dtype=np.int64)
-        lengths = np.diff(np.append(starts, len(ids)))
-        nonempty = lengths > 0
-        summed = np.add.reduceat(sums[index] * weight[:, None], starts[nonempty], axis=0)
-        tokens = np.add.reduceat(counts[index] * weight, starts[nonempty])
-        rows = np.arange(start, start + len(chunk))[nonempty]
-        norms = np.linalg.norm(summed, axis=1)
-        good = (tokens > 0) & (norms > 0)
-        out[rows[good]] = summed[good] / norms[good, None]
-    return out
+    get = vocabulary.__getitem__
+    take = sums.take
+    for row, (title, rest) in enumerate(sets):
+        # Title words twice (TITLE_WEIGHT); one brief's rows at a time stay in the
+        # processor's cache, many times faster than gathering a whole library's at once.
+        title_ids = list(map(get, title))
+        picked = [*(title_ids * TITLE_WEIGHT), *map(get, rest)]
+        if picked:
+            out[row] = take(picked, axis=0).sum(axis=0)
+    return _normalized(out)
