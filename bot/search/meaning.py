@@ -49,6 +49,7 @@ _TOKENIZER = os.path.join("tokenizers", "l2_supercat_tokenizer_config.json")
 TITLE_WEIGHT = 2
 """A title word counts this many times: the title says most about what a brief means."""
 _FIELD_WEIGHTS = (TITLE_WEIGHT, 1, 1, 1)
+_ENCODE_BATCH = 2048
 """Per field of the word index (TITLE, IDENT, KEYS, TEXT)."""
 
 
@@ -61,8 +62,9 @@ class MeaningModel:
     """A static embedding model: tokens -> vectors, a text's vector the mean of its tokens'."""
 
     tokenizer: Tokenizer
-    table: Vectors
-    """One row per token id."""
+    table: NDArray[np.floating[Any]]
+    """One row per token id, as the package stores it (float16: half the memory; rows are
+    summed in float32)."""
     name: str = "wordllama l2_supercat_256"
 
     @property
@@ -75,11 +77,15 @@ class MeaningModel:
         counts = np.zeros(len(words), dtype=np.float32)
         if not words:
             return sums, counts
-        encoded = self.tokenizer.encode_batch(list(words), add_special_tokens=False)
-        ids_of = [e.ids for e in encoded]
+        # In batches: each Encoding also holds offsets, masks and strings, a few hundred
+        # bytes a word, and only the ids are kept.
+        ids_of: list[list[int]] = []
+        for start in range(0, len(words), _ENCODE_BATCH):
+            batch = list(words[start : start + _ENCODE_BATCH])
+            ids_of += [e.ids for e in self.tokenizer.encode_batch(batch, add_special_tokens=False)]
         lengths = np.fromiter(map(len, ids_of), dtype=np.int64, count=len(words))
         ids = np.fromiter(chain.from_iterable(ids_of), dtype=np.int64, count=int(lengths.sum()))
-        sums[:] = _segment_sums(self.table[ids], lengths)
+        sums[:] = _segment_sums(self.table, ids, lengths)
         counts[:] = lengths
         return sums, counts
 
@@ -99,7 +105,7 @@ class MeaningModel:
 
 
 def load_model() -> MeaningModel:
-    """Load the model that the `wordllama` package ships (0.2-0.8 s, about 40 MB in memory).
+    """Load the model that the `wordllama` package ships (0.1-0.8 s, about 30 MB in memory).
 
     Raises ModelMissing when the package or its files are not installed.
     """
@@ -119,7 +125,7 @@ def load_model() -> MeaningModel:
     return MeaningModel(Tokenizer.from_file(tokenizer), _read_safetensors(weights))
 
 
-def _read_safetensors(path: str) -> Vectors:
+def _read_safetensors(path: str) -> NDArray[np.floating[Any]]:
     """The one tensor of a safetensors file (an 8-byte header size, a JSON header, data)."""
     with open(path, "rb") as handle:
         (size,) = struct.unpack("<Q", handle.read(8))
@@ -131,21 +137,26 @@ def _read_safetensors(path: str) -> Vectors:
         data = handle.read(end - start)
     dtypes = {"F16": np.float16, "F32": np.float32}
     table = np.frombuffer(data, dtype=dtypes[info["dtype"]]).reshape(info["shape"])
-    return table.astype(np.float32)
+    return table.copy()
 
 
-def _segment_sums(rows: Vectors, lengths: NDArray[np.int64]) -> Vectors:
-    """The sums of consecutive runs of `rows`, `lengths[i]` rows each (0 gives zeros).
+def _segment_sums(
+    table: NDArray[np.floating[Any]], ids: NDArray[np.int64], lengths: NDArray[np.int64]
+) -> Vectors:
+    """For each run of `lengths[i]` consecutive `ids`, the sum of those rows of `table`.
 
-    Runs of one length are summed together, as a (runs, length, dimensions) block: a few
-    operations for a whole vocabulary (`np.add.reduceat` along rows is many times slower).
+    Runs of one length are summed together, a few thousand at a time, as (runs, length,
+    dimensions) blocks: a few operations for a whole vocabulary in bounded memory
+    (`np.add.reduceat` along rows is many times slower).
     """
-    sums = np.zeros((len(lengths), rows.shape[1]), dtype=np.float32)
+    sums = np.zeros((len(lengths), table.shape[1]), dtype=np.float32)
     starts = np.cumsum(lengths) - lengths
     for length in np.unique(lengths[lengths > 0]).tolist():
         which = np.flatnonzero(lengths == length)
-        picks = starts[which][:, None] + np.arange(length)
-        sums[which] = rows[picks].sum(axis=1)
+        for first in range(0, len(which), _ENCODE_BATCH):
+            some = which[first : first + _ENCODE_BATCH]
+            rows = table[ids[starts[some][:, None] + np.arange(length)]]
+            sums[some] = rows.sum(axis=1, dtype=np.float32)
     return sums
 
 
