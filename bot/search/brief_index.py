@@ -48,7 +48,7 @@ from bot.search.corpus import (
     CorpusIndex,
 )
 from bot.search.fuzzy import similar_words
-from bot.search.meaning import MeaningIndex
+from bot.search.meaning import QUESTION_WORDS, SUGGESTION_FLOOR, MeaningIndex
 from bot.search.snapshot import Snapshot
 from bot.search.words import MAX_QUERY_CHARS, all_words, folded_phrase, query_words, words
 from bot.suggest import did_you_mean
@@ -415,4 +415,20 @@ def _suggestions(library: Snapshot, query: str) -> tuple[str, ...]:
     """What to search for instead: brief ids, glossary terms and tags close to `query`
     (bot/suggest.py), or nothing when none is."""
     pool = [*library.by_id, *library.glossary_index.names, *library.corpus.tag_df]
-    return tuple(did_you_mean(query, pool))
+    offered = did_you_mean(query, pool)
+    vector = library.meaning.embed(query) if len(query_words(query)) >= QUESTION_WORDS else None
+    if vector is None:
+        return tuple(offered)
+    return tuple(name for name in offered if not _far(library, vector, name))
+
+
+def _far(library: Snapshot, vector: NDArray[np.float32], name: str) -> bool:
+    """Whether the brief id or glossary name `name` means something far from `vector`."""
+    meaning = library.meaning
+    closeness = meaning.closeness(vector, brief_id=name)
+    if closeness is None:
+        terms = library.meanings(name)
+        found = [meaning.closeness(vector, term=t.term) for t in terms]
+        known = [c for c in found if c is not None]
+        closeness = max(known) if known else None
+    return closeness is not None and closeness < SUGGESTION_FLOOR

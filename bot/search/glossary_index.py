@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 
 from bot.model import Brief, Term, normalize_key
 from bot.search.fuzzy import similar_words
+from bot.search.meaning import QUESTION_WORDS, SUGGESTION_FLOOR
 from bot.search.snapshot import Snapshot
 from bot.search.term_index import GlossaryIndex
 from bot.search.words import MAX_QUERY_CHARS
@@ -137,7 +138,17 @@ def define(library: Snapshot, text: str) -> Definition:
         return _answer(library, query, "meaning", by_meaning[0], by_meaning[0].term)
     if by_meaning:
         return Definition(query, "ambiguous", candidates=by_meaning)
-    return Definition(query, "none", candidates=_suggested_terms(index, query, 3))
+    candidates = _suggested_terms(index, query, 3)
+    meaning = library.meaning
+    vector = meaning.embed(query) if len(query.split()) >= QUESTION_WORDS else None
+    if vector is not None:
+        # A question's one fitting word must not offer a term about something else.
+        candidates = tuple(
+            t
+            for t in candidates
+            if (meaning.closeness(vector, term=t.term) or 1.0) >= SUGGESTION_FLOOR
+        )
+    return Definition(query, "none", candidates=candidates)
 
 
 def _by_meaning(library: Snapshot, query: str) -> tuple[Term, ...]:

@@ -50,6 +50,11 @@ TITLE_WEIGHT = 2
 """A title word counts this many times: the title says most about what a brief means."""
 _FIELD_WEIGHTS = (TITLE_WEIGHT, 1, 1, 1)
 _ENCODE_BATCH = 2048
+QUESTION_WORDS = 3
+"""A query of this many words or more is a question: what "did you mean" offers for one
+of its words must also be near the question in meaning (SUGGESTION_FLOOR), so that
+"what time does the pharmacy close" is not offered a term named Close about else."""
+SUGGESTION_FLOOR = 0.15
 """Per field of the word index (TITLE, IDENT, KEYS, TEXT)."""
 
 
@@ -188,6 +193,8 @@ class MeaningIndex:
     terms: tuple[Term, ...] = ()
     term_matrix: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     """One unit row per term: its name, aliases and definition."""
+    term_row: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """`Term.term` -> its row."""
     embedded: int = 0
     """How many briefs and terms this build had to embed (the rest were reused)."""
 
@@ -201,6 +208,15 @@ class MeaningIndex:
 
     def term_similarities(self, vector: Vectors) -> NDArray[np.float32]:
         return _products(self.term_matrix, vector)
+
+    def closeness(self, vector: Vectors, brief_id: str = "", term: str = "") -> float | None:
+        """Cosine similarity of `vector` with one brief (by id) or term (by `Term.term`),
+        or None when this index does not hold it."""
+        if brief_id in self.row_of:
+            return float(self.matrix[self.row_of[brief_id]] @ vector)
+        if term in self.term_row:
+            return float(self.term_matrix[self.term_row[term]] @ vector)
+        return None
 
 
 def _products(matrix: Vectors, vector: Vectors) -> NDArray[np.float32]:
@@ -253,6 +269,7 @@ def build_meaning_index(
         row_of=MappingProxyType({b.id: row for row, b in enumerate(briefs)}),
         terms=terms,
         term_matrix=term_matrix,
+        term_row=MappingProxyType({t.term: row for row, t in enumerate(terms)}),
         embedded=embedded,
     )
 
@@ -266,18 +283,18 @@ def _brief_rows(
 ) -> tuple[Vectors, int]:
     matrix = np.zeros((len(briefs), model.dimensions), dtype=np.float32)
     fresh: list[int] = []
-    if previous is not None:
-        old_rows, new_rows = [], []
+    if previous is not None and len(previous.briefs):
         old_row_of, old_briefs = previous.row_of, previous.briefs
-        for row, brief in enumerate(briefs):
-            old = old_row_of.get(brief.id)
-            if old is not None and old_briefs[old] is brief:
-                old_rows.append(old)
-                new_rows.append(row)
-            else:
-                fresh.append(row)
-        if old_rows:
-            matrix[new_rows] = previous.matrix[old_rows]
+        old_rows = np.fromiter(
+            (old_row_of.get(b.id, -1) for b in briefs), dtype=np.int64, count=len(briefs)
+        )
+        fresh = [
+            row
+            for row, (old, brief) in enumerate(zip(old_rows.tolist(), briefs, strict=True))
+            if old < 0 or old_briefs[old] is not brief
+        ]
+        # One pass over the previous rows; the fresh ones are overwritten below.
+        np.take(previous.matrix, np.maximum(old_rows, 0), axis=0, out=matrix)
     else:
         fresh = list(range(len(briefs)))
     if fresh:
