@@ -1,9 +1,8 @@
 """Run the benchmarks: `python -m bench [NAME ...] [--dir DIR] [--briefs N] [--terms N]`.
 
-NAME is any of load, reload, search, define, related, memory, suggestions, explain, meaning
-(default:
-all). The synthetic library is generated into a temporary folder (deleted afterwards)
-unless --dir names a folder to generate into once and reuse.
+NAME is any of load, reload, search, define, related, memory, suggestions, explain,
+meaning (default: all). The synthetic library is generated into a temporary folder
+(deleted afterwards) unless --dir names a folder to generate into once and reuse.
 """
 
 from __future__ import annotations

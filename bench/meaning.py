@@ -11,7 +11,7 @@ Three rankers answer the same questions, through the functions the bot answers w
 - **vectors**: the model's cosine similarity alone (every brief ranked, no words), to
   show what each half brings.
 
-Sets (bench/questions.py): 96 questions for the shipped briefs and 52 for glossary
+Sets (bench/questions.py): 100 questions for the shipped briefs and 52 for glossary
 terms, each written from the sense, 30 unrelated questions, and 400 typo'd titles. Each
 is asked of the shipped content alone and of the shipped content copied into the
 generated library of 10,000 briefs and 2,000 terms (9,994 distractors that share the

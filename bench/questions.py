@@ -29,6 +29,7 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
         "ai-moratoriums-social-rupture",
     ),
     ("halting progress of powerful models", "ai-moratoriums-social-rupture"),
+    ("will a worldwide freeze on ai development work", "ai-moratoriums-social-rupture"),
     # ai-workflow-governance-operator
     ("proving an agent can only do what it is allowed", "ai-workflow-governance-operator"),
     (
@@ -55,6 +56,10 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("modular design for trustworthy ai automation", "ai-workflow-governance-operator"),
     ("policing the external calls of an ai", "ai-workflow-governance-operator"),
     ("a proof that supervision keeps the agent's goals intact", "ai-workflow-governance-operator"),
+    (
+        "verified oversight of what an ai system is permitted to do",
+        "ai-workflow-governance-operator",
+    ),
     # frontier-ai-risk-management-gaps
     ("why nobody agrees on how to manage the dangers", "frontier-ai-risk-management-gaps"),
     (
@@ -96,6 +101,10 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
         "frontier-ai-risk-management-gaps",
     ),
     ("paper on shortcomings in managing ai threats", "frontier-ai-risk-management-gaps"),
+    (
+        "do companies building powerful ai handle its hazards properly",
+        "frontier-ai-risk-management-gaps",
+    ),
     # ai-distillation-national-security
     ("copying a chatbot by studying its replies", "ai-distillation-national-security"),
     (
@@ -213,6 +222,7 @@ BRIEF_QUESTIONS: tuple[tuple[str, str], ...] = (
         "is a silicon copy of a person a good bet against extinction",
         "whole-brain-emulation-ai-safety",
     ),
+    ("what would it cost to simulate an entire human brain", "whole-brain-emulation-ai-safety"),
 )
 """(question, the id of the brief it means)."""
 
