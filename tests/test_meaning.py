@@ -6,6 +6,7 @@ the served bot loads its own, as it does in production.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from bot.related import MEANING_FLOOR, related_briefs
 from bot.search.brief_index import search_briefs
 from bot.search.glossary_index import define
 from bot.search.meaning import MeaningModel, load_model
+from bot.slack import blocks
 
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
@@ -87,11 +89,12 @@ def test_define_by_meaning_when_no_name_matches(model):
     assert define(library, "superpositon").kind == "fuzzy"
 
 
-def test_related_by_meaning_with_nothing_else_shared(tmp_path, model):
+PAUSING = "pausing-frontier-training"
+
+
+def _write_pausing_brief(folder: Path) -> Path:
     """A brief on the moratorium's subject in other words, with no term or tag in common."""
-    folder = tmp_path / "content"
-    shutil.copytree(SHIPPED_CONTENT, folder)
-    _write_brief(
+    return _write_brief(
         folder,
         "pausing-frontier-training",
         "Calls to halt the training of larger systems",
@@ -101,6 +104,12 @@ def test_related_by_meaning_with_nothing_else_shared(tmp_path, model):
         "did with earlier breakthroughs, so a halt would never last.",
         "  - General-purpose AI",
     )
+
+
+def test_related_by_meaning_with_nothing_else_shared(tmp_path, model):
+    folder = tmp_path / "content"
+    shutil.copytree(SHIPPED_CONTENT, folder)
+    _write_pausing_brief(folder)
     library = load_library(folder, model)
     assert related_briefs(library, "pausing-frontier-training")[0].id == MORATORIUMS
     meaning = library.meaning
@@ -236,3 +245,25 @@ def test_console_answers_a_plain_question_with_show_buttons() -> None:
     title = "AI safety challenges highlighted in new research"
     assert title.upper() in text or title in text
     assert "No brief matches “banana bread recipe”" in text or "No brief matches" in text
+
+
+def test_slack_related_briefs_by_meaning(bot: BotHarness, content_dir: Path) -> None:
+    """Related briefs on a brief that shares no term or tag with the moratorium brief list
+    the moratorium brief first: they are about the same thing."""
+    _write_pausing_brief(content_dir)
+    assert bot.services.content.reload(trigger="test").ok
+    sent = bot.click(blocks.RELATED_BRIEFS, PAUSING, ephemeral=True)
+    (response,) = bot.responses_to(sent)
+    text = json.dumps(response.get("blocks", []), ensure_ascii=False)
+    titles = [b.title for b in bot.services.library.briefs if b.id != PAUSING]
+    first = min(titles, key=lambda t: text.find(t) if t in text else len(text))
+    assert first == bot.services.library.by_id[MORATORIUMS].title
+
+
+def test_cli_related_by_meaning(tmp_path, cli: RunCli) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(SHIPPED_CONTENT, folder)
+    _write_pausing_brief(folder)
+    related = cli("related", PAUSING, "--content", str(folder))
+    assert related.returncode == 0, related.stderr
+    assert related.stdout.splitlines()[1].startswith("1. Why AI moratoriums might not work")
