@@ -328,10 +328,11 @@ def search_briefs(library: Snapshot, query: str, limit: int = 5) -> BriefSearch:
             continue  # words two letters away from the query's, in a brief about else
         final = max(word_score, meaning_score) + AGREEMENT * min(word_score, meaning_score)
         where = "meaning" if meaning_score > word_score else ""
-        ranked.append((-min(final, 1.0), -brief.date.toordinal(), brief.id, brief, where))
+        # Ranked by the whole sum, shown capped at 100: two briefs past 1 stay in order.
+        ranked.append((-final, -brief.date.toordinal(), brief.id, brief, where))
     ranked.sort(key=itemgetter(0, 1, 2))
     hits = tuple(
-        BriefHit(brief, round(-negative * 100), where or _matched_in(brief, qwords))
+        BriefHit(brief, round(min(-negative, 1.0) * 100), where or _matched_in(brief, qwords))
         for negative, _, _, brief, where in ranked[: max(limit, 0)]
         if round(-negative * 100) >= MIN_SCORE
     )

@@ -4,12 +4,16 @@ The model is WordLlama's `l2_supercat_256` (the `wordllama` package ships it ins
 wheel: a table of 32,000 tokens by 256 numbers, 16 MB, and its tokenizer), read here
 with `tokenizers` and numpy only, on the CPU, without any download. A text's vector is
 the mean of its tokens' vectors, so texts about the same thing in different words land
-close together ("a ban on bigger models" and "a moratorium on training").
+close together ("why nobody agrees on how to manage the dangers" and the brief on gaps in
+risk management), though a static table knows words, not sentences: how often it finds
+what a question means is measured in bench/README.md ("Search by meaning").
 
-Texts are split into words the way search splits them (`bot.search.words`), stopwords
-dropped, each distinct word counted once (title words twice), and each word's tokens
-summed: one tokenizer call covers every distinct word of a whole library, so a cold load
-of 10,000 briefs embeds about 36,000 words, not two million tokens.
+Briefs are split into words as the word index splits them (`bot.search.corpus`): the
+distinct words of the title (counted TITLE_WEIGHT times), of the id, of the terms and
+tags, and of the summary and points, stopwords dropped; each word's tokens are summed.
+One tokenizer pass covers every distinct word of a whole library, so a cold load of
+10,000 briefs embeds about 36,000 words, not two million tokens, straight from the word
+index's posting lists.
 
 The vectors live in a `MeaningIndex`, built with each Library by `build_meaning_index`
 from the previous index: rows of briefs that are the very same objects are copied, so a
@@ -49,13 +53,13 @@ _TOKENIZER = os.path.join("tokenizers", "l2_supercat_tokenizer_config.json")
 TITLE_WEIGHT = 2
 """A title word counts this many times: the title says most about what a brief means."""
 _FIELD_WEIGHTS = (TITLE_WEIGHT, 1, 1, 1)
+"""Per field of the word index (TITLE, IDENT, KEYS, TEXT)."""
 _ENCODE_BATCH = 2048
 QUESTION_WORDS = 3
 """A query of this many words or more is a question: what "did you mean" offers for one
 of its words must also be near the question in meaning (SUGGESTION_FLOOR), so that
 "what time does the pharmacy close" is not offered a term named Close about else."""
 SUGGESTION_FLOOR = 0.15
-"""Per field of the word index (TITLE, IDENT, KEYS, TEXT)."""
 
 
 class ModelMissing(RuntimeError):
