@@ -37,7 +37,9 @@ def _race(world: DailyWorld) -> list[tuple[str, list[Any], str | None]]:
     assert [error for _, _, error in reports if error] == []
     early = [(c.method, c.channel, c.at) for c in world.slack.calls if c.early]
     assert early == [], [
-        (c.method, c.channel, c.at, c.fault) for c in world.slack.calls if c.channel in {e[1] for e in early}
+        (c.method, c.channel, c.at, c.fault)
+        for c in world.slack.calls
+        if c.channel in {e[1] for e in early}
     ]
     return reports
 
