@@ -148,11 +148,12 @@ def _add_meaning(library: Snapshot, brief: Brief, scores: defaultdict[int, float
     row = meaning.row_of.get(brief.id)
     if row is None or meaning.briefs[row] is not brief:
         return
-    similarities = meaning.brief_similarities(meaning.matrix[row])
+    similarities = meaning.brief_similarities(meaning.vector(row))
     count = min(MEANING_NEAREST + 1, len(similarities))
     doc_of = library.corpus.doc_of
     for other in np.argpartition(-similarities, count - 1)[:count].tolist():
         similarity = float(similarities[other])
-        if similarity > MEANING_FLOOR:
-            doc = doc_of[meaning.briefs[other].id]
+        other_brief = meaning.briefs[other]
+        if similarity > MEANING_FLOOR and other_brief is not None:
+            doc = doc_of[other_brief.id]
             scores[doc] += MEANING_SHARE * (similarity - MEANING_FLOOR) / (1 - MEANING_FLOOR)

@@ -16,7 +16,12 @@ from types import MappingProxyType
 from bot.basics import digest
 from bot.model import Brief, Term, normalize_key
 from bot.search.corpus import CorpusIndex, build_corpus_index
-from bot.search.meaning import MeaningIndex, MeaningModel, build_meaning_index
+from bot.search.meaning import (
+    MeaningIndex,
+    MeaningModel,
+    build_meaning_index,
+    patch_meaning_index,
+)
 from bot.search.term_finder import TermFinder, build_term_finder
 from bot.search.term_index import GlossaryIndex, build_glossary_index
 
@@ -169,7 +174,11 @@ def _patched(
         corpus=build_corpus_index(ordered_briefs, previous.corpus),
         glossary_index=previous.glossary_index,
         term_finder=previous.term_finder,
-        meaning=build_meaning_index(model, ordered_briefs, previous.terms, previous.meaning),
+        meaning=(
+            patch_meaning_index(previous.meaning, removed, added)
+            if previous.meaning.model is model
+            else build_meaning_index(model, ordered_briefs, previous.terms, previous.meaning)
+        ),
         brief_digests=MappingProxyType(digests),
         term_digest=previous.term_digest,
     )

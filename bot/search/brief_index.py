@@ -375,6 +375,8 @@ def _meaning_scores(
     for row in rows:
         similarity = float(similarities[row])
         brief = meaning.briefs[row]
+        if brief is None:
+            continue  # a row a reload replaced, in a library of fewer than twenty briefs
         if similarity <= floor:
             if brief.id in by_words:
                 found[brief.id] = (0.0, similarity, brief)

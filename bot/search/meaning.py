@@ -29,7 +29,7 @@ import json
 import os
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -188,10 +188,14 @@ class MeaningIndex:
 
     model: MeaningModel | None
     """None: no model was given, and search, related and define use words alone."""
-    briefs: tuple[Brief, ...] = ()
-    """In row order (the library's, newest first)."""
-    matrix: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    """One unit row per brief (a zero row for a brief without words)."""
+    briefs: tuple[Brief | None, ...] = ()
+    """In row order; None for the row of a brief a reload replaced or removed."""
+    blocks: tuple[Vectors, ...] = ()
+    """The rows, in order: the rows of the last full build, then at most one block of the
+    rows reloads added since (see `patch_meaning_index`). A zero row for a brief without
+    words."""
+    dead: tuple[int, ...] = ()
+    """Rows whose brief a reload replaced or removed: they never come out close."""
     row_of: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     """Brief id -> its row."""
     terms: tuple[Term, ...] = ()
@@ -202,13 +206,42 @@ class MeaningIndex:
     embedded: int = 0
     """How many briefs and terms this build had to embed (the rest were reused)."""
 
+    @property
+    def matrix(self) -> Vectors:
+        """Every row in one array (a copy when reloads added rows)."""
+        if len(self.blocks) == 1:
+            return self.blocks[0]
+        if not self.blocks:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack(self.blocks)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(block.nbytes for block in self.blocks)
+
+    def vector(self, row: int) -> Vectors:
+        """The unit vector of one row."""
+        for block in self.blocks:
+            if row < len(block):
+                return block[row]
+            row -= len(block)
+        raise IndexError(row)
+
     def embed(self, text: str) -> Vectors | None:
         """The query's unit vector, or None without a model or words."""
         return self.model.embed(text) if self.model is not None else None
 
     def brief_similarities(self, vector: Vectors) -> NDArray[np.float32]:
-        """Cosine similarity of `vector` with every brief, in row order."""
-        return _products(self.matrix, vector)
+        """Cosine similarity of `vector` with every row (-1 for dead rows), in row order."""
+        if len(self.blocks) == 1:
+            similarities = _products(self.blocks[0], vector)
+        elif not self.blocks:
+            return np.zeros(0, dtype=np.float32)
+        else:
+            similarities = np.concatenate([_products(block, vector) for block in self.blocks])
+        if self.dead:
+            similarities[list(self.dead)] = -1.0
+        return similarities
 
     def term_similarities(self, vector: Vectors) -> NDArray[np.float32]:
         return _products(self.term_matrix, vector)
@@ -217,7 +250,7 @@ class MeaningIndex:
         """Cosine similarity of `vector` with one brief (by id) or term (by `Term.term`),
         or None when this index does not hold it."""
         if brief_id in self.row_of:
-            return float(self.matrix[self.row_of[brief_id]] @ vector)
+            return float(self.vector(self.row_of[brief_id]) @ vector)
         if term in self.term_row:
             return float(self.term_matrix[self.term_row[term]] @ vector)
         return None
@@ -257,6 +290,8 @@ def build_meaning_index(
     if model is None:
         return MeaningIndex(None)
     reuse = previous if previous is not None and previous.model is model else None
+    if reuse is not None and (len(reuse.blocks) > 1 or reuse.dead):
+        reuse = _compacted(reuse)
     if reuse is None and corpus is not None and _indexes_exactly(corpus, briefs):
         matrix, embedded = _embed_from_postings(model, corpus), len(briefs)
     else:
@@ -269,12 +304,72 @@ def build_meaning_index(
     return MeaningIndex(
         model=model,
         briefs=briefs,
-        matrix=matrix,
+        blocks=(matrix,),
         row_of=MappingProxyType({b.id: row for row, b in enumerate(briefs)}),
         terms=terms,
         term_matrix=term_matrix,
         term_row=MappingProxyType({t.term: row for row, t in enumerate(terms)}),
         embedded=embedded,
+    )
+
+
+TAIL_ROWS = 256
+"""A reload adds the rows of the briefs it changed to a tail block of at most this many
+rows (and as many dead rows) before the whole index is laid out again in one block."""
+
+
+def patch_meaning_index(
+    previous: MeaningIndex, removed: Sequence[Brief], added: Sequence[Brief]
+) -> MeaningIndex:
+    """`previous` with the rows of `removed` briefs dead and rows for `added` ones, for a
+    reload after a few edits with the glossary unchanged: only the added briefs are
+    embedded, and the rows of the rest are shared, not copied (`previous` is unchanged)."""
+    model = previous.model
+    if model is None:
+        return previous
+    row_of = dict(previous.row_of)
+    rows = list(previous.briefs)
+    dead = list(previous.dead)
+    for brief in removed:
+        row = row_of.pop(brief.id)
+        rows[row] = None
+        dead.append(row)
+    for brief in added:
+        row_of[brief.id] = len(rows)
+        rows.append(brief)
+    fresh = (
+        _embed_briefs(model, added) if added else np.zeros((0, model.dimensions), dtype=np.float32)
+    )
+    blocks = previous.blocks[:1]
+    tail = np.vstack([*previous.blocks[1:], fresh])
+    if len(tail):
+        blocks = (*blocks, tail)
+    patched = MeaningIndex(
+        model=model,
+        briefs=tuple(rows),
+        blocks=blocks,
+        dead=tuple(sorted(dead)),
+        row_of=MappingProxyType(row_of),
+        terms=previous.terms,
+        term_matrix=previous.term_matrix,
+        term_row=previous.term_row,
+        embedded=len(added),
+    )
+    if len(tail) > TAIL_ROWS or len(dead) > TAIL_ROWS:
+        return replace(_compacted(patched), embedded=len(added))
+    return patched
+
+
+def _compacted(index: MeaningIndex) -> MeaningIndex:
+    """The same index with its live rows in one block and no dead rows."""
+    live = [row for row, brief in enumerate(index.briefs) if brief is not None]
+    briefs = tuple(index.briefs[row] for row in live)
+    return replace(
+        index,
+        briefs=briefs,
+        blocks=(np.ascontiguousarray(index.matrix[live]),),
+        dead=(),
+        row_of=MappingProxyType({b.id: row for row, b in enumerate(briefs) if b is not None}),
     )
 
 
@@ -298,7 +393,7 @@ def _brief_rows(
             if old < 0 or old_briefs[old] is not brief
         ]
         # One pass over the previous rows; the fresh ones are overwritten below.
-        np.take(previous.matrix, np.maximum(old_rows, 0), axis=0, out=matrix)
+        np.take(previous.blocks[0], np.maximum(old_rows, 0), axis=0, out=matrix)
     else:
         fresh = list(range(len(briefs)))
     if fresh:
