@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -267,3 +268,44 @@ def test_cli_related_by_meaning(tmp_path, cli: RunCli) -> None:
     related = cli("related", PAUSING, "--content", str(folder))
     assert related.returncode == 0, related.stderr
     assert related.stdout.splitlines()[1].startswith("1. Why AI moratoriums might not work")
+
+
+# -- the issue's own examples -------------------------------------------------------------
+
+BAN_QUESTION = "can a ban on building bigger models ever hold"
+DISTILLATION_QUESTION = "what do you call training a small model on a big one's answers"
+
+
+def _listed_first(text: str, brief_id: str, others: Iterable[str]) -> bool:
+    return brief_id in text and all(
+        text.index(brief_id) < text.index(other) for other in others if other in text
+    )
+
+
+def test_slack_issue_examples_find_the_moratorium_brief_and_distillation(
+    bot: BotHarness,
+) -> None:
+    library = bot.services.library
+    sent = bot.command("/brief", BAN_QUESTION)
+    first = sent.ack["blocks"][0]["text"]["text"]
+    if first != library.by_id[MORATORIUMS].title:
+        assert "show_brief" in sent.ack_text
+        assert _listed_first(
+            sent.ack_text, MORATORIUMS, (b.id for b in library.briefs if b.id != MORATORIUMS)
+        )
+    defined = bot.command("/define", DISTILLATION_QUESTION)
+    assert "Distillation" in defined.ack_text and "Did you mean" not in defined.ack_text
+    assert "Fine-tuning" not in defined.ack_text
+
+
+def test_cli_issue_examples_find_the_moratorium_brief_and_distillation(cli: RunCli) -> None:
+    found = cli("search", BAN_QUESTION, "--content", str(SHIPPED_CONTENT))
+    assert found.returncode == 0, found.stderr
+    lines = found.stdout.splitlines()
+    # One brief is shown, or the best few are listed best first.
+    first = lines[1] if lines[0].startswith("Several briefs match") else lines[0]
+    assert first.endswith("Why AI moratoriums might not work"), found.stdout
+    defined = cli("define", DISTILLATION_QUESTION, "--content", str(SHIPPED_CONTENT))
+    assert defined.returncode == 0, defined.stderr
+    assert defined.stdout.splitlines()[0].endswith(": Distillation"), defined.stdout
+    assert "Fine-tuning" not in defined.stdout
