@@ -223,7 +223,8 @@ class MeaningIndex:
         """The unit vector of one row."""
         for block in self.blocks:
             if row < len(block):
-                return block[row]
+                found: Vectors = block[row]
+                return found
             row -= len(block)
         raise IndexError(row)
 

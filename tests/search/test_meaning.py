@@ -6,6 +6,7 @@ the served bot loads its own, as it does in production.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from bot.content.loader import ContentLoader, load_library
 from bot.related import MEANING_FLOOR, related_briefs
 from bot.search.brief_index import search_briefs
 from bot.search.glossary_index import define
-from bot.search.meaning import MeaningModel, load_model
+from bot.search.meaning import TAIL_ROWS, MeaningModel, load_model, patch_meaning_index
 from bot.slack import blocks
 
 if TYPE_CHECKING:
@@ -309,3 +310,30 @@ def test_cli_issue_examples_find_the_moratorium_brief_and_distillation(cli: RunC
     assert defined.returncode == 0, defined.stderr
     assert defined.stdout.splitlines()[0].endswith(": Distillation"), defined.stdout
     assert "Fine-tuning" not in defined.stdout
+
+
+def test_reloads_add_rows_to_a_tail_and_lay_them_out_again_past_its_limit(model):
+    """Each reload shares the previous rows (none copied, the previous index unchanged);
+    past TAIL_ROWS replaced rows the index is one block again, with the same vectors."""
+    library = load_library(SHIPPED_CONTENT, model)
+    first = library.meaning
+    old = library.by_id[MORATORIUMS]
+    question = first.embed("can a ban on building bigger models ever hold")
+    assert question is not None
+    before = first.brief_similarities(question).copy()
+    index = first
+    for i in range(TAIL_ROWS + 1):
+        new = dataclasses.replace(old, title=f"Revised {i} {old.title}")
+        patched = patch_meaning_index(index, [old], [new])
+        assert (patched.embedded == 1 and patched.blocks[0] is first.blocks[0]) or i == TAIL_ROWS
+        assert patched.briefs[patched.row_of[MORATORIUMS]] is new
+        index, old = patched, new
+    assert len(index.blocks) == 1 and not index.dead and len(index.briefs) == len(first.briefs)
+    assert (first.brief_similarities(question) == before).all()
+    same = [b.id for b in first.briefs if b is not None and b.id != MORATORIUMS]
+    for brief_id in same:
+        assert first.closeness(question, brief_id=brief_id) == index.closeness(
+            question, brief_id=brief_id
+        )
+    similarities = index.brief_similarities(question)
+    assert len(similarities) == len(first.briefs)
