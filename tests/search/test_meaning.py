@@ -325,7 +325,9 @@ def test_reloads_add_rows_to_a_tail_and_lay_them_out_again_past_its_limit(model)
     for i in range(TAIL_ROWS + 1):
         new = dataclasses.replace(old, title=f"Revised {i} {old.title}")
         patched = patch_meaning_index(index, [old], [new])
-        assert (patched.embedded == 1 and patched.blocks[0] is first.blocks[0]) or i == TAIL_ROWS
+        assert patched.embedded == 1
+        if i < TAIL_ROWS:
+            assert patched.blocks[0] is first.blocks[0] and len(patched.dead) == i + 1
         assert patched.briefs[patched.row_of[MORATORIUMS]] is new
         index, old = patched, new
     assert len(index.blocks) == 1 and not index.dead and len(index.briefs) == len(first.briefs)
