@@ -81,8 +81,8 @@ to the query than the STANDOUT_RANK-th closest: a question about nothing in the 
 is about equally far from everything, a real one stands out from the crowd..."""
 STANDOUT_RANK = 50
 MEANING_CANDIDATES = 20
-TERM_FLOOR = 0.3
-TERM_STANDOUT = 0.15
+TERM_FLOOR = 0.28
+TERM_STANDOUT = 0.12
 """A term lends its closeness when at least TERM_FLOOR and this much above its crowd..."""
 TERM_USERS = 50
 """...to the briefs listing it, when no more than these do (a common term says little)..."""
