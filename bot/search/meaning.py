@@ -16,10 +16,11 @@ One tokenizer pass covers every distinct word of a whole library, so a cold load
 index's posting lists.
 
 The vectors live in a `MeaningIndex`, built with each Library by `build_meaning_index`
-from the previous index: rows of briefs that are the very same objects are copied, so a
-reload embeds only the briefs whose files changed. Nothing is cached between calls; the
-model itself is loaded once by whoever builds the content loader (`load_model`) and
-passed in.
+from the previous index: rows of briefs that are the very same objects are copied. A
+reload that changes a few briefs calls `patch_meaning_index` instead: it embeds only them
+and adds their rows in a small tail block, sharing the previous rows without copying.
+Nothing is cached between calls; the model itself is loaded once by whoever builds the
+content loader (`load_model`) and passed in.
 """
 
 from __future__ import annotations
