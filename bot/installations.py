@@ -241,12 +241,13 @@ def forget_team(
 ) -> None:
     """Everything briefbot keeps for a team that uninstalled it or revoked its tokens.
 
-    The team's installations and bot tokens go, so nothing more is sent with them, and
-    a team that installs again starts clean. (Subscriptions, ledger rows, post-once
-    claims and lookups carry no team id yet; they are the channel's and stay.)
-    `installations` is None for a single-workspace deployment, which keeps nothing more.
+    The team's installations and bot tokens go, so nothing more is sent with them; its
+    subscriptions, posted messages, post-once claims and lookups go, and its ledger
+    rows not yet sent are closed (skipped), so a team that installs again starts clean
+    and the other teams carry on. For an org-wide install, `team_id` is None and the
+    org's rows go. `installations` is None for a single-workspace deployment, which
+    keeps its rows: its one token may be put back.
     """
-    del store  # keeps nothing keyed by team yet; see the docstring
     if installations is None:
         log.warning(
             "briefbot was uninstalled from %s: SLACK_BOT_TOKEN no longer works there",
@@ -254,4 +255,6 @@ def forget_team(
         )
         return
     installations.installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
-    log.info("forgot the installation of %s", team_id or enterprise_id)
+    tenant = team_id or enterprise_id or ""
+    store.for_team(tenant, enterprise_id).forget_rows("briefbot was uninstalled from the team")
+    log.info("forgot the installation and the rows of %s", tenant)
