@@ -307,3 +307,79 @@ def test_the_install_page_has_a_state_that_expires(served: Served) -> None:
     assert "Secure" in cookie and "HttpOnly" in cookie and "Max-Age=600" in cookie
     state = href.split("state=")[1].split("&")[0]
     assert browser.cookies == {"slack-app-oauth-state": state}
+
+
+def _rows(served: Served, sql: str, **params: object) -> list[tuple]:
+    engine = sa.create_engine(f"sqlite:///{served.database}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def _subscribed(served: Served, team: str) -> list[tuple]:
+    sql = "SELECT channel_id, post_time FROM subscriptions WHERE team_id = :t ORDER BY 1"
+    return _rows(served, sql, t=team)
+
+
+def test_each_team_keeps_its_own_subscriptions_and_a_forged_channel_reaches_nothing(
+    served: Served,
+) -> None:
+    """Two teams subscribe a channel with the same id, each to its own time: each row is
+    its team's, /brief schedule in one shows its own, and one team's /brief unsubscribe
+    naming a channel only the other subscribed changes nothing of the other's."""
+    served.install("T0ISOA", "Iso A")
+    served.install("T0ISOB", "Iso B")
+    served.slack.add_channel("C0ONLYB", "only-b")
+    served.command("T0ISOA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
+    served.command("T0ISOB", "subscribe 17:30 UTC", channel_id="C0GENERAL")
+    served.command("T0ISOB", "subscribe 10:00 UTC", channel_id="C0ONLYB")
+    served.slack.wait_for(lambda: len(_subscribed(served, "T0ISOB")) == 2, timeout=10)
+    assert _subscribed(served, "T0ISOA") == [("C0GENERAL", "08:00")]
+
+    schedule, _ = served.command("T0ISOA", "schedule", channel_id="C0GENERAL")
+    assert "08:00" in str(schedule) and "17:30" not in str(schedule)
+
+    served.command("T0ISOA", "unsubscribe", channel_id="C0ONLYB")
+    served.command("T0ISOA", "unsubscribe", channel_id="C0GENERAL")
+    served.slack.wait_for(lambda: _subscribed(served, "T0ISOA") == [], timeout=10)
+    assert _subscribed(served, "T0ISOB") == [("C0GENERAL", "17:30"), ("C0ONLYB", "10:00")]
+
+
+def test_report_shows_a_team_only_its_own_lookups(served: Served) -> None:
+    """The installer is an admin of their team: /brief report there counts that team's
+    lookups, never another team's."""
+    served.install("T0REPA", "Report A")
+    served.install("T0REPB", "Report B")
+    served.command("T0REPA", "zyzzyva quokka")
+    sql = "SELECT team_id FROM lookups WHERE query = 'zyzzyva quokka'"
+    served.slack.wait_for(lambda: _rows(served, sql) == [("T0REPA",)], timeout=10)
+    mine, _ = served.command("T0REPA", "report")
+    theirs, _ = served.command("T0REPB", "report")
+    assert "zyzzyva quokka" in str(mine)
+    assert "zyzzyva quokka" not in str(theirs)
+    assert "only for admins" not in str(theirs).lower()
+
+
+def test_an_uninstall_removes_the_teams_rows_and_keeps_the_others(served: Served) -> None:
+    """app_uninstalled takes the team's subscriptions, claims and lookups with it; the
+    other team's subscription of the same channel stays."""
+    served.install("T0GONE", "Gone")
+    served.install("T0KEPT", "Kept")
+    for team in ("T0GONE", "T0KEPT"):
+        served.command(team, "subscribe 08:00 UTC", channel_id="C0GENERAL")
+        served.command(team, "zyzzyva gone or kept")
+    served.slack.wait_for(lambda: _subscribed(served, "T0GONE") != [], timeout=10)
+    served.slack.wait_for(lambda: _subscribed(served, "T0KEPT") != [], timeout=10)
+    served.slack.uninstall("T0GONE")
+    event = event_callback(app_uninstalled_event(), team_id="T0GONE")
+    assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: _subscribed(served, "T0GONE") == [], timeout=10)
+    lookups = "SELECT count(*) FROM lookups WHERE team_id = :t"
+    assert _rows(served, lookups, t="T0GONE") == [(0,)]
+    assert _rows(served, "SELECT count(*) FROM handled_once WHERE team_id = :t", t="T0GONE") == [
+        (0,)
+    ]
+    assert _subscribed(served, "T0KEPT") == [("C0GENERAL", "08:00")]
+    assert _rows(served, lookups, t="T0KEPT") == [(1,)]
