@@ -16,6 +16,8 @@ from bot.localslack import Call
 from tests.conftest import APP_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.payloads import (
+    app_home_opened_event,
+    app_mention_event,
     app_uninstalled_event,
     block_action,
     event_callback,
@@ -383,3 +385,47 @@ def test_an_uninstall_removes_the_teams_rows_and_keeps_the_others(served: Served
     ]
     assert _subscribed(served, "T0KEPT") == [("C0GENERAL", "08:00")]
     assert _rows(served, lookups, t="T0KEPT") == [(1,)]
+
+
+def _posts_with(served: Served, mark: int, team: str, method: str) -> list[Call]:
+    tokens = set(served.slack.tokens_of(team))
+    return [c for c in served.calls_since(mark) if c.method == method and c.token in tokens]
+
+
+def test_the_home_tab_lists_only_the_teams_own_channels(served: Served) -> None:
+    """Each team's Home tab, published with its own token, lists its own subscriptions."""
+    served.install("T0HOMEA", "Home A")
+    served.install("T0HOMEB", "Home B")
+    served.slack.add_channel("C0HOMEB", "home-b")
+    served.command("T0HOMEA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
+    served.command("T0HOMEB", "subscribe 10:00 UTC", channel_id="C0HOMEB")
+    served.slack.wait_for(lambda: _subscribed(served, "T0HOMEB") != [], timeout=10)
+    served.slack.wait_for(lambda: _subscribed(served, "T0HOMEA") != [], timeout=10)
+    views = {}
+    for team in ("T0HOMEA", "T0HOMEB"):
+        mark = len(served.slack.calls)
+        event = event_callback(app_home_opened_event(), team_id=team)
+        assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+        published = served.slack.wait_for(
+            lambda m=mark, t=team: _posts_with(served, m, t, "views.publish"), timeout=10
+        )
+        views[team] = str(published[-1].params)
+    assert "C0GENERAL" in views["T0HOMEA"] and "C0HOMEB" not in views["T0HOMEA"]
+    assert "C0HOMEB" in views["T0HOMEB"] and "C0GENERAL" not in views["T0HOMEB"]
+
+
+def test_an_event_id_is_handled_once_per_team(served: Served) -> None:
+    """A mention delivered twice with one event id is answered once; the same event id
+    from another team is that team's own event, answered with its own token."""
+    served.install("T0EVA", "Events A")
+    served.install("T0EVB", "Events B")
+    mark = len(served.slack.calls)
+    for team in ("T0EVA", "T0EVA", "T0EVB"):
+        mention = app_mention_event("distillation", team=team)
+        event = event_callback(mention, team_id=team, event_id="Ev0SHARED")
+        assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: _posts_with(served, mark, "T0EVB", "chat.postEphemeral"))
+    served.slack.wait_for(lambda: _posts_with(served, mark, "T0EVA", "chat.postEphemeral"))
+    claims = "SELECT team_id FROM handled_once WHERE key = 'event:Ev0SHARED' ORDER BY 1"
+    assert _rows(served, claims) == [("T0EVA",), ("T0EVB",)]
+    assert len(_posts_with(served, mark, "T0EVA", "chat.postEphemeral")) == 1
