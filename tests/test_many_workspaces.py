@@ -429,3 +429,41 @@ def test_an_event_id_is_handled_once_per_team(served: Served) -> None:
     claims = "SELECT team_id FROM handled_once WHERE key = 'event:Ev0SHARED' ORDER BY 1"
     assert _rows(served, claims) == [("T0EVA",), ("T0EVB",)]
     assert len(_posts_with(served, mark, "T0EVA", "chat.postEphemeral")) == 1
+
+
+def test_related_briefs_are_claimed_per_team(served: Served) -> None:
+    """Related briefs on a message is threaded once in its team; a click from another
+    team naming the same channel and message ts (a forged pointer at the first team's
+    message) is claimed apart and leaves the first team's claim as it was."""
+    served.install("T0RELA", "Related A")
+    served.install("T0RELB", "Related B")
+    parent = "1714986000.000900"
+    message = {"type": "message", "ts": parent, "text": "a brief", "user": "U0BRIEFBOT"}
+    claims = "SELECT team_id, state, reply_ts FROM handled_once WHERE key = :k ORDER BY 1"
+    key = f"related:C0GENERAL:{parent}"
+
+    def press(team: str) -> None:
+        payload = block_action(
+            "related_briefs",
+            DISTILLATION,
+            message=message,
+            response_url=served.slack.new_response_url(),
+            team_id=team,
+        )
+        assert post_interactive(served.events, payload, secret=SIGNING_SECRET).status == 200
+
+    mark = len(served.slack.calls)
+    press("T0RELB")
+    done = served.slack.wait_for(
+        lambda: [r for r in _rows(served, claims, k=key) if r[1] == "done"], timeout=10
+    )
+    assert [team for team, _, _ in done] == ["T0RELB"]
+    press("T0RELB")
+    press("T0RELA")
+    served.slack.wait_for(lambda: len(_rows(served, claims, k=key)) == 2, timeout=10)
+    served.slack.wait_for(
+        lambda: all(state == "done" for _, state, _ in _rows(served, claims, k=key)), timeout=10
+    )
+    assert _rows(served, claims, k=key)[1] == done[0]
+    assert len(_posts_with(served, mark, "T0RELB", "chat.postMessage")) == 1
+    assert len(_posts_with(served, mark, "T0RELA", "chat.postMessage")) == 1
