@@ -26,7 +26,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from bot.config import Settings
 from bot.store.installation_tables import BOTS, INSTALLATIONS, OAUTH_STATES
@@ -170,6 +170,22 @@ class Installations:
                 enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
             )
         return found if found is not None and found.bot_token else None
+
+    def team_installed_by(self, user_id: str) -> tuple[str | None, str | None] | None:
+        """The (team, org) `user_id` last installed briefbot in, or None: a deployment
+        admin is reached there (their user id means nothing in the other teams)."""
+        table = self.installation_store.installations
+        query = (
+            select(table.c.team_id, table.c.enterprise_id, table.c.is_enterprise_install)
+            .where(table.c.client_id == self.client_id, table.c.user_id == user_id)
+            .order_by(table.c.installed_at.desc())
+            .limit(1)
+        )
+        with self.installation_store.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return (None if row.is_enterprise_install else row.team_id), row.enterprise_id
 
     def client_for_team(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
         """A Web API client carrying the team's bot token, refreshed (and the new one saved)
