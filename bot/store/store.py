@@ -6,7 +6,7 @@ of them together, so callers hold one object.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
@@ -45,6 +45,19 @@ class Store(
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
     gives the current time for timestamps (aware, UTC); tests pass their own.
     """
+
+    def teams_kept(self) -> list[tuple[str, str | None]]:
+        """The teams (with their org) whose subscriptions or ledger rows the database
+        holds, leaving out rows not adopted yet; a single-workspace database has one."""
+        found: dict[str, str | None] = {}
+        with self._read() as connection:
+            for table in (subscriptions, deliveries):
+                enterprise = table.c.enterprise_id if table is subscriptions else None
+                columns = [table.c.team_id] + ([enterprise] if enterprise is not None else [])
+                query = select(*columns).where(table.c.team_id != NO_TEAM).distinct()
+                for row in connection.execute(query):
+                    found.setdefault(row[0], row[1] if len(row) > 1 else None)
+        return sorted(found.items())
 
     def adopt_rows(self) -> int:
         """Give this store's team every row written before rows had a team (a database
