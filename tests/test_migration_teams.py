@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -132,3 +133,44 @@ def test_forgetting_a_team_closes_its_work_and_leaves_the_others(upgraded: Engin
     assert still is not None and still.state == "claimed"
     assert other.lookup_report(2).brief_lookups == 1
     assert other.claim_once("event:Ev1") is False
+
+
+@pytest.mark.slow
+def test_a_single_workspace_serve_adopts_its_rows_into_the_team_auth_test_names(
+    tmp_path: Path,
+) -> None:
+    """`briefbot serve` with SLACK_BOT_TOKEN over a database written at revision 0006:
+    every row becomes the team auth.test names before it is ready, and /brief schedule
+    there shows the channel's subscription as before."""
+    from bot.localslack.inbound import TEAM_ID
+    from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+    from tests.fakeslack import FakeSlack
+    from tests.fakeslack.payloads import slash_command
+    from tests.fakeslack.signed_http import post_form
+    from tests.support.processes import serve_briefbot
+
+    database = tmp_path / "bot.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine, BEFORE_TEAMS)
+    _seed_revision_0006(engine)
+    engine.dispose()
+    with (
+        FakeSlack(bot_tokens=[BOT_TOKEN], app_tokens=[APP_TOKEN]) as slack,
+        serve_briefbot(tmp_path, slack.api_url) as base,
+    ):
+        engine = make_engine(f"sqlite:///{database}")
+        try:
+            with engine.connect() as connection:
+                teams = {
+                    table: connection.execute(
+                        text(f"SELECT DISTINCT team_id FROM {table}")  # noqa: S608
+                    ).all()
+                    for table in ("subscriptions", "deliveries", "handled_once", "lookups")
+                }
+        finally:
+            engine.dispose()
+        assert all(rows == [(TEAM_ID,)] for rows in teams.values()), teams
+        fields = slash_command("/brief", "schedule", channel_id="C1", team_id=TEAM_ID)
+        reply = post_form(f"{base}/slack/events", fields, secret=SIGNING_SECRET)
+        assert reply.status == 200
+        assert "09:00" in reply.text, reply.text
