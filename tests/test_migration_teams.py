@@ -162,9 +162,7 @@ def test_a_single_workspace_serve_adopts_its_rows_into_the_team_auth_test_names(
         try:
             with engine.connect() as connection:
                 teams = {
-                    table: connection.execute(
-                        text(f"SELECT DISTINCT team_id FROM {table}")  # noqa: S608
-                    ).all()
+                    table: connection.execute(text(f"SELECT DISTINCT team_id FROM {table}")).all()
                     for table in ("subscriptions", "deliveries", "handled_once", "lookups")
                 }
         finally:
