@@ -108,32 +108,34 @@ def _prepare(needs_token: bool, *, dry_run: bool = False) -> tuple[Settings, Ser
         print(f"Cannot prepare the database: {reason}.", file=sys.stderr)
         return 2
     if not settings.many_workspaces:
-        refused = _serve_home_team(services)
-        if refused:
-            print(refused, file=sys.stderr)
-            return 2
+        code = _serve_home_team(services)
+        if code:
+            return code
     return settings, services
 
 
-def _serve_home_team(services: Services) -> str | None:
+def _serve_home_team(services: Services) -> int:
     """Read and write the rows of the one team the database serves, as `briefbot run` and
     `serve` do once they have adopted the rows kept before rows had a team (until then
-    those rows are used as they are, and the next start-up adopts these too); what is
-    wrong, or None."""
+    those rows are used as they are, and the next start-up adopts these too); 0, or an
+    exit code after saying what is wrong."""
     try:
         teams = services.store.teams_kept()
     except SQLAlchemyError as error:
         reason = describe_database_error(error, services.store.engine.url)
-        return f"Cannot read the database: {reason}."
+        print(f"stopped: the database failed: {reason}. Nothing was posted.")
+        return 3
     if len(teams) > 1:
         names = ", ".join(team for team, _ in teams)
-        return (
+        print(
             f"The database holds the rows of several teams ({names}): it belongs to a "
-            "deployment serving many workspaces; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."
+            "deployment serving many workspaces; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.",
+            file=sys.stderr,
         )
+        return 2
     if teams:
         services.store = services.store.for_team(*teams[0])
-    return None
+    return 0
 
 
 def run_post_daily(args: argparse.Namespace) -> int:
