@@ -1,8 +1,8 @@
 """Run the benchmarks: `python -m bench [NAME ...] [--dir DIR] [--briefs N] [--terms N]`.
 
-NAME is any of load, reload, search, define, related, memory, suggestions, explain (default:
-all). The synthetic library is generated into a temporary folder (deleted afterwards)
-unless --dir names a folder to generate into once and reuse.
+NAME is any of load, reload, search, define, related, memory, suggestions, explain,
+meaning (default: all). The synthetic library is generated into a temporary folder
+(deleted afterwards) unless --dir names a folder to generate into once and reuse.
 """
 
 from __future__ import annotations
@@ -20,7 +20,17 @@ from pathlib import Path
 from bench.generate import generate
 from bench.measure import Report, ms
 
-NAMES = ("load", "reload", "search", "define", "related", "memory", "suggestions", "explain")
+NAMES = (
+    "load",
+    "reload",
+    "search",
+    "define",
+    "related",
+    "memory",
+    "suggestions",
+    "explain",
+    "meaning",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +100,11 @@ def run(root: Path, names: list[str], started: float) -> int:
         from bench.suggestions import bench_suggestions
 
         bench_suggestions(root, report)
+    if "meaning" in names:
+        from bench.meaning import run as bench_meaning
+
+        library = None
+        bench_meaning(root, report)
     print()
     print(report.table())
     print(f"\n(total {ms(time.perf_counter() - started)})")

@@ -339,9 +339,11 @@ trace = sys.argv[2] == "trace"
 if trace:
     tracemalloc.start()
 from bot.content.loader import load_library
-library = load_library(sys.argv[1])
+from bot.search.meaning import load_model
+library = load_library(sys.argv[1], load_model())
 from bot.search.brief_index import search_briefs
 search_briefs(library, "policy")
+search_briefs(library, "why nobody agrees on how to manage the dangers")
 peak = tracemalloc.get_traced_memory()[1] if trace else 0
 try:
     # VmHWM is this process's own peak; ru_maxrss would include the parent's size
@@ -355,7 +357,8 @@ print(json.dumps({"peak": peak, "rss": rss, "briefs": len(library.briefs)}))
 
 
 def bench_memory(root: Path, report: Report) -> None:
-    """Peak memory of a fresh process loading the library (traced allocations and max RSS)."""
+    """Peak memory of a fresh process loading the library with the model of meaning, as the
+    bot does (traced allocations and max RSS)."""
     print("memory: a fresh process loads the library")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     figures = {}

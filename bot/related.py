@@ -6,7 +6,13 @@ says more than a shared "policy" tag):
 - shared glossary terms (through aliases, so "SAE" and "Sparse autoencoders" agree),
 - shared tags,
 - shared words of title, summary, points, terms and tags (a sparse TF-IDF over the
-  inverted index, using only the brief's rarest words).
+  inverted index, using only the brief's rarest words),
+
+and adds a fourth: closeness in meaning, the cosine of the two briefs' vectors
+(bot/search/meaning.py), so that briefs on the same subject in different words are
+related even when they share no term, tag or rare word. Only the MEANING_NEAREST
+closest count, and only above MEANING_FLOOR: briefs of one field (AI policy) all sit
+at 0.3-0.45 of each other, and that says little.
 
 Only briefs that share something with the brief are ever looked at, through the
 inverted indexes, so a lookup does not scan the library and building the index is
@@ -19,6 +25,8 @@ import heapq
 import math
 from collections import defaultdict
 
+import numpy as np
+
 from bot.model import Brief
 from bot.search.corpus import FIELD_COUNT, brief_words
 from bot.search.snapshot import Snapshot
@@ -28,6 +36,10 @@ TAGS_SHARE = 0.25
 TEXT_SHARE = 0.30
 TEXT_WORDS = 25
 """How many of a brief's rarest words stand for its text."""
+MEANING_SHARE = 0.5
+"""What a brief as close in meaning as possible adds (it rises from MEANING_FLOOR)."""
+MEANING_FLOOR = 0.4
+MEANING_NEAREST = 20
 MIN_SIMILARITY = 0.05
 """Briefs less similar than this (0-1) are not offered, even to fill the list."""
 
@@ -127,4 +139,20 @@ def _similarity(library: Snapshot, brief: Brief) -> dict[int, float]:
                 found.update(postings)
         for doc in found:
             scores[doc] += share
+    _add_meaning(library, brief, scores)
     return scores
+
+
+def _add_meaning(library: Snapshot, brief: Brief, scores: defaultdict[int, float]) -> None:
+    meaning = library.meaning
+    row = meaning.row_of.get(brief.id)
+    if row is None or meaning.briefs[row] is not brief:
+        return
+    similarities = meaning.brief_similarities(meaning.matrix[row])
+    count = min(MEANING_NEAREST + 1, len(similarities))
+    doc_of = library.corpus.doc_of
+    for other in np.argpartition(-similarities, count - 1)[:count].tolist():
+        similarity = float(similarities[other])
+        if similarity > MEANING_FLOOR:
+            doc = doc_of[meaning.briefs[other].id]
+            scores[doc] += MEANING_SHARE * (similarity - MEANING_FLOOR) / (1 - MEANING_FLOOR)

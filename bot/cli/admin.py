@@ -27,6 +27,7 @@ from urllib.parse import quote
 from bot.cli import add_content_option, number_argument
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.library import Library
+from bot.content.loader import Content
 
 BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
 DEFAULT_EXPORT_DIR = "export"
@@ -318,15 +319,21 @@ def run_new_brief(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_brief(content: str, brief_id: str) -> str | None:
-    """Where a brief with this id already is (a multi-brief file), if the content loads."""
+def _loaded(content: str) -> Content | None:
+    """The content as it loads now, or None when it has errors: broken content still gets
+    its new file, and `briefbot validate` tells the rest."""
     from bot.content.loader import load_content
 
     try:
-        briefs = load_content(content).briefs
+        return load_content(content)
     except ContentInvalid:
-        return None  # broken content still gets its new file; validate will tell the rest
-    for brief in briefs:
+        return None
+
+
+def _existing_brief(content: str, brief_id: str) -> str | None:
+    """Where a brief with this id already is (a multi-brief file), if the content loads."""
+    loaded = _loaded(content)
+    for brief in loaded.briefs if loaded is not None else ():
         if brief.id == brief_id:
             return str(brief.origin)
     return None
@@ -388,15 +395,11 @@ def run_new_term(args: argparse.Namespace) -> int:
 
 def _existing_term(content: str, term: str) -> str | None:
     """How the glossary already knows `term` (as a term or an alias), if the content loads."""
-    from bot.content.loader import load_content
     from bot.model import normalize_key
 
-    try:
-        terms = load_content(content).terms
-    except ContentInvalid:
-        return None
+    loaded = _loaded(content)
     key = normalize_key(term)
-    for known in terms:
+    for known in loaded.terms if loaded is not None else ():
         if normalize_key(known.term) == key:
             return f"{known.origin}"
         for alias in known.aliases:

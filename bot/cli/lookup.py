@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "date", nargs="?", type=_date, metavar="DATE", help="YYYY-MM-DD (default: today)"
     )
     add_content_option(featured)
-    featured.set_defaults(func=_with_library(run_featured))
+    featured.set_defaults(func=_with_library(run_featured, meaning=False))
 
 
 def _date(text: str) -> dt.date:
@@ -80,15 +80,17 @@ def _date(text: str) -> dt.date:
 
 
 def _with_library(
-    command: Callable[[argparse.Namespace, Library], int],
+    command: Callable[[argparse.Namespace, Library], int], *, meaning: bool = True
 ) -> Callable[[argparse.Namespace], int]:
-    """Load the content first; on errors print them all and exit 1."""
+    """Load the content first (with the model of meaning, for the lookups that use it);
+    on errors print them all and exit 1."""
 
     def run(args: argparse.Namespace) -> int:
         from bot.content.loader import load_library
+        from bot.search.meaning import load_model
 
         try:
-            library = load_library(args.content)
+            library = load_library(args.content, load_model() if meaning else None)
         except ContentInvalid as invalid:
             for error in invalid.errors:
                 print(error, file=sys.stderr)
@@ -169,7 +171,7 @@ def run_define(args: argparse.Namespace, library: Library) -> int:
         return _fail(f"No glossary term matches “{found.query}”.", names)
     if found.kind == "alias":
         print(f"“{found.matched_name}” is another name for {found.term.term}.\n")
-    elif found.kind == "fuzzy":
+    elif found.kind in ("fuzzy", "meaning"):
         print(f"Closest match for “{found.query}”: {found.matched_name}\n")
     _term_block(found.term)
     if found.see_also:

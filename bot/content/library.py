@@ -16,6 +16,7 @@ from types import MappingProxyType
 from bot.basics import digest
 from bot.model import Brief, Term, normalize_key
 from bot.search.corpus import CorpusIndex, build_corpus_index
+from bot.search.meaning import MeaningIndex, MeaningModel, build_meaning_index
 from bot.search.term_finder import TermFinder, build_term_finder
 from bot.search.term_index import GlossaryIndex, build_glossary_index
 
@@ -43,6 +44,8 @@ class Library:
     glossary_index: GlossaryIndex
     term_finder: TermFinder
     """Every term and alias in one automaton, for finding terms in a message."""
+    meaning: MeaningIndex
+    """The vector of every brief and term, for search, related briefs and define by meaning."""
     brief_digests: Mapping[str, bytes] = field(repr=False, default_factory=dict)
     """Brief id -> the digest of its fields; with `term_digest`, what `version` is
     computed from (kept so that a reload hashes only the briefs that changed)."""
@@ -59,7 +62,10 @@ class Library:
 
 
 def build_library(
-    briefs: Iterable[Brief], terms: Iterable[Term], previous: Library | None = None
+    briefs: Iterable[Brief],
+    terms: Iterable[Term],
+    previous: Library | None = None,
+    model: MeaningModel | None = None,
 ) -> Library:
     """Assemble a snapshot from already validated briefs and terms.
 
@@ -67,12 +73,14 @@ def build_library(
     orders and indexes. `previous`, the library served until now, only makes it
     faster: whatever was built from the very same Brief and Term objects (a reload
     hands those over for files that did not change) is reused or patched, and the
-    answer is the same as without it.
+    answer is the same as without it. `model` embeds what briefs and terms mean
+    (bot/search/meaning.py); only briefs and terms that are not the very same objects as
+    in `previous` are embedded again. Without it, search goes by words alone.
     """
     briefs = tuple(briefs)
     ordered_terms = tuple(sorted(terms, key=lambda t: (t.key, t.term)))
     if previous is not None and _same_objects(previous.terms, ordered_terms):
-        patched = _patched(previous, briefs)
+        patched = _patched(previous, briefs, model)
         if patched is not None:
             return patched
         term_by_key, glossary_index = previous.term_by_key, previous.glossary_index
@@ -90,6 +98,7 @@ def build_library(
     by_id_order = sorted(briefs, key=attrgetter("id"))
     ordered_briefs = tuple(sorted(by_id_order, key=attrgetter("date"), reverse=True))
     digests = {b.id: _digest_of_brief(b) for b in by_id_order}
+    corpus = build_corpus_index(ordered_briefs, previous.corpus if previous else None)
     return Library(
         briefs=ordered_briefs,
         terms=ordered_terms,
@@ -98,9 +107,12 @@ def build_library(
         term_by_key=term_by_key,
         terms_by_key=terms_by_key,
         briefs_by_term=MappingProxyType(_briefs_by_term(ordered_briefs, term_by_key)),
-        corpus=build_corpus_index(ordered_briefs, previous.corpus if previous else None),
+        corpus=corpus,
         glossary_index=glossary_index,
         term_finder=term_finder,
+        meaning=build_meaning_index(
+            model, ordered_briefs, ordered_terms, previous.meaning if previous else None, corpus
+        ),
         brief_digests=MappingProxyType(digests),
         term_digest=term_digest,
     )
@@ -121,7 +133,9 @@ _MAX_PATCHED = 64
 """Reloads with more briefs changed than this build the maps again."""
 
 
-def _patched(previous: Library, briefs: tuple[Brief, ...]) -> Library | None:
+def _patched(
+    previous: Library, briefs: tuple[Brief, ...], model: MeaningModel | None
+) -> Library | None:
     """`previous` with the briefs that are not the very same objects swapped, for a
     reload after a few edits with the glossary unchanged (None: build afresh)."""
     old_by_id = previous.by_id
@@ -132,7 +146,7 @@ def _patched(previous: Library, briefs: tuple[Brief, ...]) -> Library | None:
     if len(new_by_id) != len(briefs):
         return None  # an id twice: only the loader's checks allow that, never patched
     removed = [b for b in previous.briefs if new_by_id.get(b.id) is not b]
-    if not added and not removed:
+    if not added and not removed and previous.meaning.model is model:
         return previous
     ordered = list(previous.briefs)
     for brief in removed:
@@ -155,6 +169,7 @@ def _patched(previous: Library, briefs: tuple[Brief, ...]) -> Library | None:
         corpus=build_corpus_index(ordered_briefs, previous.corpus),
         glossary_index=previous.glossary_index,
         term_finder=previous.term_finder,
+        meaning=build_meaning_index(model, ordered_briefs, previous.terms, previous.meaning),
         brief_digests=MappingProxyType(digests),
         term_digest=previous.term_digest,
     )

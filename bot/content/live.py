@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.content.errors import ContentError, ContentInvalid
 from bot.content.library import Library
 from bot.content.loader import ContentLoader
+from bot.search.meaning import MeaningModel
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,11 @@ class ReloadResult:
 class LiveContent:
     """Holds the current Library and replaces it only with content that loaded cleanly."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, model: MeaningModel | None = None) -> None:
         self.root = Path(root)
-        self._loader = ContentLoader(self.root)
+        # The model is loaded once by whoever starts the bot and kept here: every reload
+        # embeds the changed briefs with the same one.
+        self._loader = ContentLoader(self.root, model)
         self._lock = threading.Lock()
         self._listeners: list[ReloadListener] = []
         started = time.perf_counter()

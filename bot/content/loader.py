@@ -42,6 +42,7 @@ from bot.content.parse import (
     read_with_stat,
 )
 from bot.model import Brief, Term
+from bot.search.meaning import MeaningModel
 
 # A file modified this recently may change again within the filesystem's timestamp
 # granularity without its stat changing, so its cached result is only trusted after
@@ -84,8 +85,10 @@ class ContentLoader:
     stat of every file.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], model: MeaningModel | None = None) -> None:
         self.root = os.fspath(root)
+        self.model = model
+        """What briefs and terms mean is embedded with (None: search by words alone)."""
         self._briefs_dir = os.path.join(self.root, BRIEFS_DIR)
         self._glossary_file = os.path.join(self.root, GLOSSARY_FILE)
         self._glossary_dir = os.path.join(self.root, GLOSSARY_DIR)
@@ -117,7 +120,9 @@ class ContentLoader:
         with self._lock:
             content = self._load_content(changed)
             if self._library is None or content is not self._library_of:
-                self._library = build_library(content.briefs, content.terms, self._library)
+                self._library = build_library(
+                    content.briefs, content.terms, self._library, self.model
+                )
                 self._library_of = content
             return self._library
 
@@ -446,9 +451,10 @@ def _stat_key(st: os.stat_result) -> _StatKey:
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
-def load_library(root: str | os.PathLike[str]) -> Library:
-    """Load and validate the content folder at `root` (see ContentLoader.load)."""
-    return ContentLoader(root).load()
+def load_library(root: str | os.PathLike[str], model: MeaningModel | None = None) -> Library:
+    """Load and validate the content folder at `root` (see ContentLoader.load); with
+    `model`, the library also knows what its briefs and terms mean."""
+    return ContentLoader(root, model).load()
 
 
 def load_content(root: str | os.PathLike[str]) -> Content:

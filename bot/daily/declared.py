@@ -124,12 +124,6 @@ def declared_errors(content_dir: str | os.PathLike[str]) -> list[ContentError]:
     return []
 
 
-def parse_schedule_file(path: str, data: bytes) -> tuple[dict[str, Schedule], list[ContentError]]:
-    """The featured-brief (daily) schedules a schedule.yml declares, and every error in it."""
-    subscriptions, errors = parse_declared(path, data)
-    return DeclaredFile(path, subscriptions, exists=True).schedules, errors
-
-
 def parse_declared(path: str, data: bytes) -> tuple[Declared, list[ContentError]]:
     """The subscriptions a schedule.yml declares, and the errors in it (file:line:field)."""
     errors: list[ContentError] = []

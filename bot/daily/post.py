@@ -92,14 +92,6 @@ def daily_message(brief: Brief) -> dict[str, Any]:
 # --- one send ------------------------------------------------------------------------
 
 
-def send_daily(client: WebClient, channel: str, brief: Brief, local_date: dt.date) -> Outcome:
-    """Post `brief` as `channel`'s daily brief for `local_date`, once, and classify the answer."""
-    key = DeliveryKey.daily(channel, local_date)
-    return send_post(
-        client, channel, daily_message(brief), post_metadata(key, brief.id, local_date)
-    )
-
-
 def send_post(
     client: WebClient, channel: str, payload: dict[str, Any], metadata: dict[str, Any]
 ) -> Outcome:

@@ -72,14 +72,14 @@ def brief_words(brief: Brief) -> BriefWords:
     tags lack it: a match there always counts for more, so nothing is lost, and the
     index is smaller and faster to build.
     """
-    title, ident, keys, text, tags = _words_of(brief)
+    title, ident, keys, text, tags = words_of(brief)
     return BriefWords(title, ident, keys, frozenset(text), tags)
 
 
 _Words = tuple[frozenset[str], frozenset[str], frozenset[str], set[str], frozenset[str]]
 
 
-def _words_of(brief: Brief) -> _Words:
+def words_of(brief: Brief) -> _Words:
     """What `brief_words` gives, as a plain tuple with the text words in a mutable set:
     the full build calls this 10,000 times, and the in-place set differences and the
     missing dataclass save a good share of it."""
@@ -162,7 +162,7 @@ def _build_segment(briefs: Sequence[Brief], first: int) -> Segment:
     title_docs, ident_docs, keys_docs, text_docs = postings
     tag_docs: defaultdict[str, list[int]] = defaultdict(list)
     for doc, brief in enumerate(briefs, first):
-        title, ident, keys, text, tags = _words_of(brief)
+        title, ident, keys, text, tags = words_of(brief)
         for word in title:
             title_docs[word].append(doc)
         for word in ident:

@@ -9,6 +9,11 @@
    close ones make a "did you mean" ("ambiguous"); nothing close gives "none" with the
    nearest names as suggestions. A shared alias is never narrowed to one of its terms:
    a clear winner that is one gives "meanings", and suggestions hold all its terms.
+3. when no name is a clear winner nor several close, what the query means: its vector
+   (bot/search/meaning.py) against each term's name, aliases and definition. One term
+   close enough (MEANING_CLOSE) and clearly closer than the next (MEANING_GAP) is answered
+   ("meaning"); a few near ones are offered as "did you mean" ("ambiguous"); nothing
+   near leaves the name steps' answer ("none").
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ from rapidfuzz import fuzz, process
 
 from bot.model import Brief, Term, normalize_key
 from bot.search.fuzzy import similar_words
+from bot.search.meaning import QUESTION_WORDS, SUGGESTION_FLOOR
 from bot.search.snapshot import Snapshot
 from bot.search.term_index import GlossaryIndex
 from bot.search.words import MAX_QUERY_CHARS
 from bot.suggest import did_you_mean
 
-DefinitionKind = Literal["exact", "alias", "meanings", "fuzzy", "ambiguous", "none", "empty"]
+DefinitionKind = Literal[
+    "exact", "alias", "meanings", "fuzzy", "meaning", "ambiguous", "none", "empty"
+]
 
 CLEAR_WINNER = 70
 """A fuzzy match needs at least this score (0-100) to be answered directly..."""
@@ -36,6 +44,14 @@ CLOSE = 60
 """Fuzzy matches scoring at least this are offered as "did you mean"."""
 NEAREST = 40
 """Below CLOSE, the best few above this are still offered as suggestions."""
+MEANING_CLOSE = 0.42
+"""Cosine similarity of query and definition a term needs to be answered by meaning..."""
+MEANING_GAP = 0.05
+"""...and how much closer than the runner-up it must be."""
+MEANING_NEAR = 0.3
+"""Below a clear answer, terms this close in meaning are offered as "did you mean"..."""
+MEANING_SPREAD = 0.1
+"""...when within this of the closest one (at most three)."""
 MAX_CANDIDATES = 5
 MAX_QUERY_WORDS = 8
 
@@ -117,7 +133,47 @@ def define(library: Snapshot, text: str) -> Definition:
             rest = [term for term in suggested if term not in first]
             # `suggested` already holds at most MAX_CANDIDATES, whole meanings included.
             return Definition(query, "ambiguous", candidates=tuple([*first, *rest]))
-    return Definition(query, "none", candidates=_suggested_terms(index, query, 3))
+    by_meaning = _by_meaning(library, query)
+    if len(by_meaning) == 1:
+        return _answer(library, query, "meaning", by_meaning[0], by_meaning[0].term)
+    if by_meaning:
+        return Definition(query, "ambiguous", candidates=by_meaning)
+    candidates = _suggested_terms(index, query, 3)
+    meaning = library.meaning
+    vector = meaning.embed(query) if len(query.split()) >= QUESTION_WORDS else None
+    if vector is not None:
+        # A question's one fitting word must not offer a term about something else.
+        candidates = tuple(
+            t
+            for t in candidates
+            if (meaning.closeness(vector, term=t.term) or 1.0) >= SUGGESTION_FLOOR
+        )
+    return Definition(query, "none", candidates=candidates)
+
+
+def _by_meaning(library: Snapshot, query: str) -> tuple[Term, ...]:
+    """The one term whose definition is clearly closest in meaning to `query`; or the
+    few close ones, closest first, when none is clearly closest; or none."""
+    meaning = library.meaning
+    if not meaning.terms:
+        return ()
+    vector = meaning.embed(query)
+    if vector is None:
+        return ()
+    similarities = meaning.term_similarities(vector)
+    order = similarities.argsort()[::-1][:3].tolist()
+    best = float(similarities[order[0]])
+    runner_up = float(similarities[order[1]]) if len(order) > 1 else 0.0
+    terms: tuple[Term, ...] = meaning.terms
+    if best >= MEANING_CLOSE and best - runner_up >= MEANING_GAP:
+        return (terms[order[0]],)
+    if best < MEANING_NEAR:
+        return ()
+    return tuple(
+        terms[i]
+        for i in order
+        if similarities[i] >= MEANING_NEAR and similarities[i] >= best - MEANING_SPREAD
+    )
 
 
 def _suggested_terms(

@@ -53,7 +53,7 @@ def definition_reply(found: Definition) -> blocks.Message:
         return blocks.definition_message(
             found.term,
             matched_name=found.matched_name,
-            fuzzy_query=found.query if found.kind == "fuzzy" else "",
+            fuzzy_query=found.query if found.kind in ("fuzzy", "meaning") else "",
             see_also=found.see_also,
             used_by=found.used_by,
         )

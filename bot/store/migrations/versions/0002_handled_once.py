@@ -1,9 +1,5 @@
 """handled_once: what Slack may deliver twice (an event retried, a button clicked twice)
 is claimed here once.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-29
 """
 
 from __future__ import annotations
@@ -11,10 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0002", "0001"
 
 
 def upgrade() -> None:

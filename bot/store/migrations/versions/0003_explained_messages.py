@@ -1,19 +1,11 @@
-"""explained_messages: the one "Explain terms" reply posted in each message's thread.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-30
-"""
+"""explained_messages: the one "Explain terms" reply posted in each message's thread."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0003", "0002"
 
 
 def upgrade() -> None:

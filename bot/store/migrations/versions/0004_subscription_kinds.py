@@ -6,10 +6,6 @@
   their local date as the slot, so a day already posted is never posted again.
 - featured_picks: one pick per (date, tag set); existing picks are the untagged ones.
 - briefs_seen: when each brief first appeared, for announcing new briefs.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
@@ -17,10 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0004", "0003"
 
 
 def upgrade() -> None:

@@ -6,10 +6,6 @@
 - slack_oauth_states: the state of each "Add to Slack" page until it is used or expires.
 
 Columns as slack_sdk's stores build them; a single-workspace deployment leaves them empty.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-06
 """
 
 from __future__ import annotations
@@ -17,10 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0006", "0005"
 
 
 def _token_columns() -> list[sa.Column[object]]:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.processes import briefbot
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.content.errors import ContentError
 from bot.content.schedule_fields import SCHEDULE_SCHEMA_FILE
-from bot.daily.declared import declared_errors, load_declared, parse_schedule_file
+from bot.daily.declared import DeclaredFile, declared_errors, load_declared, parse_declared
 from bot.schedule import Kind, Schedule, SubscriptionSpec
 from tests.support.cli import RunCli
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 
 GOOD = """\
@@ -45,6 +46,12 @@ channels:
     time: "17:05"
     zone: Asia/Kolkata
 """
+
+
+def parse_schedule_file(path: str, data: bytes) -> tuple[dict[str, Schedule], list[ContentError]]:
+    """The featured-brief (daily) schedules a schedule.yml declares, and every error in it."""
+    subscriptions, errors = parse_declared(path, data)
+    return DeclaredFile(path, subscriptions, exists=True).schedules, errors
 
 
 def errors_of(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from bot.content.library import Library, build_library
 from bot.content.loader import load_library
 from bot.model import Brief, Source, Term
 
-SHIPPED = Path(__file__).resolve().parent.parent / "content"
+SHIPPED = Path(__file__).resolve().parents[2] / "content"
 
 ODD = 'Quotes "like this", commas, a; semicolon\nand a new line, =SUM(A1), ünïcödé 🚀'
 

@@ -26,7 +26,7 @@ from bot.slack.blocks import brief_message
 from bot.store import Store, make_engine, sqlite_url, upgrade
 from tests.support.processes import briefbot
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "content"
 DISTILLATION = "ai-distillation-national-security"
 

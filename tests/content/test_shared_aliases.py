@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.bot",)
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ADMIN = "U0CAROL"  # the one admin the harness's settings name
 
 RSP = """\

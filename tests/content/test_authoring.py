@@ -24,7 +24,7 @@ from bot.content.parse import parse_brief_file, parse_glossary_file
 from bot.content.schema import BRIEF_FIELDS, TERM_FIELDS
 from bot.model import MAX_TITLE
 
-SHIPPED = Path(__file__).resolve().parent.parent / "content"
+SHIPPED = Path(__file__).resolve().parents[2] / "content"
 DAY = dt.date(2026, 11, 27)
 
 

@@ -23,7 +23,7 @@ from bot.content.schema import (
 from bot.content.schema_files import schema_files, stale_schemas, write_schemas
 from bot.model import MAX_TITLE, Brief, Source, Term
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = REPO / "content" / "schemas"
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.bot",)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DISTILLATION = "ai-distillation-national-security"
 EXTRA_TERMS = """
   - term: Autoencoder

@@ -14,7 +14,7 @@ from bot.content.safe_yaml import InvalidDate, read_yaml, resolve_plain
 from bot.model import Origin, Source, normalize_key
 from tests.content_files import BRIEF, GLOSSARY, brief_text, make_content, write
 
-REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
+REPO_CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
 # -- the shipped content ------------------------------------------------------------

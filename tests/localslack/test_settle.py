@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("tests.support.bot",)
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 WAIT_HELPERS = {
     "tests/fakeslack/scripted.py",  # wait_for: polls a predicate until it holds
     "tests/support/processes.py",  # wait_http: polls until a started process answers

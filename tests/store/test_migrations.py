@@ -28,7 +28,7 @@ from tests.support.processes import HANG_GUARD_S, run_together
 
 pytest_plugins = ("tests.support.databases",)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     "subscriptions",
     "featured_picks",

@@ -35,7 +35,12 @@ def _race(world: DailyWorld) -> list[tuple[str, list[Any], str | None]]:
 
     reports = run_together(sweep_as_replica, [(*args, NOW, f"p{n}") for n in range(PROCESSES)])
     assert [error for _, _, error in reports if error] == []
-    assert not any(call.early for call in world.slack.calls)
+    early = [(c.method, c.channel, c.at) for c in world.slack.calls if c.early]
+    assert early == [], [
+        (c.method, c.channel, c.at, c.fault)
+        for c in world.slack.calls
+        if c.channel in {e[1] for e in early}
+    ]
     return reports
 
 

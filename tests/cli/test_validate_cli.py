@@ -13,7 +13,7 @@ from bot.content.schema_files import schema_files
 from tests.content_files import brief_text, make_content
 from tests.support.processes import briefbot
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_valid_content_exits_zero_with_summary(tmp_path):

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from slack_sdk import WebClient
 
-from bot.daily.post import EVENT_TYPE, metadata_key, post_metadata, send_daily
+from bot.daily.post import EVENT_TYPE, daily_message, metadata_key, post_metadata, send_post
+from bot.model import Brief
+from bot.slack.web_answers import Outcome
 from bot.store import DeliveryKey, DeliveryKind, DeliveryState
 
 if TYPE_CHECKING:
@@ -29,6 +32,14 @@ MONDAY = dt.date(2024, 5, 6)
 AT_NINE = dt.datetime(2024, 5, 6, 9, 0, 30, tzinfo=HELSINKI)
 STALE = dt.timedelta(minutes=2)
 POST = "chat.postMessage"
+
+
+def send_daily(client: WebClient, channel: str, brief: Brief, local_date: dt.date) -> Outcome:
+    """Post `brief` as `channel`'s daily brief for `local_date` as the sweep does, once."""
+    key = DeliveryKey.daily(channel, local_date)
+    return send_post(
+        client, channel, daily_message(brief), post_metadata(key, brief.id, local_date)
+    )
 
 
 def dead_claim(world: DailyWorld, channel: str, at: dt.datetime, *, posting: bool) -> str:

@@ -39,7 +39,7 @@ from tests.fakeslack import ScriptedSlack
 if TYPE_CHECKING:
     from tests.support.bot import BotHarness
 
-SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+SHIPPED_CONTENT = Path(__file__).resolve().parents[2] / "content"
 ADMIN = "U0CAROL"  # the admin make_harness configures
 BRIEF_ID = "ai-moratoriums-social-rupture"
 QUIET = 0.25

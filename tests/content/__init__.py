@@ -1,0 +1,1 @@
+"""The content pipeline (bot/content): files, fields, loading, reloading, schemas, export."""

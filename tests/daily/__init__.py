@@ -1,0 +1,1 @@
+"""The posts the sweep sends (bot/daily): plans, pacing, faults, recovery, concurrency."""

@@ -1,0 +1,1 @@
+"""Search (bot/search): /brief search, /define lookup and their properties."""

@@ -1,0 +1,1 @@
+"""Slack formats (bot/slack): Block Kit messages and their limits."""

@@ -1,0 +1,1 @@
+"""The store (bot/store): records, the ledger, migrations, installations."""
