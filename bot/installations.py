@@ -26,7 +26,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from bot.config import Settings
 from bot.store.installation_tables import BOTS, INSTALLATIONS, OAUTH_STATES
@@ -171,6 +171,22 @@ class Installations:
             )
         return found if found is not None and found.bot_token else None
 
+    def team_installed_by(self, user_id: str) -> tuple[str | None, str | None] | None:
+        """The (team, org) `user_id` last installed briefbot in, or None: a deployment
+        admin is reached there (their user id means nothing in the other teams)."""
+        table = self.installation_store.installations
+        query = (
+            select(table.c.team_id, table.c.enterprise_id, table.c.is_enterprise_install)
+            .where(table.c.client_id == self.client_id, table.c.user_id == user_id)
+            .order_by(table.c.installed_at.desc())
+            .limit(1)
+        )
+        with self.installation_store.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return (None if row.is_enterprise_install else row.team_id), row.enterprise_id
+
     def client_for_team(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
         """A Web API client carrying the team's bot token, refreshed (and the new one saved)
         when it expires within REFRESH_MINUTES_BEFORE_EXPIRY; raise NotInstalled when the
@@ -241,12 +257,13 @@ def forget_team(
 ) -> None:
     """Everything briefbot keeps for a team that uninstalled it or revoked its tokens.
 
-    The team's installations and bot tokens go, so nothing more is sent with them, and
-    a team that installs again starts clean. (Subscriptions, ledger rows, post-once
-    claims and lookups carry no team id yet; they are the channel's and stay.)
-    `installations` is None for a single-workspace deployment, which keeps nothing more.
+    The team's installations and bot tokens go, so nothing more is sent with them; its
+    subscriptions, posted messages, post-once claims and lookups go, and its ledger
+    rows not yet sent are closed (skipped), so a team that installs again starts clean
+    and the other teams carry on. For an org-wide install, `team_id` is None and the
+    org's rows go. `installations` is None for a single-workspace deployment, which
+    keeps its rows: its one token may be put back.
     """
-    del store  # keeps nothing keyed by team yet; see the docstring
     if installations is None:
         log.warning(
             "briefbot was uninstalled from %s: SLACK_BOT_TOKEN no longer works there",
@@ -254,4 +271,6 @@ def forget_team(
         )
         return
     installations.installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
-    log.info("forgot the installation of %s", team_id or enterprise_id)
+    tenant = team_id or enterprise_id or ""
+    store.for_team(tenant, enterprise_id).forget_rows("briefbot was uninstalled from the team")
+    log.info("forgot the installation and the rows of %s", tenant)

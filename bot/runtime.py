@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_bolt import App
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import log_redaction
 from bot.app import LISTENER_THREADS, build_app, build_services, make_client
@@ -115,6 +116,7 @@ def start(
         log.info(
             "Slack accepted the bot token: %s in %s", identity.get("user"), identity.get("team")
         )
+        adopt_home_team(services, identity.get("team_id"), identity.get("enterprise_id"))
     else:
         # No token to check: each team's comes from its installation, request by request.
         log.info("serving many workspaces: teams install briefbot at /slack/install")
@@ -142,25 +144,39 @@ def start(
     return running
 
 
+def adopt_home_team(services: Services, team_id: str | None, enterprise_id: str | None) -> None:
+    """Serve the one team the bot token belongs to: its store reads and writes that team's
+    rows, and rows written before rows had a team (a database upgraded from revision 0006
+    or earlier) become that team's, once, in one transaction."""
+    team = team_id or ""
+    if not team:
+        return
+    services.store = services.store.for_team(team, enterprise_id or None)
+    try:
+        moved = services.store.adopt_rows()
+    except SQLAlchemyError as error:
+        raise StartupError(
+            f"could not give the rows kept so far to the team {team}: {error}"
+        ) from None
+    if moved:
+        log.info("the rows kept so far (%d) are now the team %s's", moved, team)
+
+
 def start_background_jobs(running: Running) -> None:
     """Jobs that run beside the listeners in every long-lived process."""
-    many = running.services.installations is not None
-    for start_job in background_jobs(many_workspaces=many):
+    for start_job in background_jobs():
         running.stoppers.append(start_job(running.services, running.app.client))
 
 
-def background_jobs(*, many_workspaces: bool = False) -> list:
+def background_jobs() -> list:
     """Each job is `start(services, client) -> stop`; new jobs are listed here.
 
-    Serving many workspaces, the clock does not run: a subscription does not yet say
-    which team's token posts to its channel.
+    Serving many workspaces, each team's work goes out with its own token (see
+    `bot.daily.sweep`), so every job runs in both modes.
     """
     from bot.daily.clock import start_clock
     from bot.jobs.content_notices import start_watching
 
-    if many_workspaces:
-        log.warning("serving many workspaces: daily posts are not sent (BRIEFBOT_CLOCK is ignored)")
-        return [start_watching]
     return [start_watching, start_clock]
 
 

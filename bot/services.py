@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,5 +56,17 @@ class Services:
             )
             return pick_featured(library, today, {})
 
+    def for_team(self, team: str, enterprise: str | None = None) -> Services:
+        """These services, with a store that reads and writes only `team`'s rows (for an
+        org-wide install, `team` is the org's id)."""
+        return replace(self, store=self.store.for_team(team, enterprise))
+
     def is_admin(self, user_id: str) -> bool:
-        return user_id in self.settings.admins
+        """BRIEFBOT_ADMINS (for every team), or whoever installed briefbot in this store's team."""
+        if user_id in self.settings.admins:
+            return True
+        if self.installations is None:
+            return False
+        team = self.store.team
+        installed = self.installations.find(team, self.store.enterprise)
+        return installed is not None and installed.user_id == user_id

@@ -16,6 +16,8 @@ from bot.localslack import Call
 from tests.conftest import APP_TOKEN, SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.payloads import (
+    app_home_opened_event,
+    app_mention_event,
     app_uninstalled_event,
     block_action,
     event_callback,
@@ -307,3 +309,161 @@ def test_the_install_page_has_a_state_that_expires(served: Served) -> None:
     assert "Secure" in cookie and "HttpOnly" in cookie and "Max-Age=600" in cookie
     state = href.split("state=")[1].split("&")[0]
     assert browser.cookies == {"slack-app-oauth-state": state}
+
+
+def _rows(served: Served, sql: str, **params: object) -> list[tuple]:
+    engine = sa.create_engine(f"sqlite:///{served.database}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def _subscribed(served: Served, team: str) -> list[tuple]:
+    sql = "SELECT channel_id, post_time FROM subscriptions WHERE team_id = :t ORDER BY 1"
+    return _rows(served, sql, t=team)
+
+
+def test_each_team_keeps_its_own_subscriptions_and_a_forged_channel_reaches_nothing(
+    served: Served,
+) -> None:
+    """Two teams subscribe a channel with the same id, each to its own time: each row is
+    its team's, /brief schedule in one shows its own, and one team's /brief unsubscribe
+    naming a channel only the other subscribed changes nothing of the other's."""
+    served.install("T0ISOA", "Iso A")
+    served.install("T0ISOB", "Iso B")
+    served.slack.add_channel("C0ONLYB", "only-b")
+    served.command("T0ISOA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
+    served.command("T0ISOB", "subscribe 17:30 UTC", channel_id="C0GENERAL")
+    served.command("T0ISOB", "subscribe 10:00 UTC", channel_id="C0ONLYB")
+    served.slack.wait_for(lambda: len(_subscribed(served, "T0ISOB")) == 2, timeout=10)
+    assert _subscribed(served, "T0ISOA") == [("C0GENERAL", "08:00")]
+
+    schedule, _ = served.command("T0ISOA", "schedule", channel_id="C0GENERAL")
+    assert "08:00" in str(schedule) and "17:30" not in str(schedule)
+
+    served.command("T0ISOA", "unsubscribe", channel_id="C0ONLYB")
+    served.command("T0ISOA", "unsubscribe", channel_id="C0GENERAL")
+    served.slack.wait_for(lambda: _subscribed(served, "T0ISOA") == [], timeout=10)
+    assert _subscribed(served, "T0ISOB") == [("C0GENERAL", "17:30"), ("C0ONLYB", "10:00")]
+
+
+def test_report_shows_a_team_only_its_own_lookups(served: Served) -> None:
+    """The installer is an admin of their team: /brief report there counts that team's
+    lookups, never another team's."""
+    served.install("T0REPA", "Report A")
+    served.install("T0REPB", "Report B")
+    served.command("T0REPA", "zyzzyva quokka")
+    sql = "SELECT team_id FROM lookups WHERE query = 'zyzzyva quokka'"
+    served.slack.wait_for(lambda: _rows(served, sql) == [("T0REPA",)], timeout=10)
+    mine, _ = served.command("T0REPA", "report")
+    theirs, _ = served.command("T0REPB", "report")
+    assert "zyzzyva quokka" in str(mine)
+    assert "zyzzyva quokka" not in str(theirs)
+    assert "only for admins" not in str(theirs).lower()
+
+
+def test_an_uninstall_removes_the_teams_rows_and_keeps_the_others(served: Served) -> None:
+    """app_uninstalled takes the team's subscriptions, claims and lookups with it; the
+    other team's subscription of the same channel stays."""
+    served.install("T0GONE", "Gone")
+    served.install("T0KEPT", "Kept")
+    for team in ("T0GONE", "T0KEPT"):
+        served.command(team, "subscribe 08:00 UTC", channel_id="C0GENERAL")
+        served.command(team, "zyzzyva gone or kept")
+    served.slack.wait_for(lambda: _subscribed(served, "T0GONE") != [], timeout=10)
+    served.slack.wait_for(lambda: _subscribed(served, "T0KEPT") != [], timeout=10)
+    served.slack.uninstall("T0GONE")
+    event = event_callback(app_uninstalled_event(), team_id="T0GONE")
+    assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: _subscribed(served, "T0GONE") == [], timeout=10)
+    lookups = "SELECT count(*) FROM lookups WHERE team_id = :t"
+    assert _rows(served, lookups, t="T0GONE") == [(0,)]
+    assert _rows(served, "SELECT count(*) FROM handled_once WHERE team_id = :t", t="T0GONE") == [
+        (0,)
+    ]
+    assert _subscribed(served, "T0KEPT") == [("C0GENERAL", "08:00")]
+    assert _rows(served, lookups, t="T0KEPT") == [(1,)]
+
+
+def _posts_with(served: Served, mark: int, team: str, method: str) -> list[Call]:
+    tokens = set(served.slack.tokens_of(team))
+    return [c for c in served.calls_since(mark) if c.method == method and c.token in tokens]
+
+
+def test_the_home_tab_lists_only_the_teams_own_channels(served: Served) -> None:
+    """Each team's Home tab, published with its own token, lists its own subscriptions."""
+    served.install("T0HOMEA", "Home A")
+    served.install("T0HOMEB", "Home B")
+    served.slack.add_channel("C0HOMEB", "home-b")
+    served.command("T0HOMEA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
+    served.command("T0HOMEB", "subscribe 10:00 UTC", channel_id="C0HOMEB")
+    served.slack.wait_for(lambda: _subscribed(served, "T0HOMEB") != [], timeout=10)
+    served.slack.wait_for(lambda: _subscribed(served, "T0HOMEA") != [], timeout=10)
+    views = {}
+    for team in ("T0HOMEA", "T0HOMEB"):
+        mark = len(served.slack.calls)
+        event = event_callback(app_home_opened_event(), team_id=team)
+        assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+        published = served.slack.wait_for(
+            lambda m=mark, t=team: _posts_with(served, m, t, "views.publish"), timeout=10
+        )
+        views[team] = str(published[-1].params)
+    assert "C0GENERAL" in views["T0HOMEA"] and "C0HOMEB" not in views["T0HOMEA"]
+    assert "C0HOMEB" in views["T0HOMEB"] and "C0GENERAL" not in views["T0HOMEB"]
+
+
+def test_an_event_id_is_handled_once_per_team(served: Served) -> None:
+    """A mention delivered twice with one event id is answered once; the same event id
+    from another team is that team's own event, answered with its own token."""
+    served.install("T0EVA", "Events A")
+    served.install("T0EVB", "Events B")
+    mark = len(served.slack.calls)
+    for team in ("T0EVA", "T0EVA", "T0EVB"):
+        mention = app_mention_event("distillation", team=team)
+        event = event_callback(mention, team_id=team, event_id="Ev0SHARED")
+        assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: _posts_with(served, mark, "T0EVB", "chat.postEphemeral"))
+    served.slack.wait_for(lambda: _posts_with(served, mark, "T0EVA", "chat.postEphemeral"))
+    claims = "SELECT team_id FROM handled_once WHERE key = 'event:Ev0SHARED' ORDER BY 1"
+    assert _rows(served, claims) == [("T0EVA",), ("T0EVB",)]
+    assert len(_posts_with(served, mark, "T0EVA", "chat.postEphemeral")) == 1
+
+
+def test_related_briefs_are_claimed_per_team(served: Served) -> None:
+    """Related briefs on a message is threaded once in its team; a click from another
+    team naming the same channel and message ts (a forged pointer at the first team's
+    message) is claimed apart and leaves the first team's claim as it was."""
+    served.install("T0RELA", "Related A")
+    served.install("T0RELB", "Related B")
+    parent = "1714986000.000900"
+    message = {"type": "message", "ts": parent, "text": "a brief", "user": "U0BRIEFBOT"}
+    claims = "SELECT team_id, state, reply_ts FROM handled_once WHERE key = :k ORDER BY 1"
+    key = f"related:C0GENERAL:{parent}"
+
+    def press(team: str) -> None:
+        payload = block_action(
+            "related_briefs",
+            DISTILLATION,
+            message=message,
+            response_url=served.slack.new_response_url(),
+            team_id=team,
+        )
+        assert post_interactive(served.events, payload, secret=SIGNING_SECRET).status == 200
+
+    mark = len(served.slack.calls)
+    press("T0RELB")
+    done = served.slack.wait_for(
+        lambda: [r for r in _rows(served, claims, k=key) if r[1] == "done"], timeout=10
+    )
+    assert [team for team, _, _ in done] == ["T0RELB"]
+    press("T0RELB")
+    press("T0RELA")
+    served.slack.wait_for(lambda: len(_rows(served, claims, k=key)) == 2, timeout=10)
+    served.slack.wait_for(
+        lambda: all(state == "done" for _, state, _ in _rows(served, claims, k=key)), timeout=10
+    )
+    assert _rows(served, claims, k=key)[1] == done[0]
+    assert len(_posts_with(served, mark, "T0RELB", "chat.postMessage")) == 1
+    assert len(_posts_with(served, mark, "T0RELA", "chat.postMessage")) == 1

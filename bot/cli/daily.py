@@ -26,6 +26,7 @@ from bot.content.errors import ContentInvalid
 from bot.content.live import LiveContent
 from bot.daily.declared import load_declared
 from bot.daily.sweep import Sweeper
+from bot.installations import Installations
 from bot.runtime import configure_logging
 from bot.services import Services
 from bot.store import Store, StoreError, make_engine, upgrade
@@ -84,7 +85,7 @@ def _prepare(needs_token: bool, *, dry_run: bool = False) -> tuple[Settings, Ser
     except ConfigError as error:
         print("Configuration errors:\n  " + "\n  ".join(error.problems), file=sys.stderr)
         return 2
-    if needs_token and not settings.bot_token:
+    if needs_token and not (settings.bot_token or settings.many_workspaces):
         print(
             f"SLACK_BOT_TOKEN is not set: {ENV_HELP['SLACK_BOT_TOKEN']}.\n"
             "To see what would be posted without it, use `briefbot post-daily --dry-run`.",
@@ -106,7 +107,35 @@ def _prepare(needs_token: bool, *, dry_run: bool = False) -> tuple[Settings, Ser
         reason = describe_database_error(error, make_url(settings.database_url))
         print(f"Cannot prepare the database: {reason}.", file=sys.stderr)
         return 2
+    if not settings.many_workspaces:
+        code = _serve_home_team(services)
+        if code:
+            return code
     return settings, services
+
+
+def _serve_home_team(services: Services) -> int:
+    """Read and write the rows of the one team the database serves, as `briefbot run` and
+    `serve` do once they have adopted the rows kept before rows had a team (until then
+    those rows are used as they are, and the next start-up adopts these too); 0, or an
+    exit code after saying what is wrong."""
+    try:
+        teams = services.store.teams_kept()
+    except SQLAlchemyError as error:
+        reason = describe_database_error(error, services.store.engine.url)
+        print(f"stopped: the database failed: {reason}. Nothing was posted.")
+        return 3
+    if len(teams) > 1:
+        names = ", ".join(team for team, _ in teams)
+        print(
+            f"The database holds the rows of several teams ({names}): it belongs to a "
+            "deployment serving many workspaces; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.",
+            file=sys.stderr,
+        )
+        return 2
+    if teams:
+        services.store = services.store.for_team(*teams[0])
+    return 0
 
 
 def run_post_daily(args: argparse.Namespace) -> int:
@@ -175,7 +204,9 @@ def _dry_run_services(settings: Settings) -> Services:
         engine = make_engine(url)
         revision = current_revision(engine)
         if revision == head_revision():
-            return Services(settings, LiveContent(settings.content_dir), Store(engine))
+            teams = Installations.open(settings, engine) if settings.many_workspaces else None
+            content = LiveContent(settings.content_dir)
+            return Services(settings, content, Store(engine), installations=teams)
         engine.dispose()
         if revision is not None:
             raise StoreError(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -40,6 +40,7 @@ from bot.daily.recover import Recovery
 from bot.daily.report import Entry, Section, SweepReport, duration
 from bot.daily.schedule_sync import ScheduleFileSync, as_synced
 from bot.featured import featured_brief, pick_featured, tagged
+from bot.installations import NotInstalled
 from bot.model import Brief
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
@@ -57,6 +58,21 @@ STALE_AFTER = dt.timedelta(minutes=10)
 rows at least every TIMEOUT plus Retry-After seconds)."""
 
 __all__ = ["STALE_AFTER", "TIMEOUT", "WORKERS", "SweepReport", "SweepRun", "Sweeper"]
+
+
+def _bot_id_of(client: WebClient) -> Callable[[], str | None]:
+    """The bot id a team's token posts as (asked once), to recognise its messages."""
+    known: list[str | None] = []
+
+    def bot_id() -> str | None:
+        if not known:
+            try:
+                known.append(str(client.auth_test().get("bot_id") or "") or None)
+            except Exception:
+                return None
+        return known[0]
+
+    return bot_id
 
 
 def sweep_client(client: WebClient, timeout: float = TIMEOUT) -> WebClient:
@@ -92,6 +108,7 @@ class Sweeper:
     ) -> None:
         self.services = services
         self.client = sweep_client(client, timeout)
+        self.timeout = timeout
         self.worker = worker or worker_id()
         self.workers = workers
         self.stale_after = stale_after
@@ -169,26 +186,67 @@ class SweepRun:
         # Once the database has failed, the posting threads stop using it at once rather
         # than each waiting out its own timeout.
         self.store = sweeper.services.store.refusing_after(lambda: self.report.database)
-        self.context = PostContext(
-            client=sweeper.client,
-            pacer=sweeper.pacer,
-            store=self.store,
-            notices=Notices(sweeper.services.settings.admins),
-            report=self.report,
-            worker=sweeper.worker,
-            version=self.library.version,
-            now=now,
-            bot_id=sweeper.bot_id,
+        self.context = self._context(
+            sweeper.client, sweeper.bot_id, sweeper.services.settings.admins
         )
         self.daily_due: set[str] = set()
         """The channels whose daily brief is due now, brief or not."""
         self._featured: dict[tuple[dt.date, tuple[str, ...]], Brief | None] = {}
         self._featured_lock = threading.Lock()
 
+    def _context(
+        self,
+        client: WebClient,
+        bot_id: Callable[[], str | None],
+        admins: frozenset[str],
+    ) -> PostContext:
+        return PostContext(
+            client=client,
+            pacer=self.sweeper.pacer,
+            store=self.store,
+            notices=Notices(admins),
+            report=self.report,
+            worker=self.sweeper.worker,
+            version=self.library.version,
+            now=self.now,
+            bot_id=bot_id,
+        )
+
     def execute(self) -> None:
-        dry_run = self.report.dry_run
-        if not dry_run:
+        if not self.report.dry_run:
             self.sweeper.sync_declared()
+        services = self.sweeper.services
+        if services.installations is None:
+            self.execute_team()
+            return
+        # Each team's posts go out with that team's own token, to its own channels.
+        every_team = self.store
+        for team, enterprise in every_team.teams():
+            if self.context.stop.is_set():
+                break
+            store = every_team.for_team(team, enterprise)
+            try:
+                client = services.installations.client_for_team(
+                    None if team == enterprise else team, enterprise
+                )
+            except NotInstalled as gone:
+                # Uninstalled meanwhile (or never): nothing is sent there; its work closes.
+                log.info("not posting to %s: %s", team, gone)
+                if not self.report.dry_run:
+                    store.close_pending(str(gone))
+                continue
+            client = sweep_client(client, self.sweeper.timeout)
+            self.store = store
+            installed = services.installations.find(team, enterprise)
+            installer = installed.user_id if installed is not None else None
+            admins = services.settings.admins | ({installer} if installer else set())
+            self.context = self._context(client, _bot_id_of(client), frozenset(admins))
+            self.execute_team()
+        self.store = every_team
+
+    def execute_team(self) -> None:
+        """The sweep of one team's subscriptions, with the context's token."""
+        dry_run = self.report.dry_run
         every = self.store.subscriptions()
         first_seen: dict[str, dt.datetime] | None = None
         if not dry_run and self.library.briefs:
@@ -232,7 +290,7 @@ class SweepRun:
             )
         notices = self.context.notices
         if notices.lines and self.context.auth_error is None:
-            send_notices(self.sweeper.client, self.sweeper.pacer, notices)
+            send_notices(self.context.client, self.sweeper.pacer, notices)
         # A quiet minute is the usual case; say something only when something happened.
         level = logging.INFO if self.report.lines() else logging.DEBUG
         log.log(level, "daily sweep at %s: %s", self.now.isoformat(), self.report.summary())

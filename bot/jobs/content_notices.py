@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.content.errors import ContentError
 from bot.content.live import ReloadResult
 from bot.content.watch import POLL_SECONDS, QUIET_SECONDS, ContentWatcher
+from bot.installations import Installations
 from bot.replica import replica_name
 from bot.slack.admin_blocks import content_errors_message, content_recovered_message, error_lines
 
@@ -110,6 +111,22 @@ def slack_sender(client: WebClient) -> Send:
             unfurl_links=False,
             unfurl_media=False,
         )
+
+    return send
+
+
+def installed_sender(installations: Installations) -> Send:
+    """Serving many workspaces: send with the token of the team the admin installed
+    briefbot in (see `Installations.team_installed_by`)."""
+
+    def send(user_id: str, message: Message) -> None:
+        where = installations.team_installed_by(user_id)
+        if where is None:
+            raise LookupError(
+                "serving many workspaces, an admin is reached in a workspace they installed "
+                "briefbot in, and this one installed it in none"
+            )
+        slack_sender(installations.client_for_team(*where))(user_id, message)
 
     return send
 
@@ -235,7 +252,9 @@ def start_watching(
     content folder. Returns the callable that stops both."""
     settings = services.settings
     live = services.content
-    reporter = ReloadReporter(live.root, settings.admins, slack_sender(client))
+    installations = services.installations
+    send = slack_sender(client) if installations is None else installed_sender(installations)
+    reporter = ReloadReporter(live.root, settings.admins, send)
     remove_listener = live.add_listener(reporter)
     watcher: ContentWatcher | None = None
     if settings.watch != "off":

@@ -34,7 +34,16 @@ class Deps:
 
 
 def attach(context: BoltContext, services: Services, follow_ups: FollowUps) -> None:
-    """Give the request its `Deps`; the app's middleware does this once per request."""
+    """Give the request its `Deps`; the app's middleware does this once per request.
+
+    Serving many workspaces, the request's services read and write only the rows of the
+    team Slack's signed envelope names (the org, for an org-wide install), whatever ids a
+    payload carries inside; a single-workspace deployment keeps its one team.
+    """
+    if services.installations is not None:
+        enterprise = context.enterprise_id
+        team = enterprise if context.is_enterprise_install else context.team_id
+        services = services.for_team(team or "", enterprise)
     context[_KEY] = Deps(services, services.content.current, follow_ups)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.basics import utc_now
 from bot.store.engine import READ_ONLY, StoreError
+from bot.store.tables import NO_TEAM
 
 MAX_ERROR = 2000
 """Characters of an error or reason kept in a row."""
@@ -59,6 +60,17 @@ class StoreBase:
             threading.RLock() if dialect == "sqlite" else nullcontext()
         )
         self._failed: Callable[[], str | None] = _not_failed
+        self.team = NO_TEAM
+        """The team (or org-wide install's org) every team's row read or written belongs to."""
+        self.enterprise: str | None = None
+        """The team's Enterprise Grid org, if any (kept with its subscriptions)."""
+
+    def for_team(self, team: str, enterprise: str | None = None) -> Self:
+        """This store, reading and writing only `team`'s subscriptions, ledger rows,
+        posted messages, claims and lookups (the content's records are every team's)."""
+        view = copy.copy(self)  # the same engine, clock and writers' turn
+        view.team, view.enterprise = team, enterprise
+        return view
 
     def refusing_after(self, failed: Callable[[], str | None]) -> Self:
         """This store, refusing every read and write once `failed()` says why the database

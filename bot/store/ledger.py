@@ -158,6 +158,7 @@ class DeliveryLedger(StoreBase):
         now = self.now()
         rows = [
             {
+                "team_id": self.team,
                 "channel_id": key.channel,
                 "kind": key.kind.value,
                 "slot": key.slot,
@@ -180,7 +181,12 @@ class DeliveryLedger(StoreBase):
             self._insert(deliveries)
             .values(rows)
             .on_conflict_do_nothing(
-                index_elements=[deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot]
+                index_elements=[
+                    deliveries.c.team_id,
+                    deliveries.c.channel_id,
+                    deliveries.c.kind,
+                    deliveries.c.slot,
+                ]
             )
         )
         with self._write() as connection:
@@ -200,11 +206,12 @@ class DeliveryLedger(StoreBase):
             moved = self._move_in(connection, key, Move.POSTED, worker, message_ts=ts, error=None)
             if moved and key.kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
                 brief_id = connection.execute(
-                    select(deliveries.c.brief_id).where(*_where(key))
+                    select(deliveries.c.brief_id).where(*self._where(key))
                 ).scalar_one()
                 record_post(
                     self._insert,
                     connection,
+                    self.team,
                     key.channel,
                     ts,
                     brief_id,
@@ -244,7 +251,7 @@ class DeliveryLedger(StoreBase):
 
     def delivery(self, key: DeliveryKey) -> Delivery | None:
         with self._read() as connection:
-            row = connection.execute(select(deliveries).where(*_where(key))).mappings().first()
+            row = connection.execute(select(deliveries).where(*self._where(key))).mappings().first()
         return Delivery.from_row(row) if row else None
 
     def deliveries(
@@ -255,9 +262,17 @@ class DeliveryLedger(StoreBase):
         channel_id: str | None = None,
         kind: DeliveryKind | Iterable[DeliveryKind] | None = None,
     ) -> list[Delivery]:
-        """Ledger rows, oldest date first; filtered by state(s), first date, channel, kind(s)."""
-        query = select(deliveries).order_by(
-            deliveries.c.local_date, deliveries.c.channel_id, deliveries.c.kind, deliveries.c.slot
+        """The team's ledger rows, oldest date first; filtered by state(s), first date,
+        channel, kind(s)."""
+        query = (
+            select(deliveries)
+            .where(deliveries.c.team_id == self.team)
+            .order_by(
+                deliveries.c.local_date,
+                deliveries.c.channel_id,
+                deliveries.c.kind,
+                deliveries.c.slot,
+            )
         )
         if kind is not None:
             kinds = [kind] if isinstance(kind, DeliveryKind) else list(kind)
@@ -275,7 +290,9 @@ class DeliveryLedger(StoreBase):
     def latest_delivery_date(self, channel_id: str) -> dt.date | None:
         """The newest local date of a channel's daily posts in the ledger, in any state."""
         query = select(func.max(deliveries.c.local_date)).where(
-            deliveries.c.channel_id == channel_id, deliveries.c.kind == DeliveryKind.DAILY.value
+            deliveries.c.team_id == self.team,
+            deliveries.c.channel_id == channel_id,
+            deliveries.c.kind == DeliveryKind.DAILY.value,
         )
         with self._read() as connection:
             latest: dt.date | None = connection.execute(query).scalar()
@@ -290,6 +307,7 @@ class DeliveryLedger(StoreBase):
         query = (
             select(deliveries)
             .where(
+                deliveries.c.team_id == self.team,
                 deliveries.c.state.in_(_values(Move.ADOPT.sources)),
                 deliveries.c.updated_at < cutoff,
             )
@@ -316,7 +334,7 @@ class DeliveryLedger(StoreBase):
         """
         if move.target is not None:
             values["state"] = move.target.value
-        conditions = [*_where(key), deliveries.c.state.in_(_values(move.sources))]
+        conditions = [*self._where(key), deliveries.c.state.in_(_values(move.sources))]
         if worker is not None:
             conditions.append(deliveries.c.claimed_by == worker)
         result = connection.execute(
@@ -324,9 +342,27 @@ class DeliveryLedger(StoreBase):
         )
         return result.rowcount == 1
 
+    def close_pending(self, reason: str) -> int:
+        """Close every row of the team not yet sent (claimed, or failed and waiting for a
+        retry) as skipped, so nothing more is posted for it; how many were closed. Rows
+        in flight elsewhere (posting) cannot be stopped and are reconciled as usual."""
+        with self._write() as connection:
+            return int(connection.execute(self.close_pending_statement(reason)).rowcount)
 
-def _where(key: DeliveryKey) -> list[ColumnElement[bool]]:
-    """The conditions naming one row."""
+    def close_pending_statement(self, reason: str) -> Any:
+        pending = [DeliveryState.CLAIMED.value, DeliveryState.FAILED.value]
+        return (
+            update(deliveries)
+            .where(deliveries.c.team_id == self.team, deliveries.c.state.in_(pending))
+            .values(state=DeliveryState.SKIPPED.value, error=cap(reason), updated_at=self.now())
+        )
+
+    def _where(self, key: DeliveryKey) -> list[ColumnElement[bool]]:
+        """The conditions naming one row of the team."""
+        return [deliveries.c.team_id == self.team, *_key_where(key)]
+
+
+def _key_where(key: DeliveryKey) -> list[ColumnElement[bool]]:
     return [
         deliveries.c.channel_id == key.channel,
         deliveries.c.kind == key.kind.value,

@@ -41,6 +41,7 @@ class Lookups(StoreBase):
         with self._write() as connection:
             connection.execute(
                 lookups.insert().values(
+                    team_id=self.team,
                     at=self.now(),
                     kind=kind.value,
                     query=text,
@@ -53,12 +54,13 @@ class Lookups(StoreBase):
     def lookup_report(
         self, days: float, now: dt.datetime | None = None, *, limit: int = 10
     ) -> LookupReport:
-        """The most requested briefs and terms, and what was not found, over `days` days."""
+        """The team's most requested briefs and terms, and what it did not find, over
+        `days` days."""
         if days <= 0:
             raise ValueError(f"The report covers a positive number of days, not {days}.")
         until = now or self.now()
         since = until - dt.timedelta(days=days)
-        window = (lookups.c.at > since, lookups.c.at <= until)
+        window = (lookups.c.team_id == self.team, lookups.c.at > since, lookups.c.at <= until)
         with self._read() as connection:
             totals: dict[str, int] = dict(
                 connection.execute(

@@ -26,6 +26,7 @@ ONCE_KEEP = dt.timedelta(days=1)
 def record_post(
     insert: Callable[[Table], Any],
     connection: Connection,
+    team_id: str,
     channel_id: str,
     ts: str,
     brief_id: str,
@@ -35,8 +36,21 @@ def record_post(
     """Remember, within `connection`'s transaction, which brief a message shows."""
     connection.execute(
         insert(posted_messages)
-        .values(channel_id=channel_id, ts=ts, brief_id=brief_id, kind=kind.value, posted_at=now)
-        .on_conflict_do_nothing(index_elements=[posted_messages.c.channel_id, posted_messages.c.ts])
+        .values(
+            team_id=team_id,
+            channel_id=channel_id,
+            ts=ts,
+            brief_id=brief_id,
+            kind=kind.value,
+            posted_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[
+                posted_messages.c.team_id,
+                posted_messages.c.channel_id,
+                posted_messages.c.ts,
+            ]
+        )
     )
 
 
@@ -49,12 +63,16 @@ class PostedMessages(StoreBase):
             kinds = tuple(k.value for k in MessageKind)
             raise ValueError(f"kind must be one of {kinds}, not {kind!r}.") from None
         with self._write() as connection:
-            record_post(self._insert, connection, channel_id, ts, brief_id, kind, self.now())
+            record_post(
+                self._insert, connection, self.team, channel_id, ts, brief_id, kind, self.now()
+            )
 
     def brief_for_message(self, channel_id: str, ts: str) -> str | None:
         """The brief id a message the bot posted shows, or None if it is not one of ours."""
         query = select(posted_messages.c.brief_id).where(
-            posted_messages.c.channel_id == channel_id, posted_messages.c.ts == ts
+            posted_messages.c.team_id == self.team,
+            posted_messages.c.channel_id == channel_id,
+            posted_messages.c.ts == ts,
         )
         with self._read() as connection:
             brief_id: str | None = connection.execute(query).scalar()
@@ -79,12 +97,13 @@ class Claims(StoreBase):
         stmt = (
             self._insert(table)
             .values(
+                team_id=self.team,
                 key=_once_key(key),
                 claimed_at=now,
                 state=OnceState.CLAIMED.value,
                 forget_after=None if keep is None else now + keep,
             )
-            .on_conflict_do_nothing(index_elements=[table.c.key])
+            .on_conflict_do_nothing(index_elements=[table.c.team_id, table.c.key])
         )
         with self._write() as connection:
             connection.execute(delete(table).where(table.c.forget_after < now))
@@ -92,7 +111,9 @@ class Claims(StoreBase):
 
     def once_claim(self, key: str) -> OnceClaim | None:
         """The claim on `key` as it stands, or None if there is none."""
-        query = select(handled_once).where(handled_once.c.key == _once_key(key))
+        query = select(handled_once).where(
+            handled_once.c.team_id == self.team, handled_once.c.key == _once_key(key)
+        )
         with self._read() as connection:
             row = connection.execute(query).mappings().first()
         if row is None:
@@ -116,6 +137,7 @@ class Claims(StoreBase):
         stmt = (
             update(table)
             .where(
+                table.c.team_id == self.team,
                 table.c.key == _once_key(key),
                 (table.c.state == OnceState.IN_DOUBT.value)
                 | (
@@ -135,7 +157,9 @@ class Claims(StoreBase):
         with self._write() as connection:
             result = connection.execute(
                 delete(table).where(
-                    table.c.key == _once_key(key), table.c.state != OnceState.DONE.value
+                    table.c.team_id == self.team,
+                    table.c.key == _once_key(key),
+                    table.c.state != OnceState.DONE.value,
                 )
             )
             return result.rowcount == 1
@@ -145,7 +169,11 @@ class Claims(StoreBase):
         with self._write() as connection:
             connection.execute(
                 update(table)
-                .where(table.c.key == _once_key(key), table.c.state != OnceState.DONE.value)
+                .where(
+                    table.c.team_id == self.team,
+                    table.c.key == _once_key(key),
+                    table.c.state != OnceState.DONE.value,
+                )
                 .values(state=state.value, **values)
             )
 

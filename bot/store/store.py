@@ -6,12 +6,26 @@ of them together, so callers hold one object.
 
 from __future__ import annotations
 
+from sqlalchemy import delete, select, update
+
 from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
 from bot.store.lookups import Lookups
 from bot.store.messages import Claims, PostedMessages
 from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
+from bot.store.tables import (
+    NO_TEAM,
+    deliveries,
+    handled_once,
+    lookups,
+    posted_messages,
+    subscriptions,
+)
+
+TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups)
+"""Every table whose rows belong to one team; the rest (briefs seen, featured picks) are
+the one library every team reads."""
 
 __all__ = ["Store"]
 
@@ -31,3 +45,45 @@ class Store(
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
     gives the current time for timestamps (aware, UTC); tests pass their own.
     """
+
+    def teams_kept(self) -> list[tuple[str, str | None]]:
+        """The teams (with their org) whose subscriptions or ledger rows the database
+        holds, leaving out rows not adopted yet; a single-workspace database has one."""
+        found: dict[str, str | None] = {}
+        with self._read() as connection:
+            for table in (subscriptions, deliveries):
+                enterprise = table.c.enterprise_id if table is subscriptions else None
+                columns = [table.c.team_id] + ([enterprise] if enterprise is not None else [])
+                query = select(*columns).where(table.c.team_id != NO_TEAM).distinct()
+                for row in connection.execute(query):
+                    found.setdefault(row[0], row[1] if len(row) > 1 else None)
+        return sorted(found.items())
+
+    def adopt_rows(self) -> int:
+        """Give this store's team every row written before rows had a team (a database
+        upgraded from revision 0006 or earlier), in one transaction; how many moved.
+
+        A single-workspace deployment calls this at start-up with the team `auth.test`
+        names, so its subscriptions, ledger, claims and lookups carry on as they were.
+        """
+        if self.team == NO_TEAM:
+            return 0
+        moved = 0
+        with self._write() as connection:
+            for table in TEAM_TABLES:
+                values: dict[str, str | None] = {"team_id": self.team}
+                if table is subscriptions:
+                    values["enterprise_id"] = self.enterprise
+                stmt = update(table).where(table.c.team_id == NO_TEAM).values(**values)
+                moved += int(connection.execute(stmt).rowcount)
+        return moved
+
+    def forget_rows(self, reason: str) -> None:
+        """Everything of this store's team that would make briefbot post or answer there
+        again goes (its subscriptions, posted messages, post-once claims and lookups),
+        and its ledger rows not yet sent are closed as skipped, in one transaction. The
+        ledger's record of what was sent stays; a team that installs again starts clean."""
+        with self._write() as connection:
+            for table in (subscriptions, posted_messages, handled_once, lookups):
+                connection.execute(delete(table).where(table.c.team_id == self.team))
+            connection.execute(self.close_pending_statement(reason))

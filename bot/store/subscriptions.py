@@ -31,15 +31,13 @@ class Subscriptions(StoreBase):
         spec = _as_spec(spec)
         now = self.now()
         table = subscriptions
-        stmt = self._insert(table).values(
-            _subscription_row(channel_id, spec, created_by, "slack", now)
-        )
+        stmt = self._insert(table).values(self._row(channel_id, spec, created_by, "slack", now))
         changes = {
             name: stmt.excluded[name]
             for name in ("post_time", "timezone", "days", "tags", "created_by", "updated_at")
         }
         stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.channel_id, table.c.kind],
+            index_elements=[table.c.team_id, table.c.channel_id, table.c.kind],
             set_={**changes, "paused": False, "paused_reason": None},
             where=table.c.source == "slack",
         )
@@ -55,7 +53,7 @@ class Subscriptions(StoreBase):
         content/schedule.yml (declared ones are never removed from Slack).
         """
         table = subscriptions
-        where = [table.c.channel_id == channel_id]
+        where = [table.c.team_id == self.team, table.c.channel_id == channel_id]
         if kind is not None:
             where.append(table.c.kind == Kind(kind).value)
         with self._write() as connection:
@@ -73,15 +71,21 @@ class Subscriptions(StoreBase):
 
     def channel_subscriptions(self, channel_id: str) -> list[Subscription]:
         """Every subscription of a channel, in the order daily, new, weekly."""
-        query = select(subscriptions).where(subscriptions.c.channel_id == channel_id)
+        query = select(subscriptions).where(
+            subscriptions.c.team_id == self.team, subscriptions.c.channel_id == channel_id
+        )
         with self._read() as connection:
             found = [Subscription.from_row(row) for row in connection.execute(query).mappings()]
         order = list(Kind)
         return sorted(found, key=lambda s: order.index(Kind(s.kind)))
 
     def subscriptions(self, *, include_paused: bool = True) -> list[Subscription]:
-        """All subscriptions of every kind, by channel id and kind."""
-        query = select(subscriptions).order_by(subscriptions.c.channel_id, subscriptions.c.kind)
+        """All the team's subscriptions of every kind, by channel id and kind."""
+        query = (
+            select(subscriptions)
+            .where(subscriptions.c.team_id == self.team)
+            .order_by(subscriptions.c.channel_id, subscriptions.c.kind)
+        )
         if not include_paused:
             query = query.where(subscriptions.c.paused.is_(False))
         with self._read() as connection:
@@ -112,7 +116,8 @@ class Subscriptions(StoreBase):
                 (row.channel_id, Kind(row.kind)): row
                 for row in connection.execute(
                     select(table).where(
-                        (table.c.source == "schedule_file") | table.c.channel_id.in_(channels)
+                        table.c.team_id == self.team,
+                        (table.c.source == "schedule_file") | table.c.channel_id.in_(channels),
                     )
                 )
             }
@@ -120,11 +125,11 @@ class Subscriptions(StoreBase):
             updated: list[str] = []
             for (channel_id, kind), spec in sorted(wanted.items()):
                 stmt = self._insert(table).values(
-                    _subscription_row(channel_id, spec, None, "schedule_file", now)
+                    self._row(channel_id, spec, None, "schedule_file", now)
                 )
                 fields = ("post_time", "timezone", "days", "tags", "source", "created_by")
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=[table.c.channel_id, table.c.kind],
+                    index_elements=[table.c.team_id, table.c.channel_id, table.c.kind],
                     set_={name: stmt.excluded[name] for name in (*fields, "updated_at")},
                     # Only rows that really change, so updated_at tells when they did.
                     where=(table.c.source != "schedule_file")
@@ -143,7 +148,9 @@ class Subscriptions(StoreBase):
             for channel_id, kind in gone:
                 connection.execute(
                     delete(table).where(
-                        table.c.channel_id == channel_id, table.c.kind == kind.value
+                        table.c.team_id == self.team,
+                        table.c.channel_id == channel_id,
+                        table.c.kind == kind.value,
                     )
                 )
         removed = tuple(dict.fromkeys(channel for channel, _ in gone))
@@ -162,19 +169,40 @@ class Subscriptions(StoreBase):
             return (
                 connection.execute(
                     update(table)
-                    .where(table.c.channel_id == channel_id)
+                    .where(table.c.team_id == self.team, table.c.channel_id == channel_id)
                     .values(paused=paused, paused_reason=reason, updated_at=self.now())
                 ).rowcount
                 > 0
             )
 
-    @staticmethod
+    def teams(self) -> list[tuple[str, str | None]]:
+        """Every team (with its org) that has a subscription, whichever team this store's."""
+        query = (
+            select(subscriptions.c.team_id, subscriptions.c.enterprise_id)
+            .distinct()
+            .order_by(subscriptions.c.team_id)
+        )
+        with self._read() as connection:
+            return [(row.team_id, row.enterprise_id) for row in connection.execute(query)]
+
+    def _row(
+        self,
+        channel_id: str,
+        spec: SubscriptionSpec,
+        created_by: str | None,
+        source: str,
+        now: dt.datetime,
+    ) -> dict[str, Any]:
+        row = _subscription_row(channel_id, spec, created_by, source, now)
+        return {**row, "team_id": self.team, "enterprise_id": self.enterprise}
+
     def _subscription(
-        connection: Connection, channel_id: str, kind: Kind = Kind.DAILY
+        self, connection: Connection, channel_id: str, kind: Kind = Kind.DAILY
     ) -> Subscription | None:
         row = (
             connection.execute(
                 select(subscriptions).where(
+                    subscriptions.c.team_id == self.team,
                     subscriptions.c.channel_id == channel_id,
                     subscriptions.c.kind == Kind(kind).value,
                 )

@@ -52,6 +52,15 @@ QUERY = 200
 TAGS = 400  # a subscription's tags, comma-separated
 ONCE_KEY = 255
 
+NO_TEAM = ""
+"""The team of rows written before rows had one (revision 0006 and earlier), until a
+single-workspace start-up adopts them into the team Slack's `auth.test` names."""
+
+
+def _team() -> Column[str]:
+    """The team (or, for an org-wide install, the Enterprise Grid org) a row belongs to."""
+    return Column("team_id", String(ID), nullable=False, server_default=NO_TEAM)
+
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """An aware UTC datetime on every backend.
@@ -90,6 +99,9 @@ subscriptions = Table(
     # One row per channel and kind: a channel holds at most one subscription of each.
     "subscriptions",
     metadata,
+    _team(),
+    # The org of an Enterprise Grid team, so the sweep asks for the right installation.
+    Column("enterprise_id", String(ID), nullable=True),
     Column("channel_id", String(ID), nullable=False),
     Column("kind", String(16), nullable=False, server_default="daily"),
     Column("post_time", String(5), nullable=False),
@@ -102,7 +114,7 @@ subscriptions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("tags", String(TAGS), nullable=False, server_default=""),
-    PrimaryKeyConstraint("channel_id", "kind"),
+    PrimaryKeyConstraint("team_id", "channel_id", "kind"),
     CheckConstraint(_one_of("source", SUBSCRIPTION_SOURCES), name="source"),
     CheckConstraint(_one_of("kind", SUBSCRIPTION_KINDS), name="kind"),
 )
@@ -133,6 +145,7 @@ briefs_seen = Table(
 deliveries = Table(
     "deliveries",
     metadata,
+    _team(),
     Column("channel_id", String(ID), nullable=False),
     Column("local_date", Date, nullable=False),
     Column("state", String(16), nullable=False),
@@ -149,7 +162,7 @@ deliveries = Table(
     Column("kind", String(16), nullable=False, server_default="daily"),
     Column("slot", String(ID), nullable=False),
     Column("items", Integer, nullable=True),
-    PrimaryKeyConstraint("channel_id", "kind", "slot"),
+    PrimaryKeyConstraint("team_id", "channel_id", "kind", "slot"),
     CheckConstraint(_one_of("state", DELIVERY_STATES), name="state"),
     CheckConstraint(_one_of("kind", DELIVERY_KINDS), name="kind"),
     Index(None, "state", "updated_at"),
@@ -159,12 +172,13 @@ deliveries = Table(
 posted_messages = Table(
     "posted_messages",
     metadata,
+    _team(),
     Column("channel_id", String(ID), nullable=False),
     Column("ts", String(ID), nullable=False),
     Column("brief_id", String(ID), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("posted_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("channel_id", "ts"),
+    PrimaryKeyConstraint("team_id", "channel_id", "ts"),
     CheckConstraint(_one_of("kind", MESSAGE_KINDS), name="kind"),
 )
 
@@ -175,11 +189,13 @@ handled_once = Table(
     # what was posted, once settled; `forget_after` is NULL for what is kept for good.
     "handled_once",
     metadata,
-    Column("key", String(ONCE_KEY), primary_key=True),
+    _team(),
+    Column("key", String(ONCE_KEY), nullable=False),
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("state", String(16), nullable=False, server_default="claimed"),
     Column("reply_ts", String(ID), nullable=True),
     Column("forget_after", UTCDateTime, nullable=True),
+    PrimaryKeyConstraint("team_id", "key"),
     CheckConstraint(_one_of("state", ONCE_STATES), name="state"),
     Index(None, "forget_after"),
 )
@@ -188,6 +204,7 @@ lookups = Table(
     "lookups",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    _team(),
     Column("at", UTCDateTime, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("query", String(QUERY), nullable=False),
@@ -196,4 +213,5 @@ lookups = Table(
     Column("user_id", String(ID), nullable=True),
     CheckConstraint(_one_of("kind", LOOKUP_KINDS), name="kind"),
     Index(None, "at"),
+    Index(None, "team_id", "at"),
 )

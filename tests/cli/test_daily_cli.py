@@ -281,3 +281,23 @@ def test_an_idle_sweep_tells_no_channel_from_all_done(
     daily.store.pause("C0DONE", "is_archived")
     code, out = post_daily(daily, tmp_path, capsys, "--dry-run")
     assert "every subscribed channel is paused" in out
+
+
+def test_post_daily_posts_for_the_team_the_database_serves(
+    daily: DailyWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once start-up adopted the rows into the bot token's team, post-daily reads and
+    writes that team's rows (no row without a team appears); a database holding several
+    teams' rows is refused, saying it belongs to a deployment of many workspaces."""
+    day = daily.subscribe_due_now("C0CLI")
+    home = daily.store.for_team("T0HOME")
+    assert home.adopt_rows() == 1
+    assert run_cli(daily, monkeypatch, "post-daily") == 0
+    assert f"posted: C0CLI {day.isoformat()}" in capsys.readouterr().out
+    assert [row.state for row in home.deliveries()] == [DeliveryState.POSTED]
+    assert daily.store.deliveries() == []
+
+    daily.store.for_team("T0OTHER").subscribe("C0CLI", home.subscriptions()[0].spec, "U1")
+    assert run_cli(daily, monkeypatch, "post-daily") == 2
+    assert "several teams (T0HOME, T0OTHER)" in capsys.readouterr().err
+    assert len(daily.daily_posts("C0CLI")) == 1

@@ -5,6 +5,7 @@ are checked in one place."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import threading
@@ -26,7 +27,8 @@ from bot.config import ConfigError, Settings
 from bot.installations import BOT_SCOPES, Installations, NotInstalled, forget_team
 from bot.localslack.oauth import SCOPES
 from bot.oauth_flow import oauth_flow
-from bot.store import Store, make_engine
+from bot.services import Services
+from bot.store import DeliveryKey, Store, make_engine
 from bot.store.installation_tables import slack_bots, slack_installations, slack_oauth_states
 from tests.fakeslack import ScriptedSlack
 from tests.fakeslack.payloads import app_uninstalled_event, event_callback
@@ -294,3 +296,111 @@ def test_one_workspace_hears_it_was_uninstalled_and_keeps_its_settings(
         bot.slack.wait_for(lambda: "uninstalled from T0LOCAL" in caplog.text)
     assert bot.slack.calls[before:] == []
     assert bot.command("/brief", "distillation").ack["blocks"]
+
+
+@pytest.fixture
+def many(oauth_slack: ScriptedSlack, database_url: str, content_dir: Path) -> Iterator[Services]:
+    """briefbot's services serving many workspaces, two teams installed."""
+    from bot.app import build_services
+
+    settings = Settings.from_env(
+        {
+            **CLIENT,
+            "SLACK_API_URL": oauth_slack.api_url,
+            "DATABASE_URL": database_url,
+            "BRIEFBOT_CONTENT_DIR": str(content_dir),
+            "BRIEFBOT_ADMINS": "U0ALICE",
+        }
+    )
+    services = build_services(settings)
+    assert services.installations is not None
+    oauth_slack.add_team("T0TWO", "Two")
+    for team in ("T0ONE", "T0TWO"):
+        _install(oauth_slack, services.installations, team)
+    try:
+        yield services
+    finally:
+        services.store.engine.dispose()
+
+
+def _posted_by(slack: ScriptedSlack, team: str) -> list[str]:
+    tokens = set(slack.tokens_of(team))
+    calls = slack.calls_to("chat.postMessage")
+    return [str(c.params.get("channel")) for c in calls if c.token in tokens and c.ok]
+
+
+def test_the_sweep_posts_each_teams_channels_with_its_own_token(
+    many: Services, oauth_slack: ScriptedSlack
+) -> None:
+    """Both teams subscribe a channel of the same id: the sweep posts each once, with that
+    team's token, into that team's ledger; after one team uninstalls, its pending post is
+    closed and nothing more goes to it, while the other team's is sent."""
+    from bot.app import make_client
+    from bot.daily.sweep import Sweeper
+    from bot.schedule import parse_subscription
+
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(minutes=2)
+    spec = parse_subscription(f"{now:%H:%M} daily", "UTC")
+    for team in ("T0ONE", "T0TWO"):
+        many.store.for_team(team).subscribe("C0GENERAL", spec, "U0ALICE")
+    sweeper = Sweeper(many, make_client(many.settings))
+    sweeper.sweep(now + dt.timedelta(seconds=20))
+    assert _posted_by(oauth_slack, "T0ONE") == ["C0GENERAL"]
+    assert _posted_by(oauth_slack, "T0TWO") == ["C0GENERAL"]
+    for team in ("T0ONE", "T0TWO"):
+        (row,) = many.store.for_team(team).deliveries()
+        assert row.state == "posted"
+    sweeper.sweep(now + dt.timedelta(seconds=50))
+    assert len(oauth_slack.calls_to("chat.postMessage")) == 2  # exactly once each
+
+    tomorrow = now + dt.timedelta(days=1)
+    gone = many.store.for_team("T0ONE")
+    gone.claim(DeliveryKey.daily("C0GENERAL", tomorrow.date()), tomorrow.date(), "b", "v", "w")
+    oauth_slack.uninstall("T0ONE")
+    forget_team(many.installations, many.store, "T0ONE")
+    assert gone.delivery(DeliveryKey.daily("C0GENERAL", tomorrow.date())).state == "skipped"  # type: ignore[union-attr]
+    mark = len(oauth_slack.calls_to("chat.postMessage"))
+    sweeper.sweep(tomorrow + dt.timedelta(seconds=20))
+    (after,) = oauth_slack.calls_to("chat.postMessage")[mark:]
+    assert after.ok and after.token in oauth_slack.tokens_of("T0TWO")
+
+
+def test_a_team_whose_installation_is_gone_has_its_pending_posts_closed(
+    many: Services, oauth_slack: ScriptedSlack
+) -> None:
+    """A team with subscriptions but no installation (its rows kept, its install removed
+    by hand) gets nothing: the sweep closes its pending posts and posts the others'."""
+    from bot.app import make_client
+    from bot.daily.sweep import Sweeper
+    from bot.schedule import parse_subscription
+
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(minutes=2)
+    spec = parse_subscription(f"{now:%H:%M} daily", "UTC")
+    for team in ("T0ONE", "T0TWO"):
+        many.store.for_team(team).subscribe("C0GENERAL", spec, "U0ALICE")
+    assert many.installations is not None
+    many.installations.installation_store.delete_all(enterprise_id=None, team_id="T0ONE")
+    stuck = many.store.for_team("T0ONE")
+    stuck.claim(DeliveryKey.daily("C0GENERAL", now.date()), now.date(), "b", "v", "w")
+    Sweeper(many, make_client(many.settings)).sweep(now + dt.timedelta(seconds=20))
+    assert _posted_by(oauth_slack, "T0TWO") == ["C0GENERAL"]
+    assert _posted_by(oauth_slack, "T0ONE") == []
+    assert stuck.delivery(DeliveryKey.daily("C0GENERAL", now.date())).state == "skipped"  # type: ignore[union-attr]
+
+
+def test_content_notices_reach_an_admin_in_the_team_they_installed(
+    many: Services, oauth_slack: ScriptedSlack
+) -> None:
+    """Serving many workspaces, an admin's direct message goes out with the token of the
+    team they installed briefbot in; one who installed it nowhere cannot be reached."""
+    from bot.jobs.content_notices import installed_sender
+    from bot.slack import blocks
+
+    assert many.installations is not None
+    send = installed_sender(many.installations)
+    send("U0ALICE", blocks.notice("content errors"))
+    (dm,) = oauth_slack.calls_to("chat.postMessage")
+    assert dm.params.get("channel") == "U0ALICE"
+    assert dm.token in set(oauth_slack.tokens_of("T0ONE")) | set(oauth_slack.tokens_of("T0TWO"))
+    with pytest.raises(LookupError, match="installed it in none"):
+        send("U0NOBODY", blocks.notice("content errors"))
