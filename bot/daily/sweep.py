@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -59,6 +59,11 @@ rows at least every TIMEOUT plus Retry-After seconds)."""
 __all__ = ["STALE_AFTER", "TIMEOUT", "WORKERS", "SweepReport", "SweepRun", "Sweeper"]
 
 
+def single_workspace(subscription: Subscription) -> str:
+    """Every channel in the one workspace of a single-workspace deployment."""
+    return ""
+
+
 def sweep_client(client: WebClient, timeout: float = TIMEOUT) -> WebClient:
     """A client like `client` that never retries on its own.
 
@@ -89,13 +94,17 @@ class Sweeper:
         timeout: float = TIMEOUT,
         stale_after: dt.timedelta = STALE_AFTER,
         pacer: Pacer | None = None,
+        team_of: Callable[[Subscription], str] | None = None,
     ) -> None:
+        """`team_of` names the team (workspace) of a subscription's channel, so that each
+        team is paced on its own; by default every channel is in one workspace."""
         self.services = services
         self.client = sweep_client(client, timeout)
         self.worker = worker or worker_id()
         self.workers = workers
         self.stale_after = stale_after
         self.pacer = pacer or Pacer()
+        self.team_of = team_of or single_workspace
         self.declared = ScheduleFileSync(services.settings.content_dir)
         self._one_at_a_time = threading.Lock()
         self._bot_id: str | None = None
@@ -179,6 +188,7 @@ class SweepRun:
             version=self.library.version,
             now=now,
             bot_id=sweeper.bot_id,
+            team_of=sweeper.team_of,
         )
         self.daily_due: set[str] = set()
         """The channels whose daily brief is due now, brief or not."""
