@@ -46,8 +46,8 @@ class Pacer:
         *,
         team_interval: float = 0.0,
     ) -> None:
-        """`team_interval`: seconds between two sends to one team (0: only Retry-After
-        holds a team back)."""
+        """`team_interval`: seconds between two sends to one team (0: teams are not
+        paced, only their channels)."""
         self.interval = interval
         self.team_interval = team_interval
         self.clock = clock
@@ -60,19 +60,23 @@ class Pacer:
         with self._lock:
             return max(self._ready.get((team, channel), 0.0), self._team_ready.get(team, 0.0))
 
-    def team_ready_at(self, team: str) -> float:
-        """The earliest moment any channel of `team` may be sent to."""
-        with self._lock:
-            return self._team_ready.get(team, 0.0)
-
     def sent(self, channel: str, answered_at: float, team: str = "") -> None:
         """A call about `channel` was answered at `answered_at`: space the next one."""
         self._push(self._ready, (team, channel), answered_at + self.interval)
 
-    def starting(self, team: str) -> None:
-        """A call to `team` is about to go: space the team's next one by `team_interval`."""
-        if self.team_interval > 0:
-            self._push(self._team_ready, team, self.clock() + self.team_interval)
+    def turn(self, team: str) -> None:
+        """Wait for `team`'s next turn to send, and take it: the team's calls go out
+        `team_interval` apart. Taken only by a call that is really going out (a post
+        another replica claimed first uses none), so the wait is short: at most one
+        interval for each thread waiting on the same team."""
+        if self.team_interval <= 0:
+            return
+        with self._lock:
+            at = max(self.clock(), self._team_ready.get(team, 0.0))
+            self._team_ready[team] = at + self.team_interval
+        delay = at - self.clock()
+        if delay > 0:
+            time.sleep(delay)
 
     def hold(self, channel: str, until: float, team: str = "") -> None:
         """Slack said Retry-After: nothing more to `channel` (of `team`) before `until`."""
@@ -149,7 +153,6 @@ def dispatch(
             if pacer.ready_at(task.channel, team_of(task)) > now or task.channel in busy:
                 wait_for_channel(task)
                 continue
-            pacer.starting(team_of(task))
             return task
         return None
 

@@ -340,6 +340,7 @@ class PostTask:
         if not self.take():
             return False
         self.sent_once = True
+        context.pacer.turn(self.team)
         metadata = post_metadata(key, self.brief_id, day)
         outcome = send_post(context.client, channel, self.payload, metadata)
         self.answer, self.answer_ts = outcome.result, outcome.ts
