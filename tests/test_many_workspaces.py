@@ -333,7 +333,7 @@ def test_each_team_keeps_its_own_subscriptions_and_a_forged_channel_reaches_noth
     naming a channel only the other subscribed changes nothing of the other's."""
     served.install("T0ISOA", "Iso A")
     served.install("T0ISOB", "Iso B")
-    served.slack.add_channel("C0ONLYB", "only-b")
+    served.slack.add_channel("C0ONLYB", "only-b", team="T0ISOB")
     served.command("T0ISOA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
     served.command("T0ISOB", "subscribe 17:30 UTC", channel_id="C0GENERAL")
     served.command("T0ISOB", "subscribe 10:00 UTC", channel_id="C0ONLYB")
@@ -396,7 +396,7 @@ def test_the_home_tab_lists_only_the_teams_own_channels(served: Served) -> None:
     """Each team's Home tab, published with its own token, lists its own subscriptions."""
     served.install("T0HOMEA", "Home A")
     served.install("T0HOMEB", "Home B")
-    served.slack.add_channel("C0HOMEB", "home-b")
+    served.slack.add_channel("C0HOMEB", "home-b", team="T0HOMEB")
     served.command("T0HOMEA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
     served.command("T0HOMEB", "subscribe 10:00 UTC", channel_id="C0HOMEB")
     served.slack.wait_for(lambda: _subscribed(served, "T0HOMEB") != [], timeout=10)

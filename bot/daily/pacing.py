@@ -1,9 +1,16 @@
-"""Sending to many channels at once without upsetting Slack.
+"""Sending to many channels, in many workspaces, at once without upsetting Slack.
 
-`Pacer` remembers, per channel (or DM), the earliest moment the next message may go:
-one message a second, and never before a 429's Retry-After has passed. `dispatch`
-runs per-channel tasks on a small thread pool: a channel waiting out its Retry-After
-holds no thread, so the other channels keep going meanwhile.
+Slack limits `chat.postMessage` per channel (about one message a second) and per
+workspace (a workspace-wide limit whose size it does not publish). `Pacer` remembers,
+per channel (or DM), the earliest moment the next message may go: one message a
+second, and never before a 429's Retry-After has passed; and per team (workspace), the
+earliest moment any of its channels may be sent to: with `team_interval`, no faster
+than the workspace's rate, so that its workspace-wide limit is not hit. `dispatch`
+runs per-channel tasks on a small thread pool: a channel or a team waiting its turn
+holds no thread, so the other channels and teams keep going meanwhile.
+
+Team "" is a deployment serving one workspace: its channels are paced as they always
+were.
 
 Times are `time.monotonic()` seconds: wall-clock jumps cannot make a retry early.
 """
@@ -18,41 +25,67 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 log = logging.getLogger("briefbot.daily")
+
+_K = TypeVar("_K")
 
 MESSAGE_INTERVAL = 1.0
 """Slack allows about one message a second per channel."""
 
 
 class Pacer:
-    """Earliest next send time per channel; shared by every thread of one process."""
+    """Earliest next send time per channel and per team; shared by every thread of one
+    process."""
 
     def __init__(
-        self, interval: float = MESSAGE_INTERVAL, clock: Callable[[], float] = time.monotonic
+        self,
+        interval: float = MESSAGE_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        team_interval: float = 0.0,
     ) -> None:
+        """`team_interval`: seconds between two sends to one team (0: teams are not
+        paced, only their channels)."""
         self.interval = interval
+        self.team_interval = team_interval
         self.clock = clock
-        self._ready: dict[str, float] = {}
+        self._ready: dict[tuple[str, str], float] = {}
+        self._team_ready: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def ready_at(self, channel: str) -> float:
+    def ready_at(self, channel: str, team: str = "") -> float:
+        """The earliest moment `channel` (of `team`) may be sent to."""
         with self._lock:
-            return self._ready.get(channel, 0.0)
+            return max(self._ready.get((team, channel), 0.0), self._team_ready.get(team, 0.0))
 
-    def sent(self, channel: str, answered_at: float) -> None:
+    def sent(self, channel: str, answered_at: float, team: str = "") -> None:
         """A call about `channel` was answered at `answered_at`: space the next one."""
-        self._push(channel, answered_at + self.interval)
+        self._push(self._ready, (team, channel), answered_at + self.interval)
 
-    def hold(self, channel: str, until: float) -> None:
-        """Slack said Retry-After: nothing more to `channel` before `until`."""
-        self._push(channel, until)
+    def turn(self, team: str) -> None:
+        """Wait for `team`'s next turn to send, and take it: the team's calls go out
+        `team_interval` apart. Taken only by a call that is really going out (a post
+        another replica claimed first uses none), so the wait is short: at most one
+        interval for each thread waiting on the same team."""
+        if self.team_interval <= 0:
+            return
+        with self._lock:
+            at = max(self.clock(), self._team_ready.get(team, 0.0))
+            self._team_ready[team] = at + self.team_interval
+        delay = at - self.clock()
+        if delay > 0:
+            time.sleep(delay)
 
-    def wait(self, channel: str, stop: threading.Event | None = None) -> bool:
+    def hold(self, channel: str, until: float, team: str = "") -> None:
+        """Slack said Retry-After: nothing more to `channel` (of `team`) before `until`."""
+        self._push(self._ready, (team, channel), until)
+
+    def wait(self, channel: str, stop: threading.Event | None = None, team: str = "") -> bool:
         """Sleep until `channel` may be sent to; False if `stop` was set meanwhile."""
         while True:
-            delay = self.ready_at(channel) - self.clock()
+            delay = self.ready_at(channel, team) - self.clock()
             if delay <= 0:
                 return True
             if stop is not None:
@@ -61,18 +94,24 @@ class Pacer:
             else:
                 time.sleep(delay)
 
-    def _push(self, channel: str, until: float) -> None:
+    def _push(self, table: dict[_K, float], key: _K, until: float) -> None:
         with self._lock:
-            if until > self._ready.get(channel, 0.0):
-                self._ready[channel] = until
-            if len(self._ready) > 10_000:
-                # Forget channels whose pause is long over, so a long-lived process stays small.
+            if until > table.get(key, 0.0):
+                table[key] = until
+            if len(table) > 10_000:
+                # Forget pauses that are long over, so a long-lived process stays small.
                 now = self.clock()
-                self._ready = {c: t for c, t in self._ready.items() if t > now}
+                kept = {k: t for k, t in table.items() if t > now}
+                table.clear()
+                table.update(kept)
 
 
 class Task(Protocol):
-    """One channel's work. `run` returns True to be run again once the channel is ready."""
+    """One channel's work. `run` returns True to be run again once the channel is ready.
+
+    A task may also have a `team` (str): the workspace its channel is in, "" (the
+    default) for a deployment serving one workspace.
+    """
 
     channel: str
 
@@ -89,9 +128,10 @@ def dispatch(
     stop: threading.Event,
     stop_reason: Callable[[], str] = lambda: "the sweep was stopped",
 ) -> None:
-    """Run every task on at most `workers` threads, each channel paced by `pacer`.
+    """Run every task on at most `workers` threads, each channel and team paced by `pacer`.
 
-    A channel never has two calls in flight. A task coming back from a Retry-After goes
+    A channel never has two calls in flight. A team held by a Retry-After holds no
+    thread: the other teams' tasks run meanwhile. A task coming back from a Retry-After goes
     before the tasks not started yet, so one unlucky channel does not wait for the whole
     fan-out. When `stop` is set, tasks not yet running are abandoned (told why) and the
     ones running are waited for.
@@ -105,12 +145,12 @@ def dispatch(
     busy: set[str] = set()
 
     def wait_for_channel(task: Task) -> None:
-        heapq.heappush(waiting, (pacer.ready_at(task.channel), next(order), task))
+        heapq.heappush(waiting, (pacer.ready_at(task.channel, team_of(task)), next(order), task))
 
     def next_task(now: float) -> Task | None:
         while again or fresh:
             task = again.popleft() if again else fresh.popleft()
-            if pacer.ready_at(task.channel) > now or task.channel in busy:
+            if pacer.ready_at(task.channel, team_of(task)) > now or task.channel in busy:
                 wait_for_channel(task)
                 continue
             return task
@@ -147,6 +187,11 @@ def dispatch(
                         wait_for_channel(task)
             elif waiting:
                 stop.wait(timeout if timeout is not None else 0.0)
+
+
+def team_of(task: Task) -> str:
+    """The team of `task`'s channel; "" for tasks of a deployment serving one workspace."""
+    return str(getattr(task, "team", "") or "")
 
 
 def _run(task: Task) -> bool:

@@ -164,6 +164,9 @@ class PostContext:
     now: dt.datetime
     bot_id: Callable[[], str | None]
     """The bot's own bot id, to recognise its messages in a channel's history."""
+    team_of: Callable[[Subscription], str] = lambda subscription: ""
+    """The team (workspace) of a subscription's channel, which the pacer paces on its
+    own; "" for a deployment serving one workspace."""
     stop: threading.Event = field(default_factory=threading.Event)
     auth_error: str | None = None
     """Set when Slack refused the token: nothing more can be sent, notices neither."""
@@ -255,6 +258,7 @@ class PostTask:
         self.payload = payload
         self.kind = kind
         self.channel = due.key.channel
+        self.team = context.team_of(subscription)
         self.claimed = kind in (PostKind.ADOPTED, PostKind.CLAIMED)
         self.sent_once = False
         self.ratelimits = 0
@@ -328,10 +332,11 @@ class PostTask:
         if not self.take():
             return False
         self.sent_once = True
+        context.pacer.turn(self.team)
         metadata = post_metadata(key, self.brief_id, day)
         outcome = send_post(context.client, channel, self.payload, metadata)
         self.answer, self.answer_ts = outcome.result, outcome.ts
-        context.pacer.sent(channel, outcome.answered_at)
+        context.pacer.sent(channel, outcome.answered_at, self.team)
         entry = Entry(channel, day, self.brief_id, outcome.ts, outcome.error)
         if outcome.result == Result.POSTED:
             assert outcome.ts is not None
@@ -341,7 +346,7 @@ class PostTask:
                 log.error("posted %s %s (ts %s) but its ledger row moved", channel, day, outcome.ts)
             return False
         if outcome.result == Result.RATELIMITED:
-            context.pacer.hold(channel, outcome.answered_at + outcome.retry_after)
+            context.pacer.hold(channel, outcome.answered_at + outcome.retry_after, self.team)
             self.ratelimits += 1
             if self.ratelimits < MAX_RATELIMITS:
                 return True

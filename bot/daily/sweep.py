@@ -60,6 +60,11 @@ rows at least every TIMEOUT plus Retry-After seconds)."""
 __all__ = ["STALE_AFTER", "TIMEOUT", "WORKERS", "SweepReport", "SweepRun", "Sweeper"]
 
 
+def single_workspace(subscription: Subscription) -> str:
+    """Every channel in the one workspace of a single-workspace deployment."""
+    return ""
+
+
 def _bot_id_of(client: WebClient) -> Callable[[], str | None]:
     """The bot id a team's token posts as (asked once), to recognise its messages."""
     known: list[str | None] = []
@@ -105,7 +110,10 @@ class Sweeper:
         timeout: float = TIMEOUT,
         stale_after: dt.timedelta = STALE_AFTER,
         pacer: Pacer | None = None,
+        team_of: Callable[[Subscription], str] | None = None,
     ) -> None:
+        """`team_of` names the team (workspace) of a subscription's channel, so that each
+        team is paced on its own; by default every channel is in one workspace."""
         self.services = services
         self.client = sweep_client(client, timeout)
         self.timeout = timeout
@@ -113,6 +121,7 @@ class Sweeper:
         self.workers = workers
         self.stale_after = stale_after
         self.pacer = pacer or Pacer()
+        self.team_of = team_of or single_workspace
         self.declared = ScheduleFileSync(services.settings.content_dir)
         self._one_at_a_time = threading.Lock()
         self._bot_id: str | None = None
@@ -199,7 +208,10 @@ class SweepRun:
         client: WebClient,
         bot_id: Callable[[], str | None],
         admins: frozenset[str],
+        team: str | None = None,
     ) -> PostContext:
+        """`team`: the one team the context posts to (None: `Sweeper.team_of` says)."""
+        team_of = self.sweeper.team_of if team is None else (lambda subscription: team)
         return PostContext(
             client=client,
             pacer=self.sweeper.pacer,
@@ -210,6 +222,7 @@ class SweepRun:
             version=self.library.version,
             now=self.now,
             bot_id=bot_id,
+            team_of=team_of,
         )
 
     def execute(self) -> None:
@@ -240,7 +253,7 @@ class SweepRun:
             installed = services.installations.find(team, enterprise)
             installer = installed.user_id if installed is not None else None
             admins = services.settings.admins | ({installer} if installer else set())
-            self.context = self._context(client, _bot_id_of(client), frozenset(admins))
+            self.context = self._context(client, _bot_id_of(client), frozenset(admins), team)
             self.execute_team()
         self.store = every_team
 

@@ -44,11 +44,13 @@ class CallHook:
     (a delay belongs in the returned `Detour`, which is waited out without the lock).
     """
 
-    def intercept(self, method: str, channel: str | None, arrived: float) -> Detour | None:
+    def intercept(
+        self, method: str, channel: str | None, arrived: float, team: str = ""
+    ) -> Detour | None:
         """A different answer for a call to `method` about `channel` (None = serve it).
 
         `arrived` is `time.monotonic()` when the request came in; `method` is a Web API
-        method name or "response_url".
+        method name or "response_url"; `team` is the workspace the call's token belongs to.
         """
         return None
 

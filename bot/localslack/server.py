@@ -89,12 +89,11 @@ class LocalSlack:
         self._port = port
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
-        self.workspace = Workspace()
-        for user in default_users() if with_defaults else default_users()[-1:]:
-            self.workspace.users[user.id] = user
-        if with_defaults:
-            for channel in default_channels():
-                self.workspace.channels[channel.id] = channel
+        self._with_defaults = with_defaults
+        self.workspace = self._new_workspace()
+        """The local workspace (TEAM_ID), which every token not issued over OAuth calls."""
+        self.workspaces: dict[str, Workspace] = {TEAM_ID: self.workspace}
+        """One workspace per team (or org) that installed over OAuth, by its id."""
         self.api = WebApi(
             self.workspace,
             base_url=lambda: self.base_url,
@@ -197,6 +196,31 @@ class LocalSlack:
 
     # --- workspace set-up -------------------------------------------------
 
+    def _new_workspace(self) -> Workspace:
+        workspace = Workspace()
+        for user in default_users() if self._with_defaults else default_users()[-1:]:
+            workspace.users[user.id] = user
+        if self._with_defaults:
+            for channel in default_channels():
+                workspace.channels[channel.id] = channel
+        return workspace
+
+    def workspace_of(self, team: str | None = None) -> Workspace:
+        """The workspace of `team` (default: the local one), made on first use with the
+        same people and default channels as the local one; its own channels and messages."""
+        with self._lock:
+            if team is None:
+                return self.workspace
+            if team not in self.workspaces:
+                self.workspaces[team] = self._new_workspace()
+            return self.workspaces[team]
+
+    def team_of_token(self, token: str | None) -> str:
+        """The team (or org) a token was issued to over OAuth; TEAM_ID for any other."""
+        with self._lock:
+            issued = self.oauth.tokens.get(str(token)) if token else None
+            return issued.team.id if issued is not None else TEAM_ID
+
     def add_channel(
         self,
         id: str,
@@ -205,8 +229,9 @@ class LocalSlack:
         is_private: bool = False,
         is_archived: bool = False,
         bot_is_member: bool = True,
+        team: str | None = None,
     ) -> Channel:
-        """Add (or replace) a channel; return it."""
+        """Add (or replace) a channel, in `team`'s workspace (default: the local one)."""
         channel = Channel(
             id,
             name or id.lower(),
@@ -215,7 +240,7 @@ class LocalSlack:
             bot_is_member=bot_is_member,
         )
         with self._lock:
-            self.workspace.channels[id] = channel
+            self.workspace_of(team).channels[id] = channel
         return channel
 
     def update_channel(self, id: str, **changes: Any) -> Channel:
@@ -376,19 +401,23 @@ class LocalSlack:
         thread_ts: str | None = None,
         *,
         include_deleted: bool = False,
+        team: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Messages posted in `channel` (every channel if None), oldest first.
+        """Messages posted in `channel` (every channel if None), oldest first, in `team`'s
+        workspace (every workspace if None; each message's `team` says whose).
 
         Without `thread_ts` this is everything, top-level messages and thread replies;
         with it, the thread's parent and its replies. Each dict is Slack's message
         object plus `channel` (and `unfurl_links`/`unfurl_media` when they were sent).
         """
         with self._lock:
+            spaces = list(self.workspaces.values()) if team is None else [self.workspace_of(team)]
             if channel is None:
-                pool = [m for msgs in self.workspace.messages.values() for m in msgs]
-                pool.sort(key=lambda m: m["ts"])
+                pool = [m for w in spaces for msgs in w.messages.values() for m in msgs]
             else:
-                pool = list(self.workspace.messages.get(channel, []))
+                pool = [m for w in spaces for m in w.messages.get(channel, [])]
+            if len(spaces) > 1 or channel is None:
+                pool.sort(key=lambda m: m["ts"])
             if thread_ts is not None:
                 pool = [m for m in pool if thread_ts in (m["ts"], m.get("thread_ts"))]
             if not include_deleted:
@@ -429,7 +458,8 @@ class LocalSlack:
         """
         with self._lock:
             self._responses.clear()
-            self.workspace.messages.clear()
+            for workspace in self.workspaces.values():
+                workspace.messages.clear()
             self.workspace.ephemeral.clear()
             self.workspace.views.clear()
 
@@ -545,7 +575,8 @@ class LocalSlack:
     ) -> None:
         """Serve one call, or the hooks' detour of it, then tell the hooks and answer."""
         with self._lock:
-            decision = self._intercept(method, channel, arrived)
+            team = self.team_of_token(bearer(headers) or params.get("token"))
+            decision = self._intercept(method, channel, arrived, team)
         if decision is None:
             reply, applied = run()
             self._finish(handler, method, params, headers, arrived, wall, reply, applied=applied)
@@ -572,9 +603,11 @@ class LocalSlack:
             decision=decision,
         )
 
-    def _intercept(self, method: str, channel: str | None, arrived: float) -> Detour | None:
+    def _intercept(
+        self, method: str, channel: str | None, arrived: float, team: str
+    ) -> Detour | None:
         for hook in self._hooks:
-            detour = hook.intercept(method, channel, arrived)
+            detour = hook.intercept(method, channel, arrived, team)
             if detour is not None:
                 return detour
         return None
@@ -600,6 +633,8 @@ class LocalSlack:
                     "enterprise_id": team.enterprise_id,
                     "is_enterprise_install": team.is_org,
                 }
+                # Each team's calls see its own channels and messages.
+                self.api.workspace = self.workspace_of(team.id)
             try:
                 if name == OAUTH_ACCESS:
                     answer = self.oauth.access(params, headers)
@@ -612,6 +647,7 @@ class LocalSlack:
                 answer = {"ok": False, "error": "internal_error"}
             finally:
                 self.api.caller = None
+                self.api.workspace = self.workspace
             events = self._drain_events()
         self._notify(events)
         return Reply(200, answer), bool(answer.get("ok"))

@@ -140,6 +140,8 @@ class WebApi:
         ts = self.workspace.next_ts(now)
         message = bot_message(ts, text, blocks, attachments, metadata)
         message["channel"] = channel.id
+        if self.caller:
+            message["team"] = self.caller["id"]
         thread_ts = _str(p, "thread_ts")
         if thread_ts:
             message["thread_ts"] = thread_ts

@@ -39,10 +39,15 @@ class _Script(CallHook):
         self.lock = threading.Lock()
         self.book = FaultBook()
         self.calls: list[Call] = []
+        self.team_of_channel: Callable[[str | None], str] | None = None
 
-    def intercept(self, method: str, channel: str | None, arrived: float) -> Detour | None:
+    def intercept(
+        self, method: str, channel: str | None, arrived: float, team: str = ""
+    ) -> Detour | None:
         with self.lock:
-            return self.book.decide(method, channel, arrived)
+            if self.team_of_channel is not None:
+                team = self.team_of_channel(channel)
+            return self.book.decide(method, channel, arrived, team)
 
     def answered(self, call: Call) -> None:
         with self.lock:
@@ -108,15 +113,32 @@ class ScriptedSlack(LocalSlack):
         return fault
 
     def rate_limit(
-        self, method: str, *, per_channel_per_second: float = 1.0, grace: float = 0.02
+        self,
+        method: str,
+        *,
+        per_channel_per_second: float = 1.0,
+        grace: float = 0.02,
+        per_workspace_per_second: int | None = None,
     ) -> None:
         """Answer 429 (with Retry-After) to calls about a channel that come too fast.
 
         Like Slack's limit of about one message a second per channel. `grace` forgives
         that much arrival jitter, so a client pacing itself exactly is not punished.
+        With `per_workspace_per_second`, also Slack's workspace-wide limit: a team's
+        calls beyond that many in any second are answered 429, and until its Retry-After
+        has passed every call of that team is refused (other teams are not).
         """
         with self._script.lock:
             self._script.book.add_channel_limit(method, per_channel_per_second, grace)
+            if per_workspace_per_second is not None:
+                self._script.book.add_workspace_limit(method, per_workspace_per_second)
+
+    def teams_by_channel(self, team_of: Callable[[str | None], str] | None) -> None:
+        """Count calls to the workspace `team_of(channel)` names for the workspace-wide
+        limits, rather than the team of the token they carry: for benchmarks that model
+        many workspaces behind one token."""
+        with self._script.lock:
+            self._script.team_of_channel = team_of
 
     def random_ratelimit(
         self,
@@ -129,8 +151,8 @@ class ScriptedSlack(LocalSlack):
     ) -> None:
         """Answer 429 to a fraction of calls, chosen by a seeded generator.
 
-        `scope` says what the Retry-After then holds back: the same channel ("channel")
-        or every call to the method ("method").
+        `scope` says what the Retry-After then holds back: the same channel ("channel"),
+        every call of the same team ("workspace") or every call to the method ("method").
         """
         with self._script.lock:
             self._script.book.add_random_limit(method, fraction, retry_after, seed, scope)

@@ -239,7 +239,9 @@ def test_a_hook_on_the_products_local_slack_answers_instead_and_sees_each_answer
     """LocalSlack.add_hook: the first hook's Detour answers the call; every hook sees it."""
 
     class Refuse(CallHook):
-        def intercept(self, method: str, channel: str | None, arrived: float) -> Detour | None:
+        def intercept(
+            self, method: str, channel: str | None, arrived: float, team: str = ""
+        ) -> Detour | None:
             if method == "chat.postMessage" and channel == "C0GENERAL":
                 return Detour("closed", error="is_archived", apply=True)
             return None

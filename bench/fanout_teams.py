@@ -1,0 +1,362 @@
+"""Fan-out across workspaces: 1,000 workspaces of 10 channels and one of 10,000, swept by
+two replicas through a local Slack that limits each channel and each workspace.
+
+    python -m bench.fanout_teams [--teams 1000] [--team-channels 10] [--big 10000]
+                                 [--workspace-rate 100] [--fraction 0.1] [--replicas 2]
+                                 [--workers 8] [--postgres URL] [--seed 1]
+
+Every channel takes the daily brief, due at the sweep's time. The local Slack runs in a
+process of its own and answers `chat.postMessage` like Slack: one message a second per
+channel, at most `--workspace-rate` messages a second per workspace (Slack keeps such a
+limit but publishes no figure: see bench/README.md), and a seeded `--fraction` of the
+calls 429 with `Retry-After: 1` for that channel. `--replicas` processes sweep the same
+database at once, each pacing every team at `--workspace-rate / --replicas`.
+
+Checked from Slack's record of every call: every post on Slack exactly once by (team,
+channel, kind, slot) and every ledger row `posted`; no call before the Retry-After
+of an earlier 429 (nor a workspace's calls beyond its limit); no channel two calls
+within a second. The wall time stands beside the floor the limits impose (see `floor`).
+
+Teams: until subscriptions carry their team, the benchmark names a channel's team by
+its id (`team_of_channel`); the sweep learns it through `Sweeper(team_of=...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import itertools
+import multiprocessing
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bench.fanout import NOW, POST, ROOT, _post_key, scratch_database
+from bot.config import Settings
+from bot.content.live import LiveContent
+from bot.daily.pacing import Pacer
+from bot.daily.sweep import WORKERS, Sweeper
+from bot.localslack import DEFAULT_BOT_TOKEN, Call
+from bot.schedule import Schedule
+from bot.services import Services
+from bot.store import DeliveryState, Store, make_engine, sqlite_url, upgrade
+from tests.fakeslack import ScriptedSlack
+
+BIG = "T0BIG"
+
+
+def channel_id(team: int, n: int) -> str:
+    """The id of channel `n` of workspace `team` (0 is the big one)."""
+    return f"C{team:05d}X{n:05d}"
+
+
+def team_of_channel(channel: str | None) -> str:
+    """The workspace a benchmark channel belongs to, read from its id.
+
+    To switch to real team ids once subscriptions carry them: subscribe each channel
+    with its team, drop `ScriptedSlack.teams_by_channel` (the local Slack then knows the
+    team from each team's token) and `Sweeper(team_of=...)` (the sweep reads the team
+    from the subscription).
+    """
+    if not channel or not channel.startswith("C") or "X" not in channel:
+        return ""
+    team = int(channel[1:].split("X", 1)[0])
+    return BIG if team == 0 else f"T{team:05d}"
+
+
+def serve_slack(connection: Connection, fraction: float, seed: int, workspace_rate: int) -> None:
+    """The local Slack in a process of its own, so that it does not share the sweeps' GIL."""
+    with ScriptedSlack(strict_channels=False) as slack:
+        slack.teams_by_channel(team_of_channel)
+        if fraction > 0:
+            slack.random_ratelimit(POST, fraction=fraction, retry_after=1, seed=seed)
+        slack.rate_limit(
+            POST, per_channel_per_second=1.0, grace=0.0, per_workspace_per_second=workspace_rate
+        )
+        connection.send(slack.api_url)
+        connection.recv()
+        calls = [
+            dataclasses.replace(c, params={"channel": c.channel}, headers={})
+            for c in slack.calls_to(POST)
+        ]
+        messages = Counter(
+            (team_of_channel(key[0]), *key)
+            for key in (_post_key(m) for m in slack.messages() if m.get("metadata"))
+        )
+        connection.send((calls, messages))
+        connection.recv()
+
+
+def replica(
+    url: str,
+    content: str,
+    api_url: str,
+    team_interval: float,
+    workers: int,
+    barrier: Any,
+    results: Any,
+) -> None:
+    """One replica: its own engine and sweeper; sweeps once after the barrier."""
+    engine = make_engine(url)
+    try:
+        store = Store(engine, clock=lambda: NOW)
+        settings = Settings(
+            bot_token=DEFAULT_BOT_TOKEN,
+            api_url=api_url,
+            content_dir=Path(content),
+            database_url=url,
+        )
+        services = Services(settings, LiveContent(Path(content)), store, now=lambda: NOW)
+        sweeper = Sweeper(
+            services,
+            WebClient(DEFAULT_BOT_TOKEN, base_url=api_url),
+            workers=workers,
+            pacer=Pacer(team_interval=team_interval),
+            team_of=lambda subscription: team_of_channel(subscription.channel_id),
+        )
+        sweeper.sync_declared()
+        barrier.wait(timeout=600)
+        started = time.perf_counter()
+        report = sweeper.sweep()
+        ended = time.perf_counter()
+        results.put((len(report.posted), len(report.failed), started, ended, None))
+    except BaseException as error:
+        results.put((0, 0, 0.0, 0.0, repr(error)))
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Result:
+    channels: int
+    teams: int
+    wall: float
+    posted: int
+    failed: int
+    messages: Counter[tuple[str, str, str, str]]
+    calls: list[Call]
+    states: Counter[str]
+    floor: float
+    earliest: float
+    early: int
+    too_close: int
+    over_workspace: int
+
+    @property
+    def ratelimited(self) -> int:
+        return sum(1 for c in self.calls if c.status == 429)
+
+    @property
+    def exactly_once(self) -> bool:
+        return (
+            len(self.messages) == self.channels
+            and set(self.messages.values()) == {1}
+            and self.states == Counter({DeliveryState.POSTED.value: self.channels})
+        )
+
+
+def run(
+    *,
+    teams: int,
+    team_channels: int,
+    big: int,
+    fraction: float,
+    workspace_rate: int,
+    replicas: int,
+    workers: int,
+    database_url: str | None,
+    seed: int,
+    root: Path,
+) -> Result:
+    content = root / f"content-{fraction}"
+    if content.exists():
+        shutil.rmtree(content)
+    shutil.copytree(ROOT / "content", content)
+    url = database_url or sqlite_url(root / f"teams-{fraction}.db")
+    engine = make_engine(url)
+    upgrade(engine)
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    server = spawn.Process(
+        target=serve_slack, args=(theirs, fraction, seed, workspace_rate), daemon=True
+    )
+    server.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the local Slack process did not start")
+        api_url = ours.recv()
+        setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
+        schedule = Schedule(dt.time(9, 0), "UTC", "daily")
+        channels = [channel_id(0, n) for n in range(big)]
+        channels += [channel_id(t, n) for t in range(1, teams + 1) for n in range(team_channels)]
+        for channel in channels:
+            setup.subscribe(channel, schedule, "U0ALICE")
+        barrier = spawn.Barrier(replicas + 1)
+        results = spawn.Queue()
+        team_interval = replicas / workspace_rate
+        workers_ = [
+            spawn.Process(
+                target=replica,
+                args=(url, str(content), api_url, team_interval, workers, barrier, results),
+            )
+            for _ in range(replicas)
+        ]
+        for process in workers_:
+            process.start()
+        barrier.wait(timeout=600)
+        done = [results.get(timeout=3600) for _ in workers_]
+        for process in workers_:
+            process.join(timeout=60)
+        errors = [d[4] for d in done if d[4]]
+        if errors:
+            raise RuntimeError(f"a replica failed: {errors}")
+        wall = max(d[3] for d in done) - min(d[2] for d in done)
+        ours.send("report")
+        calls, messages = ours.recv()
+        ours.send("stop")
+        store = Store(engine, clock=lambda: NOW)
+        states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
+    finally:
+        server.join(timeout=30)
+        engine.dispose()
+    floor, earliest, early, too_close = check(calls, workspace_rate)
+    return Result(
+        channels=len(channels),
+        teams=teams + 1,
+        wall=wall,
+        posted=sum(d[0] for d in done),
+        failed=sum(d[1] for d in done),
+        messages=messages,
+        calls=calls,
+        states=states,
+        floor=floor,
+        earliest=earliest,
+        early=early,
+        too_close=too_close,
+        over_workspace=sum(1 for c in calls if c.fault == "workspace_rate_limit"),
+    )
+
+
+def check(calls: list[Call], workspace_rate: int) -> tuple[float, float, int, int]:
+    """From Slack's record of the calls:
+
+    - the floor the limits impose: for each workspace the longer of (a) its slowest
+      channel's chain, a second between that channel's posts plus its Retry-After
+      waits, and (b) its calls (every attempt counts against the workspace's limit)
+      less one, over the workspace rate; the longest of any workspace:
+      floor = max over teams of max(max over channels (posts - 1 + waits), (calls - 1) / rate);
+    - the earliest end given when each workspace was first called: the latest of
+      (first call + that floor of the workspace), from the first call of all;
+    - calls before a Retry-After had passed, and calls to a channel under 1 s apart.
+    """
+    by_team: dict[str, list[Call]] = defaultdict(list)
+    for call in calls:
+        by_team[team_of_channel(call.channel)].append(call)
+    start = min((c.at for c in calls), default=0.0)
+    floor = earliest = 0.0
+    early = too_close = 0
+    for team_calls in by_team.values():
+        by_channel: dict[str, list[Call]] = defaultdict(list)
+        for call in team_calls:
+            by_channel[call.channel or ""].append(call)
+        chain = 0.0
+        for channel_calls in by_channel.values():
+            channel_calls.sort(key=lambda c: c.at)
+            waits = sum(float(c.retry_after or 0) for c in channel_calls if c.status == 429)
+            posts = sum(1 for c in channel_calls if c.status == 200)
+            chain = max(chain, waits + max(0, posts - 1))
+            for before, after in itertools.pairwise(channel_calls):
+                gap = after.at - before.finished_at
+                if before.status == 429 and gap < float(before.retry_after or 1):
+                    early += 1
+                if gap < 1.0:
+                    too_close += 1
+            early += sum(1 for c in channel_calls if c.early)
+        least = max(chain, (len(team_calls) - 1) / workspace_rate)
+        floor = max(floor, least)
+        earliest = max(earliest, min(c.at for c in team_calls) - start + least)
+    return floor, earliest, early, too_close
+
+
+def describe(label: str, result: Result) -> list[str]:
+    verdict = "yes" if result.exactly_once else "NO"
+    return [
+        f"{label}:",
+        f"  workspaces {result.teams}, channels {result.channels}, posted {result.posted} "
+        f"(failed {result.failed}), chat.postMessage calls {len(result.calls)}, of which "
+        f"429 {result.ratelimited} (over a workspace's limit: {result.over_workspace})",
+        f"  every post exactly once by (team, channel, kind, slot): {verdict} "
+        f"(messages per post: {dict(Counter(result.messages.values()))}, "
+        f"ledger: {dict(result.states)})",
+        f"  calls before a Retry-After: {result.early}; calls to a channel under 1 s "
+        f"apart: {result.too_close}",
+        f"  wall time {result.wall:.2f} s; the limits impose {result.floor:.2f} s "
+        f"(ratio {result.wall / max(result.floor, 1e-9):.2f}); given when each workspace "
+        f"was first called, it could not end before {result.earliest:.2f} s",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout_teams", description=__doc__)
+    parser.add_argument("--teams", type=int, default=1000, help="small workspaces")
+    parser.add_argument("--team-channels", type=int, default=10, help="channels in each")
+    parser.add_argument("--big", type=int, default=10_000, help="channels of the big workspace")
+    parser.add_argument(
+        "--workspace-rate", type=int, default=100, help="messages a second per workspace"
+    )
+    parser.add_argument("--fraction", type=float, default=0.1, help="share of calls answered 429")
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="posting threads a replica")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server (default SQLite)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-baseline", action="store_true", help="only the run with 429s")
+    args = parser.parse_args(argv)
+    print(
+        f"briefbot fan-out across workspaces, {dt.date.today().isoformat()}, Python "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{args.replicas} replicas x {args.workers} posting threads, {args.teams} workspaces "
+        f"x {args.team_channels} channels + one of {args.big}, workspace limit "
+        f"{args.workspace_rate}/s, {'PostgreSQL' if args.postgres else 'SQLite'}"
+    )
+    root = Path(tempfile.mkdtemp(prefix="briefbot-fanout-teams-"))
+    ok = True
+    runs = [(f"{args.fraction:.0%} of calls answered 429", args.fraction)]
+    if not args.skip_baseline:
+        runs.insert(0, ("no faults", 0.0))
+    try:
+        for label, fraction in runs:
+            with scratch_database(args.postgres) as url:
+                result = run(
+                    teams=args.teams,
+                    team_channels=args.team_channels,
+                    big=args.big,
+                    fraction=fraction,
+                    workspace_rate=args.workspace_rate,
+                    replicas=args.replicas,
+                    workers=args.workers,
+                    database_url=url,
+                    seed=args.seed,
+                    root=root,
+                )
+            for line in describe(label, result):
+                print(line, flush=True)
+            ok = ok and result.exactly_once and result.early == 0 and result.too_close == 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("all checks passed" if ok else "CHECKS FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
