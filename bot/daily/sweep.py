@@ -46,6 +46,7 @@ from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
 from bot.slack import channel_posts
 from bot.store import DeliveryKey, DeliveryKind, Subscription, SyncResult, worker_id
+from bot.store.records import IN_FLIGHT
 
 log = logging.getLogger("briefbot.daily")
 
@@ -348,7 +349,13 @@ class SweepRun:
         recent = recent_briefs(published, self.now, self.catch_up, LOOKBACK)
         plan = plan_new(wanted, recent, ledger, self.now)
         tasks: list[PostTask] = []
-        lost: set[str] = set()
+        # A channel with an announcement in flight at another replica is that replica's to
+        # pace this time: posting beside it would crowd the channel's one message a second.
+        lost: set[str] = {
+            key.channel
+            for key, row in ledger.items()
+            if row.state in IN_FLIGHT and row.claimed_by != self.worker
+        }
         for due in sorted(plan.due, key=_channel_order):
             if due.kind is DeliveryKind.NEW:
                 brief = self.library.by_id.get(due.brief_ids[0])
