@@ -467,3 +467,20 @@ def test_related_briefs_are_claimed_per_team(served: Served) -> None:
     assert _rows(served, claims, k=key)[1] == done[0]
     assert len(_posts_with(served, mark, "T0RELB", "chat.postMessage")) == 1
     assert len(_posts_with(served, mark, "T0RELA", "chat.postMessage")) == 1
+
+
+def test_status_counts_only_the_teams_own_subscriptions(served: Served) -> None:
+    """/brief status (an admin command; the installer is the team's admin) counts the
+    channels its own team subscribed, never another team's."""
+    served.install("T0STA", "Status A")
+    served.install("T0STB", "Status B")
+    served.slack.add_channel("C0STA2", "status-a2", team="T0STA")
+    served.command("T0STA", "subscribe 08:00 UTC", channel_id="C0GENERAL")
+    served.command("T0STA", "subscribe new", channel_id="C0STA2")
+    served.command("T0STB", "subscribe 09:00 UTC", channel_id="C0GENERAL")
+    served.slack.wait_for(lambda: len(_subscribed(served, "T0STA")) == 2, timeout=10)
+    served.slack.wait_for(lambda: len(_subscribed(served, "T0STB")) == 1, timeout=10)
+    mine, _ = served.command("T0STA", "status")
+    theirs, _ = served.command("T0STB", "status")
+    assert "2 channels subscribed (1 daily, 1 new)" in str(mine), mine
+    assert "1 channel subscribed (1 daily)" in str(theirs), theirs
