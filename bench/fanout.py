@@ -32,12 +32,13 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.content.live import LiveContent
@@ -92,11 +93,7 @@ def serve_slack(connection: Connection, fraction: float, seed: int) -> None:
         slack.rate_limit(POST, per_channel_per_second=1.0, grace=0.0)
         connection.send(slack.api_url)
         connection.recv()
-        # Only what the checks need: the blocks of 1,000 messages are a lot to pickle.
-        calls = [
-            dataclasses.replace(c, params={"channel": c.channel}, headers={})
-            for c in slack.calls_to(POST)
-        ]
+        calls = calls_for_checks(slack)
         messages = Counter(
             _post_key(m)
             for m in slack.messages()
@@ -104,6 +101,42 @@ def serve_slack(connection: Connection, fraction: float, seed: int) -> None:
         )
         connection.send((calls, messages))
         connection.recv()
+
+
+def calls_for_checks(slack: ScriptedSlack) -> list[Call]:
+    """The posting calls, with only what the checks need: the blocks of 1,000 messages
+    are a lot to pickle."""
+    return [
+        dataclasses.replace(c, params={"channel": c.channel}, headers={})
+        for c in slack.calls_to(POST)
+    ]
+
+
+def fresh_world(root: Path, name: str, database_url: str | None) -> tuple[Path, str, Engine]:
+    """A copy of the shipped content and a migrated database (SQLite in `root` by default)."""
+    content = root / f"content-{name}"
+    if content.exists():
+        shutil.rmtree(content)
+    shutil.copytree(ROOT / "content", content)
+    url = database_url or sqlite_url(root / f"{name}.db")
+    engine = make_engine(url)
+    upgrade(engine)
+    return content, url, engine
+
+
+@contextlib.contextmanager
+def slack_process(serve: Callable[..., None], *args: object) -> Iterator[tuple[Connection, str]]:
+    """`serve(connection, *args)` in a process of its own; the connection and its API URL."""
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    server = spawn.Process(target=serve, args=(theirs, *args), daemon=True)
+    server.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the local Slack process did not start")
+        yield ours, ours.recv()
+    finally:
+        server.join(timeout=30)
 
 
 def _post_key(message: dict[str, object]) -> tuple[str, str, str]:
@@ -135,51 +168,40 @@ def run_fanout(
 ) -> Result:
     """Subscribe `channels` channels (the first `new_channels` also to new briefs), add
     `new_briefs` new briefs, sweep once at the daily post time, and check the result."""
-    content = root / f"content-{fraction}"
-    if content.exists():
-        shutil.rmtree(content)
-    shutil.copytree(ROOT / "content", content)
-    url = database_url or sqlite_url(root / f"fanout-{fraction}.db")
-    engine = make_engine(url)
-    upgrade(engine)
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    server = context.Process(target=serve_slack, args=(theirs, fraction, seed), daemon=True)
-    server.start()
+    content, url, engine = fresh_world(root, f"fanout-{fraction}", database_url)
     try:
-        if not ours.poll(60):
-            raise RuntimeError("the local Slack process did not start")
-        api_url = ours.recv()
-        setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
-        schedule = Schedule(dt.time(9, 0), "UTC", "daily")
-        new = parse_subscription("new", "UTC")
-        for n in range(channels):
-            setup.subscribe(f"C{n:08d}", schedule, "U0ALICE")
-            if n < new_channels:
-                setup.subscribe(f"C{n:08d}", new, "U0ALICE")
-        # The briefs there before the bulk were seen by earlier sweeps.
-        setup.record_seen(LiveContent(content).current.by_id, "before")
-        add_new_briefs(content, new_briefs)
-        store = Store(engine, clock=lambda: NOW)
-        settings = Settings(
-            bot_token=DEFAULT_BOT_TOKEN, api_url=api_url, content_dir=content, database_url=url
-        )
-        services = Services(settings, LiveContent(content), store, now=lambda: NOW)
-        sweeper = Sweeper(services, WebClient(DEFAULT_BOT_TOKEN, base_url=api_url), workers=workers)
-        started = time.perf_counter()
-        report = sweeper.sweep()
-        wall = time.perf_counter() - started
-        # A minute later, with every post in the ledger: what each later sweep costs.
-        services.now = lambda: NOW + dt.timedelta(minutes=1)
-        started = time.perf_counter()
-        again = sweeper.sweep(NOW + dt.timedelta(minutes=1))
-        steady = time.perf_counter() - started
-        ours.send("report")
-        calls, messages = ours.recv()
-        ours.send("stop")
-        states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
+        with slack_process(serve_slack, fraction, seed) as (ours, api_url):
+            setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
+            schedule = Schedule(dt.time(9, 0), "UTC", "daily")
+            new = parse_subscription("new", "UTC")
+            for n in range(channels):
+                setup.subscribe(f"C{n:08d}", schedule, "U0ALICE")
+                if n < new_channels:
+                    setup.subscribe(f"C{n:08d}", new, "U0ALICE")
+            # The briefs there before the bulk were seen by earlier sweeps.
+            setup.record_seen(LiveContent(content).current.by_id, "before")
+            add_new_briefs(content, new_briefs)
+            store = Store(engine, clock=lambda: NOW)
+            settings = Settings(
+                bot_token=DEFAULT_BOT_TOKEN, api_url=api_url, content_dir=content, database_url=url
+            )
+            services = Services(settings, LiveContent(content), store, now=lambda: NOW)
+            sweeper = Sweeper(
+                services, WebClient(DEFAULT_BOT_TOKEN, base_url=api_url), workers=workers
+            )
+            started = time.perf_counter()
+            report = sweeper.sweep()
+            wall = time.perf_counter() - started
+            # A minute later, with every post in the ledger: what each later sweep costs.
+            services.now = lambda: NOW + dt.timedelta(minutes=1)
+            started = time.perf_counter()
+            again = sweeper.sweep(NOW + dt.timedelta(minutes=1))
+            steady = time.perf_counter() - started
+            ours.send("report")
+            calls, messages = ours.recv()
+            ours.send("stop")
+            states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
     finally:
-        server.join(timeout=10)
         engine.dispose()
     assert again.posted == [], "a sweep a minute later posted again"
     bound, floor, early, too_close = check_pacing(calls)

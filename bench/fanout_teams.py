@@ -24,7 +24,6 @@ its id (`team_of_channel`); the sweep learns it through `Sweeper(team_of=...)`.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import itertools
 import multiprocessing
@@ -42,7 +41,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bench.fanout import NOW, POST, ROOT, _post_key, scratch_database
+from bench.fanout import (
+    NOW,
+    POST,
+    _post_key,
+    calls_for_checks,
+    fresh_world,
+    scratch_database,
+    slack_process,
+)
 from bot.config import Settings
 from bot.content.live import LiveContent
 from bot.daily.pacing import Pacer
@@ -50,7 +57,7 @@ from bot.daily.sweep import WORKERS, Sweeper
 from bot.localslack import DEFAULT_BOT_TOKEN, Call
 from bot.schedule import Schedule
 from bot.services import Services
-from bot.store import DeliveryState, Store, make_engine, sqlite_url, upgrade
+from bot.store import DeliveryState, Store, make_engine
 from tests.fakeslack import ScriptedSlack
 
 BIG = "T0BIG"
@@ -86,10 +93,7 @@ def serve_slack(connection: Connection, fraction: float, seed: int, workspace_ra
         )
         connection.send(slack.api_url)
         connection.recv()
-        calls = [
-            dataclasses.replace(c, params={"channel": c.channel}, headers={})
-            for c in slack.calls_to(POST)
-        ]
+        calls = calls_for_checks(slack)
         messages = Counter(
             (team_of_channel(key[0]), *key)
             for key in (_post_key(m) for m in slack.messages() if m.get("metadata"))
@@ -179,56 +183,44 @@ def run(
     seed: int,
     root: Path,
 ) -> Result:
-    content = root / f"content-{fraction}"
-    if content.exists():
-        shutil.rmtree(content)
-    shutil.copytree(ROOT / "content", content)
-    url = database_url or sqlite_url(root / f"teams-{fraction}.db")
-    engine = make_engine(url)
-    upgrade(engine)
+    content, url, engine = fresh_world(root, f"teams-{fraction}", database_url)
     spawn = multiprocessing.get_context("spawn")
-    ours, theirs = spawn.Pipe()
-    server = spawn.Process(
-        target=serve_slack, args=(theirs, fraction, seed, workspace_rate), daemon=True
-    )
-    server.start()
     try:
-        if not ours.poll(60):
-            raise RuntimeError("the local Slack process did not start")
-        api_url = ours.recv()
-        setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
-        schedule = Schedule(dt.time(9, 0), "UTC", "daily")
-        channels = [channel_id(0, n) for n in range(big)]
-        channels += [channel_id(t, n) for t in range(1, teams + 1) for n in range(team_channels)]
-        for channel in channels:
-            setup.subscribe(channel, schedule, "U0ALICE")
-        barrier = spawn.Barrier(replicas + 1)
-        results = spawn.Queue()
-        team_interval = replicas / workspace_rate
-        workers_ = [
-            spawn.Process(
-                target=replica,
-                args=(url, str(content), api_url, team_interval, workers, barrier, results),
-            )
-            for _ in range(replicas)
-        ]
-        for process in workers_:
-            process.start()
-        barrier.wait(timeout=600)
-        done = [results.get(timeout=3600) for _ in workers_]
-        for process in workers_:
-            process.join(timeout=60)
-        errors = [d[4] for d in done if d[4]]
-        if errors:
-            raise RuntimeError(f"a replica failed: {errors}")
-        wall = max(d[3] for d in done) - min(d[2] for d in done)
-        ours.send("report")
-        calls, messages = ours.recv()
-        ours.send("stop")
-        store = Store(engine, clock=lambda: NOW)
-        states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
+        with slack_process(serve_slack, fraction, seed, workspace_rate) as (ours, api_url):
+            setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
+            schedule = Schedule(dt.time(9, 0), "UTC", "daily")
+            channels = [channel_id(0, n) for n in range(big)]
+            channels += [
+                channel_id(t, n) for t in range(1, teams + 1) for n in range(team_channels)
+            ]
+            for channel in channels:
+                setup.subscribe(channel, schedule, "U0ALICE")
+            barrier = spawn.Barrier(replicas + 1)
+            results = spawn.Queue()
+            team_interval = replicas / workspace_rate
+            workers_ = [
+                spawn.Process(
+                    target=replica,
+                    args=(url, str(content), api_url, team_interval, workers, barrier, results),
+                )
+                for _ in range(replicas)
+            ]
+            for process in workers_:
+                process.start()
+            barrier.wait(timeout=600)
+            done = [results.get(timeout=3600) for _ in workers_]
+            for process in workers_:
+                process.join(timeout=60)
+            errors = [d[4] for d in done if d[4]]
+            if errors:
+                raise RuntimeError(f"a replica failed: {errors}")
+            wall = max(d[3] for d in done) - min(d[2] for d in done)
+            ours.send("report")
+            calls, messages = ours.recv()
+            ours.send("stop")
+            store = Store(engine, clock=lambda: NOW)
+            states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
     finally:
-        server.join(timeout=30)
         engine.dispose()
     floor, earliest, early, too_close = check(calls, workspace_rate)
     return Result(
