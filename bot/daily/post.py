@@ -168,6 +168,10 @@ class PostContext:
     """The team (workspace) of a subscription's channel, which the pacer paces on its
     own; "" for a deployment serving one workspace."""
     stop: threading.Event = field(default_factory=threading.Event)
+    """Set to stop the whole sweep (shared by every team's context of one sweep)."""
+    team: str | None = None
+    """The one installed team this context posts to, when briefbot serves many: a token
+    Slack refuses then stops that team's posts only, and the other teams carry on."""
     auth_error: str | None = None
     """Set when Slack refused the token: nothing more can be sent, notices neither."""
     _messages: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -213,7 +217,18 @@ class PostContext:
         self.stop.set()
 
     def token_refused(self, error: str) -> None:
-        self.auth_error = error
+        with self._lock:
+            first = self.auth_error is None
+            self.auth_error = error
+        if self.team is not None:
+            if first:
+                log.error(
+                    "Slack refused the token of team %s (%s): nothing more is posted there "
+                    "this sweep; the other teams carry on.",
+                    self.team,
+                    error,
+                )
+            return
         if self.report.stop(error):
             log.critical(
                 "Slack refused briefbot's token (%s): the daily sweep has stopped and "
@@ -328,6 +343,9 @@ class PostTask:
         channel, day, worker = self.channel, self.due.local_date, context.worker
         if context.stop.is_set():
             self.abandon(f"sweep stopped: {context.report.stopped}")
+            return False
+        if context.auth_error is not None:
+            self.abandon(f"Slack refused the team's token: {context.auth_error}")
             return False
         if not self.take():
             return False

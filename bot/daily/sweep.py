@@ -196,6 +196,8 @@ class SweepRun:
         # Once the database has failed, the posting threads stop using it at once rather
         # than each waiting out its own timeout.
         self.store = sweeper.services.store.refusing_after(lambda: self.report.database)
+        self.stop = threading.Event()
+        """Stops the whole sweep, every team's posts: an interrupt, the database failing."""
         self.context = self._context(
             sweeper.client, sweeper.bot_id, sweeper.services.settings.admins
         )
@@ -224,6 +226,8 @@ class SweepRun:
             now=self.now,
             bot_id=bot_id,
             team_of=team_of,
+            stop=self.stop,
+            team=team,
         )
 
     def execute(self) -> None:
@@ -231,12 +235,16 @@ class SweepRun:
             self.sweeper.sync_declared()
         services = self.sweeper.services
         if services.installations is None:
-            self.execute_team()
+            self.send(self.plan_team(), [self.context])
             return
-        # Each team's posts go out with that team's own token, to its own channels.
+        # Each team's posts go out with that team's own token, to its own channels. Every
+        # team is planned first and all their posts are sent together, each team paced
+        # on its own: a team waiting out a Retry-After (or a slow one) holds back no other.
         every_team = self.store
+        tasks: list[PostTask] = []
+        contexts: list[PostContext] = []
         for team, enterprise in every_team.teams():
-            if self.context.stop.is_set():
+            if self.stop.is_set():
                 break
             store = every_team.for_team(team, enterprise)
             try:
@@ -255,11 +263,14 @@ class SweepRun:
             installer = installed.user_id if installed is not None else None
             admins = services.settings.admins | ({installer} if installer else set())
             self.context = self._context(client, _bot_id_of(client), frozenset(admins), team)
-            self.execute_team()
+            contexts.append(self.context)
+            tasks += self.plan_team()
         self.store = every_team
+        self.send(tasks, contexts)
 
-    def execute_team(self) -> None:
-        """The sweep of one team's subscriptions, with the context's token."""
+    def plan_team(self) -> list[PostTask]:
+        """The posts due in one team's subscriptions (the store's team), to send with the
+        context's token; stale claims adopted and missed posts skipped on the way."""
         dry_run = self.report.dry_run
         every = self.store.subscriptions()
         first_seen: dict[str, dt.datetime] | None = None
@@ -271,8 +282,8 @@ class SweepRun:
             if declared is not None:
                 every = as_synced(every, declared, self.now)
         subscriptions = [s for s in every if self.only_channel in (None, s.channel_id)]
-        self.report.channels = len(subscriptions)
-        self.report.active = sum(not s.paused for s in subscriptions)
+        self.report.channels += len(subscriptions)
+        self.report.active += sum(not s.paused for s in subscriptions)
         daily = {s.channel_id: s for s in subscriptions if s.kind == Kind.DAILY.value}
         tasks: list[PostTask] = []
         if not dry_run:
@@ -294,17 +305,21 @@ class SweepRun:
         tasks += self.daily_briefs(daily)
         if dry_run:
             self.upcoming(subscriptions, self.daily_due)
+        return tasks
+
+    def send(self, tasks: list[PostTask], contexts: Iterable[PostContext]) -> None:
+        """Send every task, then each team's notices with its own token, and log the sweep."""
         if tasks:
             dispatch(
                 tasks,
                 self.sweeper.pacer,
                 workers=self.sweeper.workers,
-                stop=self.context.stop,
+                stop=self.stop,
                 stop_reason=lambda: f"sweep stopped: {self.report.stopped}",
             )
-        notices = self.context.notices
-        if notices.lines and self.context.auth_error is None:
-            send_notices(self.context.client, self.sweeper.pacer, notices)
+        for context in contexts:
+            if context.notices.lines and context.auth_error is None:
+                send_notices(context.client, self.sweeper.pacer, context.notices)
         # A quiet minute is the usual case; say something only when something happened.
         level = logging.INFO if self.report.lines() else logging.DEBUG
         log.log(level, "daily sweep at %s: %s", self.now.isoformat(), self.report.summary())
