@@ -313,10 +313,9 @@ class PostTask:
         """Make this post's ledger row ours and mark it `posting`; False if it is not ours."""
         context, store, key = self.context, self.context.store, self.key
         if not self.claimed:
-            if self.kind is PostKind.RETRY:
-                won = store.retry_failed(key, context.worker)
-            else:
-                won = store.claim(
+            if self.kind is PostKind.NEW:
+                # Claimed already `posting`, as the request goes out next: one write.
+                self.claimed = store.claim_sending(
                     key,
                     self.due.local_date,
                     self.brief_id,
@@ -324,7 +323,8 @@ class PostTask:
                     context.worker,
                     items=self.due.items,
                 )
-            if not won:
+                return self.claimed  # False: another process has it
+            if not store.retry_failed(key, context.worker):
                 return False  # another process has it
             self.claimed = True
         day = self.due.local_date

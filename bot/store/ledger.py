@@ -11,6 +11,7 @@ by the process that holds the row. Of several processes (or threads) attempting 
 same step, the database lets exactly one win.
 
     (no row) --claim--> claimed --posting--> posting --posted--> posted
+    (no row) --send--> posting       (claimed as the request goes out, in one step)
                         claimed | posting --failed--> failed --retry--> claimed
                         claimed | posting --unknown--> unknown --posted--> posted
                         claimed --skipped--> skipped
@@ -67,6 +68,9 @@ class Move(Enum):
     """The steps a ledger row can take, each with its `Transition`: the one table of them."""
 
     CLAIM = _t((), DeliveryState.CLAIMED)
+    # Claimed just before its request goes out: one write where claim then posting
+    # take two, for the sweep's posts that nothing else needs to see claimed first.
+    SEND = _t((), DeliveryState.POSTING)
     # Claimed and skipped at once, so no other process ever sees it in flight (the
     # flood guard counts a channel's announcements in flight as sent).
     HOLD = _t((), DeliveryState.SKIPPED)
@@ -125,6 +129,21 @@ class DeliveryLedger(StoreBase):
         """Claim the post `key` names; True only for the one caller that did."""
         return self._add(Move.CLAIM, {key: brief_id}, local_date, version, worker, items=items)
 
+    def claim_sending(
+        self,
+        key: DeliveryKey,
+        local_date: dt.date,
+        brief_id: str,
+        version: str,
+        worker: str,
+        *,
+        items: int | None = None,
+    ) -> bool:
+        """Claim the post `key` names already `posting` (an attempt counted), for a caller
+        about to send it; True only for the one caller that did. A process that dies
+        before sending leaves it `posting`, which is looked up in Slack before any resend."""
+        return self._add(Move.SEND, {key: brief_id}, local_date, version, worker, items=items)
+
     def hold(
         self,
         keys: Iterable[DeliveryKey],
@@ -169,7 +188,7 @@ class DeliveryLedger(StoreBase):
                 "claimed_by": worker,
                 "claimed_at": now,
                 "updated_at": now,
-                "attempts": 0,
+                "attempts": 1 if target is DeliveryState.POSTING else 0,
                 "items": items,
                 "error": cap(error) if error else None,
             }
@@ -203,11 +222,17 @@ class DeliveryLedger(StoreBase):
         Allowed from claimed, posting, and unknown (a reconciled post).
         """
         with self._write() as connection:
-            moved = self._move_in(connection, key, Move.POSTED, worker, message_ts=ts, error=None)
-            if moved and key.kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
-                brief_id = connection.execute(
-                    select(deliveries.c.brief_id).where(*self._where(key))
-                ).scalar_one()
+            moved = self._move_in(
+                connection,
+                key,
+                Move.POSTED,
+                worker,
+                deliveries.c.brief_id,
+                message_ts=ts,
+                error=None,
+            )
+            if moved is not None and key.kind in (DeliveryKind.DAILY, DeliveryKind.NEW):
+                brief_id = moved[0]
                 record_post(
                     self._insert,
                     connection,
@@ -218,7 +243,7 @@ class DeliveryLedger(StoreBase):
                     MessageKind.DAILY,
                     self.now(),
                 )
-            return moved
+            return moved is not None
 
     def mark_failed(self, key: DeliveryKey, error: str, *, worker: str | None = None) -> bool:
         """claimed|posting -> failed: Slack answered with an error, so nothing was posted."""
@@ -318,7 +343,7 @@ class DeliveryLedger(StoreBase):
 
     def _move(self, key: DeliveryKey, move: Move, worker: str | None, **values: Any) -> bool:
         with self._write() as connection:
-            return self._move_in(connection, key, move, worker, **values)
+            return self._move_in(connection, key, move, worker, **values) is not None
 
     def _move_in(
         self,
@@ -326,9 +351,11 @@ class DeliveryLedger(StoreBase):
         key: DeliveryKey,
         move: Move,
         worker: str | None,
+        returning: Any = None,
         **values: Any,
-    ) -> bool:
-        """Compare-and-set one `Move`; True if this call made the change.
+    ) -> Any:
+        """Compare-and-set one `Move`: if this call made the change, the moved row's
+        `returning` columns (a row), or True; None if it did not.
 
         With `worker`, only a row that worker holds moves.
         """
@@ -337,10 +364,11 @@ class DeliveryLedger(StoreBase):
         conditions = [*self._where(key), deliveries.c.state.in_(_values(move.sources))]
         if worker is not None:
             conditions.append(deliveries.c.claimed_by == worker)
-        result = connection.execute(
-            update(deliveries).where(*conditions).values(updated_at=self.now(), **values)
-        )
-        return result.rowcount == 1
+        stmt = update(deliveries).where(*conditions).values(updated_at=self.now(), **values)
+        if returning is None:
+            return True if connection.execute(stmt).rowcount == 1 else None
+        # RETURNING reads what the row holds in the same statement (SQLite 3.35+, PostgreSQL).
+        return connection.execute(stmt.returning(returning)).first()
 
     def close_pending(self, reason: str) -> int:
         """Close every row of the team not yet sent (claimed, or failed and waiting for a

@@ -27,6 +27,26 @@ def claimed(ledger: Store, channel: str = "C1", day: dt.date = DAY, worker: str 
     assert ledger.claim(DeliveryKey.daily(channel, day), day, "brief-a", "v1", worker)
 
 
+def test_a_claim_as_the_post_goes_out_is_posting_at_once(ledger: Store) -> None:
+    """`claim_sending` leaves the row `posting` with its attempt counted, in one write;
+    of two callers only the first wins, and a claimed row is not claimed again."""
+    key = DeliveryKey.daily("C1", DAY)
+    assert ledger.claim_sending(key, DAY, "brief-a", "v1", "w1") is True
+    assert ledger.claim_sending(key, DAY, "brief-b", "v2", "w2") is False
+    row = ledger.delivery(key)
+    assert row is not None
+    assert (row.state, row.claimed_by, row.brief_id, row.attempts) == (
+        "posting",
+        "w1",
+        "brief-a",
+        1,
+    )
+    assert ledger.mark_posted(key, "1.1", worker="w1") is True
+    assert ledger.mark_posted(key, "1.2", worker="w1") is False
+    claimed(ledger, "C2")
+    assert ledger.claim_sending(DeliveryKey.daily("C2", DAY), DAY, "x", "v1", "w2") is False
+
+
 def test_only_the_first_claim_wins(ledger: Store) -> None:
     """A second claim for the same channel and date fails and changes nothing."""
     assert ledger.claim(DeliveryKey.daily("C1", DAY), DAY, "brief-a", "v1", "w1") is True
@@ -275,7 +295,7 @@ def test_every_move_is_checked_against_the_one_transition_table(
             DeliveryKey.daily(channel, DAY), "w2", from_worker="w1"
         ),
     }
-    assert set(moves) | {Move.CLAIM, Move.HOLD} == set(Move)
+    assert set(moves) | {Move.CLAIM, Move.SEND, Move.HOLD} == set(Move)
     steps = {
         "posting": moves[Move.POSTING],
         "posted": moves[Move.POSTED],
@@ -296,6 +316,8 @@ def test_every_move_is_checked_against_the_one_transition_table(
         assert ledger.claim(DeliveryKey.daily(channel, DAY), DAY, "brief-b", "v2", "w3") is allowed(
             state, Move.CLAIM
         )
+        sending = ledger.claim_sending(DeliveryKey.daily(channel, DAY), DAY, "b", "v2", "w3")
+        assert sending is allowed(state, Move.SEND)
         held = ledger.hold([DeliveryKey.daily(channel, DAY)], DAY, "v2", "w3", "held")
         assert held is allowed(state, Move.HOLD)
     assert allowed(None, Move.CLAIM) and allowed(None, Move.HOLD)
