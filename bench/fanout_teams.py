@@ -17,8 +17,11 @@ channel, kind, slot) and every ledger row `posted`; no call before the Retry-Aft
 of an earlier 429 (nor a workspace's calls beyond its limit); no channel two calls
 within a second. The wall time stands beside the floor the limits impose (see `floor`).
 
-Teams: until subscriptions carry their team, the benchmark names a channel's team by
-its id (`team_of_channel`); the sweep learns it through `Sweeper(team_of=...)`.
+Teams are real installations: each workspace is installed in the local Slack (a bot
+token of its own) and in briefbot's installation store, and each channel is subscribed
+by its team, so the replicas sweep as a deployment serving many workspaces over OAuth
+does: every team with its own token, all teams in one fan-out. The local Slack counts
+each call against the workspace of the token it carries.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
 
 from bench.fanout import (
     NOW,
@@ -54,13 +58,16 @@ from bot.config import Settings
 from bot.content.live import LiveContent
 from bot.daily.pacing import Pacer
 from bot.daily.sweep import WORKERS, Sweeper
-from bot.localslack import DEFAULT_BOT_TOKEN, Call
+from bot.installations import Installations
+from bot.localslack import APP_ID, BOT_USER_ID, Call
 from bot.schedule import Schedule
 from bot.services import Services
 from bot.store import DeliveryState, Store, make_engine
 from tests.fakeslack import ScriptedSlack
 
 BIG = "T0BIG"
+CLIENT_ID, CLIENT_SECRET = "1111.2222", "bench-secret"
+INSTALLER = "U0ALICE"
 
 
 def channel_id(team: int, n: int) -> str:
@@ -68,35 +75,37 @@ def channel_id(team: int, n: int) -> str:
     return f"C{team:05d}X{n:05d}"
 
 
-def team_of_channel(channel: str | None) -> str:
-    """The workspace a benchmark channel belongs to, read from its id.
-
-    To switch to real team ids once subscriptions carry them: subscribe each channel
-    with its team, drop `ScriptedSlack.teams_by_channel` (the local Slack then knows the
-    team from each team's token) and `Sweeper(team_of=...)` (the sweep reads the team
-    from the subscription).
-    """
-    if not channel or not channel.startswith("C") or "X" not in channel:
-        return ""
-    team = int(channel[1:].split("X", 1)[0])
+def team_id(team: int) -> str:
+    """The id of workspace `team` (0 is the big one)."""
     return BIG if team == 0 else f"T{team:05d}"
 
 
-def serve_slack(connection: Connection, fraction: float, seed: int, workspace_rate: int) -> None:
-    """The local Slack in a process of its own, so that it does not share the sweeps' GIL."""
+def team_of_channel(channel: str | None) -> str:
+    """The workspace a benchmark channel belongs to, read from its id (for the checks)."""
+    if not channel or not channel.startswith("C") or "X" not in channel:
+        return ""
+    return team_id(int(channel[1:].split("X", 1)[0]))
+
+
+def serve_slack(
+    connection: Connection, fraction: float, seed: int, workspace_rate: int, teams: list[str]
+) -> None:
+    """The local Slack in a process of its own, so that it does not share the sweeps' GIL;
+    it sends back each team's bot token first."""
     with ScriptedSlack(strict_channels=False) as slack:
-        slack.teams_by_channel(team_of_channel)
+        slack.enable_oauth(CLIENT_ID, CLIENT_SECRET)
+        tokens = {team: slack.install(team) for team in teams}
         if fraction > 0:
             slack.random_ratelimit(POST, fraction=fraction, retry_after=1, seed=seed)
         slack.rate_limit(
             POST, per_channel_per_second=1.0, grace=0.0, per_workspace_per_second=workspace_rate
         )
         connection.send(slack.api_url)
+        connection.send(tokens)
         connection.recv()
         calls = calls_for_checks(slack)
         messages = Counter(
-            (team_of_channel(key[0]), *key)
-            for key in (_post_key(m) for m in slack.messages() if m.get("metadata"))
+            (str(m.get("team")), *_post_key(m)) for m in slack.messages() if m.get("metadata")
         )
         connection.send((calls, messages))
         connection.recv()
@@ -115,19 +124,19 @@ def replica(
     engine = make_engine(url)
     try:
         store = Store(engine, clock=lambda: NOW)
-        settings = Settings(
-            bot_token=DEFAULT_BOT_TOKEN,
-            api_url=api_url,
-            content_dir=Path(content),
-            database_url=url,
+        settings = bench_settings(api_url, content, url)
+        services = Services(
+            settings,
+            LiveContent(Path(content)),
+            store,
+            now=lambda: NOW,
+            installations=Installations.open(settings, engine),
         )
-        services = Services(settings, LiveContent(Path(content)), store, now=lambda: NOW)
         sweeper = Sweeper(
             services,
-            WebClient(DEFAULT_BOT_TOKEN, base_url=api_url),
+            WebClient(base_url=api_url),
             workers=workers,
             pacer=Pacer(team_interval=team_interval),
-            team_of=lambda subscription: team_of_channel(subscription.channel_id),
         )
         sweeper.sync_declared()
         barrier.wait(timeout=600)
@@ -139,6 +148,42 @@ def replica(
         results.put((0, 0, 0.0, 0.0, repr(error)))
     finally:
         engine.dispose()
+
+
+def bench_settings(api_url: str, content: str, url: str | None) -> Settings:
+    """A deployment serving many workspaces over OAuth: client credentials, no bot token."""
+    return Settings(
+        bot_token=None,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        api_url=api_url,
+        content_dir=Path(content),
+        database_url=url or "",
+    )
+
+
+def install_and_subscribe(
+    engine: Any, settings: Settings, tokens: dict[str, str], channels: dict[str, list[str]]
+) -> None:
+    """Store each team's installation as the OAuth flow does, and subscribe its channels
+    (the day before, at 09:00 UTC, daily) by that team."""
+    installations = Installations.open(settings, engine)
+    for team, token in tokens.items():
+        installations.installation_store.save(
+            Installation(
+                app_id=APP_ID,
+                team_id=team,
+                bot_token=token,
+                bot_user_id=BOT_USER_ID,
+                user_id=INSTALLER,
+            )
+        )
+    store = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
+    schedule = Schedule(dt.time(9, 0), "UTC", "daily")
+    for team, ids in channels.items():
+        subscriptions = store.for_team(team)
+        for channel in ids:
+            subscriptions.subscribe(channel, schedule, INSTALLER)
 
 
 @dataclass
@@ -186,15 +231,15 @@ def run(
     content, url, engine = fresh_world(root, f"teams-{fraction}", database_url)
     spawn = multiprocessing.get_context("spawn")
     try:
-        with slack_process(serve_slack, fraction, seed, workspace_rate) as (ours, api_url):
-            setup = Store(engine, clock=lambda: NOW - dt.timedelta(days=1))
-            schedule = Schedule(dt.time(9, 0), "UTC", "daily")
-            channels = [channel_id(0, n) for n in range(big)]
-            channels += [
-                channel_id(t, n) for t in range(1, teams + 1) for n in range(team_channels)
-            ]
-            for channel in channels:
-                setup.subscribe(channel, schedule, "U0ALICE")
+        by_team = {team_id(0): [channel_id(0, n) for n in range(big)]}
+        for t in range(1, teams + 1):
+            by_team[team_id(t)] = [channel_id(t, n) for n in range(team_channels)]
+        channels = [channel for ids in by_team.values() for channel in ids]
+        serving = (fraction, seed, workspace_rate, list(by_team))
+        with slack_process(serve_slack, *serving) as (ours, api_url):
+            tokens = ours.recv()
+            settings = bench_settings(api_url, str(content), url)
+            install_and_subscribe(engine, settings, tokens, by_team)
             barrier = spawn.Barrier(replicas + 1)
             results = spawn.Queue()
             team_interval = replicas / workspace_rate
@@ -219,7 +264,11 @@ def run(
             calls, messages = ours.recv()
             ours.send("stop")
             store = Store(engine, clock=lambda: NOW)
-            states = Counter(row.state.value for row in store.deliveries(since=NOW.date()))
+            states = Counter(
+                row.state.value
+                for team in by_team
+                for row in store.for_team(team).deliveries(since=NOW.date())
+            )
     finally:
         engine.dispose()
     floor, earliest, early, too_close = check(calls, workspace_rate)

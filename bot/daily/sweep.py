@@ -205,6 +205,7 @@ class SweepRun:
         """The channels whose daily brief is due now, brief or not."""
         self._featured: dict[tuple[dt.date, tuple[str, ...]], Brief | None] = {}
         self._featured_lock = threading.Lock()
+        self._first_seen: dict[str, dt.datetime] | None = None
 
     def _context(
         self,
@@ -273,9 +274,7 @@ class SweepRun:
         context's token; stale claims adopted and missed posts skipped on the way."""
         dry_run = self.report.dry_run
         every = self.store.subscriptions()
-        first_seen: dict[str, dt.datetime] | None = None
-        if not dry_run and self.library.briefs:
-            first_seen = self.store.record_seen(self.library.by_id, self.library.version)
+        first_seen = self.first_seen(record=not dry_run and bool(self.library.briefs))
         if dry_run:
             # The store as the next real sweep will see it, schedule.yml applied: every kind.
             declared = self.sweeper.declared.read()
@@ -297,9 +296,7 @@ class SweepRun:
             for due in recovery.adopt_stale(daily):
                 tasks += self.adopted(due, daily[due.channel_id])
         if self.only_date is None and len(daily) < len(subscriptions):
-            if first_seen is None:
-                first_seen = self.store.first_seen()
-            published = Published(self.library.briefs, first_seen)
+            published = Published(self.library.briefs, first_seen or self.store.first_seen())
             tasks += self.new_briefs(active(subscriptions, Kind.NEW), published)
             tasks += self.weekly_digests(active(subscriptions, Kind.WEEKLY), published)
         tasks += self.daily_briefs(daily)
@@ -430,6 +427,15 @@ class SweepRun:
         return tasks
 
     # -- what the steps share --
+
+    def first_seen(self, *, record: bool) -> dict[str, dt.datetime] | None:
+        """When each brief was first seen, with the library's briefs recorded as seen now
+        (`record`): once a sweep, as the briefs are every team's (None without `record`)."""
+        if not record:
+            return None
+        if self._first_seen is None:
+            self._first_seen = self.store.record_seen(self.library.by_id, self.library.version)
+        return self._first_seen
 
     def ledger(self, *kinds: DeliveryKind) -> Ledger:
         """The recent ledger rows of `kinds`, by key."""

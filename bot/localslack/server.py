@@ -346,6 +346,12 @@ class LocalSlack:
         with self._lock:
             self.oauth.teams[id] = Team(id, name or id, enterprise_id, enterprise_name)
 
+    def install(self, id: str, name: str | None = None) -> str:
+        """Another workspace with the app installed, without the consent page and the
+        code exchange (a test of the flow goes through them); its bot token."""
+        with self._lock:
+            return self.oauth.installed(Team(id, name or id))
+
     def add_org(self, enterprise_id: str, name: str | None = None) -> None:
         """An Enterprise Grid org that may install the app org-wide (`?team=E…`)."""
         with self._lock:

@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select, update
 
-from bot.store.base import StoreBase, cap, changed
+from bot.store.base import StoreBase, cap
 from bot.store.messages import record_post
 from bot.store.records import (
     IN_FLIGHT,
@@ -196,9 +196,10 @@ class DeliveryLedger(StoreBase):
         ]
         if not rows:
             return False
+        # The rows go as parameters, not in the statement: one compiled statement serves
+        # every claim (a statement holding its rows is compiled anew for each).
         stmt = (
             self._insert(deliveries)
-            .values(rows)
             .on_conflict_do_nothing(
                 index_elements=[
                     deliveries.c.team_id,
@@ -207,9 +208,10 @@ class DeliveryLedger(StoreBase):
                     deliveries.c.slot,
                 ]
             )
+            .returning(deliveries.c.state)
         )
         with self._write() as connection:
-            return changed(connection, stmt, deliveries)
+            return connection.execute(stmt, rows).first() is not None
 
     def mark_posting(self, key: DeliveryKey, *, worker: str | None = None) -> bool:
         """claimed -> posting, just before the request goes out; counts an attempt."""

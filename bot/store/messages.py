@@ -34,24 +34,17 @@ def record_post(
     now: dt.datetime,
 ) -> None:
     """Remember, within `connection`'s transaction, which brief a message shows."""
-    connection.execute(
-        insert(posted_messages)
-        .values(
-            team_id=team_id,
-            channel_id=channel_id,
-            ts=ts,
-            brief_id=brief_id,
-            kind=kind.value,
-            posted_at=now,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[
-                posted_messages.c.team_id,
-                posted_messages.c.channel_id,
-                posted_messages.c.ts,
-            ]
-        )
-    )
+    row = {
+        "team_id": team_id,
+        "channel_id": channel_id,
+        "ts": ts,
+        "brief_id": brief_id,
+        "kind": kind.value,
+        "posted_at": now,
+    }
+    # The row as parameters: one compiled statement serves every post of a sweep.
+    keys = [posted_messages.c.team_id, posted_messages.c.channel_id, posted_messages.c.ts]
+    connection.execute(insert(posted_messages).on_conflict_do_nothing(index_elements=keys), row)
 
 
 class PostedMessages(StoreBase):

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.store.base import StoreBase, cap, changed
@@ -176,11 +176,14 @@ class Subscriptions(StoreBase):
             )
 
     def teams(self) -> list[tuple[str, str | None]]:
-        """Every team (with its org) that has a subscription, whichever team this store's."""
+        """Every team (with its org) that has a subscription, whichever team this store's:
+        the team with the most subscriptions first (at its workspace's rate it takes the
+        longest to post to), then by id."""
+        count = func.count()
         query = (
             select(subscriptions.c.team_id, subscriptions.c.enterprise_id)
-            .distinct()
-            .order_by(subscriptions.c.team_id)
+            .group_by(subscriptions.c.team_id, subscriptions.c.enterprise_id)
+            .order_by(count.desc(), subscriptions.c.team_id)
         )
         with self._read() as connection:
             return [(row.team_id, row.enterprise_id) for row in connection.execute(query)]
