@@ -47,10 +47,13 @@ class Served:
     def events(self) -> str:
         return f"{self.base}/slack/events"
 
-    def install(self, team: str, name: str | None = None, **grid: str) -> str:
-        """Install `team` through the whole flow; return the success page's text."""
+    def install(
+        self, team: str, name: str | None = None, *, user: str | None = None, **grid: str
+    ) -> str:
+        """Install `team` through the whole flow (as `user`, default U0ALICE); return the
+        success page's text."""
         self.slack.add_team(team, name or f"Team {team}", **grid)
-        page = start_install(self.base, self.slack.base_url, team).finish()
+        page = start_install(self.base, self.slack.base_url, team, user=user).finish()
         assert page.status == 200, page.text
         return page.text
 
@@ -484,3 +487,53 @@ def test_status_counts_only_the_teams_own_subscriptions(served: Served) -> None:
     theirs, _ = served.command("T0STB", "status")
     assert "2 channels subscribed (1 daily, 1 new)" in str(mine), mine
     assert "1 channel subscribed (1 daily)" in str(theirs), theirs
+
+
+def test_whoever_installed_a_team_is_an_admin_there_and_nowhere_else(served: Served) -> None:
+    """The person who installed briefbot in a team runs its admin commands there; in a
+    team someone else installed they are refused like anyone, and nothing runs."""
+    served.install("T0ADMA", "Admins A")
+    served.install("T0ADMB", "Admins B", user="U0BOB")
+    theirs, _ = served.command("T0ADMB", "status", user_id="U0BOB")
+    assert "subscribed" in str(theirs) and "only for briefbot's admins" not in str(theirs)
+    for team, user in (("T0ADMA", "U0BOB"), ("T0ADMB", "U0ALICE")):
+        refused, _ = served.command(team, "status", user_id=user)
+        assert "only for briefbot's admins" in str(refused), (team, user, refused)
+
+
+def test_a_share_is_claimed_and_posted_per_team(served: Served) -> None:
+    """Share on a private answer posts the brief once in its team, with that team's
+    token; the same click from another team (the same channel id, message ts and user,
+    as a forged pointer at the first team's answer would carry) is that team's own,
+    posted once there, and leaves the first team's claim as it was."""
+    served.install("T0SHA", "Share A")
+    served.install("T0SHB", "Share B")
+    answer_ts = "1714986000.000700"
+    claims = "SELECT team_id, state, reply_ts FROM handled_once WHERE key LIKE 'share:%' "
+    claims += "AND team_id IN ('T0SHA', 'T0SHB') ORDER BY 1"
+
+    def press(team: str) -> None:
+        payload = block_action(
+            "share_brief",
+            DISTILLATION,
+            container_type="ephemeral",
+            message_ts=answer_ts,
+            response_url=served.slack.new_response_url(),
+            team_id=team,
+        )
+        assert post_interactive(served.events, payload, secret=SIGNING_SECRET).status == 200
+
+    mark = len(served.slack.calls)
+    press("T0SHA")
+    done = served.slack.wait_for(
+        lambda: [r for r in _rows(served, claims) if r[1] == "done"], timeout=10
+    )
+    assert [team for team, _, _ in done] == ["T0SHA"]
+    press("T0SHA")
+    press("T0SHB")
+    served.slack.wait_for(
+        lambda: [r[1] for r in _rows(served, claims)] == ["done", "done"], timeout=10
+    )
+    assert _rows(served, claims)[0] == done[0]
+    assert len(_posts_with(served, mark, "T0SHA", "chat.postMessage")) == 1
+    assert len(_posts_with(served, mark, "T0SHB", "chat.postMessage")) == 1

@@ -70,14 +70,22 @@ class Install:
 
 
 def start_install(
-    base: str, slack_base: str, team: str, *, choice: str = "allow", browser: Browser | None = None
+    base: str,
+    slack_base: str,
+    team: str,
+    *,
+    choice: str = "allow",
+    browser: Browser | None = None,
+    user: str | None = None,
 ) -> Install:
     """Open briefbot's install page for `team`, click Add to Slack, then Allow (or
-    Cancel) on the local Slack's consent page; stop before going back to briefbot."""
+    Cancel) on the local Slack's consent page as `user` (default U0ALICE); stop before
+    going back to briefbot."""
     browser = browser or Browser()
     page = browser.get(f"{base}/slack/install?team={team}")
     assert page.status == 200, page.text
-    consent = browser.get(link(page, "add-to-slack", base))
+    as_user = f"&user={user}" if user else ""
+    consent = browser.get(link(page, "add-to-slack", base) + as_user)
     assert consent.status == 200, consent.text
     back = browser.get(link(consent, choice, slack_base))
     assert back.status == 302, back.text
