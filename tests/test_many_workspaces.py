@@ -21,6 +21,7 @@ from tests.fakeslack.payloads import (
     app_uninstalled_event,
     block_action,
     event_callback,
+    message_action,
     slash_command,
     tokens_revoked_event,
 )
@@ -537,3 +538,61 @@ def test_a_share_is_claimed_and_posted_per_team(served: Served) -> None:
     assert _rows(served, claims)[0] == done[0]
     assert len(_posts_with(served, mark, "T0SHA", "chat.postMessage")) == 1
     assert len(_posts_with(served, mark, "T0SHB", "chat.postMessage")) == 1
+
+
+def test_explain_terms_in_a_thread_is_claimed_per_team(served: Served) -> None:
+    """Explain terms' Post in thread replies once in its team, with that team's token; a
+    click from another team carrying the first team's button (its channel and message
+    ts) is claimed in that team only: nothing more is posted with the first team's token
+    and its claim stays as it was."""
+    served.install("T0EXA", "Explain A")
+    served.install("T0EXB", "Explain B")
+    response_url = served.slack.new_response_url()
+    shortcut = message_action(
+        "explain_terms", text="We fine-tuned an LLM", response_url=response_url, team_id="T0EXA"
+    )
+    assert post_interactive(served.events, shortcut, secret=SIGNING_SECRET).status == 200
+    (answer,) = served.slack.wait_for(
+        lambda: [r for r in served.slack.responses if r["url"] == response_url], timeout=10
+    )
+    (button,) = [
+        element
+        for block in answer["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "explain_in_thread"
+    ]
+    claims = "SELECT team_id, state, reply_ts FROM handled_once WHERE key LIKE 'explain:%' "
+    claims += "AND team_id IN ('T0EXA', 'T0EXB') ORDER BY 1"
+
+    def press(team: str) -> str:
+        url = served.slack.new_response_url()
+        click = block_action(
+            button["action_id"],
+            button["value"],
+            container_type="ephemeral",
+            response_url=url,
+            team_id=team,
+        )
+        assert post_interactive(served.events, click, secret=SIGNING_SECRET).status == 200
+        return url
+
+    mark = len(served.slack.calls)
+    press("T0EXA")
+    done = served.slack.wait_for(
+        lambda: [r for r in _rows(served, claims) if r[1] == "done"], timeout=10
+    )
+    assert [team for team, _, _ in done] == ["T0EXA"]
+    forged = press("T0EXB")
+
+    def settled() -> bool:
+        theirs = [r for r in _rows(served, claims) if r[0] == "T0EXB"]
+        answered = [r for r in served.slack.responses if r["url"] == forged]
+        return bool(answered) or any(state != "claimed" for _, state, _ in theirs)
+
+    served.slack.wait_for(settled, timeout=10)
+    rows = _rows(served, claims)
+    assert [team for team, _, _ in rows] == ["T0EXA", "T0EXB"]
+    assert rows[0] == done[0]
+    assert len(_posts_with(served, mark, "T0EXB", "chat.postMessage")) == 1
+    assert len(_posts_with(served, mark, "T0EXA", "chat.postMessage")) == 1

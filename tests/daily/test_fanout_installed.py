@@ -124,9 +124,7 @@ def test_a_token_slack_refuses_stops_only_its_own_team(daily_on: DailyWorld) -> 
     assert report.stopped is None
     assert [e.channel_id for e in report.posted] == ["C0BRAVO"]
     assert sorted(e.channel_id for e in report.failed) == ["C0ALPHA1", "C0ALPHA2", "C0ALPHA3"]
-    assert [c.channel for c in world.slack.calls_to(POST) if c.channel != "C0BRAVO"] == [
-        "C0ALPHA1"
-    ]
+    assert [c.channel for c in world.slack.calls_to(POST) if c.channel != "C0BRAVO"] == ["C0ALPHA1"]
     assert _posted(world, "T0BRAVO") == [DeliveryState.POSTED]
     assert set(_posted(world, "T0ALPHA")) == {DeliveryState.FAILED}
 
