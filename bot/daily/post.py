@@ -315,13 +315,14 @@ class PostTask:
         if not self.claimed:
             if self.kind is PostKind.NEW:
                 # Claimed already `posting`, as the request goes out next: one write.
-                self.claimed = store.claim_sending(
+                self.claimed = store.claim(
                     key,
                     self.due.local_date,
                     self.brief_id,
                     context.version,
                     context.worker,
                     items=self.due.items,
+                    sending=True,
                 )
                 return self.claimed  # False: another process has it
             if not store.retry_failed(key, context.worker):

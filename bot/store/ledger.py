@@ -125,24 +125,15 @@ class DeliveryLedger(StoreBase):
         worker: str,
         *,
         items: int | None = None,
+        sending: bool = False,
     ) -> bool:
-        """Claim the post `key` names; True only for the one caller that did."""
-        return self._add(Move.CLAIM, {key: brief_id}, local_date, version, worker, items=items)
+        """Claim the post `key` names; True only for the one caller that did.
 
-    def claim_sending(
-        self,
-        key: DeliveryKey,
-        local_date: dt.date,
-        brief_id: str,
-        version: str,
-        worker: str,
-        *,
-        items: int | None = None,
-    ) -> bool:
-        """Claim the post `key` names already `posting` (an attempt counted), for a caller
-        about to send it; True only for the one caller that did. A process that dies
-        before sending leaves it `posting`, which is looked up in Slack before any resend."""
-        return self._add(Move.SEND, {key: brief_id}, local_date, version, worker, items=items)
+        `sending`: the caller sends it next, so the row is claimed already `posting`
+        (an attempt counted) in one write; a process that dies before sending leaves it
+        `posting`, which is looked up in Slack before any resend."""
+        move = Move.SEND if sending else Move.CLAIM
+        return self._add(move, {key: brief_id}, local_date, version, worker, items=items)
 
     def hold(
         self,

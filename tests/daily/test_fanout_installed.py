@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from urllib.parse import parse_qs, urlsplit
 
-from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.installations import Installations
 from bot.schedule import Schedule, parse_time
 from bot.store import DeliveryState
 from tests.fakeslack import ScriptedSlack
-from tests.support.browser import Browser, link
+from tests.support.browser import consent_and_exchange
 from tests.support.daily import START, SUBSCRIBER, DailyWorld
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
@@ -33,13 +31,7 @@ def _install(slack: ScriptedSlack, installations: Installations, team: str) -> s
     """Install briefbot in `team` over the local Slack's OAuth and store the installation
     as the "Add to Slack" flow does; the team's bot token."""
     slack.add_team(team, team.title())
-    browser = Browser()
-    url = f"{slack.base_url}oauth/v2/authorize?client_id={CLIENT_ID}&team={team}&state=s1"
-    back = browser.get(link(browser.get(url), "allow", slack.base_url))
-    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
-    answer = WebClient(base_url=slack.api_url).oauth_v2_access(
-        client_id=CLIENT_ID, client_secret=SECRET, code=code
-    )
+    answer = consent_and_exchange(slack.base_url, slack.api_url, team, CLIENT_ID, SECRET)
     token = str(answer["access_token"])
     installations.installation_store.save(
         Installation(

@@ -5,8 +5,6 @@ back another, while each channel still gets one message a second."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,7 +13,7 @@ from bot.daily.pacing import Pacer
 from bot.localslack import TEAM_ID
 from bot.store import DeliveryState
 from tests.fakeslack import ScriptedSlack
-from tests.support.browser import Browser, link
+from tests.support.browser import consent_and_exchange
 from tests.support.daily import START, DailyWorld
 
 pytest_plugins = ("tests.support.daily", "tests.support.databases")
@@ -30,13 +28,7 @@ AT_NINE = START.replace(hour=6, minute=1)
 def _install(slack: ScriptedSlack, team: str) -> str:
     """Install the app in `team` over the local Slack's OAuth; its bot token."""
     slack.add_team(team, team.title())
-    browser = Browser()
-    url = f"{slack.base_url}oauth/v2/authorize?client_id={CLIENT_ID}&team={team}&state=s1"
-    back = browser.get(link(browser.get(url), "allow", slack.base_url))
-    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
-    answer = WebClient(base_url=slack.api_url).oauth_v2_access(
-        client_id=CLIENT_ID, client_secret=SECRET, code=code
-    )
+    answer = consent_and_exchange(slack.base_url, slack.api_url, team, CLIENT_ID, SECRET)
     return str(answer["access_token"])
 
 

@@ -28,11 +28,11 @@ def claimed(ledger: Store, channel: str = "C1", day: dt.date = DAY, worker: str 
 
 
 def test_a_claim_as_the_post_goes_out_is_posting_at_once(ledger: Store) -> None:
-    """`claim_sending` leaves the row `posting` with its attempt counted, in one write;
+    """A claim `sending` leaves the row `posting` with its attempt counted, in one write;
     of two callers only the first wins, and a claimed row is not claimed again."""
     key = DeliveryKey.daily("C1", DAY)
-    assert ledger.claim_sending(key, DAY, "brief-a", "v1", "w1") is True
-    assert ledger.claim_sending(key, DAY, "brief-b", "v2", "w2") is False
+    assert ledger.claim(key, DAY, "brief-a", "v1", "w1", sending=True) is True
+    assert ledger.claim(key, DAY, "brief-b", "v2", "w2", sending=True) is False
     row = ledger.delivery(key)
     assert row is not None
     assert (row.state, row.claimed_by, row.brief_id, row.attempts) == (
@@ -44,7 +44,7 @@ def test_a_claim_as_the_post_goes_out_is_posting_at_once(ledger: Store) -> None:
     assert ledger.mark_posted(key, "1.1", worker="w1") is True
     assert ledger.mark_posted(key, "1.2", worker="w1") is False
     claimed(ledger, "C2")
-    assert ledger.claim_sending(DeliveryKey.daily("C2", DAY), DAY, "x", "v1", "w2") is False
+    assert ledger.claim(DeliveryKey.daily("C2", DAY), DAY, "x", "v1", "w2", sending=True) is False
 
 
 def test_only_the_first_claim_wins(ledger: Store) -> None:
@@ -316,7 +316,7 @@ def test_every_move_is_checked_against_the_one_transition_table(
         assert ledger.claim(DeliveryKey.daily(channel, DAY), DAY, "brief-b", "v2", "w3") is allowed(
             state, Move.CLAIM
         )
-        sending = ledger.claim_sending(DeliveryKey.daily(channel, DAY), DAY, "b", "v2", "w3")
+        sending = ledger.claim(DeliveryKey.daily(channel, DAY), DAY, "b", "v2", "w3", sending=True)
         assert sending is allowed(state, Move.SEND)
         held = ledger.hold([DeliveryKey.daily(channel, DAY)], DAY, "v2", "w3", "held")
         assert held is allowed(state, Move.HOLD)

@@ -13,7 +13,10 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from slack_sdk import WebClient
 
 from tests.fakeslack.signed_http import HttpReply
 
@@ -90,3 +93,19 @@ def start_install(
     back = browser.get(link(consent, choice, slack_base))
     assert back.status == 302, back.text
     return Install(browser, page, back.headers["Location"])
+
+
+def consent_and_exchange(
+    base_url: str, api_url: str, team: str, client_id: str, client_secret: str
+) -> dict[str, Any]:
+    """Allow the app on the local Slack's consent page for `team` and exchange the code
+    with `oauth.v2.access`, as an app's redirect handler does; Slack's answer (its
+    `access_token` is the team's bot token)."""
+    browser = Browser()
+    url = f"{base_url}oauth/v2/authorize?client_id={client_id}&team={team}&state=s1"
+    back = browser.get(link(browser.get(url), "allow", base_url))
+    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
+    answer = WebClient(base_url=api_url).oauth_v2_access(
+        client_id=client_id, client_secret=client_secret, code=code
+    )
+    return dict(answer.data) if isinstance(answer.data, dict) else {}
