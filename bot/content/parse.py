@@ -152,22 +152,11 @@ def _read_brief(
         brief_id = None
 
     spec = _SPECS_BY_NAME
-    title = summary = None
+    title = checker.text_field(mapping, spec["title"])
     date = None
-    if "title" in mapping:
-        title = checker.text(
-            mapping["title"], raw.get("title"), line_of("title"), "title", spec["title"].max_length
-        )
     if "date" in mapping:
         date = checker.date(mapping["date"], raw.get("date"), line_of("date"), "date")
-    if "summary" in mapping:
-        summary = checker.text(
-            mapping["summary"],
-            raw.get("summary"),
-            line_of("summary"),
-            "summary",
-            spec["summary"].max_length,
-        )
+    summary = checker.text_field(mapping, spec["summary"])
     points = checker.texts(mapping, spec["points"]) if "points" in mapping else ()
     terms = checker.texts(mapping, spec["terms"]) if "terms" in mapping else ()
     tags = checker.texts(mapping, spec["tags"]) if "tags" in mapping else ()
@@ -238,7 +227,6 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
     raw = mapping.raw
     spec = _SPECS_BY_NAME
     name: Ref | None = None
-    definition = None
     if "term" in mapping:
         line = mapping.line_of("term")
         text = checker.text(mapping["term"], raw.get("term"), line, "term", spec["term"].max_length)
@@ -248,23 +236,8 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
                 name = Ref(text, key, line)
             else:
                 checker.error(line, "term", f"'term' needs letters or digits, got '{text}'")
-    if "definition" in mapping:
-        definition = checker.text(
-            mapping["definition"],
-            raw.get("definition"),
-            mapping.line_of("definition"),
-            "definition",
-            spec["definition"].max_length,
-        )
-    context = None
-    if "context" in mapping:
-        context = checker.text(
-            mapping["context"],
-            raw.get("context"),
-            mapping.line_of("context"),
-            "context",
-            spec["context"].max_length,
-        )
+    definition = checker.text_field(mapping, spec["definition"])
+    context = checker.text_field(mapping, spec["context"])
     aliases = checker.texts(mapping, spec["aliases"]) if "aliases" in mapping else ()
     see_also = checker.texts(mapping, spec["see_also"]) if "see_also" in mapping else ()
     for alias in aliases:
