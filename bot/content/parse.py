@@ -15,10 +15,9 @@ from typing import Any, NamedTuple
 
 from bot.content.errors import ContentError
 from bot.content.fields import FieldChecker, Ref, fold_name
-from bot.content.files import RefusedFile, open_content_file
+from bot.content.files import RefusedFile
 from bot.content.layout import CONTENT_SUFFIX, ContentFile, FileKind
 from bot.content.safe_yaml import (
-    MAX_FILE_BYTES,
     YamlError,
     YamlList,
     YamlMap,
@@ -368,30 +367,6 @@ def parse_file(file: ContentFile, data: bytes) -> FileResult:
     """Check the bytes of one brief or glossary file on their own."""
     parse = parse_brief_file if file.kind == "brief" else parse_glossary_file
     return parse(file.path, data)
-
-
-def read_with_stat(path: str, fence: str) -> tuple[os.stat_result, bytes]:
-    """The stat and the bytes (up to one past the size cap) of one file.
-
-    Only a regular file, or a link to one inside `fence` (the content folder's real
-    path), is opened, and never in a way that could block (bot/content/files.py);
-    anything else raises RefusedFile. Plain os calls rather than open(): one open,
-    fstat and read per file adds up to a measurable share of loading 10,000 files.
-    """
-    fd = open_content_file(path, fence)
-    try:
-        st = os.fstat(fd)
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return st, b"".join(chunks) if len(chunks) != 1 else chunks[0]
-    finally:
-        os.close(fd)
 
 
 def not_read(file: ContentFile, error: OSError | RefusedFile) -> FileResult:
