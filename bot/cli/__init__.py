@@ -7,13 +7,21 @@ Each module exposes `register(subparsers)`, which adds its parser and sets
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from bot import __version__
 from bot.basics import whole_number
+from bot.content.errors import ContentInvalid
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+    from bot.search.meaning import MeaningModel
 
 # Order is the order `briefbot --help` lists them in.
 SUBCOMMAND_MODULES = [
@@ -23,6 +31,19 @@ SUBCOMMAND_MODULES = [
     "bot.cli.validate",
     "bot.cli.admin",
 ]
+
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Run: TypeAlias = Callable[[argparse.Namespace], int]
+
+
+def add_command(subparsers: Subparsers, name: str, run: Run) -> argparse.ArgumentParser:
+    """Subcommand `name`, which runs `run`: the first paragraph of `run`'s docstring is
+    its line in `briefbot --help`, the rest what `briefbot NAME --help` tells about it."""
+    summary, _, details = (inspect.getdoc(run) or "").partition("\n\n")
+    parser = subparsers.add_parser(name, help=summary, description=details or None)
+    parser.set_defaults(func=run)
+    return parser
 
 
 def content_dir_default() -> str:
@@ -50,6 +71,44 @@ def number_argument(what: str, low: int, high: int) -> Callable[[str], int]:
         return number
 
     return read
+
+
+def date_argument(text: str) -> dt.date:
+    """An argparse `type` reading a date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date; write YYYY-MM-DD, e.g. 2024-05-06"
+        ) from None
+
+
+def fail(message: str, suggestions: Sequence[str] = ()) -> int:
+    """Exit code 1, after saying on stderr what is wrong (and what might have been meant)."""
+    print(message, file=sys.stderr)
+    if suggestions:
+        print("Did you mean: " + "; ".join(suggestions), file=sys.stderr)
+    return 1
+
+
+def print_invalid(invalid: ContentInvalid) -> None:
+    """Every content error, one a line, and their summary on stderr, as `briefbot validate`
+    prints them."""
+    for error in invalid.errors:
+        print(error, file=sys.stderr)
+    print(invalid.summary(), file=sys.stderr)
+
+
+def load_or_say(content: str, model: MeaningModel | None = None) -> Library | None:
+    """The content folder's library (knowing meanings with `model`), or None after
+    printing every error as `briefbot validate` does."""
+    from bot.content.loader import load_library
+
+    try:
+        return load_library(content, model)
+    except ContentInvalid as invalid:
+        print_invalid(invalid)
+        return None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,35 +24,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.cli import add_content_option, number_argument
+from bot.cli import (
+    Subparsers,
+    add_command,
+    add_content_option,
+    date_argument,
+    fail,
+    load_or_say,
+    number_argument,
+)
 from bot.content.errors import ContentInvalid, display_path
-from bot.content.library import Library
 from bot.content.loader import Content
 
 BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
 DEFAULT_EXPORT_DIR = "export"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    preview = subparsers.add_parser(
-        "preview",
-        help="print the daily post for a brief as Block Kit JSON, with a Block Kit Builder link",
-        description="Print exactly the message the daily post sends for brief ID (without ID: "
-        "today's pick, as `briefbot featured` shows it) as Block Kit JSON on stdout, and a "
-        "link that opens it in Slack's Block Kit Builder on stderr, so the JSON can be piped.",
-    )
+def register(subparsers: Subparsers) -> None:
+    preview = add_command(subparsers, "preview", run_preview)
     preview.add_argument(
         "id", nargs="?", metavar="ID", help="the brief's id (default: today's pick)"
     )
     add_content_option(preview)
-    preview.set_defaults(func=run_preview)
 
-    report = subparsers.add_parser(
-        "report",
-        help="most requested briefs and terms, and what people did not find",
-        description="Print the most requested briefs and terms and the searches and terms "
-        "that found nothing, from the store at DATABASE_URL (as /brief report shows them).",
-    )
+    report = add_command(subparsers, "report", run_report)
     report.add_argument(
         "--days",
         type=number_argument("a number of days", 1, 3660),
@@ -65,15 +60,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="URL",
         help="database URL (default: $DATABASE_URL, else sqlite:///briefbot.db)",
     )
-    report.set_defaults(func=run_report)
 
-    export = subparsers.add_parser(
-        "export",
-        help="write the briefs and the glossary as CSV, JSON or Markdown",
-        description="Write briefs.<ext> and glossary.<ext> into DIR. JSON keeps every field "
-        "exactly; CSV has one brief or term a row (list fields one item a line); Markdown "
-        "is for reading.",
-    )
+    export = add_command(subparsers, "export", run_export)
     export.add_argument("--format", choices=("csv", "json", "md"), required=True)
     export.add_argument(
         "--out",
@@ -82,7 +70,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"folder to write to, created if needed (default: {DEFAULT_EXPORT_DIR})",
     )
     add_content_option(export)
-    export.set_defaults(func=run_export)
 
     new = subparsers.add_parser(
         "new",
@@ -90,23 +77,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Write a new, valid brief file or glossary entry with TODOs to fill in.",
     )
     kinds = new.add_subparsers(dest="kind", metavar="brief|term", required=True)
-    brief = kinds.add_parser(
-        "brief",
-        help="a new file in briefs/",
-        description="Write content/briefs/<id>.yml with the title, a date and TODOs.",
-    )
+    brief = add_command(kinds, "brief", run_new_brief)
     brief.add_argument("title", metavar="TITLE", help="the brief's headline")
     brief.add_argument("--id", help="the brief's id (default: made from the title)")
-    brief.add_argument("--date", type=_date, help="publication date, YYYY-MM-DD (default: today)")
-    add_content_option(brief)
-    brief.set_defaults(func=run_new_brief)
-    term = kinds.add_parser(
-        "term",
-        help="a new glossary entry",
-        description="Add an entry to the end of content/glossary.yml (its comments and "
-        "layout stay as they are), or write content/glossary/<term>.yml when there is no "
-        "glossary.yml or --file names a new file.",
+    brief.add_argument(
+        "--date", type=date_argument, help="publication date, YYYY-MM-DD (default: today)"
     )
+    add_content_option(brief)
+    term = add_command(kinds, "term", run_new_term)
     term.add_argument("term", metavar="TERM", help="the term as it should be shown")
     term.add_argument(
         "--context",
@@ -121,32 +99,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="glossary file to add to or create (default: content/glossary.yml if it exists)",
     )
     add_content_option(term)
-    term.set_defaults(func=run_new_term)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from None
-
-
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 1
-
-
-def _load(content: str) -> Library | None:
-    """The library, or None after printing every error as `briefbot validate` does."""
-    from bot.content.loader import load_library
-
-    try:
-        return load_library(content)
-    except ContentInvalid as invalid:
-        for error in invalid.errors:
-            print(error, file=sys.stderr)
-        print(invalid.summary(), file=sys.stderr)
-        return None
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -176,26 +128,32 @@ def block_kit_builder_url(blocks: list[dict[str, Any]]) -> str:
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    """print the daily post for a brief as Block Kit JSON, with a Block Kit Builder link
+
+    Print exactly the message the daily post sends for brief ID (without ID: today's
+    pick, as `briefbot featured` shows it) as Block Kit JSON on stdout, and a link that
+    opens it in Slack's Block Kit Builder on stderr, so the JSON can be piped.
+    """
     from bot.featured import pick_featured
     from bot.search.brief_index import brief_by_id
     from bot.slack.blocks import brief_message
     from bot.suggest import did_you_mean
 
-    library = _load(args.content)
+    library = load_or_say(args.content)
     if library is None:
         return 1
     if args.id is None:
         day = dt.date.today()
         brief = pick_featured(library, day, {})
         if brief is None:  # pragma: no cover - valid content has at least one brief
-            return _fail("There are no briefs to preview.")
+            return fail("There are no briefs to preview.")
         print(f"Today's pick ({day.isoformat()}): {brief.id}", file=sys.stderr)
     else:
         brief = brief_by_id(library, args.id)
     if brief is None:
         names = did_you_mean(args.id, library.by_id)
         hint = f"; did you mean {', '.join(names)}?" if names else "; `briefbot search` finds ids"
-        return _fail(f"No brief has the id '{args.id}'{hint}")
+        return fail(f"No brief has the id '{args.id}'{hint}")
     message = brief_message(brief, ephemeral=False, daily=True)
     blocks = message.blocks_json()
     print(json.dumps({"text": message.text, "blocks": blocks}, indent=2, ensure_ascii=False))
@@ -209,6 +167,11 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    """most requested briefs and terms, and what people did not find
+
+    Print the most requested briefs and terms and the searches and terms that found
+    nothing, from the store at DATABASE_URL (as /brief report shows them).
+    """
     from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -219,25 +182,25 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         url = Settings.from_env({"DATABASE_URL": raw} if raw else {}).database_url
     except ConfigError as error:  # pragma: no cover - only DATABASE_URL is read here
-        return _fail("\n".join(error.problems))
+        return fail("\n".join(error.problems))
     try:
         parsed = make_url(url)
     except Exception:
-        return _fail(f"DATABASE_URL is not a database URL: {raw!r}")
+        return fail(f"DATABASE_URL is not a database URL: {raw!r}")
     sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if sqlite_file and not Path(sqlite_file).exists():
-        return _fail(
+        return fail(
             f"There is no database at {sqlite_file}: the bot creates it when it first "
             "starts. Set DATABASE_URL (or --database) to the bot's database."
         )
     try:
         engine = make_engine(url)
     except StoreError as error:
-        return _fail(str(error))
+        return fail(str(error))
     try:
         revision = current_revision(engine)
         if revision is None:
-            return _fail(
+            return fail(
                 f"The database at {parsed.render_as_string(hide_password=True)} has no briefbot "
                 "tables yet; point DATABASE_URL at the bot's database."
             )
@@ -249,7 +212,7 @@ def run_report(args: argparse.Namespace) -> int:
             )
         report = Store(engine).lookup_report(args.days)
     except SQLAlchemyError as error:
-        return _fail(f"Could not read the lookups: {error}")
+        return fail(f"Could not read the lookups: {error}")
     finally:
         engine.dispose()
     print(report.to_text())
@@ -260,21 +223,26 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """write the briefs and the glossary as CSV, JSON or Markdown
+
+    Write briefs.<ext> and glossary.<ext> into DIR. JSON keeps every field exactly; CSV
+    has one brief or term a row (list fields one item a line); Markdown is for reading.
+    """
     from bot.content.export import export_files
 
-    library = _load(args.content)
+    library = load_or_say(args.content)
     if library is None:
         return 1
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        return _fail(f"{out} is a file; --out needs a folder")
+        return fail(f"{out} is a file; --out needs a folder")
     try:
         for name, text in export_files(library, args.format).items():
             path = out / name
             _write_atomically(path, text)
             print(f"wrote {display_path(str(path))}")
     except OSError as error:
-        return _fail(f"Could not write the export: {error}")
+        return fail(f"Could not write the export: {error}")
     return 0
 
 
@@ -282,6 +250,10 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_new_brief(args: argparse.Namespace) -> int:
+    """a new file in briefs/
+
+    Write content/briefs/<id>.yml with the title, a date and TODOs.
+    """
     from bot.content.authoring import (
         AuthoringError,
         brief_yaml,
@@ -293,26 +265,26 @@ def run_new_brief(args: argparse.Namespace) -> int:
     content = args.content
     brief_id = args.id or slugify(args.title)
     if not brief_id:
-        return _fail(
+        return fail(
             "Could not make an id from that title (no letters or digits left); pass one "
             "with --id, like --id chip-export-rules"
         )
     path = Path(content) / BRIEFS_DIR / f"{brief_id}.yml"
     if not (Path(content) / BRIEFS_DIR).is_dir():
-        return _fail(
+        return fail(
             f"{display_path(str(Path(content) / BRIEFS_DIR))} is not a folder; pass the content "
             "folder with --content"
         )
     if path.exists():
-        return _fail(f"{display_path(str(path))} already exists; choose another --id")
+        return fail(f"{display_path(str(path))} already exists; choose another --id")
     taken = _existing_brief(content, brief_id)
     if taken:
-        return _fail(f"A brief with the id '{brief_id}' already exists ({taken}); choose --id")
+        return fail(f"A brief with the id '{brief_id}' already exists ({taken}); choose --id")
     date = args.date or dt.date.today()
     try:
         text = brief_yaml(args.title, date, brief_id, default_brief_schema(str(path), content))
     except AuthoringError as error:
-        return _fail(f"Cannot write the brief: {error}")
+        return fail(f"Cannot write the brief: {error}")
     _write_atomically(path, text)
     print(f"wrote {display_path(str(path))}: fill in the summary (and points, terms, tags),")
     print("then run `briefbot validate`.")
@@ -340,6 +312,12 @@ def _existing_brief(content: str, brief_id: str) -> str | None:
 
 
 def run_new_term(args: argparse.Namespace) -> int:
+    """a new glossary entry
+
+    Add an entry to the end of content/glossary.yml (its comments and layout stay as
+    they are), or write content/glossary/<term>.yml when there is no glossary.yml or
+    --file names a new file.
+    """
     from bot.content.authoring import (
         AuthoringError,
         append_term,
@@ -358,10 +336,10 @@ def run_new_term(args: argparse.Namespace) -> int:
         check_term(term)
         check_context(context)
     except AuthoringError as error:
-        return _fail(f"Cannot add the term: {error}")
+        return fail(f"Cannot add the term: {error}")
     known = _existing_term(str(content), term)
     if known:
-        return _fail(f"'{term}' is already in the glossary: {known}")
+        return fail(f"'{term}' is already in the glossary: {known}")
     if args.file:
         path = Path(args.file)
     elif (content / GLOSSARY_FILE).exists():
@@ -371,7 +349,7 @@ def run_new_term(args: argparse.Namespace) -> int:
         path = content / GLOSSARY_DIR / f"{slug}.yml"
     if path.exists() and not path.is_file():
         # A named pipe would block the read below forever; a folder cannot be appended to.
-        return _fail(f"Cannot add the term: {path} is not a plain file")
+        return fail(f"Cannot add the term: {path} is not a plain file")
     try:
         if path.exists():
             existing = path.read_text(encoding="utf-8")
@@ -383,9 +361,9 @@ def run_new_term(args: argparse.Namespace) -> int:
             )
             verb = "wrote"
     except AuthoringError as error:
-        return _fail(f"Cannot add the term: {error}")
+        return fail(f"Cannot add the term: {error}")
     except (OSError, UnicodeDecodeError) as error:
-        return _fail(f"Cannot read {display_path(str(path))}: {error}")
+        return fail(f"Cannot read {display_path(str(path))}: {error}")
     _write_atomically(path, text)
     where = f"'{term}' to {display_path(str(path))}" if verb == "added" else display_path(str(path))
     print(f"{verb} {where}: fill in the definition (and aliases, see_also),")

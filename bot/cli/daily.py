@@ -9,7 +9,6 @@ Slack-facing replicas with BRIEFBOT_CLOCK=off.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import signal
 import sys
@@ -21,6 +20,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_services, make_client
+from bot.cli import Subparsers, add_command, date_argument
 from bot.config import ENV_HELP, ConfigError, Settings
 from bot.content.errors import ContentInvalid
 from bot.content.live import LiveContent
@@ -36,17 +36,11 @@ from bot.store.migrate import current_revision, head_revision
 log = logging.getLogger("briefbot.daily")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    post = subparsers.add_parser(
-        "post-daily",
-        help="post the daily briefs that are due now and not posted yet",
-        description="Post every daily brief that is due now (within the catch-up window) "
-        "and not posted yet, then exit. Safe to run at any time and any number of times, "
-        "also beside running bots: each channel gets each day's post once.",
-    )
+def register(subparsers: Subparsers) -> None:
+    post = add_command(subparsers, "post-daily", run_post_daily)
     post.add_argument(
         "--date",
-        type=_date,
+        type=date_argument,
         metavar="YYYY-MM-DD",
         help="only posts for this local date; its posts whose time has passed go out "
         "even if they are older than the catch-up window",
@@ -57,25 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="show what would be posted and skipped; post and record nothing",
     )
-    post.set_defaults(func=run_post_daily)
-
-    clock = subparsers.add_parser(
-        "clock",
-        help="only post daily briefs, sweeping every minute (needs SLACK_BOT_TOKEN)",
-        description="Sweep for due daily briefs every minute until stopped. Run one such "
-        "process and set BRIEFBOT_CLOCK=off for `briefbot run`/`serve` if you want a "
-        "single scheduler; several are safe too.",
-    )
-    clock.set_defaults(func=run_clock)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; write it YYYY-MM-DD, e.g. 2024-05-06"
-        ) from None
+    add_command(subparsers, "clock", run_clock)
 
 
 def _prepare(needs_token: bool, *, dry_run: bool = False) -> tuple[Settings, Services] | int:
@@ -139,6 +115,12 @@ def _serve_home_team(services: Services) -> int:
 
 
 def run_post_daily(args: argparse.Namespace) -> int:
+    """post the daily briefs that are due now and not posted yet
+
+    Post every daily brief that is due now (within the catch-up window) and not posted
+    yet, then exit. Safe to run at any time and any number of times, also beside running
+    bots: each channel gets each day's post once.
+    """
     configure_logging("WARNING")
     prepared = _prepare(needs_token=not args.dry_run, dry_run=args.dry_run)
     if isinstance(prepared, int):
@@ -219,6 +201,12 @@ def _dry_run_services(settings: Settings) -> Services:
 
 
 def run_clock(args: argparse.Namespace) -> int:
+    """only post daily briefs, sweeping every minute (needs SLACK_BOT_TOKEN)
+
+    Sweep for due daily briefs every minute until stopped. Run one such process and set
+    BRIEFBOT_CLOCK=off for `briefbot run`/`serve` if you want a single scheduler; several
+    are safe too.
+    """
     from bot.daily.clock import DailyClock
     from bot.jobs.content_notices import start_watching
 

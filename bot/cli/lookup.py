@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
+import functools
 import textwrap
 from collections.abc import Callable
 
-from bot.cli import add_content_option, number_argument
-from bot.content.errors import ContentInvalid
+from bot.cli import (
+    Run,
+    Subparsers,
+    add_command,
+    add_content_option,
+    date_argument,
+    fail,
+    load_or_say,
+    number_argument,
+)
 from bot.content.library import Library
 from bot.featured import pick_featured, waiting_for_their_day
 from bot.model import Brief, Term
@@ -29,83 +37,46 @@ WIDTH = 88
 COUNT = number_argument("a count", 1, 1000)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    search = subparsers.add_parser(
-        "search",
-        help="find briefs as /brief does (typos are fine)",
-        description="Search the briefs' titles, ids, terms, tags, summaries and points.",
-    )
+def register(subparsers: Subparsers) -> None:
+    search = add_command(subparsers, "search", _with_library(run_search))
     search.add_argument("query", nargs="+", metavar="QUERY", help="words to search for")
-    search.add_argument("--limit", type=COUNT, default=5, help="most briefs to list (default 5)")
+    _add_limit_option(search)
     add_content_option(search)
-    search.set_defaults(func=_with_library(run_search))
 
-    define_parser = subparsers.add_parser(
-        "define",
-        help="look a term up in the glossary as /define does",
-        description="Define a glossary term by its name or an alias; typos are fine.",
-    )
+    define_parser = add_command(subparsers, "define", _with_library(run_define))
     define_parser.add_argument("term", nargs="+", metavar="TERM", help="the term to define")
     add_content_option(define_parser)
-    define_parser.set_defaults(func=_with_library(run_define))
 
-    related = subparsers.add_parser(
-        "related",
-        help="list the briefs related to a brief",
-        description="List a brief's related briefs: hand-picked first, then the most similar.",
-    )
+    related = add_command(subparsers, "related", _with_library(run_related))
     related.add_argument("id", metavar="ID", help="the brief's id")
-    related.add_argument("--limit", type=COUNT, default=5, help="most briefs to list (default 5)")
+    _add_limit_option(related)
     add_content_option(related)
-    related.set_defaults(func=_with_library(run_related))
 
-    featured = subparsers.add_parser(
-        "featured",
-        help="show which brief is featured on a date",
-        description="Show the brief featured on DATE (default: today) for content with no "
-        "past picks: the brief pinned to the date with featured_on, else the newest brief.",
-    )
+    featured = add_command(subparsers, "featured", _with_library(run_featured, meaning=False))
     featured.add_argument(
-        "date", nargs="?", type=_date, metavar="DATE", help="YYYY-MM-DD (default: today)"
+        "date", nargs="?", type=date_argument, metavar="DATE", help="YYYY-MM-DD (default: today)"
     )
     add_content_option(featured)
-    featured.set_defaults(func=_with_library(run_featured, meaning=False))
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from None
+def _add_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=COUNT, default=5, help="most briefs to list (default 5)")
 
 
 def _with_library(
     command: Callable[[argparse.Namespace, Library], int], *, meaning: bool = True
-) -> Callable[[argparse.Namespace], int]:
+) -> Run:
     """Load the content first (with the model of meaning, for the lookups that use it);
-    on errors print them all and exit 1."""
+    on errors print them all and exit 1. The command's docstring is its help."""
 
+    @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
-        from bot.content.loader import load_library
         from bot.search.meaning import load_model
 
-        try:
-            library = load_library(args.content, load_model() if meaning else None)
-        except ContentInvalid as invalid:
-            for error in invalid.errors:
-                print(error, file=sys.stderr)
-            print(invalid.summary(), file=sys.stderr)
-            return 1
-        return command(args, library)
+        library = load_or_say(args.content, load_model() if meaning else None)
+        return 1 if library is None else command(args, library)
 
     return run
-
-
-def _fail(message: str, suggestions: list[str] | tuple[str, ...] = ()) -> int:
-    print(message, file=sys.stderr)
-    if suggestions:
-        print("Did you mean: " + "; ".join(suggestions), file=sys.stderr)
-    return 1
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -129,6 +100,10 @@ def _show_brief(brief: Brief) -> None:
 
 
 def run_search(args: argparse.Namespace, library: Library) -> int:
+    """find briefs as /brief does (typos are fine)
+
+    Search the briefs' titles, ids, terms, tags, summaries and points.
+    """
     query = " ".join(args.query)
     exact = brief_by_id(library, query)
     if exact is not None:
@@ -137,7 +112,7 @@ def run_search(args: argparse.Namespace, library: Library) -> int:
         return 0
     found = search_briefs(library, query, limit=max(args.limit, 1))
     if not found.hits:
-        return _fail(f"No brief matches “{found.query}”.", found.suggestions)
+        return fail(f"No brief matches “{found.query}”.", found.suggestions)
     if found.is_ambiguous:
         print(f"Several briefs match “{found.query}”:")
     for rank, hit in enumerate(found.hits, 1):
@@ -154,9 +129,13 @@ def _term_block(term: Term) -> None:
 
 
 def run_define(args: argparse.Namespace, library: Library) -> int:
+    """look a term up in the glossary as /define does
+
+    Define a glossary term by its name or an alias; typos are fine.
+    """
     found = define(library, " ".join(args.term))
     if found.kind == "empty":
-        return _fail("Nothing to define: give a term, for example `briefbot define distillation`.")
+        return fail("Nothing to define: give a term, for example `briefbot define distillation`.")
     if found.meanings:
         print(f"“{found.matched_name}” has {len(found.meanings)} meanings:\n")
         for index, term in enumerate(found.meanings):
@@ -167,8 +146,8 @@ def run_define(args: argparse.Namespace, library: Library) -> int:
     if found.term is None:
         names = [t.label for t in found.candidates]
         if found.kind == "ambiguous":
-            return _fail(f"“{found.query}” could mean several terms.", names)
-        return _fail(f"No glossary term matches “{found.query}”.", names)
+            return fail(f"“{found.query}” could mean several terms.", names)
+        return fail(f"No glossary term matches “{found.query}”.", names)
     if found.kind == "alias":
         print(f"“{found.matched_name}” is another name for {found.term.term}.\n")
     elif found.kind in ("fuzzy", "meaning"):
@@ -186,9 +165,13 @@ def run_define(args: argparse.Namespace, library: Library) -> int:
 
 
 def run_related(args: argparse.Namespace, library: Library) -> int:
+    """list the briefs related to a brief
+
+    List a brief's related briefs: hand-picked first, then the most similar.
+    """
     brief = brief_by_id(library, args.id)
     if brief is None:
-        return _fail(f"No brief has the id “{args.id}”.", did_you_mean(args.id, library.by_id))
+        return fail(f"No brief has the id “{args.id}”.", did_you_mean(args.id, library.by_id))
     related = related_briefs(library, brief.id, limit=max(args.limit, 1))
     print(f"Related to: {brief.title} ({brief.id})")
     if not related:
@@ -202,10 +185,15 @@ def run_related(args: argparse.Namespace, library: Library) -> int:
 
 
 def run_featured(args: argparse.Namespace, library: Library) -> int:
+    """show which brief is featured on a date
+
+    Show the brief featured on DATE (default: today) for content with no past picks: the
+    brief pinned to the date with featured_on, else the newest brief.
+    """
     day = args.date or dt.date.today()
     brief = pick_featured(library, day, {})
     if brief is None:
-        return _fail("There are no briefs to feature.")
+        return fail("There are no briefs to feature.")
     if day in brief.featured_on:
         why = "pinned with featured_on"
     elif brief.date <= day:

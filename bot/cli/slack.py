@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.cli import number_argument
+from bot.cli import Subparsers, add_command, content_dir_default, number_argument
 from bot.config import Settings
 from bot.runtime import Running, StartupError, configure_logging, load_settings, start
 from bot.token_check import Stopped, refused_message
@@ -28,17 +28,10 @@ log = logging.getLogger("briefbot")
 PORT = number_argument("a port number", 1, 65535)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = subparsers.add_parser(
-        "run", help="run the bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)"
-    )
-    run.set_defaults(func=run_socket_mode)
+def register(subparsers: Subparsers) -> None:
+    add_command(subparsers, "run", run_socket_mode)
 
-    serve = subparsers.add_parser(
-        "serve",
-        help="run the bot over HTTP: POST /slack/events, GET /healthz "
-        "(needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)",
-    )
+    serve = add_command(subparsers, "serve", serve_http)
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument(
         "--port", type=PORT, default=None, help="the port to listen on (default: $PORT, else 3000)"
@@ -49,13 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=16,
         help="worker threads (default 16)",
     )
-    serve.set_defaults(func=serve_http)
 
-    console = subparsers.add_parser(
-        "console", help="try briefbot in this terminal, with a local stand-in for Slack"
-    )
-    console.add_argument("--content", default=os.environ.get("BRIEFBOT_CONTENT_DIR") or "content")
-    console.set_defaults(func=run_console)
+    console = add_command(subparsers, "console", run_console)
+    console.add_argument("--content", default=content_dir_default())
 
 
 class StopSignals:
@@ -96,6 +85,7 @@ def _name(number: int) -> str:
 
 
 def run_socket_mode(args: argparse.Namespace) -> int:
+    """run the bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)"""
     from bot.socket_mode import StampingSocketModeHandler
 
     with StopSignals() as stop:
@@ -130,6 +120,9 @@ DRAIN_S = 10
 
 
 def serve_http(args: argparse.Namespace) -> int:
+    """run the bot over HTTP: POST /slack/events, GET /healthz (needs SLACK_BOT_TOKEN and
+    SLACK_SIGNING_SECRET)
+    """
     port = args.port
     if port is None:
         # Read here, not as the option's default: a wrong PORT is serve's mistake to
@@ -250,6 +243,7 @@ class Starting:
 
 
 def run_console(args: argparse.Namespace) -> int:
+    """try briefbot in this terminal, with a local stand-in for Slack"""
     from bot.console import run
 
     return run(content_dir=args.content)

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from bot.cli import add_content_option
+from bot.cli import Subparsers, add_command, add_content_option, print_invalid
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.loader import load_library
 from bot.content.schema_files import stale_schemas, write_schemas
@@ -20,13 +20,8 @@ from bot.daily.declared import declared_errors
 DEFAULT_SCHEMA_DIR = os.path.join("content", "schemas")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    validate = subparsers.add_parser(
-        "validate",
-        help="check the content folder and list every error",
-        description="Load and check the content folder. Exit 0 with a summary when it is "
-        "valid; exit 1 and print every error (file:line: message) otherwise.",
-    )
+def register(subparsers: Subparsers) -> None:
+    validate = add_command(subparsers, "validate", run_validate)
     validate.add_argument(
         "dir",
         nargs="?",
@@ -34,14 +29,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="content folder (default: --content, $BRIEFBOT_CONTENT_DIR, else ./content)",
     )
     add_content_option(validate)
-    validate.set_defaults(func=run_validate)
 
-    schema = subparsers.add_parser(
-        "schema",
-        help="write the JSON Schema files for brief, glossary and schedule files",
-        description="Write brief.schema.json, glossary.schema.json and schedule.schema.json, "
-        "which editors use to check and autocomplete content files as they are typed.",
-    )
+    schema = add_command(subparsers, "schema", run_schema)
     schema.add_argument(
         "--out",
         metavar="DIR",
@@ -53,10 +42,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="write nothing; exit 1 if the files in DIR are missing or out of date",
     )
-    schema.set_defaults(func=run_schema)
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """check the content folder and list every error
+
+    Load and check the content folder. Exit 0 with a summary when it is valid; exit 1
+    and print every error (file:line: message) otherwise.
+    """
     root = args.dir or args.content
     schedule_errors = declared_errors(root)  # content/schedule.yml, checked beside the rest
     try:
@@ -64,10 +57,7 @@ def run_validate(args: argparse.Namespace) -> int:
         if schedule_errors:
             raise ContentInvalid(schedule_errors)
     except ContentInvalid as invalid:
-        invalid = ContentInvalid([*invalid.errors, *schedule_errors])
-        for error in invalid.errors:
-            print(error, file=sys.stderr)
-        print(invalid.summary(), file=sys.stderr)
+        print_invalid(ContentInvalid([*invalid.errors, *schedule_errors]))
         return 1
     briefs, terms = len(library.briefs), len(library.terms)
     print(
@@ -78,6 +68,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
+    """write the JSON Schema files for brief, glossary and schedule files
+
+    Write brief.schema.json, glossary.schema.json and schedule.schema.json, which editors
+    use to check and autocomplete content files as they are typed.
+    """
     if args.check:
         stale = stale_schemas(args.out)
         for path in stale:

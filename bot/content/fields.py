@@ -89,6 +89,14 @@ class FieldChecker:
             return None
         return text
 
+    def text_field(self, mapping: YamlMap, spec: FieldSpec) -> str | None:
+        """The text field `spec` names, checked; None when `mapping` has none."""
+        name = spec.name
+        if name not in mapping:
+            return None
+        value, raw = mapping[name], mapping.raw.get(name)
+        return self.text(value, raw, mapping.line_of(name), name, spec.max_length)
+
     def slug(
         self, value: Any, raw: str | None, line: int, field: str, item: str = ""
     ) -> str | None:

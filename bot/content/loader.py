@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bot.content.across_files import check_across_files
 from bot.content.errors import ContentError, ContentInvalid, display_path
-from bot.content.files import RefusedFile, is_inside
+from bot.content.files import RefusedFile, is_inside, read_with_stat
 from bot.content.layout import (
     BRIEFS_DIR,
     GLOSSARY_DIR,
@@ -39,7 +39,6 @@ from bot.content.parse import (
     TermEntry,
     not_read,
     parse_file,
-    read_with_stat,
 )
 from bot.model import Brief, Term
 from bot.search.meaning import MeaningModel

@@ -15,10 +15,9 @@ from typing import Any, NamedTuple
 
 from bot.content.errors import ContentError
 from bot.content.fields import FieldChecker, Ref, fold_name
-from bot.content.files import RefusedFile, open_content_file
+from bot.content.files import RefusedFile
 from bot.content.layout import CONTENT_SUFFIX, ContentFile, FileKind
 from bot.content.safe_yaml import (
-    MAX_FILE_BYTES,
     YamlError,
     YamlList,
     YamlMap,
@@ -152,22 +151,11 @@ def _read_brief(
         brief_id = None
 
     spec = _SPECS_BY_NAME
-    title = summary = None
+    title = checker.text_field(mapping, spec["title"])
     date = None
-    if "title" in mapping:
-        title = checker.text(
-            mapping["title"], raw.get("title"), line_of("title"), "title", spec["title"].max_length
-        )
     if "date" in mapping:
         date = checker.date(mapping["date"], raw.get("date"), line_of("date"), "date")
-    if "summary" in mapping:
-        summary = checker.text(
-            mapping["summary"],
-            raw.get("summary"),
-            line_of("summary"),
-            "summary",
-            spec["summary"].max_length,
-        )
+    summary = checker.text_field(mapping, spec["summary"])
     points = checker.texts(mapping, spec["points"]) if "points" in mapping else ()
     terms = checker.texts(mapping, spec["terms"]) if "terms" in mapping else ()
     tags = checker.texts(mapping, spec["tags"]) if "tags" in mapping else ()
@@ -238,7 +226,6 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
     raw = mapping.raw
     spec = _SPECS_BY_NAME
     name: Ref | None = None
-    definition = None
     if "term" in mapping:
         line = mapping.line_of("term")
         text = checker.text(mapping["term"], raw.get("term"), line, "term", spec["term"].max_length)
@@ -248,23 +235,8 @@ def _read_term(checker: FieldChecker, mapping: YamlMap, where: str) -> TermEntry
                 name = Ref(text, key, line)
             else:
                 checker.error(line, "term", f"'term' needs letters or digits, got '{text}'")
-    if "definition" in mapping:
-        definition = checker.text(
-            mapping["definition"],
-            raw.get("definition"),
-            mapping.line_of("definition"),
-            "definition",
-            spec["definition"].max_length,
-        )
-    context = None
-    if "context" in mapping:
-        context = checker.text(
-            mapping["context"],
-            raw.get("context"),
-            mapping.line_of("context"),
-            "context",
-            spec["context"].max_length,
-        )
+    definition = checker.text_field(mapping, spec["definition"])
+    context = checker.text_field(mapping, spec["context"])
     aliases = checker.texts(mapping, spec["aliases"]) if "aliases" in mapping else ()
     see_also = checker.texts(mapping, spec["see_also"]) if "see_also" in mapping else ()
     for alias in aliases:
@@ -395,30 +367,6 @@ def parse_file(file: ContentFile, data: bytes) -> FileResult:
     """Check the bytes of one brief or glossary file on their own."""
     parse = parse_brief_file if file.kind == "brief" else parse_glossary_file
     return parse(file.path, data)
-
-
-def read_with_stat(path: str, fence: str) -> tuple[os.stat_result, bytes]:
-    """The stat and the bytes (up to one past the size cap) of one file.
-
-    Only a regular file, or a link to one inside `fence` (the content folder's real
-    path), is opened, and never in a way that could block (bot/content/files.py);
-    anything else raises RefusedFile. Plain os calls rather than open(): one open,
-    fstat and read per file adds up to a measurable share of loading 10,000 files.
-    """
-    fd = open_content_file(path, fence)
-    try:
-        st = os.fstat(fd)
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return st, b"".join(chunks) if len(chunks) != 1 else chunks[0]
-    finally:
-        os.close(fd)
 
 
 def not_read(file: ContentFile, error: OSError | RefusedFile) -> FileResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.content.schema import JSON_SCHEMA_DIALECT, FieldSpec
+from bot.content.schema import FieldSpec, file_schema
 from bot.schedule import DEFAULT_WEEKLY_DAY, MAX_TAGS, WEEKDAY_NAMES, Kind
 
 SCHEDULE_FILE = "schedule.yml"
@@ -101,11 +101,7 @@ _VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
 
 def build_schedule_schema() -> dict[str, Any]:
     """Schema of `content/schedule.yml`: the channels whose posts the admins declare."""
-    return {
-        "$schema": JSON_SCHEMA_DIALECT,
-        "title": "briefbot schedule file",
-        "description": "What channels get (the featured brief, new briefs, a weekly "
-        "digest), under 'channels:'. See 'What channels get' in README.md.",
+    channels = {
         "type": ["object", "null"],  # an empty file declares nothing, and is fine
         "properties": {
             "channels": {
@@ -132,3 +128,9 @@ def build_schedule_schema() -> dict[str, Any]:
             }
         },
     }
+    return file_schema(
+        "briefbot schedule file",
+        "What channels get (the featured brief, new briefs, a weekly digest), under "
+        "'channels:'. See 'What channels get' in README.md.",
+        channels,
+    )

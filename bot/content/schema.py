@@ -231,13 +231,15 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
     return {"description": spec.description, **schema}
 
 
+def file_schema(title: str, description: str, rules: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of one kind of content file, as editors read it: its `title`,
+    what the file holds, then the `rules` it keeps."""
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": title, "description": description, **rules}
+
+
 def build_brief_schema() -> dict[str, Any]:
     """Schema of a `content/briefs/*.yml` file: one brief, or `briefs:` with a list."""
-    return {
-        "$schema": JSON_SCHEMA_DIALECT,
-        "title": "briefbot brief file",
-        "description": "One brief (a mapping), or several under 'briefs:'. "
-        "See the content authoring guide in README.md.",
+    brief_or_list = {
         "anyOf": [
             {"$ref": "#/$defs/brief"},
             {
@@ -258,15 +260,17 @@ def build_brief_schema() -> dict[str, Any]:
             "listedBrief": {"allOf": [{"$ref": "#/$defs/brief"}], "required": ["id"]},
         },
     }
+    return file_schema(
+        "briefbot brief file",
+        "One brief (a mapping), or several under 'briefs:'. "
+        "See the content authoring guide in README.md.",
+        brief_or_list,
+    )
 
 
 def build_glossary_schema() -> dict[str, Any]:
     """Schema of `content/glossary.yml` and `content/glossary/*.yml`."""
-    return {
-        "$schema": JSON_SCHEMA_DIALECT,
-        "title": "briefbot glossary file",
-        "description": "Glossary terms under 'terms:'. "
-        "See the content authoring guide in README.md.",
+    terms = {
         "type": "object",
         "properties": {
             "terms": {
@@ -279,3 +283,8 @@ def build_glossary_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "$defs": {"term": _mapping_schema(TERM_FIELDS)},
     }
+    return file_schema(
+        "briefbot glossary file",
+        "Glossary terms under 'terms:'. See the content authoring guide in README.md.",
+        terms,
+    )

@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.errors import ContentError, ContentInvalid
-from bot.content.files import RefusedFile, open_content_file
+from bot.content.files import RefusedFile, read_with_stat
 from bot.content.safe_yaml import (
-    MAX_FILE_BYTES,
     YamlError,
     YamlList,
     YamlMap,
@@ -374,7 +373,4 @@ def _did_you_mean(key: str) -> str:
 
 def _read(path: Path, content_dir: str | os.PathLike[str]) -> bytes:
     """The file's bytes, opened as content files are: never blocking, never outside the folder."""
-    fd = open_content_file(str(path), os.path.realpath(content_dir))
-    with os.fdopen(fd, "rb") as handle:
-        # One byte over the cap is enough for read_yaml to refuse the file.
-        return handle.read(MAX_FILE_BYTES + 1)
+    return read_with_stat(str(path), os.path.realpath(content_dir))[1]

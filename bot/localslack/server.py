@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -55,6 +56,17 @@ DEFAULT_BOT_TOKEN = "xoxb-localslack"
 DEFAULT_APP_TOKEN = "xapp-localslack"
 RESPONSE_URL_METHOD = response_urls.SOURCE
 OAUTH_ACCESS = "oauth.v2.access"
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """One HTTP request as it arrived: who asks for the answer, its headers, and when
+    (the monotonic clock that hooks and faults use, and the wall clock that records show)."""
+
+    handler: RequestHandler
+    headers: dict[str, str]
+    at: float
+    wall: float
 
 
 class LocalSlack:
@@ -527,13 +539,12 @@ class LocalSlack:
         raw = handler.rfile.read(length) if length else b""
         headers = dict(handler.headers.items())
         query = dict(parse_qsl(url.query, keep_blank_values=True))
+        arrival = _Arrival(handler, headers, arrived, wall)
 
         if url.path.startswith("/api/"):
-            method = url.path.removeprefix("/api/")
-            self._serve_api(handler, method, query, headers, raw, arrived, wall)
+            self._serve_api(arrival, url.path.removeprefix("/api/"), query, raw)
         elif url.path.startswith("/response/"):
-            key = url.path.removeprefix("/response/")
-            self._serve_response_url(handler, key, headers, raw, arrived, wall)
+            self._serve_response_url(arrival, url.path.removeprefix("/response/"), raw)
         elif url.path == AUTHORIZE_PATH and handler.command == "GET":
             with self._lock:
                 status, page, extra = self.oauth.authorize_page(query)
@@ -543,49 +554,37 @@ class LocalSlack:
             reply = self.handle_route(request)
             send(handler, reply or Reply(404, {"ok": False, "error": "not_found"}))
 
-    def _serve_api(
-        self,
-        handler: RequestHandler,
-        method: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        raw: bytes,
-        arrived: float,
-        wall: float,
-    ) -> None:
+    def _serve_api(self, arrival: _Arrival, method: str, query: dict[str, str], raw: bytes) -> None:
         try:
-            params = {**query, **decode_body(headers, raw)}
+            params = {**query, **decode_body(arrival.headers, raw)}
         except ValueError:
             params = dict(query)
             body = {"ok": False, "error": "invalid_json"}
-            self._finish(handler, method, params, headers, arrived, wall, Reply(200, body))
+            self._finish(arrival, method, params, Reply(200, body))
             return
         channel = params.get("channel")
         channel = str(channel) if channel is not None else None
 
         def run() -> tuple[Reply, bool]:
-            return self._run_method(method, params, headers)
+            return self._run_method(method, params, arrival.headers)
 
-        self._answer(handler, method, channel, params, headers, arrived, wall, run)
+        self._answer(arrival, method, channel, params, run)
 
     def _answer(
         self,
-        handler: RequestHandler,
+        arrival: _Arrival,
         method: str,
         channel: str | None,
         params: dict[str, Any],
-        headers: dict[str, str],
-        arrived: float,
-        wall: float,
         run: Callable[[], tuple[Reply, bool]],
     ) -> None:
         """Serve one call, or the hooks' detour of it, then tell the hooks and answer."""
         with self._lock:
-            team = self.team_of_token(bearer(headers) or params.get("token"))
-            decision = self._intercept(method, channel, arrived, team)
+            team = self.team_of_token(bearer(arrival.headers) or params.get("token"))
+            decision = self._intercept(method, channel, arrival.at, team)
         if decision is None:
             reply, applied = run()
-            self._finish(handler, method, params, headers, arrived, wall, reply, applied=applied)
+            self._finish(arrival, method, params, reply, applied=applied)
             return
         reply, applied = Reply(), False
         if decision.apply:
@@ -597,17 +596,7 @@ class LocalSlack:
                 reply, applied = run()
         else:
             reply = _fault_reply(decision)
-        self._finish(
-            handler,
-            method,
-            params,
-            headers,
-            arrived,
-            wall,
-            reply,
-            applied=applied,
-            decision=decision,
-        )
+        self._finish(arrival, method, params, reply, applied=applied, decision=decision)
 
     def _intercept(
         self, method: str, channel: str | None, arrived: float, team: str
@@ -679,19 +668,11 @@ class LocalSlack:
             return None if method.token_kind == "app" else "not_allowed_token_type"
         return "invalid_auth"
 
-    def _serve_response_url(
-        self,
-        handler: RequestHandler,
-        key: str,
-        headers: dict[str, str],
-        raw: bytes,
-        arrived: float,
-        wall: float,
-    ) -> None:
+    def _serve_response_url(self, arrival: _Arrival, key: str, raw: bytes) -> None:
         with self._lock:
             context = self._response_urls.get(key)
         try:
-            body = decode_body(headers, raw)
+            body = decode_body(arrival.headers, raw)
         except ValueError:
             body = {}
         if isinstance(body.get("payload"), str):
@@ -705,14 +686,14 @@ class LocalSlack:
         params = {"url_id": key, **body}
         if context is None:
             reply = Reply(404, {"ok": False, "error": "invalid_url"})
-            self._finish(handler, RESPONSE_URL_METHOD, params, headers, arrived, wall, reply)
+            self._finish(arrival, RESPONSE_URL_METHOD, params, reply)
             return
 
         def run() -> tuple[Reply, bool]:
-            return self._apply_response(key, context, body, wall)
+            return self._apply_response(key, context, body, arrival.wall)
 
         channel = context.get("channel")
-        self._answer(handler, RESPONSE_URL_METHOD, channel, params, headers, arrived, wall, run)
+        self._answer(arrival, RESPONSE_URL_METHOD, channel, params, run)
 
     def _apply_response(
         self, key: str, context: dict[str, Any], body: dict[str, Any], wall: float
@@ -747,12 +728,9 @@ class LocalSlack:
 
     def _finish(
         self,
-        handler: RequestHandler,
+        arrival: _Arrival,
         method: str,
         params: dict[str, Any],
-        headers: dict[str, str],
-        arrived: float,
-        wall: float,
         reply: Reply,
         *,
         applied: bool = False,
@@ -761,22 +739,22 @@ class LocalSlack:
         call = Call(
             method=method,
             params=params,
-            headers=headers,
-            at=arrived,
-            wall=wall,
+            headers=arrival.headers,
+            at=arrival.at,
+            wall=arrival.wall,
             status=reply.status,
             response=reply.body if isinstance(reply.body, dict) else None,
             fault=decision.label if decision else None,
             early=decision.early if decision else False,
             applied=applied,
-            path=handler.path,
+            path=arrival.handler.path,
             retry_after=decision.retry_after if decision else None,
             finished_at=time.monotonic(),
         )
         with self._lock:
             for hook in self._hooks:
                 hook.answered(call)
-        send(handler, reply)
+        send(arrival.handler, reply)
 
     def _drain_events(self) -> list[Event]:
         events = list(self.api.events)

@@ -62,6 +62,11 @@ def _team() -> Column[str]:
     return Column("team_id", String(ID), nullable=False, server_default=NO_TEAM)
 
 
+def _channel() -> Column[str]:
+    """The channel a row is about; with the team, its channel is one place in Slack."""
+    return Column("channel_id", String(ID), nullable=False)
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """An aware UTC datetime on every backend.
 
@@ -102,7 +107,7 @@ subscriptions = Table(
     _team(),
     # The org of an Enterprise Grid team, so the sweep asks for the right installation.
     Column("enterprise_id", String(ID), nullable=True),
-    Column("channel_id", String(ID), nullable=False),
+    _channel(),
     Column("kind", String(16), nullable=False, server_default="daily"),
     Column("post_time", String(5), nullable=False),
     Column("timezone", String(ID), nullable=False),
@@ -146,7 +151,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     _team(),
-    Column("channel_id", String(ID), nullable=False),
+    _channel(),
     Column("local_date", Date, nullable=False),
     Column("state", String(16), nullable=False),
     Column("brief_id", String(ID), nullable=False),
@@ -173,7 +178,7 @@ posted_messages = Table(
     "posted_messages",
     metadata,
     _team(),
-    Column("channel_id", String(ID), nullable=False),
+    _channel(),
     Column("ts", String(ID), nullable=False),
     Column("brief_id", String(ID), nullable=False),
     Column("kind", String(16), nullable=False),
