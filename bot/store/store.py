@@ -64,6 +64,15 @@ class Store(
                     found.setdefault(row[0], row[1] if len(row) > 1 else None)
         return sorted(found.items())
 
+    def teams_seen(self) -> list[str]:
+        """Every team any team's row names, A to Z, leaving out rows not adopted yet."""
+        found: set[str] = set()
+        with self._read() as connection:
+            for table in TEAM_TABLES:
+                query = select(table.c.team_id).where(table.c.team_id != NO_TEAM).distinct()
+                found.update(connection.execute(query).scalars())
+        return sorted(found)
+
     def adopt_rows(self) -> int:
         """Give this store's team every row written before rows had a team (a database
         upgraded from revision 0006 or earlier), in one transaction; how many moved.
