@@ -23,6 +23,11 @@ VOTE_DOWN = "vote_down"
 VOTE_ACTIONS = {VOTE_UP: Vote.UP, VOTE_DOWN: Vote.DOWN}
 FEEDBACK_BLOCK = "feedback"
 LABELS = {Vote.UP: "👍 Helpful", Vote.DOWN: "👎 Not helpful"}
+HELP = (
+    "*👍 Helpful* / *👎 Not helpful* under a brief or definition — say whether it helped; "
+    "the other button changes your vote, the same one again withdraws it"
+)
+"""The line `/brief help` and the Home tab give the row."""
 
 
 def vote_value(kind: ItemKind, item_ids: Sequence[str]) -> str:
