@@ -221,3 +221,39 @@ def test_brief_report_lists_the_votes_of_its_period_least_helpful_first(
     assert "👎 1 · Distillation" in terms
     refused = harness.command("/brief", "report", user="U0ALICE").ack_text
     assert "Was this helpful" not in refused
+
+
+@pytest.mark.postgres
+def test_a_vote_while_the_database_is_down_says_so_and_counts_when_pressed_again(
+    content_dir: Path, postgres_url: str
+) -> None:
+    """PostgreSQL gone mid-run: the press is answered with what happened and what to do,
+    nothing half-written; pressed again once it is back, the vote counts."""
+    from sqlalchemy import make_url
+
+    from tests.support.bot import make_harness
+    from tests.support.tcp import Proxy
+
+    url = make_url(postgres_url)
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    with ScriptedSlack() as slack:
+        bot = make_harness(slack, content_dir, through)
+        try:
+            voter = Voter(bot, feedback_value(brief_answer(bot)))
+            proxy.cut()
+            start = inbound.now_ts()
+            lost = voter.payload(VOTE_UP, start)
+            voter.deliver(lost)
+            (said,) = voter.replies(lost)
+            assert "could not record your vote" in said and "press it again" in said
+            assert "something went wrong" not in said
+            proxy.restore()
+            again = voter.payload(VOTE_UP, later(start, 30))
+            voter.deliver(again)
+            (thanks,) = voter.replies(again)
+            assert "Thanks: you found" in thanks
+            assert tallies(bot.services.store) == [(DISTILLATION, 1, 0)]
+        finally:
+            bot.close()
+            proxy.close()

@@ -4,6 +4,10 @@ told privately what their vote now is, once per press that counted."""
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.content.library import Library
 from bot.listeners.acked import Acked, acked_then
 from bot.listeners.actions.briefs import private_answer
@@ -11,6 +15,12 @@ from bot.model import ItemKind
 from bot.slack import blocks
 from bot.slack.feedback import VOTE_ACTIONS, parse_vote_value
 
+log = logging.getLogger("briefbot.app")
+
+NOT_RECORDED = (
+    "I could not record your vote just now (briefbot's database is not answering), so it "
+    "was not counted. Please press it again in a minute."
+)
 NOT_OURS = "That button is not one of briefbot's. Try `/brief` or `/define` again."
 GONE = {
     ItemKind.BRIEF: "That brief is no longer in the library, so it takes no votes. "
@@ -47,9 +57,15 @@ def _vote(acked: Acked) -> None:
     if not known:
         answer(blocks.notice(GONE[kind]))
         return
-    outcome = acked.deps.store.cast_vote(
-        str(body["user"]["id"]), kind, known, pressed, str(action.get("action_ts", ""))
-    )
+    try:
+        outcome = acked.deps.store.cast_vote(
+            str(body["user"]["id"]), kind, known, pressed, str(action.get("action_ts", ""))
+        )
+    except SQLAlchemyError as error:
+        # Nothing was written (the transaction is whole or not at all): pressing again works.
+        log.warning("could not record a vote: %s", error)
+        answer(blocks.notice(NOT_RECORDED))
+        return
     if outcome.counted:  # a press delivered again, or a double click's second, says nothing
         answer(blocks.vote_reply(outcome.vote, outcome.previous, _what(library, kind, known)))
 
