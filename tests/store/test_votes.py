@@ -151,31 +151,36 @@ def test_the_report_covers_its_period_and_lists_the_least_helpful_first(
         home.vote_report(0)
 
 
+def _race(stores: list[Store], user: str, first_at: float) -> list[VoteOutcome]:
+    """Both stores press 👍 for `user` at once, 0.1 s apart by Slack's clock."""
+    start = threading.Barrier(len(stores))
+    outcomes: list[VoteOutcome] = []
+
+    def click(store: Store, at: float) -> None:
+        start.wait()
+        outcomes.append(press(store, Vote.UP, at, user=user))
+
+    threads = [
+        threading.Thread(target=click, args=(store, first_at + 0.1 * i))
+        for i, store in enumerate(stores)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
 def test_two_racing_clicks_count_once(engine: Engine, clock: Clock) -> None:
     """The two clicks of a double click judged at the same moment (two replicas): one
-    vote, never a vote and its withdrawal."""
+    vote, never a vote and its withdrawal; and later, one withdrawal."""
     for round_ in range(5):
         user = f"U{round_}"
         stores = [Store(engine, clock=clock).for_team(HOME) for _ in range(2)]
-        start = threading.Barrier(2)
-        outcomes: list[VoteOutcome] = []
-
-        def click(
-            store: Store,
-            at: float,
-            start: threading.Barrier = start,
-            out: list[VoteOutcome] = outcomes,
-            user: str = user,
-        ) -> None:
-            start.wait()
-            out.append(press(store, Vote.UP, at, user=user))
-
-        threads = [
-            threading.Thread(target=click, args=(store, 0.1 * i)) for i, store in enumerate(stores)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        assert sorted(o.counted for o in outcomes) == [False, True]
+        cast = _race(stores, user, 0)
+        assert sorted(o.counted for o in cast) == [False, True]
         assert stores[0].vote_of(user, ItemKind.BRIEF, BRIEF) == Vote.UP
+        withdrawn = _race(stores, user, 5)
+        assert sorted(o.counted for o in withdrawn) == [False, True]
+        assert [o.vote for o in withdrawn if o.counted] == [None]
+        assert stores[1].vote_of(user, ItemKind.BRIEF, BRIEF) is None
