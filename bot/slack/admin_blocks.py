@@ -446,14 +446,14 @@ def report_message(
         ),
     ]
     if votes is not None:
-        sections += [
-            (
-                f"Was this helpful? Briefs, least helpful first ({plural(votes.votes, 'vote')} "
-                f"in the last {span})",
-                _tally_lines(votes.briefs, titles),
-            ),
-            ("Was this helpful? Terms, least helpful first", _tally_lines(votes.terms)),
-        ]
+        for what, tallies in (("Briefs", votes.briefs), ("Terms", votes.terms)):
+            count = plural(sum(t.votes for t in tallies), "vote")
+            sections.append(
+                (
+                    f"Was this helpful? {what}, least helpful first ({count} in the last {span})",
+                    _tally_lines(tallies, titles if what == "Briefs" else None),
+                )
+            )
     blocks: list[Block] = [_section(head)]
     for title, lines in sections:
         blocks.append(_section(cut_mrkdwn(f"*{title}*\n" + "\n".join(lines), SECTION_TEXT_MAX)))

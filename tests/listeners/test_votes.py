@@ -217,7 +217,7 @@ def test_brief_report_lists_the_votes_of_its_period_least_helpful_first(
     assert "*0%* helpful · 👍 0 👎 1" in week and "*50%* helpful · 👍 1 👎 1" in week
     assert "Distillation\\n" not in week.split("Terms, least helpful first")[1][:40]
     month = harness.command("/brief", "report 30", user=ADMIN).ack_text
-    terms = month.split("Was this helpful? Terms, least helpful first")[1]
+    terms = month.split("Was this helpful? Terms, least helpful first (1 vote in the last 30")[1]
     assert "👎 1 · Distillation" in terms
     refused = harness.command("/brief", "report", user="U0ALICE").ack_text
     assert "Was this helpful" not in refused
