@@ -309,14 +309,19 @@ def run_report(args: argparse.Namespace) -> int:
         return _fail(store)
     try:
         report = store.lookup_report(args.days)
-        votes = store.vote_report(args.days, report.until)
+        try:
+            votes: VoteReport | None = store.vote_report(args.days, report.until)
+        except SQLAlchemyError as error:  # a database the bot has not upgraded yet
+            print(f"note: the votes could not be read: {error}", file=sys.stderr)
+            votes = None
     except SQLAlchemyError as error:
-        return _fail(f"Could not read the lookups and votes: {error}")
+        return _fail(f"Could not read the lookups: {error}")
     finally:
         store.engine.dispose()
     print(report.to_text())
-    print()
-    print(votes.to_text())
+    if votes is not None:
+        print()
+        print(votes.to_text())
     return 0
 
 

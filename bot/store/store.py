@@ -6,7 +6,7 @@ of them together, so callers hold one object.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, inspect, select, update
 
 from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
@@ -65,10 +65,14 @@ class Store(
         return sorted(found.items())
 
     def teams_seen(self) -> list[str]:
-        """Every team any team's row names, A to Z, leaving out rows not adopted yet."""
+        """Every team any team's row names, A to Z, leaving out rows not adopted yet (and
+        tables a database not upgraded yet lacks)."""
         found: set[str] = set()
         with self._read() as connection:
+            kept = inspect(connection)
             for table in TEAM_TABLES:
+                if not kept.has_table(table.name):
+                    continue
                 query = select(table.c.team_id).where(table.c.team_id != NO_TEAM).distinct()
                 found.update(connection.execute(query).scalars())
         return sorted(found)

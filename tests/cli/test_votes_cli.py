@@ -120,3 +120,19 @@ def test_export_without_a_database_writes_the_content_and_says_so(
     )
     assert named.returncode == 1 and "There is no database at" in named.stderr
     assert not (repo / "no.db").exists()
+
+
+def test_report_of_a_database_not_upgraded_yet_still_shows_the_lookups(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database at 0007 (the bot not restarted since the upgrade): the lookups, and a
+    note that the votes could not be read."""
+    url = sqlite_url(repo / "old.db")
+    engine = make_engine(url)
+    upgrade(engine, "0007")
+    engine.dispose()
+    ran = run_main("report", "--database", url, capsys=capsys)
+    assert ran.returncode == 0, ran.stderr
+    assert "Lookups from" in ran.stdout and "Was this helpful?" not in ran.stdout
+    assert "the report may be incomplete" in ran.stderr
+    assert "note: the votes could not be read" in ran.stderr
