@@ -11,6 +11,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -104,3 +105,18 @@ class Term:
     def label(self) -> str:
         """The term with its context, as lists show it: "RSP (procurement)"."""
         return f"{self.term} ({self.context})" if self.context else self.term
+
+
+class ItemKind(StrEnum):
+    """What people say was helpful or not: a brief (by id) or a glossary term (by name)."""
+
+    BRIEF = "brief"
+    TERM = "term"
+
+
+class Vote(StrEnum):
+    """One person's say on one brief or term: helpful (up) or not (down). The values
+    are stored."""
+
+    UP = "up"
+    DOWN = "down"

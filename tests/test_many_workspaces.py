@@ -596,3 +596,45 @@ def test_explain_terms_in_a_thread_is_claimed_per_team(served: Served) -> None:
     assert rows[0] == done[0]
     assert len(_posts_with(served, mark, "T0EXB", "chat.postMessage")) == 1
     assert len(_posts_with(served, mark, "T0EXA", "chat.postMessage")) == 1
+
+
+def test_votes_count_only_in_their_own_team(served: Served) -> None:
+    """The same user id pressing 👍 or 👎 on the same brief in two workspaces casts each
+    team's own vote: /brief report in each counts only its own, and uninstalling one
+    team forgets its votes and leaves the other's."""
+    served.install("T0VOTA", "Votes A")
+    served.install("T0VOTB", "Votes B")
+    answer, _ = served.command("T0VOTA", "distillation")
+    (row,) = [b for b in answer["blocks"] if b.get("block_id") == "feedback"]
+    value = row["elements"][0]["value"]
+    for team, user, button in (
+        ("T0VOTA", "U0ALICE", "vote_up"),
+        ("T0VOTB", "U0ALICE", "vote_down"),
+        ("T0VOTB", "U0BOB", "vote_down"),
+    ):
+        payload = block_action(
+            button,
+            value,
+            container_type="ephemeral",
+            response_url=served.slack.new_response_url(user=user),
+            team_id=team,
+            user_id=user,
+        )
+        assert post_interactive(served.events, payload, secret=SIGNING_SECRET).status == 200
+    votes = "SELECT team_id, user_id, vote FROM votes ORDER BY 1, 2"
+    served.slack.wait_for(lambda: len(_rows(served, votes)) == 3, timeout=10)
+    assert _rows(served, votes) == [
+        ("T0VOTA", "U0ALICE", "up"),
+        ("T0VOTB", "U0ALICE", "down"),
+        ("T0VOTB", "U0BOB", "down"),
+    ]
+    mine, _ = served.command("T0VOTA", "report")
+    theirs, _ = served.command("T0VOTB", "report")
+    assert "*100%* helpful · 👍 1 👎 0" in str(mine) and "👎 2" not in str(mine)
+    assert "*0%* helpful · 👍 0 👎 2" in str(theirs) and "👍 1" not in str(theirs)
+
+    served.slack.uninstall("T0VOTB")
+    event = event_callback(app_uninstalled_event(), team_id="T0VOTB")
+    assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(lambda: len(_rows(served, votes)) == 1, timeout=10)
+    assert _rows(served, votes) == [("T0VOTA", "U0ALICE", "up")]

@@ -21,7 +21,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bot.cli import (
@@ -35,6 +35,10 @@ from bot.cli import (
 )
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.loader import Content
+
+if TYPE_CHECKING:
+    from bot.content.library import Library
+    from bot.store import Store, VoteReport
 
 BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
 DEFAULT_EXPORT_DIR = "export"
@@ -55,11 +59,7 @@ def register(subparsers: Subparsers) -> None:
         metavar="N",
         help="how many days back (default 7)",
     )
-    report.add_argument(
-        "--database",
-        metavar="URL",
-        help="database URL (default: $DATABASE_URL, else sqlite:///briefbot.db)",
-    )
+    _add_database_options(report)
 
     export = add_command(subparsers, "export", run_export)
     export.add_argument("--format", choices=("csv", "json", "md"), required=True)
@@ -69,6 +69,14 @@ def register(subparsers: Subparsers) -> None:
         default=DEFAULT_EXPORT_DIR,
         help=f"folder to write to, created if needed (default: {DEFAULT_EXPORT_DIR})",
     )
+    export.add_argument(
+        "--days",
+        type=number_argument("a number of days", 1, 3660),
+        default=None,
+        metavar="N",
+        help="count only the votes of the last N days (default: every vote)",
+    )
+    _add_database_options(export)
     add_content_option(export)
 
     new = subparsers.add_parser(
@@ -166,41 +174,40 @@ def run_preview(args: argparse.Namespace) -> int:
 # -- report ----------------------------------------------------------------------------
 
 
-def run_report(args: argparse.Namespace) -> int:
-    """most requested briefs and terms, and what people did not find
-
-    Print the most requested briefs and terms and the searches and terms that found
-    nothing, from the store at DATABASE_URL (as /brief report shows them).
-    """
-    from sqlalchemy import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.config import ConfigError, Settings
-    from bot.store import Store, StoreError, current_revision, head_revision, make_engine
+def _database_url(args: argparse.Namespace) -> str:
+    """--database, else DATABASE_URL, else the default SQLite file, as the bot reads it."""
+    from bot.config import Settings
 
     raw = args.database or os.environ.get("DATABASE_URL", "")
-    try:
-        url = Settings.from_env({"DATABASE_URL": raw} if raw else {}).database_url
-    except ConfigError as error:  # pragma: no cover - only DATABASE_URL is read here
-        return fail("\n".join(error.problems))
+    return Settings.from_env({"DATABASE_URL": raw} if raw else {}).database_url
+
+
+def _open_store(url: str, team: str | None) -> Store | str:
+    """The store of the bot's database at `url`, reading `team`'s rows (without a team:
+    the one team the database holds); or why it cannot be read."""
+    from sqlalchemy import make_url
+
+    from bot.store import Store, StoreError, current_revision, head_revision, make_engine
+
     try:
         parsed = make_url(url)
     except Exception:
-        return fail(f"DATABASE_URL is not a database URL: {raw!r}")
+        return f"DATABASE_URL is not a database URL: {url!r}"
     sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if sqlite_file and not Path(sqlite_file).exists():
-        return fail(
+        return (
             f"There is no database at {sqlite_file}: the bot creates it when it first "
             "starts. Set DATABASE_URL (or --database) to the bot's database."
         )
     try:
         engine = make_engine(url)
     except StoreError as error:
-        return fail(str(error))
+        return str(error)
     try:
         revision = current_revision(engine)
         if revision is None:
-            return fail(
+            engine.dispose()
+            return (
                 f"The database at {parsed.render_as_string(hide_password=True)} has no briefbot "
                 "tables yet; point DATABASE_URL at the bot's database."
             )
@@ -210,23 +217,130 @@ def run_report(args: argparse.Namespace) -> int:
                 f"{head_revision()}; the report may be incomplete.",
                 file=sys.stderr,
             )
-        report = Store(engine).lookup_report(args.days)
+        store = Store(engine)
+        if team is not None:
+            return store.for_team(team)
+        teams = store.teams_seen()
+    except Exception:
+        engine.dispose()
+        raise
+    if len(teams) > 1:
+        engine.dispose()
+        return (
+            f"The database holds the rows of several teams ({', '.join(teams)}); "
+            "choose one with --team."
+        )
+    return store.for_team(teams[0]) if teams else store
+
+
+def _add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (default: $DATABASE_URL, else sqlite:///briefbot.db)",
+    )
+    parser.add_argument(
+        "--team",
+        metavar="ID",
+        help="the team (workspace id, T…) to report on; needed when the database serves "
+        "several (default: the one it holds)",
+    )
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """most requested briefs and terms, what people did not find, and what helped
+
+    Print the most requested briefs and terms, the searches and terms that found
+    nothing, and per brief and per term the votes and the share that found it helpful,
+    least helpful first, from the store at DATABASE_URL (as /brief report shows them).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import ConfigError
+
+    try:
+        url = _database_url(args)
+    except ConfigError as error:  # pragma: no cover - only DATABASE_URL is read here
+        return fail("\n".join(error.problems))
+    try:
+        store = _open_store(url, args.team)
+    except SQLAlchemyError as error:
+        return fail(f"Could not read the database: {error}")
+    if isinstance(store, str):
+        return fail(store)
+    try:
+        report = store.lookup_report(args.days)
+        try:
+            votes: VoteReport | None = store.vote_report(args.days, report.until)
+        except SQLAlchemyError as error:  # a database the bot has not upgraded yet
+            print(f"note: the votes could not be read: {error}", file=sys.stderr)
+            votes = None
     except SQLAlchemyError as error:
         return fail(f"Could not read the lookups: {error}")
     finally:
-        engine.dispose()
+        store.engine.dispose()
     print(report.to_text())
+    if votes is not None:
+        print()
+        print(votes.to_text())
     return 0
 
 
 # -- export ----------------------------------------------------------------------------
 
 
+def _vote_records(report: VoteReport, library: Library) -> list[dict[str, Any]]:
+    titles = {brief.id: brief.title for brief in library.briefs}
+    return [
+        {
+            "kind": tally.kind.value,
+            "id": tally.name,
+            "title": titles.get(tally.name, "") if tally.kind == "brief" else tally.name,
+            "up": tally.up,
+            "down": tally.down,
+            "votes": tally.votes,
+            "helpful": round(tally.helpful, 4),
+        }
+        for tally in (*report.briefs, *report.terms)
+    ]
+
+
+def _export_votes(args: argparse.Namespace, library: Library) -> dict[str, str] | str | None:
+    """votes.<ext> from the bot's database; None (after a note) when there is no database
+    and none was named; a message when the one named cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import ConfigError
+    from bot.content.export import votes_files
+
+    named = bool(args.database or os.environ.get("DATABASE_URL"))
+    try:
+        url = _database_url(args)
+        store = _open_store(url, args.team)
+    except (ConfigError, SQLAlchemyError) as error:
+        return f"Could not read the votes: {error}"
+    if isinstance(store, str):
+        if named:
+            return store
+        print(f"note: votes not exported: {store}", file=sys.stderr)
+        return None
+    try:
+        report = store.vote_report(args.days)
+    except SQLAlchemyError as error:
+        return f"Could not read the votes: {error}"
+    finally:
+        store.engine.dispose()
+    period = "ever cast" if args.days is None else f"of the last {args.days} days"
+    return votes_files(_vote_records(report, library), args.format, period)
+
+
 def run_export(args: argparse.Namespace) -> int:
     """write the briefs and the glossary as CSV, JSON or Markdown
 
-    Write briefs.<ext> and glossary.<ext> into DIR. JSON keeps every field exactly; CSV
-    has one brief or term a row (list fields one item a line); Markdown is for reading.
+    Write briefs.<ext> and glossary.<ext> into DIR, and votes.<ext> (per brief and term,
+    the votes and the share that found it helpful, least helpful first) from the bot's
+    database when there is one. JSON keeps every field exactly; CSV has one brief or
+    term a row (list fields one item a line); Markdown is for reading.
     """
     from bot.content.export import export_files
 
@@ -236,8 +350,13 @@ def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return fail(f"{out} is a file; --out needs a folder")
+    files = export_files(library, args.format)
+    votes = _export_votes(args, library)
+    if isinstance(votes, str):
+        return fail(votes)
+    files.update(votes or {})
     try:
-        for name, text in export_files(library, args.format).items():
+        for name, text in files.items():
             path = out / name
             _write_atomically(path, text)
             print(f"wrote {display_path(str(path))}")

@@ -21,6 +21,7 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   @briefbot related       mention the bot in the thread of its latest post
   say We use an SAE       write a message in #general (messages show as m1, m2, …)
   explain, explain m3     Explain terms on the latest message, or on m3
+  vote up, vote down m3   👍 / 👎 on the latest brief or definition shown, or on m3
   home                    open the App Home tab         quit              leave"""
 
 PROMPT = "you> "
@@ -93,6 +94,8 @@ def handle(session: object, line: str) -> list[str]:
         return session.say(line[4:])
     if line.lower() == "explain" or line.lower().startswith("explain "):
         return session.explain(line[len("explain") :])
+    if line.lower() == "vote" or line.lower().startswith("vote "):
+        return _vote(session, line[len("vote") :].split())
     if line.lower() == "home":
         return session.open_home()
     if line.lower() in {"help", "?"}:
@@ -100,6 +103,21 @@ def handle(session: object, line: str) -> list[str]:
     return [
         f"Not sure what “{line}” means. Type a slash command like /brief, a button number, or help."
     ]
+
+
+VOTE_HELP = (
+    "Type `vote up` or `vote down`, then a message like m3 to choose it (default: the latest)."
+)
+UP, DOWN = {"up", "👍", "+1", "yes"}, {"down", "👎", "-1", "no"}
+
+
+def _vote(session: object, words: list[str]) -> list[str]:
+    from bot.console.session import ConsoleSession
+
+    assert isinstance(session, ConsoleSession)
+    if not words or words[0].lower() not in UP | DOWN or len(words) > 2:
+        return [VOTE_HELP]
+    return session.vote(words[0].lower() in UP, words[1] if len(words) > 1 else "")
 
 
 def _stdin_lines(interactive: bool) -> Iterable[str]:

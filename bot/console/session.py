@@ -35,6 +35,7 @@ from bot.localslack import BOT_USER_ID, DEFAULT_BOT_TOKEN, LocalSlack, inbound
 from bot.runtime import background_jobs
 from bot.services import Services, utc_now
 from bot.slack.explain_blocks import EXPLAIN_TERMS
+from bot.slack.feedback import VOTE_DOWN, VOTE_UP
 from bot.store import sqlite_url
 
 Announce = Callable[[list[str]], None]
@@ -70,6 +71,7 @@ class ConsoleSession:
     ) -> None:
         self.user, self.channel = user, channel
         self.announce = announce
+        self._now = now
         self.slack = LocalSlack().start()
         self._tmp = tempfile.TemporaryDirectory(prefix="briefbot-console-")
         self._secret = secrets.token_hex(16)
@@ -145,6 +147,9 @@ class ConsoleSession:
             "value": button.value,
             "block_id": button.block_id,
             "text": {"type": "plain_text", "text": button.label},
+            # Slack stamps each click with its own clock; the console's Slack keeps the
+            # session's time, so a test's clock decides what a quick second press is.
+            "action_ts": f"{self._now().timestamp():.6f}",
         }
         with self._turn():
             if button.url:
@@ -233,6 +238,36 @@ class ConsoleSession:
             )
             self._dispatch(inbound.interactive_body(payload), "application/x-www-form-urlencoded")
             return self._settle()
+
+    def vote(self, helpful: bool, ref: str = "") -> list[str]:
+        """Press 👍 (`helpful`) or 👎 on message `ref` ("m3" or "3"), or, without one, on
+        the latest answer or post shown that has them: the same press as its button's
+        number, so it counts, changes or withdraws the vote as a click in Slack does."""
+        wanted = VOTE_UP if helpful else VOTE_DOWN
+        with self._lock:
+            messages = list(self._messages)
+            pressable = [
+                (number, shown)
+                for number, (button, shown) in enumerate(
+                    zip(self._buttons, self._targets, strict=True), start=1
+                )
+                if button.action_id.partition(":")[0] == wanted
+            ]
+        digits = ref.strip().lower().removeprefix("m")
+        if digits:
+            number = whole_number(digits, 1, max(len(messages), 1))
+            if number is None or not messages:
+                return [
+                    f"There is no message {ref.strip()}; messages are numbered m1 to "
+                    f"m{len(messages)}."
+                ]
+            target = messages[number - 1]
+            pressable = [(n, shown) for n, shown in pressable if shown is target]
+            if not pressable:
+                return [f"Message m{number} has no 👍 / 👎: only briefs and definitions do."]
+        if not pressable:
+            return ["Nothing to vote on yet: `/brief` or `/define` something first."]
+        return self.press(pressable[-1][0])
 
     def open_home(self) -> list[str]:
         with self._turn():

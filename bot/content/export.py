@@ -175,3 +175,38 @@ def export_files(library: Library, fmt: str) -> dict[str, str]:
             f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}"
         ) from None
     return exporter(library)
+
+
+VOTE_COLUMNS = ("kind", "id", "title", "up", "down", "votes", "helpful")
+
+
+def votes_files(records: list[dict[str, Any]], fmt: str, period: str) -> dict[str, str]:
+    """votes.<fmt>: "Was this helpful?" per brief and term, least helpful first.
+
+    `records` are plain values with the `VOTE_COLUMNS` (`helpful`: the share of the votes
+    that found it helpful, 0 to 1); `period` says which votes they count.
+    """
+    if fmt == "json":
+        return {"votes.json": _json({"period": period, "votes": records})}
+    if fmt == "csv":
+        return {"votes.csv": _csv(VOTE_COLUMNS, records)}
+    if fmt != "md":
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    lines = [
+        "# Was this helpful?",
+        "",
+        f"Votes {period}, least helpful first.",
+        "",
+        "| Kind | Brief or term | Helpful | 👍 | 👎 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for record in records:
+        name = _one_line(record["title"] or record["id"]).replace("|", "\\|")
+        shown = f"{name} (`{record['id']}`)" if record["kind"] == "brief" else name
+        lines.append(
+            f"| {record['kind']} | {shown} | {round(record['helpful'] * 100)}% "
+            f"| {record['up']} | {record['down']} |"
+        )
+    if not records:
+        lines.append("| | _no votes_ | | | |")
+    return {"votes.md": "\n".join(lines) + "\n"}

@@ -80,6 +80,33 @@ class LookupReport(Protocol):
     def to_text(self) -> str: ...
 
 
+class Tally(Protocol):
+    """The votes on one brief (by id) or term (by name) over a period."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def up(self) -> int: ...
+    @property
+    def down(self) -> int: ...
+    @property
+    def votes(self) -> int: ...
+    @property
+    def helpful_percent(self) -> str: ...
+
+
+class VoteReport(Protocol):
+    """What the team said was helpful over the report's period, least helpful first."""
+
+    @property
+    def briefs(self) -> Sequence[Tally]: ...
+    @property
+    def terms(self) -> Sequence[Tally]: ...
+    @property
+    def votes(self) -> int: ...
+    def to_text(self) -> str: ...
+
+
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text or " ", verbatim=True))
 
@@ -379,8 +406,29 @@ def _counted_lines(items: Sequence[Counted], label: dict[str, str] | None = None
     return lines or ["• _none_"]
 
 
-def report_message(report: LookupReport, library: Library) -> Message:
-    """`/brief report`: most requested briefs and terms, and what people did not find."""
+MAX_TALLIES_SHOWN = 10
+"""Briefs and terms each listed by `/brief report`; `briefbot report` lists them all."""
+
+
+def _tally_lines(items: Sequence[Tally], label: Mapping[str, str] | None = None) -> list[str]:
+    lines = []
+    for item in items[:MAX_TALLIES_SHOWN]:
+        name = escape_within(item.name, 200)
+        if label and item.name in label:
+            name = f"{escape_within(label[item.name], 200)} (`{name}`)"
+        lines.append(
+            f"• *{item.helpful_percent}* helpful · 👍 {item.up:,} 👎 {item.down:,} · {name}"
+        )
+    if len(items) > MAX_TALLIES_SHOWN:
+        lines.append(f"• …and {len(items) - MAX_TALLIES_SHOWN:,} more: `briefbot report` lists all")
+    return lines or ["• _no votes_"]
+
+
+def report_message(
+    report: LookupReport, library: Library, votes: VoteReport | None = None
+) -> Message:
+    """`/brief report`: most requested briefs and terms, what people did not find, and
+    (with `votes`) what they found helpful or not, least helpful first."""
     days = report.days
     span = f"{days:g} day{'' if days == 1 else 's'}"
     titles = {brief.id: brief.title for brief in library.briefs}
@@ -388,7 +436,7 @@ def report_message(report: LookupReport, library: Library) -> Message:
         f"*Lookups in the last {span}*: {plural(report.brief_lookups, '/brief search')}, "
         f"{plural(report.define_lookups, '/define lookup')}."
     )
-    sections = (
+    sections = [
         ("Most requested briefs", _counted_lines(report.top_briefs, titles)),
         ("Most requested terms", _counted_lines(report.top_terms)),
         ("Searches that found no brief", _counted_lines(report.missed_queries)),
@@ -396,8 +444,18 @@ def report_message(report: LookupReport, library: Library) -> Message:
             "Terms not in the glossary (the glossary's to-do list)",
             _counted_lines(report.missed_terms),
         ),
-    )
+    ]
+    if votes is not None:
+        for what, tallies in (("Briefs", votes.briefs), ("Terms", votes.terms)):
+            count = plural(sum(t.votes for t in tallies), "vote")
+            sections.append(
+                (
+                    f"Was this helpful? {what}, least helpful first ({count} in the last {span})",
+                    _tally_lines(tallies, titles if what == "Briefs" else None),
+                )
+            )
     blocks: list[Block] = [_section(head)]
     for title, lines in sections:
         blocks.append(_section(cut_mrkdwn(f"*{title}*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
-    return Message(text=escape(truncate(report.to_text(), FALLBACK_MAX)), blocks=blocks)
+    text = report.to_text() + ("\n\n" + votes.to_text() if votes is not None else "")
+    return Message(text=escape(truncate(text, FALLBACK_MAX)), blocks=blocks)

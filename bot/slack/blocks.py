@@ -27,7 +27,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.model import Brief, Term
+from bot.model import Brief, ItemKind, Term, Vote
+from bot.slack.feedback import feedback_row
 from bot.slack.limits import (
     ACTIONS_ELEMENTS_MAX,
     BUTTON_TEXT_MAX,
@@ -146,6 +147,12 @@ def _fit(blocks: list[Block], limit: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
     return [*blocks[: limit - 1], _context("_More than fits in one message was cut._")]
 
 
+def fit_with_feedback(blocks: list[Block], kind: ItemKind, *item_ids: str) -> list[Block]:
+    """`blocks` cut to leave room for the 👍 / 👎 row, then the row: however long the
+    content, the row is always there."""
+    return [*_fit(blocks, MESSAGE_BLOCKS_MAX - 1), feedback_row(kind, *item_ids)]
+
+
 def brief_context_line(brief: Brief, limit: int = CONTEXT_MAX) -> str:
     """Date, tags and source link, cut on whole items so no escape or link is split.
 
@@ -188,7 +195,8 @@ def brief_message(
     `ephemeral` answers carry "Share in channel"; channel posts (shared or the daily
     post) carry "Related briefs", which threads its answer under the post. `banner`
     (our own mrkdwn) goes under the title and `intro` before the fallback text, for the
-    posts channels subscribe to (bot/slack/channel_posts.py).
+    posts channels subscribe to (bot/slack/channel_posts.py). Every one ends with the
+    👍 / 👎 row.
     """
     if daily:
         banner, intro = ":newspaper: *Today's featured brief*", "Today's featured brief: "
@@ -225,7 +233,7 @@ def brief_message(
         )
     blocks.extend(_actions(buttons))
     text = truncate(f"{intro}{brief.title}: {to_plain(brief.summary)}", FALLBACK_MAX)
-    return Message(text=escape(text), blocks=_fit(blocks))
+    return Message(text=escape(text), blocks=fit_with_feedback(blocks, ItemKind.BRIEF, brief.id))
 
 
 def brief_list_message(heading: str, briefs: Sequence[Brief], *, note: str = "") -> Message:
@@ -265,7 +273,8 @@ def definition_message(
     see_also: Sequence[Term] = (),
     used_by: Sequence[Brief] = (),
 ) -> Message:
-    """A glossary entry with aliases, see-also terms and the briefs that use it."""
+    """A glossary entry with aliases, see-also terms and the briefs that use it, and the
+    👍 / 👎 row."""
     blocks: list[Block] = []
     if fuzzy_query:
         blocks.append(
@@ -311,7 +320,7 @@ def definition_message(
         _unique_ids(brief_buttons)
         blocks.extend(_actions(brief_buttons))
     text = truncate(f"{term.term}: {to_plain(term.definition)}", FALLBACK_MAX)
-    return Message(text=escape(text), blocks=_fit(blocks))
+    return Message(text=escape(text), blocks=fit_with_feedback(blocks, ItemKind.TERM, term.term))
 
 
 def first_sentence(definition: str) -> str:
@@ -423,6 +432,25 @@ def notice(text: str, *, detail: str = "") -> Message:
     if detail:
         blocks.append(_context(escape_within(detail, CONTEXT_MAX)))
     return Message(text=body, blocks=blocks)
+
+
+def vote_reply(vote: Vote | None, previous: Vote | None, what: str) -> Message:
+    """What the person who pressed 👍 or 👎 sees of their vote on `what` (a title, a term,
+    "these 3 briefs"; escaped here): cast, changed or withdrawn, and how to undo it."""
+    name = escape_within(what, 300)
+    if vote is None:
+        said = "Your vote on {} is withdrawn."
+        hint = "Press 👍 or 👎 to vote again."
+    else:
+        emoji = "👍" if vote == Vote.UP else "👎"
+        verdict = "helpful" if vote == Vote.UP else "not helpful"
+        lead = "Vote changed" if previous is not None and previous != vote else "Thanks"
+        said = f"{emoji} {lead}: you found {{}} {verdict}."
+        hint = f"Press {emoji} again to withdraw your vote."
+    return Message(
+        text=truncate(f"{said.format(name)} {hint}", FALLBACK_MAX),
+        blocks=[_section(said.format(f"*{name}*")), _context(hint)],
+    )
 
 
 def markdown_notice(mrkdwn_text: str, fallback: str) -> Message:

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.model import Brief
+from bot.model import Brief, ItemKind
 from bot.slack.blocks import (
     FALLBACK_MAX,
     SHOW_BRIEF,
@@ -27,6 +27,7 @@ from bot.slack.blocks import (
     format_date,
     markdown_notice,
 )
+from bot.slack.feedback import feedback_row
 from bot.slack.limits import (
     BUTTON_VALUE_MAX,
     HEADER_TEXT_MAX,
@@ -60,7 +61,8 @@ def weekly_digest_message(briefs: Sequence[Brief], week_start: dt.date, more: in
     """The week's new briefs: title, date and first sentence, a Show button each.
 
     At most `DIGEST_SHOWN_MAX` are listed; the rest, with `more` (briefs the caller left
-    out already), are counted in one closing line.
+    out already), are counted in one closing line. The 👍 / 👎 row under it is a vote on
+    each brief listed.
     """
     shown = list(briefs[:DIGEST_SHOWN_MAX])
     left = len(briefs) - len(shown) + max(more, 0)
@@ -87,6 +89,7 @@ def weekly_digest_message(briefs: Sequence[Brief], week_start: dt.date, more: in
                 )
             )
         )
+    blocks.append(feedback_row(ItemKind.BRIEF, *(brief.id for brief in shown)))
     # Escaping can make titles five times longer (&amp;), so they get a fifth of the budget.
     titles = truncate("; ".join(brief.title for brief in shown), FALLBACK_MAX // 5)
     tail = f"; and {left:,} more" if left else ""

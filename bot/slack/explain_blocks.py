@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.model import ItemKind
 from bot.search.term_finder import TermMatch
 from bot.slack.blocks import (
     FALLBACK_MAX,
@@ -24,6 +25,7 @@ from bot.slack.blocks import (
     markdown_notice,
     term_summary_section,
 )
+from bot.slack.feedback import feedback_row
 from bot.slack.limits import BUTTON_VALUE_MAX, MESSAGE_BLOCKS_MAX
 from bot.slack.mrkdwn import escape, escape_within, escaped_list_within, link, truncate
 
@@ -31,8 +33,9 @@ from bot.slack.mrkdwn import escape, escape_within, escaped_list_within, link, t
 EXPLAIN_TERMS = "explain_terms"
 EXPLAIN_IN_THREAD = "explain_in_thread"
 
-# Blocks other than the terms': the heading, "and N more", the Post in thread button.
-_MAX_SHOWN = MESSAGE_BLOCKS_MAX - 3
+# Blocks other than the terms': the heading, "and N more", the Post in thread button and
+# the 👍 / 👎 row.
+_MAX_SHOWN = MESSAGE_BLOCKS_MAX - 4
 
 
 def _term_section(match: TermMatch) -> SectionBlock:
@@ -47,7 +50,8 @@ def explanation_message(
     """The terms found in a message, in order of first appearance.
 
     `in_thread_value` (the private answer) adds a **Post in thread** button carrying it;
-    `requested_by` (the reply in the thread) says who asked for it.
+    `requested_by` (the reply in the thread) says who asked for it. The 👍 / 👎 row
+    under it is a vote on each term shown.
     """
     count = len(found)
     heading = f"*{count} glossary term{'s' if count != 1 else ''} in this message*"
@@ -90,6 +94,7 @@ def explanation_message(
                 ]
             )
         )
+    blocks.append(feedback_row(ItemKind.TERM, *(match.term.term for match in shown)))
     names = ", ".join(match.term.term for match in found)
     text = truncate(f"Glossary terms in this message: {names}", FALLBACK_MAX)
     return Message(text=escape(text), blocks=blocks)

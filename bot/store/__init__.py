@@ -1,7 +1,7 @@
 """Persistence: subscriptions, featured picks, the delivery ledger and lookup counts.
 
 One module per kind of record (`subscriptions`, `featured`, `ledger`, `messages`,
-`lookups`), gathered in `Store`.
+`lookups`, `votes`), gathered in `Store`.
 
 Open it with `make_engine(url)` (sqlite:///file.db or postgresql+psycopg://…), migrate
 with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
@@ -26,6 +26,9 @@ from bot.store.records import (
     OnceState,
     Subscription,
     SyncResult,
+    Tally,
+    VoteOutcome,
+    VoteReport,
 )
 from bot.store.store import Store
 
@@ -46,6 +49,9 @@ __all__ = [
     "StoreError",
     "Subscription",
     "SyncResult",
+    "Tally",
+    "VoteOutcome",
+    "VoteReport",
     "check_connection",
     "current_revision",
     "head_revision",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from bot.model import ItemKind, Vote
 from bot.schedule import Kind, Schedule, SubscriptionSpec, iso_week
 
 
@@ -270,5 +271,89 @@ class LookupReport:
             lines.append(f"{title}:")
             lines.extend(f"  {item.count:>5}  {item.name}" for item in items)
             if not items:
+                lines.append("  (none)")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    """What came of one press on 👍 or 👎.
+
+    `counted` is False when the press changed nothing: the same press delivered again, or
+    the second click of a double click. Otherwise `vote` is the person's vote now (None:
+    withdrawn) and `previous` what it was before (None: no vote, or votes that differed
+    across the items of a digest or an explanation).
+    """
+
+    counted: bool
+    vote: Vote | None
+    previous: Vote | None
+    items: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """The votes on one brief (by id) or term (by name) over a period."""
+
+    kind: ItemKind
+    name: str
+    up: int
+    down: int
+
+    @property
+    def votes(self) -> int:
+        return self.up + self.down
+
+    @property
+    def helpful(self) -> float:
+        """The share of the votes that found it helpful, 0 to 1."""
+        return self.up / self.votes if self.votes else 0.0
+
+    @property
+    def helpful_percent(self) -> str:
+        """`67%`."""
+        return f"{round(self.helpful * 100)}%"
+
+
+def least_helpful_first(tallies: list[Tally]) -> tuple[Tally, ...]:
+    """The smallest helpful share first; among equal shares the one more people found
+    unhelpful, then the one with more votes, then by name."""
+    return tuple(sorted(tallies, key=lambda t: (t.helpful, -t.down, -t.votes, t.name.casefold())))
+
+
+@dataclass(frozen=True, slots=True)
+class VoteReport:
+    """What the team said was helpful over a period (`since` None: ever)."""
+
+    since: dt.datetime | None
+    until: dt.datetime
+    briefs: tuple[Tally, ...]
+    """Least helpful first."""
+    terms: tuple[Tally, ...]
+    """Least helpful first."""
+
+    @property
+    def days(self) -> float | None:
+        return None if self.since is None else (self.until - self.since) / dt.timedelta(days=1)
+
+    @property
+    def votes(self) -> int:
+        return sum(t.votes for t in (*self.briefs, *self.terms))
+
+    def to_text(self) -> str:
+        """A plain-text rendering for the terminal."""
+        since = "the start" if self.since is None else f"{self.since:%Y-%m-%d %H:%M}"
+        lines = [
+            f"Was this helpful? Votes from {since} to {self.until:%Y-%m-%d %H:%M} UTC: "
+            f"{self.votes}, least helpful first."
+        ]
+        for title, tallies in (("Briefs", self.briefs), ("Terms", self.terms)):
+            lines.append("")
+            lines.append(f"{title}:")
+            lines.extend(
+                f"  {t.helpful_percent:>4} helpful  {t.up:>4} up {t.down:>4} down  {t.name}"
+                for t in tallies
+            )
+            if not tallies:
                 lines.append("  (none)")
         return "\n".join(lines)

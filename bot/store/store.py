@@ -6,7 +6,7 @@ of them together, so callers hold one object.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, inspect, select, update
 
 from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
@@ -21,11 +21,15 @@ from bot.store.tables import (
     lookups,
     posted_messages,
     subscriptions,
+    votes,
 )
+from bot.store.votes import Votes
 
-TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups)
+TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups, votes)
 """Every table whose rows belong to one team; the rest (briefs seen, featured picks) are
 the one library every team reads."""
+FORGOTTEN = tuple(table for table in TEAM_TABLES if table is not deliveries)
+"""What a team that uninstalls leaves nothing of (the ledger keeps what was sent)."""
 
 __all__ = ["Store"]
 
@@ -37,10 +41,11 @@ class Store(
     PostedMessages,
     Claims,
     Lookups,
+    Votes,
     BriefsSeen,
 ):
     """Subscriptions, featured picks, the delivery ledger, posted messages, what is done
-    once, lookups and the briefs seen.
+    once, lookups, votes and the briefs seen.
 
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
     gives the current time for timestamps (aware, UTC); tests pass their own.
@@ -58,6 +63,19 @@ class Store(
                 for row in connection.execute(query):
                     found.setdefault(row[0], row[1] if len(row) > 1 else None)
         return sorted(found.items())
+
+    def teams_seen(self) -> list[str]:
+        """Every team any team's row names, A to Z, leaving out rows not adopted yet (and
+        tables a database not upgraded yet lacks)."""
+        found: set[str] = set()
+        with self._read() as connection:
+            kept = inspect(connection)
+            for table in TEAM_TABLES:
+                if not kept.has_table(table.name):
+                    continue
+                query = select(table.c.team_id).where(table.c.team_id != NO_TEAM).distinct()
+                found.update(connection.execute(query).scalars())
+        return sorted(found)
 
     def adopt_rows(self) -> int:
         """Give this store's team every row written before rows had a team (a database
@@ -80,10 +98,10 @@ class Store(
 
     def forget_rows(self, reason: str) -> None:
         """Everything of this store's team that would make briefbot post or answer there
-        again goes (its subscriptions, posted messages, post-once claims and lookups),
-        and its ledger rows not yet sent are closed as skipped, in one transaction. The
-        ledger's record of what was sent stays; a team that installs again starts clean."""
+        again goes (its subscriptions, posted messages, post-once claims, lookups and
+        votes), and its ledger rows not yet sent are closed as skipped, in one transaction.
+        The ledger's record of what was sent stays; a team that installs again starts clean."""
         with self._write() as connection:
-            for table in (subscriptions, posted_messages, handled_once, lookups):
+            for table in FORGOTTEN:
                 connection.execute(delete(table).where(table.c.team_id == self.team))
             connection.execute(self.close_pending_statement(reason))

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from bot.model import ItemKind, Vote
 from bot.store.records import DeliveryKind, DeliveryState, LookupKind, MessageKind, OnceState
 
 # Stable constraint names, so later migrations can refer to them on every backend.
@@ -46,6 +47,8 @@ DELIVERY_STATES = tuple(state.value for state in DeliveryState)
 MESSAGE_KINDS = tuple(kind.value for kind in MessageKind)
 LOOKUP_KINDS = tuple(kind.value for kind in LookupKind)
 ONCE_STATES = tuple(state.value for state in OnceState)
+ITEM_KINDS = tuple(kind.value for kind in ItemKind)
+VOTES = tuple(vote.value for vote in Vote)
 
 ID = 64  # Slack ids, message timestamps, brief ids and process ids all fit
 QUERY = 200
@@ -219,4 +222,26 @@ lookups = Table(
     CheckConstraint(_one_of("kind", LOOKUP_KINDS), name="kind"),
     Index(None, "at"),
     Index(None, "team_id", "at"),
+)
+
+votes = Table(
+    # One row per person and brief or term: "was this helpful?". `vote` is NULL once
+    # withdrawn; `pressed` and `press_ts` are the button and Slack's action_ts of the
+    # press that last changed it, so a press delivered again, or the second click of a
+    # double click, is not counted again. `voted_at` is when the row last changed.
+    "votes",
+    metadata,
+    _team(),
+    Column("user_id", String(ID), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("item_id", String(QUERY), nullable=False),
+    Column("vote", String(8), nullable=True),
+    Column("pressed", String(8), nullable=False),
+    Column("press_ts", String(ID), nullable=False),
+    Column("voted_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("team_id", "user_id", "kind", "item_id"),
+    CheckConstraint(_one_of("kind", ITEM_KINDS), name="kind"),
+    CheckConstraint(_one_of("vote", VOTES), name="vote"),
+    CheckConstraint(_one_of("pressed", VOTES), name="pressed"),
+    Index(None, "team_id", "voted_at"),
 )

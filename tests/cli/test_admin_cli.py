@@ -118,7 +118,7 @@ def test_report_reads_the_store_at_database_url(
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].endswith("2 brief, 3 define.")
-    assert lines[1:] == expected
+    assert lines[1 : len(expected) + 1] == expected
     assert "      2  prompt caching" in lines or "      2  Prompt caching" in lines
 
 

@@ -297,3 +297,49 @@ def test_console_shows_new_briefs_and_the_weekly_digest_as_the_clock_posts_them(
         assert "A second sentence" not in digest
     finally:
         console.close()
+
+
+def test_console_votes_on_answers_and_posts(content: Path) -> None:
+    """`vote up` / `vote down` press 👍 / 👎 on the latest brief or definition shown, or
+    on a numbered message; its button's number works too. A quick second press (a
+    double click, by the session's clock) counts once; later, the same press withdraws."""
+    clock = Clock(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC))
+    console = ConsoleSession(content, now=clock)
+    try:
+        answer = "\n".join(console.command("/brief distillation"))
+        up = re.findall(r"\[(\d+)\] 👍 Helpful", answer)
+        assert up and "👎 Not helpful" in answer
+        thanks = "\n".join(console.vote(True))
+        assert "Thanks: you found AI distillation" in thanks and "only visible to you" in thanks
+        clock.advance(seconds=0.3)
+        assert console.press(int(up[-1])) == []  # the second click of a double click
+        store = console.services.store
+        assert [(t.name, t.up) for t in store.vote_report(1).briefs] == [(DISTILLATION, 1)]
+        clock.advance(seconds=5)
+        assert "is withdrawn" in "\n".join(console.vote(True))
+        assert store.vote_report(1).briefs == ()
+
+        shared = "\n".join(console.press(int(re.findall(r"\[(\d+)\] Share", answer)[0])))
+        (message,) = re.findall(r"in #general · (m\d+)", shared)
+        console.say("hello")
+        clock.advance(seconds=5)
+        assert "not helpful" in "\n".join(console.vote(False, message))
+        assert console.vote(False, "m2") == [
+            "Message m2 has no 👍 / 👎: only briefs and definitions do."
+        ]
+        assert console.vote(True, "m7") == [
+            "There is no message m7; messages are numbered m1 to m2."
+        ]
+        assert [(t.name, t.down) for t in store.vote_report(1).briefs] == [(DISTILLATION, 1)]
+    finally:
+        console.close()
+
+
+def test_console_vote_says_how_to_use_it(session: ConsoleSession) -> None:
+    from bot.console import VOTE_HELP, handle
+
+    assert handle(session, "vote") == [VOTE_HELP]
+    assert handle(session, "vote sideways") == [VOTE_HELP]
+    assert handle(session, "vote up") == [
+        "Nothing to vote on yet: `/brief` or `/define` something first."
+    ]

@@ -37,6 +37,7 @@ TABLES = {
     "lookups",
     "handled_once",
     "briefs_seen",
+    "votes",
 }
 PROCESSES = 3
 

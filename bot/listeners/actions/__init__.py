@@ -4,8 +4,8 @@ import re
 
 from slack_bolt import App
 
-from bot.listeners.actions import briefs, glossary
-from bot.slack import blocks
+from bot.listeners.actions import briefs, glossary, votes
+from bot.slack import blocks, feedback
 
 
 def _action(action_id: str) -> re.Pattern[str]:
@@ -20,3 +20,5 @@ def register(app: App) -> None:
     app.action(_action(blocks.READ_STORY))(briefs.read_story_clicked)
     app.action(_action(blocks.DEFINE_TERM))(glossary.define_term_clicked)
     app.action(_action(blocks.GLOSSARY_PAGE))(glossary.glossary_page_clicked)
+    for action_id in feedback.VOTE_ACTIONS:
+        app.action(_action(action_id))(votes.vote_clicked)

@@ -92,10 +92,11 @@ def command_table(*groups: Iterable[Subcommand]) -> dict[str, Subcommand]:
 def usage(commands: CommandTable, *, admin: bool = False) -> str:
     """The help text: /brief's searches and subcommands, /define, and for admins their own."""
     from bot.listeners.commands.define import HELP as DEFINE_HELP
+    from bot.slack.feedback import HELP as FEEDBACK_HELP
 
     everyone = [SEARCH_HELP, *(c.help for c in commands.values() if not c.admin_only)]
     admins = [c.help for c in commands.values() if c.admin_only]
-    text = "\n".join([*everyone, DEFINE_HELP])
+    text = "\n".join([*everyone, DEFINE_HELP, FEEDBACK_HELP])
     if admin and admins:
         text = "\n\n".join([text, "\n".join([ADMIN_HEADING, *admins])])
     return text

@@ -98,7 +98,8 @@ def preview(request: BriefRequest) -> None:
 
 
 def report(request: BriefRequest) -> None:
-    """What people looked for over the last days, and what they did not find."""
+    """What people looked for over the last days, what they did not find, and what they
+    found helpful or not (least helpful first)."""
     text = request.args.strip().lower().removesuffix("days").removesuffix("d").strip()
     days = whole_number(text, 1, MAX_REPORT_DAYS) if text else DEFAULT_REPORT_DAYS
     if days is None:
@@ -110,8 +111,10 @@ def report(request: BriefRequest) -> None:
             )
         )
         return
-    found = request.services.store.lookup_report(days)
-    request.reply(admin_blocks.report_message(found, request.library))
+    store = request.services.store
+    now = request.services.now()
+    found, votes = store.lookup_report(days, now), store.vote_report(days, now)
+    request.reply(admin_blocks.report_message(found, request.library, votes))
 
 
 SUBCOMMANDS = (
@@ -136,7 +139,8 @@ SUBCOMMANDS = (
     Subcommand(
         "report",
         report,
-        "*/brief report* _[days]_ — most requested briefs and terms, and what people did not find",
+        "*/brief report* _[days]_ — most requested briefs and terms, what people did not find, "
+        "and what they found helpful, least helpful first",
         admin_only=True,
     ),
 )
