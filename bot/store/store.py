@@ -14,6 +14,7 @@ from bot.store.lookups import Lookups
 from bot.store.messages import Claims, PostedMessages
 from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
+from bot.store.suggestions import Suggestions
 from bot.store.tables import (
     NO_TEAM,
     deliveries,
@@ -21,9 +22,10 @@ from bot.store.tables import (
     lookups,
     posted_messages,
     subscriptions,
+    suggestions,
 )
 
-TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups)
+TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups, suggestions)
 """Every table whose rows belong to one team; the rest (briefs seen, featured picks) are
 the one library every team reads."""
 
@@ -38,6 +40,7 @@ class Store(
     Claims,
     Lookups,
     BriefsSeen,
+    Suggestions,
 ):
     """Subscriptions, featured picks, the delivery ledger, posted messages, what is done
     once, lookups and the briefs seen.

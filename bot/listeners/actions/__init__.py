@@ -4,8 +4,8 @@ import re
 
 from slack_bolt import App
 
-from bot.listeners.actions import briefs, glossary
-from bot.slack import blocks
+from bot.listeners.actions import briefs, glossary, suggestions
+from bot.slack import blocks, suggest_blocks
 
 
 def _action(action_id: str) -> re.Pattern[str]:
@@ -20,3 +20,7 @@ def register(app: App) -> None:
     app.action(_action(blocks.READ_STORY))(briefs.read_story_clicked)
     app.action(_action(blocks.DEFINE_TERM))(glossary.define_term_clicked)
     app.action(_action(blocks.GLOSSARY_PAGE))(glossary.glossary_page_clicked)
+    app.action(_action(suggest_blocks.SUGGEST))(suggestions.suggest_clicked)
+    app.action(_action(suggest_blocks.APPROVE))(suggestions.approve_clicked)
+    app.action(_action(suggest_blocks.EDIT))(suggestions.edit_clicked)
+    app.action(_action(suggest_blocks.DECLINE))(suggestions.decline_clicked)

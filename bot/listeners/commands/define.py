@@ -71,6 +71,7 @@ def definition_reply(found: Definition) -> blocks.Message:
         action_id=blocks.DEFINE_TERM,
         what="glossary term",
         labels=[t.label for t in found.candidates],
+        suggest=True,
     )
 
 
