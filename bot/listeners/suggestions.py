@@ -274,7 +274,7 @@ def send_for_review(services: Services, client: WebClient, suggestion: Suggestio
     """Post the suggestion to the review channel, or to each admin in a direct message."""
     message = review_message(suggestion).payload()
     channel = services.settings.review_channel
-    targets = [channel] if channel else sorted(services.settings.admins)
+    targets = [channel] if channel else sorted(_admins_of_team(services))
     if not targets:
         log.warning(
             "suggestion %s has nowhere to go: set BRIEFBOT_ADMINS or BRIEFBOT_REVIEW_CHANNEL",
@@ -287,6 +287,28 @@ def send_for_review(services: Services, client: WebClient, suggestion: Suggestio
             services.store.set_review_message(
                 suggestion.id, str(posted.get("channel", target)), str(posted.get("ts", ""))
             )
+
+
+def _admins_of_team(services: Services) -> set[str]:
+    """BRIEFBOT_ADMINS, and whoever installed briefbot in the request's team."""
+    admins = set(services.settings.admins)
+    if services.installations is not None:
+        installed = services.installations.find(services.store.team, services.store.enterprise)
+        if installed is not None and installed.user_id:
+            admins.add(installed.user_id)
+    return admins
+
+
+def target_hash(services: Services, proposal: Proposal) -> str | None:
+    """The hash of what a fix targets as the content file says it now (None: it is gone);
+    "" for a new term."""
+    if proposal.kind == "term":
+        return ""
+    path = _target_path(services, services.content.current, proposal)
+    try:
+        return current_hash(proposal, path, read_text(path)) if path else None
+    except OSError:
+        return None
 
 
 def tell(client: WebClient, users: tuple[str, ...], message: Message) -> None:
@@ -309,9 +331,11 @@ def approve(
     admin: str,
     *,
     edited: Proposal | None = None,
+    edited_on: str | None = None,
 ) -> tuple[Message, Suggestion | None]:
     """Apply an open suggestion to the content for `admin`; what to tell the admin, and
-    the suggestion as decided (None when nothing was decided)."""
+    the suggestion as decided (None when nothing was decided). An admin's `edited`
+    proposal applies to the text as it was when they opened it (`edited_on`, its hash)."""
     store = services.store
     found = store.suggestion(suggestion_id)
     if found is None:
@@ -321,12 +345,8 @@ def approve(
     proposal = edited or Proposal.from_json(found.proposal)
     library = services.content.current
     if proposal.kind != "term":
-        path = _target_path(services, library, proposal)
-        try:
-            now = current_hash(proposal, path, read_text(path)) if path else None
-        except OSError:
-            now = None
-        if now != found.base_hash:
+        base = edited_on if edited is not None and edited_on is not None else found.base_hash
+        if target_hash(services, proposal) != base:
             note = (
                 f"{proposal.title} was not applied: it changed since this was suggested "
                 "(by hand or by another suggestion), and nothing was overwritten. Press Edit "
@@ -444,8 +464,11 @@ def update_review(client: WebClient, channel: str, ts: str, suggestion: Suggesti
         log.warning("could not update the review message of %s", suggestion.id, exc_info=True)
 
 
-def edit_modal(suggestion: Suggestion, channel: str, ts: str) -> dict[str, Any]:
-    """The Suggest modal prefilled with a suggestion, for an admin to edit and approve."""
+def edit_modal(
+    suggestion: Suggestion, channel: str, ts: str, current: str | None
+) -> dict[str, Any]:
+    """The Suggest modal prefilled with a suggestion, for an admin to edit and approve;
+    `current` is the hash of what it fixes as it is now, which the edit applies to."""
     p = Proposal.from_json(suggestion.proposal)
     draft = suggest_blocks.Draft(
         p.kind,
@@ -458,6 +481,7 @@ def edit_modal(suggestion: Suggestion, channel: str, ts: str) -> dict[str, Any]:
         summary=p.summary,
     )
     meta = {"id": suggestion.id, "kind": p.kind, "target": p.target, "channel": channel, "ts": ts}
+    meta["hash"] = current or ""
     return suggest_blocks.suggest_modal(draft, meta, editing=True)
 
 

@@ -12,6 +12,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from bot.content.loader import load_library
 from bot.slack import suggest_blocks
 from bot.slack.suggest_button import SUGGEST
@@ -365,3 +367,92 @@ def test_approval_commits_in_a_git_work_tree(
     ).stdout
     assert status == ""
     assert os.path.exists(content_dir / ".git")
+
+
+def test_an_admins_edit_applies_a_stale_fix_to_the_new_text(
+    bot: BotHarness, content_dir: Path
+) -> None:
+    """After a refusal for a term changed meanwhile, Edit (opened on the new text) applies."""
+    modal = open_modal(bot, "fix|Distillation")
+    bot.submit(modal["id"], {"aliases": "knowledge distillation, model distillation, KD"})
+    bot.settle()
+    glossary = content_dir / "glossary.yml"
+    glossary.write_text(glossary.read_text().replace("the student, to imitate", "to imitate"))
+    review = review_message(bot)
+    press(bot, review, suggest_blocks.APPROVE)
+    assert "changed since this was suggested" in ephemeral_text(bot, ADMIN)
+    press(bot, review, suggest_blocks.EDIT)
+    (edit,) = bot.slack.modals(ADMIN)
+    bot.submit(edit["id"], {"definition": "Training a small model to imitate a big one."})
+    bot.settle()
+    text = glossary.read_text()
+    assert 'definition: "Training a small model to imitate a big one."' in text
+    assert 'aliases: ["knowledge distillation", "model distillation", "KD"]' in text
+    assert validate(content_dir).returncode == 0
+
+
+def test_a_double_click_on_approve_writes_once(bot: BotHarness, content_dir: Path) -> None:
+    suggest_new_term(bot)
+    review = review_message(bot)
+    value = next(b["value"] for b in buttons(review) if b["action_id"] == suggest_blocks.APPROVE)
+    for _ in range(2):
+        bot.click(
+            suggest_blocks.APPROVE, value, user=ADMIN, channel=review["channel"], message=review
+        )
+    bot.settle()
+    assert (content_dir / "glossary.yml").read_text().count("Compute threshold") == 1
+    said = [r["text"] for r in bot.slack.responses if r["user"] == ADMIN]
+    assert len([t for t in said if "is in the content now" in t]) == 1
+    assert len([t for t in said if "already approved" in t]) == 1
+    assert len([m for m in dm(bot, BOB) if "approved" in json.dumps(m)]) == 1
+
+
+def test_an_approved_fix_to_a_brief_is_served(bot: BotHarness, content_dir: Path) -> None:
+    brief = bot.services.library.briefs[0]
+    modal = open_modal(bot, f"brief|{brief.id}")
+    summary = "A clearer summary of what happened, and why it matters to the people reading."
+    bot.submit(modal["id"], {"summary": summary})
+    bot.settle()
+    press(bot, review_message(bot), suggest_blocks.APPROVE)
+    assert summary in bot.command("/brief", brief.id).ack_text
+    assert validate(content_dir).returncode == 0
+
+
+def test_suggestions_go_to_the_review_channel_when_set(
+    tmp_path: Path, content_dir: Path, local_slack: ScriptedSlack
+) -> None:
+    from tests.support.bot import make_harness  # the plugin module, imported once registered
+
+    local_slack.add_channel("C0REVIEW", "review")
+    bot = make_harness(
+        local_slack, content_dir, f"sqlite:///{tmp_path / 'r.db'}", review_channel="C0REVIEW"
+    )
+    try:
+        suggest_new_term(bot)
+        (posted,) = bot.slack.messages("C0REVIEW")
+        assert [b["action_id"] for b in buttons(posted)] == [
+            suggest_blocks.APPROVE,
+            suggest_blocks.EDIT,
+            suggest_blocks.DECLINE,
+        ]
+        assert dm(bot, ADMIN) == []
+        assert bot.services.store.suggestions_made()[0].review_channel == "C0REVIEW"
+    finally:
+        bot.close()
+
+
+def test_review_settings_are_read_and_checked() -> None:
+    from bot.config import ConfigError, Settings
+
+    read = Settings.from_env(
+        {"BRIEFBOT_REVIEW_CHANNEL": "C0REVIEW", "BRIEFBOT_CONTENT_COMMIT": "1"}
+    )
+    assert (read.review_channel, read.content_commit) == ("C0REVIEW", True)
+    default = Settings.from_env({})
+    assert (default.review_channel, default.content_commit) == (None, False)
+    with pytest.raises(ConfigError) as wrong:
+        Settings.from_env(
+            {"BRIEFBOT_REVIEW_CHANNEL": "#review", "BRIEFBOT_CONTENT_COMMIT": "yes please"}
+        )
+    assert "channel id like C0123ABCD" in str(wrong.value)
+    assert "BRIEFBOT_CONTENT_COMMIT must be 1" in str(wrong.value)

@@ -18,6 +18,7 @@ from bot.listeners.suggestions import (
     approve,
     edit_modal,
     open_suggest_modal,
+    target_hash,
     update_review,
 )
 from bot.slack import suggest_blocks
@@ -119,7 +120,8 @@ def _open_for_admin(
         return
     channel, ts = _clicked_on(body)
     if what == "edit":
-        view = edit_modal(found, channel, ts)
+        proposal = Proposal.from_json(found.proposal)
+        view = edit_modal(found, channel, ts, target_hash(services, proposal))
     else:
         view = suggest_blocks.decline_modal(found.id, Proposal.from_json(found.proposal).title)
         view["private_metadata"] = json.dumps({"id": found.id, "channel": channel, "ts": ts})

@@ -68,7 +68,9 @@ def edit_submitted(
     ack()
 
     def work() -> None:
-        said, decided = approve(services, client, suggestion_id, user, edited=proposal)
+        said, decided = approve(
+            services, client, suggestion_id, user, edited=proposal, edited_on=meta.get("hash")
+        )
         if decided is not None:
             update_review(client, meta.get("channel", ""), meta.get("ts", ""), decided)
         tell(client, (user,), said)
