@@ -16,7 +16,7 @@ import json
 import os
 import re
 import textwrap
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from bot.content.authoring import AuthoringError, yaml_text
@@ -325,7 +325,7 @@ def _add_term(p: Proposal, path: str, text: str) -> Change:
     item = re.search(r"^(?P<indent>[ ]*)- +term *:", text, re.M)
     indent = item["indent"] if item else "  "
     out = text if text.endswith("\n") else text + "\n"
-    if re.search(rf"\n[ \t]*\n{re.escape(indent)}- +term *:", text):
+    if re.search(rf"\n[ \t]*\n(?:[ \t]*#.*\n)*{re.escape(indent)}- +term *:", text):
         out += "\n"  # the file separates its entries with blank lines: so do we
     inner = indent + "  "
     lines = [f"{indent}- term: {yaml_text(p.term)}"]
@@ -403,12 +403,11 @@ def _fix_brief(p: Proposal, path: str, text: str, line: int) -> Change:
     after = parse_brief_file(path, out.encode("utf-8"))
     old = [e.brief for e in before.briefs]
     new = [e.brief for e in after.briefs]
-    wanted_summary = p.summary
+    changed = new[index] if len(new) == len(old) else None
     if (
         len(after.errors) > len(before.errors)
-        or len(new) != len(old)
-        or new[index] is None
-        or new[index].summary != wanted_summary  # type: ignore[union-attr]
+        or changed is None
+        or changed.summary != p.summary
         or new[:index] + new[index + 1 :] != old[:index] + old[index + 1 :]
     ):
         raise ChangeError(
@@ -465,7 +464,6 @@ class _Span:
     """Index after the value's last line (trailing blank and comment lines excluded)."""
     lead: str = ""
     column: int = 0
-    extra: list[str] = field(default_factory=list)
 
 
 def _edit_mapping(text: str, start_line: int, edits: list[tuple[str, list[str] | None]]) -> str:
