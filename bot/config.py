@@ -38,6 +38,10 @@ ENV_HELP = {
     "BRIEFBOT_LOG_FORMAT": "text (default, for people) or json (one object a line, for collectors)",
     "BRIEFBOT_WATCH": "how to notice content edits: events, poll or off (default events)",
     "BRIEFBOT_CLOCK": "on (default) or off: off when a `briefbot clock` process posts daily briefs",
+    "BRIEFBOT_REVIEW_CHANNEL": "channel id (C…) where suggested terms and fixes go for review "
+    "(default: a direct message to each of BRIEFBOT_ADMINS)",
+    "BRIEFBOT_CONTENT_COMMIT": "1 to commit each approved suggestion in the content folder's "
+    "git work tree (default 0)",
 }
 CLOCK_VALUES = {"on": True, "true": True, "yes": True, "1": True}
 CLOCK_VALUES |= {"off": False, "false": False, "no": False, "0": False}
@@ -76,6 +80,10 @@ class Settings:
     """How the content folder is watched for edits: "events", "poll" or "off"."""
     clock: bool = True
     """Whether `briefbot run`/`serve` sweep for daily posts themselves (BRIEFBOT_CLOCK)."""
+    review_channel: str | None = None
+    """Where suggestions go for review (BRIEFBOT_REVIEW_CHANNEL); None: the admins' DMs."""
+    content_commit: bool = False
+    """Whether an approved suggestion is committed in content/'s git work tree."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -165,6 +173,19 @@ class Settings:
                 "`briefbot clock` process posts the daily briefs)."
             )
 
+        review_channel = get("BRIEFBOT_REVIEW_CHANNEL")
+        if review_channel is not None and not re.match(r"^[CG][A-Z0-9]{2,}$", review_channel):
+            problems.append(
+                f"BRIEFBOT_REVIEW_CHANNEL must be a channel id like C0123ABCD (channel name → "
+                f"About, at the bottom), not {review_channel!r}."
+            )
+        raw_commit = (get("BRIEFBOT_CONTENT_COMMIT") or "0").lower()
+        if raw_commit not in CLOCK_VALUES:
+            problems.append(
+                f"BRIEFBOT_CONTENT_COMMIT must be 1 (commit approved suggestions) or 0, "
+                f"not {raw_commit!r}."
+            )
+
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -184,6 +205,8 @@ class Settings:
             log_format=log_format,
             watch=watch,
             clock=CLOCK_VALUES[raw_clock],
+            review_channel=review_channel,
+            content_commit=CLOCK_VALUES.get(raw_commit, False),
         )
 
     @property

@@ -86,6 +86,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat_update": "chat:write",
     "users_info": "users:read",
     "views_publish": None,
+    # A modal opened with a trigger from the person's click needs no scope.
+    "views_open": None,
     # Only for finding a post in doubt (a daily post, a share, a related-briefs reply or
     # an explanation); the README says to add the history scopes to use them.
     "conversations_history": "optional",

@@ -22,7 +22,8 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   say We use an SAE       write a message in #general (messages show as m1, m2, …)
   explain, explain m3     Explain terms on the latest message, or on m3
   vote up, vote down m3   👍 / 👎 on the latest brief or definition shown, or on m3
-  home                    open the App Home tab         quit              leave"""
+  home                    open the App Home tab         quit              leave
+  a Suggest button        asks the form's fields one by one (Enter keeps, - empties, cancel)"""
 
 PROMPT = "you> "
 
@@ -63,6 +64,13 @@ def run(
     try:
         for raw in source:
             line = raw.strip()
+            if session.form is not None:
+                # A form's prompt takes every line, an empty one (keep the value) too.
+                if not interactive:
+                    out(f"> {line}")
+                for shown in session.answer(line):
+                    out(shown)
+                continue
             if not line:
                 continue
             if line in {"quit", "exit", "q"}:

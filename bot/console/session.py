@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,28 @@ from bot.slack.feedback import VOTE_DOWN, VOTE_UP
 from bot.store import sqlite_url
 
 Announce = Callable[[list[str]], None]
+
+
+@dataclass
+class Form:
+    """A modal open in the console, asked as prompts: one input field after another."""
+
+    view_id: str
+    title: str
+    fields: list[tuple[str, str, str, bool]]
+    """Each input: its block id, label, the value shown (prefilled or typed) and whether
+    it may be left empty."""
+    answers: dict[str, str] = field(default_factory=dict)
+    at: int = 0
+    asking: list[int] = field(default_factory=list)
+    """The fields still to ask, in order (all of them, then those with errors)."""
+
+    def prompt(self) -> str:
+        block_id, label, shown, optional = self.fields[self.asking[self.at]]
+        value = self.answers.get(block_id, shown)
+        short = value if len(value) <= 60 else value[:59].rstrip() + "…"
+        keep = f" [Enter keeps “{short}”]" if value else (" (optional)" if optional else "")
+        return f"  {label}{keep}:"
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,8 @@ class ConsoleSession:
         self._messages: list[Shown] = []
         """Messages on screen that shortcuts work on (not private answers): m1, m2, …"""
         self._lines: list[str] = []
+        self.form: Form | None = None
+        """The modal being filled in, if one is open (see `answer`)."""
         self._lock = threading.Lock()
         self._busy = 0
         self._last_change = time.monotonic()
@@ -155,9 +179,12 @@ class ConsoleSession:
             if button.url:
                 with self._lock:
                     self._lines.append(f"(opens {button.url} in a browser)")
+            trigger = self.slack.issue_trigger(self.user)
             if shown.view is not None:
                 # A click in the App Home tab: Slack sends the view, no channel, no response URL.
-                payload = inbound.block_action(action, user_id=self.user, view=shown.view)
+                payload = inbound.block_action(
+                    action, user_id=self.user, view=shown.view, trigger_id=trigger
+                )
             else:
                 response_url = self.slack.new_response_url(
                     channel=shown.channel, user=self.user, message_ts=shown.ts
@@ -170,9 +197,62 @@ class ConsoleSession:
                     message=shown.message,
                     message_ts=shown.ts,
                     ephemeral=shown.ephemeral,
+                    trigger_id=trigger,
                 )
             body = inbound.interactive_body(payload)
             self._dispatch(body, "application/x-www-form-urlencoded")
+            return self._settle()
+
+    def answer(self, line: str) -> list[str]:
+        """The person's answer to the open form's prompt: a value, Enter to keep what is
+        shown, `-` to empty it, `cancel` to close the form. After the last field the form
+        is sent, as Slack sends a modal's submission."""
+        with self._lock:
+            form = self.form
+        if form is None:
+            return ["No form is open."]
+        typed = line.strip()
+        if typed.lower() == "cancel":
+            with self._lock:
+                self.form = None
+            self.slack.submitted(form.view_id, {})
+            return ["(form closed; nothing was sent)"]
+        block_id, _, shown, _ = form.fields[form.asking[form.at]]
+        if typed == "-":
+            form.answers[block_id] = ""
+        elif typed:
+            form.answers[block_id] = line.rstrip("\n")
+        else:
+            form.answers.setdefault(block_id, shown)
+        form.at += 1
+        if form.at < len(form.asking):
+            return [form.prompt()]
+        return self._send_form(form)
+
+    def _send_form(self, form: Form) -> list[str]:
+        with self._turn():
+            with self._lock:
+                self.form = None
+            payload = self.slack.submission(form.view_id, form.answers)
+            response = self._dispatch(
+                inbound.interactive_body(payload), "application/x-www-form-urlencoded"
+            )
+            answer = json.loads(response.body) if response.body else {}
+            errors = answer.get("errors") if answer.get("response_action") == "errors" else None
+            if errors:
+                labels = {f[0]: f[1] for f in form.fields}
+                lines = [f"  ✗ {labels.get(k, k)}: {v}" for k, v in errors.items()]
+                form.asking = [i for i, f in enumerate(form.fields) if f[0] in errors]
+                form.at = 0
+                with self._lock:
+                    self.form = form
+                self.slack.submitted(form.view_id, answer)
+                return [
+                    "(the form has problems: change these and it is sent again)",
+                    *lines,
+                    form.prompt(),
+                ]
+            self.slack.submitted(form.view_id, answer)
             return self._settle()
 
     def mention(self, text: str) -> list[str]:
@@ -340,6 +420,8 @@ class ConsoleSession:
     def _describe(self, kind: str, data: dict[str, Any]) -> list[str]:
         if kind == "response":
             return []
+        if kind == "modal":
+            return self._describe_modal(data)
         if kind == "view":
             if data.get("user") != self.user:
                 return []
@@ -380,6 +462,40 @@ class ConsoleSession:
             label += f" · m{len(self._messages)}"
         blocks = data.get("blocks") or []
         return self._render(label, blocks, data.get("text", ""), shown, indent, names)
+
+    def _describe_modal(self, data: dict[str, Any]) -> list[str]:
+        """A modal opened (or replaced) for the person: its text, and its inputs as a form."""
+        if data.get("user") != self.user:
+            return []
+        if "view" in data:
+            view = data["view"]
+        elif data.get("outcome") == "updated":
+            view = self.slack.modal(str(data.get("id", "")))
+        else:
+            return []
+        title = str((view.get("title") or {}).get("text", "form"))
+        blocks = view.get("blocks") or []
+        inputs = [
+            (
+                str(b.get("block_id", "")),
+                str((b.get("label") or {}).get("text", "")),
+                str((b.get("element") or {}).get("initial_value", "")),
+                bool(b.get("optional")),
+            )
+            for b in blocks
+            if b.get("type") == "input"
+        ]
+        shown = [b for b in blocks if b.get("type") != "input"]
+        lines = ["", f"┌ {title} (a form)", *render_blocks(shown, "", [], "", self._names())]
+        if not inputs:
+            return lines
+        form = Form(str(view.get("id", "")), title, inputs, asking=list(range(len(inputs))))
+        self.form = form
+        return [
+            *lines,
+            "  Fill it in (Enter keeps what is shown, - empties it, cancel closes):",
+            form.prompt(),
+        ]
 
     def _render(
         self,

@@ -86,6 +86,11 @@ class LiveContent:
     def current(self) -> Library:
         return self._library
 
+    def errors_with(self, path: str | os.PathLike[str], text: str) -> tuple[ContentError, ...]:
+        """The errors `briefbot validate` would report if `path` held `text` (see
+        `ContentLoader.errors_with`); () when the content would load."""
+        return self._loader.errors_with(path, text.encode("utf-8"))
+
     def add_listener(self, listener: ReloadListener) -> Callable[[], None]:
         """Call `listener(result)` after every reload; returns a function that removes it.
 

@@ -14,6 +14,7 @@ content it serves; everything it calls is a plain function of its inputs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -129,6 +130,31 @@ class ContentLoader:
         """Validated briefs and terms without building the search indexes."""
         with self._lock:
             return self._load_content(changed)
+
+    def errors_with(self, path: str | os.PathLike[str], data: bytes) -> tuple[ContentError, ...]:
+        """Every error the content would have if the file at `path` (one of its files, or a
+        new one) held `data`: the same checks as a load, run on the files as they are on
+        disk now with that one replaced; nothing is written and nothing served changes."""
+        with self._lock:
+            # The other files' errors are counted below, as a load would count them.
+            with contextlib.suppress(ContentInvalid):
+                self._load_content(None)
+            file = self._content_file(os.path.abspath(path))
+            if file is None:
+                return (ContentError(os.fspath(path), 0, None, "not a content file"),)
+            results = list(self._results)
+            replaced = parse_file(file, data)
+            at = self._positions.get(file.path)
+            if at is None:
+                results.append(replaced)
+            else:
+                results[at] = replaced
+            briefs = [entry for result in results for entry in result.briefs]
+            terms = [entry for result in results for entry in result.terms]
+            errors = [error for result in results for error in result.errors]
+            unread = [result.unread for result in results if result.unread is not None]
+            errors.extend(check_across_files(briefs, terms, unread))
+            return tuple(sorted(set(errors), key=ContentError.sort_key))
 
     def _load_content(self, changed: Iterable[str | os.PathLike[str]] | None) -> Content:
         files, to_check = self._files_to_check(changed)

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, errors, events, shortcuts
+from bot.listeners import actions, commands, errors, events, shortcuts, views
 
 
 def register(app: App) -> None:
@@ -10,4 +10,5 @@ def register(app: App) -> None:
     actions.register(app)
     events.register(app)
     shortcuts.register(app)
+    views.register(app)
     errors.register(app)

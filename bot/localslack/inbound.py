@@ -260,6 +260,56 @@ def message_action(
     }
 
 
+def view_submission(
+    view: dict[str, Any],
+    values: dict[str, str],
+    *,
+    user_id: str = "U0ALICE",
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """The `view_submission` payload of a person pressing a modal's submit button.
+
+    `view` is the modal as the local Slack keeps it (`LocalSlack.modal(view_id)`);
+    `values` are what the person typed, by the `block_id` of each input block. Slack
+    sends each under `view.state.values[block_id][action_id]`, a plain-text input as
+    `{"type": "plain_text_input", "value": …}` (None when left empty).
+    """
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        block_id = str(block.get("block_id", ""))
+        element = block.get("element") or {}
+        action_id = str(element.get("action_id", ""))
+        typed = values.get(block_id)
+        if typed is None:
+            typed = element.get("initial_value")
+        state[block_id] = {
+            action_id: {"type": element.get("type", "plain_text_input"), "value": typed or None}
+        }
+    shown = {k: v for k, v in view.items() if k not in ("user", "errors", "closed")}
+    shown = json.loads(json.dumps(shown))
+    shown["state"] = {"values": state}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {
+            "id": user_id,
+            "username": _user_name(user_id),
+            "name": _user_name(user_id),
+            "team_id": team_id,
+        },
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "view": shown,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def clicked_again(payload: dict[str, Any]) -> dict[str, Any]:
     """The `block_actions` payload of the same button clicked again (a double click).
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.localslack import response_urls
+from bot.localslack import inbound, response_urls
 from bot.localslack.hooks import CallHook, Detour
 from bot.localslack.oauth import AUTHORIZE_PATH, LocalOAuth, Team
 from bot.localslack.records import Call
@@ -194,7 +194,7 @@ class LocalSlack:
         """Call `listener(kind, data)` after each change in the workspace.
 
         Kinds: "message", "message_changed", "message_deleted", "ephemeral",
-        "ephemeral_changed", "ephemeral_deleted", "view", "response".
+        "ephemeral_changed", "ephemeral_deleted", "view", "modal", "response".
         """
         self._listeners.append(listener)
 
@@ -463,6 +463,72 @@ class LocalSlack:
         with self._lock:
             return copy.deepcopy(self._responses)
 
+    # --- modals -------------------------------------------------------------
+
+    def issue_trigger(self, user: str, team: str | None = None) -> str:
+        """A fresh trigger id for an interaction by `user`, as Slack puts in a click, a
+        shortcut or a slash command; `views.open` exchanges it once, within 3 seconds."""
+        trigger = inbound.new_trigger_id()
+        with self._lock:
+            self.workspace_of(team).triggers[trigger] = user
+        return trigger
+
+    def modals(self, user: str | None = None, team: str | None = None) -> list[dict[str, Any]]:
+        """The modals open now (for `user`, if given), oldest first, as Slack keeps them:
+        each with the `user` it is open for and the `errors` last shown in it."""
+        with self._lock:
+            return copy.deepcopy(
+                [
+                    m
+                    for m in self.workspace_of(team).modals.values()
+                    if not m.get("closed") and (user is None or m["user"] == user)
+                ]
+            )
+
+    def modal(self, view_id: str, team: str | None = None) -> dict[str, Any]:
+        """The modal `view_id` (open or closed); KeyError if none was opened."""
+        with self._lock:
+            return copy.deepcopy(self.workspace_of(team).modals[view_id])
+
+    def submission(
+        self, view_id: str, values: dict[str, str], team: str | None = None
+    ) -> dict[str, Any]:
+        """The `view_submission` payload of the modal's person submitting it with `values`
+        (by block id; fields not given keep what the modal prefilled)."""
+        with self._lock:
+            view = copy.deepcopy(self.workspace_of(team).modals[view_id])
+        return inbound.view_submission(view, values, user_id=view["user"], team_id=view["team_id"])
+
+    def submitted(
+        self, view_id: str, answer: dict[str, Any] | None, team: str | None = None
+    ) -> str:
+        """Apply the app's answer to a submission as Slack does; return what happened.
+
+        `response_action: errors` keeps the modal open showing each field's message
+        ("errors"); `update` replaces it ("updated"); `clear`, or an empty answer, closes it
+        ("closed"). A `push` is not supported here and closes nothing ("pushed").
+        """
+        answer = answer or {}
+        action = answer.get("response_action")
+        with self._lock:
+            modals = self.workspace_of(team).modals
+            stored = modals[view_id]
+            if action == "errors":
+                stored["errors"] = dict(answer.get("errors") or {})
+                outcome = "errors"
+            elif action == "update" and isinstance(answer.get("view"), dict):
+                replaced = self.api._stored_modal(answer["view"], view_id, stored["user"])
+                modals[view_id] = replaced
+                outcome = "updated"
+            elif action == "push":
+                outcome = "pushed"
+            else:
+                stored["closed"] = True
+                outcome = "closed"
+            event = Event("modal", {"user": stored["user"], "outcome": outcome, "id": view_id})
+        self._notify([event])
+        return outcome
+
     @property
     def views(self) -> dict[str, dict[str, Any]]:
         """The App Home view last published for each user id."""
@@ -480,6 +546,7 @@ class LocalSlack:
                 workspace.messages.clear()
             self.workspace.ephemeral.clear()
             self.workspace.views.clear()
+            self.workspace.modals.clear()
 
     # --- traffic ----------------------------------------------------------
 

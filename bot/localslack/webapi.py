@@ -98,6 +98,8 @@ class WebApi:
             "conversations.open": Method(self.conversations_open),
             "users.info": Method(self.users_info),
             "views.publish": Method(self.views_publish),
+            "views.open": Method(self.views_open),
+            "views.update": Method(self.views_update),
             "apps.connections.open": Method(self.apps_connections_open, token_kind="app"),
         }
 
@@ -306,6 +308,99 @@ class WebApi:
         self.events.append(Event("view", {"user": user_id, "view": copy.deepcopy(stored)}))
         return {"ok": True, "view": copy.deepcopy(stored)}
 
+    def views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal for the person whose interaction gave `trigger_id`: once per
+        trigger, within 3 seconds of the interaction, as Slack allows."""
+        trigger = _str(p, "trigger_id") or _str(p, "interactivity_pointer")
+        if not trigger:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["trigger_id"]})
+        user_id = self.workspace.triggers.get(trigger)
+        issued = _trigger_time(trigger)
+        if issued is None:
+            raise ApiError("invalid_trigger_id")
+        if trigger in self.workspace.exchanged_triggers:
+            raise ApiError("exchanged_trigger_id")
+        # Trigger ids carry the real time they were issued, whatever clock a test set here.
+        if time.time() - issued > TRIGGER_LIFETIME:
+            raise ApiError("expired_trigger_id")
+        view = self._modal_from(p)
+        self.workspace.exchanged_triggers.add(trigger)
+        view_id = f"V{next(self._view_ids):08d}"
+        stored = self._stored_modal(view, view_id, user_id or "")
+        self.workspace.modals[view_id] = stored
+        self.events.append(Event("modal", {"user": stored["user"], "view": _public(stored)}))
+        return {"ok": True, "view": _public(stored)}
+
+    def views_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Replace an open modal, by `view_id` or `external_id`; a stale `hash` is refused."""
+        view_id, external = _str(p, "view_id"), _str(p, "external_id")
+        if not view_id and not external:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["view_id"]})
+        found = self.workspace.modals.get(view_id or "") if view_id else None
+        if found is None and external:
+            found = next(
+                (m for m in self.workspace.modals.values() if m["external_id"] == external), None
+            )
+        if found is None or found.get("closed"):
+            raise ApiError("not_found")
+        wanted_hash = _str(p, "hash")
+        if wanted_hash and wanted_hash != found["hash"]:
+            raise ApiError("hash_conflict")
+        view = self._modal_from(p)
+        stored = self._stored_modal(view, found["id"], found["user"])
+        self.workspace.modals[found["id"]] = stored
+        self.events.append(Event("modal", {"user": stored["user"], "view": _public(stored)}))
+        return {"ok": True, "view": _public(stored)}
+
+    def _modal_from(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = _json_field(p, "view")
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["view.type"]})
+        title = view.get("title")
+        if not isinstance(title, dict) or not str(title.get("text", "")).strip():
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["view.title"]})
+        if len(str(title.get("text", ""))) > MODAL_TITLE_MAX:
+            raise ApiError(
+                "invalid_arguments",
+                response_metadata={"messages": [f"view.title must be at most {MODAL_TITLE_MAX}"]},
+            )
+        problems = check_blocks(view.get("blocks"), limit=VIEW_BLOCKS_MAX)
+        if len(str(view.get("private_metadata", ""))) > PRIVATE_METADATA_MAX:
+            problems.append(f"private_metadata must be at most {PRIVATE_METADATA_MAX} characters")
+        has_input = any(
+            isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []
+        )
+        if has_input and not view.get("submit"):
+            problems.append("a view with input blocks needs a submit button [json-pointer:/submit]")
+        if problems:
+            raise _invalid_blocks(problems)
+        return view
+
+    def _stored_modal(self, view: dict[str, Any], view_id: str, user_id: str) -> dict[str, Any]:
+        return {
+            "id": view_id,
+            "team_id": (self.caller or {}).get("id", TEAM_ID),
+            "type": "modal",
+            "user": user_id,
+            "blocks": copy.deepcopy(view.get("blocks", [])),
+            "private_metadata": str(view.get("private_metadata", "")),
+            "callback_id": str(view.get("callback_id", "")),
+            "external_id": str(view.get("external_id", "")),
+            "state": {"values": {}},
+            "hash": uuid.uuid4().hex[:16],
+            "title": view.get("title"),
+            "clear_on_close": bool(view.get("clear_on_close")),
+            "notify_on_close": bool(view.get("notify_on_close")),
+            "close": view.get("close"),
+            "submit": view.get("submit"),
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": APP_ID,
+            "app_installed_team_id": (self.caller or {}).get("id", TEAM_ID),
+            "bot_id": BOT_ID,
+            "errors": {},
+        }
+
     # --- helpers ----------------------------------------------------------
 
     def _channel(self, p: dict[str, Any], key: str = "channel") -> Channel:
@@ -368,6 +463,26 @@ class WebApi:
         next_cursor = _make_cursor(messages[start + limit]["ts"]) if has_more else ""
         answer["response_metadata"] = {"next_cursor": next_cursor}
         return answer
+
+
+TRIGGER_LIFETIME = 3.0
+"""Seconds a trigger id may be exchanged for a modal after the interaction that gave it."""
+MODAL_TITLE_MAX = 24
+PRIVATE_METADATA_MAX = 3000
+_MODAL_INTERNAL = ("user", "errors", "closed")
+
+
+def _trigger_time(trigger: str) -> float | None:
+    """When a trigger id was issued: Slack's ids start with the Unix time ("12345.98765.abcd…")."""
+    whole, _, rest = trigger.partition(".")
+    if not whole.isdigit() or not rest:
+        return None
+    return float(int(whole))
+
+
+def _public(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored modal as Slack describes a view (what only the local Slack keeps removed)."""
+    return {k: copy.deepcopy(v) for k, v in stored.items() if k not in _MODAL_INTERNAL}
 
 
 # --- parameter decoding ----------------------------------------------------

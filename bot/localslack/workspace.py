@@ -167,6 +167,11 @@ class Workspace:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.ephemeral: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
+        self.modals: dict[str, dict[str, Any]] = {}
+        """Modals opened with views.open, by view id (closed ones keep `closed`)."""
+        self.triggers: dict[str, str] = {}
+        """Trigger ids handed out with interactions -> the person who interacted."""
+        self.exchanged_triggers: set[str] = set()
         self._last_micros = 0
 
     # --- registry ---------------------------------------------------------

@@ -49,6 +49,7 @@ from bot.slack.mrkdwn import (
     to_plain,
     truncate,
 )
+from bot.slack.suggest_button import suggest_button
 
 # briefbot's own budgets, tighter than Slack's limits (those are in bot/slack/limits.py).
 CONTEXT_MAX = 2000
@@ -231,6 +232,7 @@ def brief_message(
                 action_id=READ_STORY,
             )
         )
+    buttons.append(suggest_button("brief", brief.id))
     blocks.extend(_actions(buttons))
     text = truncate(f"{intro}{brief.title}: {to_plain(brief.summary)}", FALLBACK_MAX)
     return Message(text=escape(text), blocks=fit_with_feedback(blocks, ItemKind.BRIEF, brief.id))
@@ -319,6 +321,7 @@ def definition_message(
         ]
         _unique_ids(brief_buttons)
         blocks.extend(_actions(brief_buttons))
+    blocks.extend(_actions([suggest_button("fix", term.term)]))
     text = truncate(f"{term.term}: {to_plain(term.definition)}", FALLBACK_MAX)
     return Message(text=escape(text), blocks=fit_with_feedback(blocks, ItemKind.TERM, term.term))
 
@@ -380,23 +383,31 @@ def did_you_mean_message(
     action_id: str,
     what: str,
     labels: Sequence[str] = (),
+    suggest: bool = False,
 ) -> Message:
     """ "Did you mean" with a button per candidate; `what` names what was looked for.
+    With `suggest`, it offers to suggest `query` as a new term.
 
     `labels` (parallel to `candidates`) are the buttons' texts where they differ from
     the values, as for glossary terms with a context: "RSP (procurement)".
     """
     shown = escape_within(query, 100)
     if not candidates:
-        return notice(f"No {what} matches “{query}”.")
+        found = notice(f"No {what} matches “{query}”.")
+        if suggest:
+            return Message(found.text, [*found.blocks, *_actions([suggest_button("term", query)])])
+        return found
     names = list(labels) if len(labels) == len(candidates) else list(candidates)
     buttons: list[ButtonElement | LinkButtonElement] = [
         _button(name, action_id, value) for name, value in zip(names, candidates, strict=True)
     ]
     _unique_ids(buttons)
+    buttons = buttons[:10]
+    if suggest:
+        buttons.append(suggest_button("term", query))
     blocks: list[Block] = [
         _section(f"No {what} matches “{shown}”. Did you mean:"),
-        *_actions(buttons[:10]),
+        *_actions(buttons),
     ]
     text = truncate(f"No {what} matches “{query}”. Did you mean: " + ", ".join(names), FALLBACK_MAX)
     return Message(text=escape(text), blocks=blocks)

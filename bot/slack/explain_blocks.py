@@ -28,6 +28,7 @@ from bot.slack.blocks import (
 from bot.slack.feedback import feedback_row
 from bot.slack.limits import BUTTON_VALUE_MAX, MESSAGE_BLOCKS_MAX
 from bot.slack.mrkdwn import escape, escape_within, escaped_list_within, link, truncate
+from bot.slack.suggest_button import suggest_button
 
 # The callback_id of the message shortcut (app-manifest.yml) and the button's action_id.
 EXPLAIN_TERMS = "explain_terms"
@@ -148,3 +149,22 @@ def parse_in_thread_value(value: str) -> tuple[str, str, str, list[tuple[str, st
     except (ValueError, KeyError, TypeError, IndexError):
         return None
     return channel, message_ts, thread_ts, pairs
+
+
+def with_suggestions(message: Message, unknown: Sequence[str]) -> Message:
+    """`message` with a **Suggest** button for each word in `unknown`: words that look
+    like acronyms and are not in the glossary."""
+    if not unknown:
+        return message
+    note = ContextBlock(
+        elements=[
+            MarkdownTextObject(
+                text="Not in the glossary yet: " + escaped_list_within(list(unknown), 1800),
+                verbatim=True,
+            )
+        ]
+    )
+    buttons = [suggest_button("term", word, f"Suggest “{word}”") for word in unknown]
+    for at, button in enumerate(buttons[1:], start=1):
+        button.action_id = f"{button.action_id}:{at}"
+    return Message(message.text, [*message.blocks, note, ActionsBlock(elements=buttons)])

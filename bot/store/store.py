@@ -14,6 +14,7 @@ from bot.store.lookups import Lookups
 from bot.store.messages import Claims, PostedMessages
 from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
+from bot.store.suggestions import Suggestions
 from bot.store.tables import (
     NO_TEAM,
     deliveries,
@@ -21,11 +22,20 @@ from bot.store.tables import (
     lookups,
     posted_messages,
     subscriptions,
+    suggestions,
     votes,
 )
 from bot.store.votes import Votes
 
-TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups, votes)
+TEAM_TABLES = (
+    subscriptions,
+    deliveries,
+    posted_messages,
+    handled_once,
+    lookups,
+    votes,
+    suggestions,
+)
 """Every table whose rows belong to one team; the rest (briefs seen, featured picks) are
 the one library every team reads."""
 FORGOTTEN = tuple(table for table in TEAM_TABLES if table is not deliveries)
@@ -43,6 +53,7 @@ class Store(
     Lookups,
     Votes,
     BriefsSeen,
+    Suggestions,
 ):
     """Subscriptions, featured picks, the delivery ledger, posted messages, what is done
     once, lookups, votes and the briefs seen.

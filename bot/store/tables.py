@@ -49,6 +49,8 @@ LOOKUP_KINDS = tuple(kind.value for kind in LookupKind)
 ONCE_STATES = tuple(state.value for state in OnceState)
 ITEM_KINDS = tuple(kind.value for kind in ItemKind)
 VOTES = tuple(vote.value for vote in Vote)
+SUGGESTION_KINDS = ("term", "fix", "brief")
+SUGGESTION_STATES = ("open", "approved", "declined")
 
 ID = 64  # Slack ids, message timestamps, brief ids and process ids all fit
 QUERY = 200
@@ -244,4 +246,36 @@ votes = Table(
     CheckConstraint(_one_of("vote", VOTES), name="vote"),
     CheckConstraint(_one_of("pressed", VOTES), name="pressed"),
     Index(None, "team_id", "voted_at"),
+)
+
+suggestions = Table(
+    # Every suggestion of a term or a fix, and what became of it: who suggested it and
+    # when, what (the proposal, as JSON), who decided and when, and why it was declined.
+    # `base_hash` is the hash of the term's or brief's text when it was suggested;
+    # `dedupe_key` makes a duplicate of an open suggestion merge into it (`also_by`).
+    "suggestions",
+    metadata,
+    _team(),
+    Column("id", String(ID), nullable=False),
+    Column("user_id", String(ID), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(QUERY), nullable=False, server_default=""),
+    Column("base_hash", String(ID), nullable=False, server_default=""),
+    Column("proposal", Text, nullable=False),
+    Column("dedupe_key", String(ID), nullable=False),
+    Column("also_by", Text, nullable=False, server_default=""),
+    Column("state", String(16), nullable=False, server_default="open"),
+    Column("edited_by", String(ID), nullable=True),
+    Column("decided_by", String(ID), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("outcome", Text, nullable=True),
+    Column("review_channel", String(ID), nullable=True),
+    Column("review_ts", String(ID), nullable=True),
+    PrimaryKeyConstraint("team_id", "id"),
+    CheckConstraint(_one_of("kind", SUGGESTION_KINDS), name="kind"),
+    CheckConstraint(_one_of("state", SUGGESTION_STATES), name="state"),
+    Index(None, "team_id", "user_id", "state"),
+    Index(None, "team_id", "dedupe_key", "state"),
 )

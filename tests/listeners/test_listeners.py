@@ -112,7 +112,9 @@ def test_did_you_mean_offers_only_real_candidates(bot: BotHarness) -> None:
     define = bot.command("/define", "nonexistentword")
     assert "No glossary term matches" in define.ack_text
     assert "Did you mean" not in define.ack_text
-    assert not [b for b in define.ack["blocks"] if b["type"] == "actions"]
+    # Nothing to pick: the only button offers to suggest the word as a new term.
+    offered = [e for b in define.ack["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], e["value"]) for e in offered] == [("suggest", "term|nonexistentword")]
     brief = bot.command("/brief", "some-brief-id")
     assert "No brief matches" in brief.ack_text
     assert "`/brief " not in brief.ack_text.split("No brief matches", 1)[1].replace(

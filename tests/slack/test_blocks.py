@@ -95,10 +95,11 @@ def test_brief_message_reads_like_the_seed_page() -> None:
     assert "Nov 20, 2026" in text and "#policy" in text
     assert "*bold*" in text and "<https://example.org/a?b=1&amp;c=2|a link>" in text
     actions = [e for b in payload if b["type"] == "actions" for e in b["elements"]]
-    assert [e["action_id"] for e in actions][-5:] == [
+    assert [e["action_id"] for e in actions][-6:] == [
         "share_brief",
         "related_briefs",
         "read_story",
+        "suggest",
         "vote_up",
         "vote_down",
     ]

@@ -128,9 +128,23 @@ class BotHarness:
             message=message,
             message_ts=ts,
             container_type="ephemeral" if ephemeral else "message",
+            trigger_id=self.slack.issue_trigger(user),
         )
         body = payloads.interactive_body(payload)
         return Sent(self.dispatch(body, "application/x-www-form-urlencoded"), url)
+
+    def submit(self, view_id: str, values: dict[str, str] | None = None) -> dict[str, Any]:
+        """Submit the open modal `view_id` with `values` typed (by field; the rest as
+        prefilled), as its person; the local Slack applies the app's answer as Slack
+        does. Returns the answer (`{}` when the app closed the modal)."""
+        payload = self.slack.submission(view_id, values or {})
+        response = self.dispatch(
+            payloads.interactive_body(payload), "application/x-www-form-urlencoded"
+        )
+        assert response.status == 200, response.body
+        answer: dict[str, Any] = json.loads(response.body) if response.body else {}
+        self.slack.submitted(view_id, answer)
+        return answer
 
     def shortcut(
         self,

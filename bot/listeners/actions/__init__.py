@@ -4,8 +4,8 @@ import re
 
 from slack_bolt import App
 
-from bot.listeners.actions import briefs, glossary, votes
-from bot.slack import blocks, feedback
+from bot.listeners.actions import briefs, glossary, suggestions, votes
+from bot.slack import blocks, feedback, suggest_blocks
 
 
 def _action(action_id: str) -> re.Pattern[str]:
@@ -22,3 +22,7 @@ def register(app: App) -> None:
     app.action(_action(blocks.GLOSSARY_PAGE))(glossary.glossary_page_clicked)
     for action_id in feedback.VOTE_ACTIONS:
         app.action(_action(action_id))(votes.vote_clicked)
+    app.action(_action(suggest_blocks.SUGGEST))(suggestions.suggest_clicked)
+    app.action(_action(suggest_blocks.APPROVE))(suggestions.approve_clicked)
+    app.action(_action(suggest_blocks.EDIT))(suggestions.edit_clicked)
+    app.action(_action(suggest_blocks.DECLINE))(suggestions.decline_clicked)

@@ -7,7 +7,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from bot.content.library import Library
 from bot.listeners.context import deps
 from bot.listeners.replies import Reply
-from bot.model import normalize_key
+from bot.model import MAX_TERM, normalize_key
 from bot.search.glossary_index import Definition, define, glossary_page
 from bot.slack import blocks
 
@@ -71,7 +71,14 @@ def definition_reply(found: Definition) -> blocks.Message:
         action_id=blocks.DEFINE_TERM,
         what="glossary term",
         labels=[t.label for t in found.candidates],
+        suggest=could_be_a_name(found.query),
     )
+
+
+def could_be_a_name(query: str) -> bool:
+    """Whether what was typed could be a term's name, to offer suggesting it: not too long,
+    with letters or digits, and no Slack markup (a mention, a link) in it."""
+    return 0 < len(query) <= MAX_TERM and bool(normalize_key(query)) and not set("<>") & set(query)
 
 
 def glossary_message(library: Library, page: int) -> blocks.Message:

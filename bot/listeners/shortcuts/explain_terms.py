@@ -13,6 +13,7 @@ from bot.listeners.acked import Acked, acked_then, after_ack
 from bot.listeners.context import deps
 from bot.listeners.posted_once import Outcome, Post, once_key
 from bot.listeners.replies import ephemeral
+from bot.search.acronyms import acronyms
 from bot.search.term_finder import find_terms, named_terms
 from bot.services import Services
 from bot.slack import blocks, explain_blocks
@@ -27,7 +28,9 @@ def explain_terms_shortcut(ack: Ack, body: dict, context: BoltContext, respond: 
     library: Library = deps(context).library
     shown = body.get("message")
     message: dict[str, Any] = shown if isinstance(shown, dict) else {}
-    found = find_terms(library.term_finder, message_prose(message))
+    prose = message_prose(message)
+    found = find_terms(library.term_finder, prose)
+    unknown = [word for word in acronyms("\n".join(prose)) if not library.meanings(word)]
     if found:
         channel = str((body.get("channel") or {}).get("id", ""))
         ts = str(message.get("ts", ""))
@@ -39,7 +42,7 @@ def explain_terms_shortcut(ack: Ack, body: dict, context: BoltContext, respond: 
         reply = explain_blocks.explanation_message(found, in_thread_value=value)
     else:
         reply = explain_blocks.nothing_found_message()
-    payload = ephemeral(reply)
+    payload = ephemeral(explain_blocks.with_suggestions(reply, unknown))
     # Posting to the response URL is a call to Slack: after the ack, off the listener threads.
     after_ack(context, body, lambda: _answer(respond, payload))
 
