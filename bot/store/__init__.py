@@ -24,6 +24,7 @@ from bot.store.records import (
     LookupReport,
     MessageKind,
     OnceState,
+    Person,
     Subscription,
     SyncResult,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "LookupReport",
     "MessageKind",
     "OnceState",
+    "Person",
     "Store",
     "StoreError",
     "Subscription",

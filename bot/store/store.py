@@ -12,6 +12,7 @@ from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
 from bot.store.lookups import Lookups
 from bot.store.messages import Claims, PostedMessages
+from bot.store.people import People
 from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
 from bot.store.tables import (
@@ -19,11 +20,12 @@ from bot.store.tables import (
     deliveries,
     handled_once,
     lookups,
+    people,
     posted_messages,
     subscriptions,
 )
 
-TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups)
+TEAM_TABLES = (subscriptions, deliveries, posted_messages, handled_once, lookups, people)
 """Every table whose rows belong to one team; the rest (briefs seen, featured picks) are
 the one library every team reads."""
 
@@ -32,6 +34,7 @@ __all__ = ["Store"]
 
 class Store(
     Subscriptions,
+    People,
     FeaturedPicks,
     DeliveryLedger,
     PostedMessages,
@@ -39,7 +42,7 @@ class Store(
     Lookups,
     BriefsSeen,
 ):
-    """Subscriptions, featured picks, the delivery ledger, posted messages, what is done
+    """Subscriptions, people who get briefs in their DMs, featured picks, the delivery ledger, posted messages, what is done
     once, lookups and the briefs seen.
 
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
@@ -84,6 +87,6 @@ class Store(
         and its ledger rows not yet sent are closed as skipped, in one transaction. The
         ledger's record of what was sent stays; a team that installs again starts clean."""
         with self._write() as connection:
-            for table in (subscriptions, posted_messages, handled_once, lookups):
+            for table in (subscriptions, posted_messages, handled_once, lookups, people):
                 connection.execute(delete(table).where(table.c.team_id == self.team))
             connection.execute(self.close_pending_statement(reason))
