@@ -11,7 +11,8 @@ people have:
 - a new-brief announcement waits for 08:00 of their time (`bot.snooze`); a daily brief
   or weekly digest goes out at the time they chose, whatever the hour;
 - when a snooze ends, one catch-up digest lists what it held back (its ledger key names
-  the snooze), sent within waking hours, never a flood of the posts themselves.
+  the snooze), sent within waking hours, never a flood of the posts themselves; the
+  person's other posts wait until it is settled.
 """
 
 from __future__ import annotations
@@ -25,21 +26,29 @@ from bot.daily.plan import MAX_ATTEMPTS, Due, Ledger, Published, new_since, retr
 from bot.schedule import Kind, ScheduleError, post_times
 from bot.snooze import in_waking_hours
 from bot.store import DeliveryKey, Person, Subscription
+from bot.store.records import IN_FLIGHT
 
 CAUGHT_UP = "nothing was missed while snoozed"
 
 
 def as_planned(
-    subscriptions: Iterable[Subscription], people: Mapping[str, Person], now: dt.datetime
+    subscriptions: Iterable[Subscription],
+    people: Mapping[str, Person],
+    now: dt.datetime,
+    catch_ups: Ledger,
 ) -> list[Subscription]:
-    """The subscriptions as the planners are to see them at `now` (see the module)."""
+    """The subscriptions as the planners are to see them at `now` (see the module).
+
+    `catch_ups` holds the ledger rows of the people's catch-up digests: until a person's
+    digest is settled, their other posts wait, so that one replica at a time posts in a
+    person's DM and the digest comes first."""
     planned = []
     for subscription in subscriptions:
         person = people.get(subscription.channel_id)
         if person is None:
             planned.append(subscription)
             continue
-        if person.snoozed(now):
+        if person.snoozed(now) or catch_up_pending(person, catch_ups, now):
             continue
         if subscription.kind == Kind.NEW.value and not in_waking_hours(now, person.timezone):
             continue
@@ -48,6 +57,16 @@ def as_planned(
             subscription = dataclasses.replace(subscription, created_at=ended)
         planned.append(subscription)
     return planned
+
+
+def catch_up_pending(
+    person: Person, catch_ups: Ledger, now: dt.datetime, *, max_attempts: int = MAX_ATTEMPTS
+) -> bool:
+    """Whether the digest of the person's ended snooze is still to be sent (or in flight)."""
+    if person.snoozed_from is None or person.snoozed_until is None or person.snoozed(now):
+        return False
+    row = catch_ups.get(DeliveryKey.catch_up(person.dm_channel, person.snoozed_from))
+    return row is None or row.state in IN_FLIGHT or retry(row, max_attempts)
 
 
 def catch_ups_due(

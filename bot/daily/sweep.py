@@ -278,7 +278,11 @@ class SweepRun:
         # People's DMs are channels to the planners, seen through their snooze and nights.
         people = {person.dm_channel: person for person in self.store.people()}
         self.context.people = people
-        planned = as_planned(subscriptions, people, self.now)
+        catch_ups: Ledger = {}
+        if people:
+            rows = self.store.deliveries(kind=DeliveryKind.CATCHUP, channel_id=self.only_channel)
+            catch_ups = {row.key: row for row in rows}
+        planned = as_planned(subscriptions, people, self.now, catch_ups)
         daily = {s.channel_id: s for s in planned if s.kind == Kind.DAILY.value}
         tasks: list[PostTask] = []
         if not dry_run:
@@ -297,7 +301,7 @@ class SweepRun:
             published = Published(self.library.briefs, first_seen)
             tasks += self.new_briefs(active(planned, Kind.NEW), published)
             tasks += self.weekly_digests(active(planned, Kind.WEEKLY), published)
-            tasks += self.catch_ups(people, subscriptions, published)
+            tasks += self.catch_ups(people, subscriptions, published, catch_ups)
         tasks += self.daily_briefs(daily)
         if dry_run:
             self.upcoming(subscriptions, self.daily_due)
@@ -426,12 +430,11 @@ class SweepRun:
         people: Mapping[str, Person],
         subscriptions: Iterable[Subscription],
         published: Published,
+        ledger: Ledger,
     ) -> list[PostTask]:
         """The one digest of what each person missed while snoozed, once their snooze ends."""
         if not people:
             return []
-        rows = self.store.deliveries(kind=DeliveryKind.CATCHUP, channel_id=self.only_channel)
-        ledger = {row.key: row for row in rows}
         theirs: dict[str, list[Subscription]] = {}
         for subscription in subscriptions:
             theirs.setdefault(subscription.channel_id, []).append(subscription)
