@@ -124,7 +124,9 @@ def missed_briefs(
             at = new_since(brief, seen, zone)
             if since < at <= ended:
                 found[brief.id] = max(found.get(brief.id, at), at)
-    return [brief_id for brief_id, _ in sorted(found.items(), key=lambda i: (i[1], i[0]), reverse=True)]
+    return [
+        brief_id for brief_id, _ in sorted(found.items(), key=lambda i: (i[1], i[0]), reverse=True)
+    ]
 
 
 def daily_dates(
@@ -144,4 +146,3 @@ def daily_dates(
         since = max(began, subscription.created_at)
         dates += [(day, spec.tags) for day, _ in post_times(spec.schedule, since, ended)]
     return list(dict.fromkeys(dates))
-

@@ -450,7 +450,9 @@ class SweepRun:
             listed = [self.library.by_id[i] for i in ids if i in self.library.by_id]
             if not listed or not mine:
                 if not self.report.dry_run and not due.retry:
-                    self.store.hold([due.key], due.local_date, self.library.version, self.worker, CAUGHT_UP)
+                    self.store.hold(
+                        [due.key], due.local_date, self.library.version, self.worker, CAUGHT_UP
+                    )
                 continue
             assert person.snoozed_from is not None and person.snoozed_until is not None
             payload = channel_posts.catch_up_message(

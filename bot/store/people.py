@@ -49,7 +49,9 @@ class People(StoreBase):
             return self._person(connection, user_id)
 
     def person_by_dm(self, dm_channel: str) -> Person | None:
-        query = select(people).where(people.c.team_id == self.team, people.c.dm_channel == dm_channel)
+        query = select(people).where(
+            people.c.team_id == self.team, people.c.dm_channel == dm_channel
+        )
         with self._read() as connection:
             row = connection.execute(query).mappings().first()
         return Person.from_row(row) if row else None

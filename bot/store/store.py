@@ -42,8 +42,8 @@ class Store(
     Lookups,
     BriefsSeen,
 ):
-    """Subscriptions, people who get briefs in their DMs, featured picks, the delivery ledger, posted messages, what is done
-    once, lookups and the briefs seen.
+    """Subscriptions, people who get briefs in their DMs, featured picks, the delivery
+    ledger, posted messages, what is done once, lookups and the briefs seen.
 
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
     gives the current time for timestamps (aware, UTC); tests pass their own.

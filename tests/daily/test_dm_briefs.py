@@ -59,9 +59,7 @@ class DmWorld:
         ]
 
     def kinds(self, user: str = DANA) -> list[str]:
-        return [
-            m["metadata"]["event_payload"].get("kind", "daily") for m in self.dm_posts(user)
-        ]
+        return [m["metadata"]["event_payload"].get("kind", "daily") for m in self.dm_posts(user)]
 
 
 def _dm_world(tmp_path: Path, database_url: str) -> Iterator[DmWorld]:
@@ -91,7 +89,9 @@ def dm_sqlite(tmp_path: Path, sqlite_db_url: str) -> Iterator[DmWorld]:
     yield from _dm_world(tmp_path, sqlite_db_url)
 
 
-def _at(zone: zoneinfo.ZoneInfo, day: int, hour: int, minute: int = 0, month: int = 5) -> dt.datetime:
+def _at(
+    zone: zoneinfo.ZoneInfo, day: int, hour: int, minute: int = 0, month: int = 5
+) -> dt.datetime:
     return dt.datetime(2024, month, day, hour, minute, tzinfo=zone)
 
 
@@ -151,9 +151,7 @@ def test_the_dm_brief_keeps_its_local_time_across_dst(dm_sqlite: DmWorld) -> Non
     assert len(dm.sweep(dt.datetime(2024, 3, 8, 14, 0, tzinfo=dt.UTC)).posted) == 1
     assert len(dm.sweep(dt.datetime(2024, 3, 11, 13, 0, tzinfo=dt.UTC)).posted) == 1
     assert dm.sweep(dt.datetime(2024, 3, 11, 14, 0, tzinfo=dt.UTC)).posted == []
-    local = [
-        dt.datetime.fromtimestamp(float(m["ts"]), NEW_YORK).hour for m in dm.dm_posts()
-    ]
+    local = [dt.datetime.fromtimestamp(float(m["ts"]), NEW_YORK).hour for m in dm.dm_posts()]
     assert len(local) == 2
 
 
@@ -296,3 +294,66 @@ def test_someone_slack_does_not_know_here_is_refused(dm_sqlite: DmWorld) -> None
     dm.bot.event(payloads.user_change({**other, "id": "U0STRANGER"}, team_id="T0OTHER"))
     dm.bot.settle()
     assert [p.user_id for p in dm.world.store.people()] == [DANA]
+
+
+def _home(dm: DmWorld) -> list[dict[str, Any]]:
+    dm.bot.event(payloads.app_home_opened(DANA))
+    dm.bot.settle()
+    return list(dm.world.slack.views[DANA]["blocks"])
+
+
+def _press(dm: DmWorld, action_id: str, value: str) -> None:
+    payload = payloads.block_action(action_id, value, user_id=DANA, container_type="view")
+    response = dm.bot.dispatch(
+        payloads.interactive_body(payload), "application/x-www-form-urlencoded"
+    )
+    assert response.status == 200
+    dm.bot.settle()
+
+
+def _buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    """Button label -> value of the Home tab's DM buttons."""
+    found = {}
+    for block in blocks:
+        elements = block.get("elements", []) + (
+            [block["accessory"]] if "accessory" in block else []
+        )
+        for element in elements:
+            if str(element.get("action_id", "")).startswith("dm_"):
+                found[element["text"]["text"]] = element.get("value", "")
+    return found
+
+
+def test_the_home_tab_shows_and_changes_the_persons_own_dms(dm: DmWorld) -> None:
+    """Dana's Home tab offers Subscribe me; pressing it subscribes her DMs (in her zone),
+    then the tab lists it with Stop and Snooze a week; snoozing shows Unsnooze and when;
+    Stop ends it. Each press answers in her DM."""
+    from bot.slack import blocks as kit
+
+    dm.world.clock.set(_at(TOKYO, 6, 7))
+    assert _buttons(_home(dm)) == {"Subscribe me": "daily"}
+    _press(dm, kit.DM_SUBSCRIBE, "daily")
+    subscription = dm.world.store.subscription(DANA_DM)
+    assert subscription is not None and subscription.timezone == "Asia/Tokyo"
+    home = dm.world.slack.views[DANA]["blocks"]
+    assert "Daily brief:" in str(home) and "Asia/Tokyo" in str(home)
+    assert _buttons(home) == {
+        "Stop": "daily",
+        "Add new briefs": "new",
+        "Add a weekly digest": "weekly",
+        "Snooze a week": "1w",
+    }
+    _press(dm, kit.DM_SNOOZE, "1w")
+    home = dm.world.slack.views[DANA]["blocks"]
+    assert "Unsnooze" in _buttons(home) and "Snoozed until Monday, May 13" in str(home)
+    _press(dm, kit.DM_UNSNOOZE, "now")
+    assert "Snooze a week" in _buttons(dm.world.slack.views[DANA]["blocks"])
+    _press(dm, kit.DM_UNSUBSCRIBE, "no-such-kind")  # a forged value changes nothing
+    assert dm.world.store.subscription(DANA_DM) is not None
+    _press(dm, kit.DM_UNSUBSCRIBE, "daily")
+    assert dm.world.store.subscription(DANA_DM) is None
+    assert _buttons(dm.world.slack.views[DANA]["blocks"]) == {"Subscribe me": "daily"}
+    answers = [m["text"] for m in dm.world.dms(DANA)]
+    assert len(answers) == 4 and "Subscribed in your DMs" in answers[0]
+    # The channels' part of the tab never lists a person's DM as a channel.
+    assert f"<#{DANA_DM}>" not in str(dm.world.slack.views[DANA]["blocks"])

@@ -4,7 +4,7 @@ import re
 
 from slack_bolt import App
 
-from bot.listeners.actions import briefs, glossary
+from bot.listeners.actions import briefs, dm, glossary
 from bot.slack import blocks
 
 
@@ -20,3 +20,7 @@ def register(app: App) -> None:
     app.action(_action(blocks.READ_STORY))(briefs.read_story_clicked)
     app.action(_action(blocks.DEFINE_TERM))(glossary.define_term_clicked)
     app.action(_action(blocks.GLOSSARY_PAGE))(glossary.glossary_page_clicked)
+    app.action(_action(blocks.DM_SUBSCRIBE))(dm.subscribe_clicked)
+    app.action(_action(blocks.DM_UNSUBSCRIBE))(dm.unsubscribe_clicked)
+    app.action(_action(blocks.DM_SNOOZE))(dm.snooze_clicked)
+    app.action(_action(blocks.DM_UNSNOOZE))(dm.unsnooze_clicked)

@@ -130,8 +130,7 @@ def subscribe_person(
     first = next_text(spec, services.now())
     if existing is not None and not existing.paused and existing.spec == spec:
         return Answer(
-            f"You already get the {name} in our DMs: *{escape(describe(spec))}*. "
-            f"Next: {first}.",
+            f"You already get the {name} in our DMs: *{escape(describe(spec))}*. Next: {first}.",
             "Nothing changed.",
         )
     try:
@@ -139,8 +138,7 @@ def subscribe_person(
     except DeclaredChannelError as error:
         return _said(str(error))
     return Answer(
-        f"Done: the {name} in our DMs, *{escape(describe(spec))}*. Next: {first}. "
-        + QUIET_NOTE,
+        f"Done: the {name} in our DMs, *{escape(describe(spec))}*. Next: {first}. " + QUIET_NOTE,
         f"Subscribed in your DMs: {describe(spec)}.",
     )
 

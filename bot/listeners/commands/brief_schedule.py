@@ -230,7 +230,9 @@ def unsubscribe(request: BriefRequest) -> None:
         )
         return
     if brief_dm.is_dm(request.channel_id):
-        request.reply(brief_dm.unsubscribe_person(request.services, request.user_id, kind).message())
+        request.reply(
+            brief_dm.unsubscribe_person(request.services, request.user_id, kind).message()
+        )
         return
     store = request.services.store
     before = [s for s in store.channel_subscriptions(request.channel_id) if not s.declared]

@@ -1,5 +1,5 @@
-"""Events: the App Home tab, mentions, people's profiles and uninstalls. app-manifest.yml must subscribe to
-exactly these."""
+"""Events: the App Home tab, mentions, people's profiles and uninstalls.
+app-manifest.yml must subscribe to exactly these."""
 
 from collections.abc import Callable
 
