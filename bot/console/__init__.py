@@ -21,6 +21,8 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   @briefbot related       mention the bot in the thread of its latest post
   say We use an SAE       write a message in #general (messages show as m1, m2, …)
   explain, explain m3     Explain terms on the latest message, or on m3
+  dm /brief subscribe daily 09:00  your own brief in your DM with briefbot, your time
+  dm /brief snooze 1w     hold your DM briefs a week    dm                your DM so far
   home                    open the App Home tab         quit              leave"""
 
 PROMPT = "you> "
@@ -93,6 +95,8 @@ def handle(session: object, line: str) -> list[str]:
         return session.say(line[4:])
     if line.lower() == "explain" or line.lower().startswith("explain "):
         return session.explain(line[len("explain") :])
+    if line.lower() == "dm" or line.lower().startswith("dm "):
+        return session.dm(line[2:])
     if line.lower() == "home":
         return session.open_home()
     if line.lower() in {"help", "?"}:

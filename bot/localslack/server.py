@@ -272,6 +272,11 @@ class LocalSlack:
             self.workspace_of(team).users[id] = user
         return user
 
+    def open_dm(self, user: str, *, team: str | None = None) -> str:
+        """The id of the DM between the bot and `user`, as `conversations.open` gives it."""
+        with self._lock:
+            return self.workspace_of(team).open_im(user).id
+
     def update_user(self, id: str, *, team: str | None = None, **changes: Any) -> dict[str, Any]:
         """Change a person as their profile or an admin would (`tz="Asia/Tokyo"`,
         `deleted=True` for a deactivated account); returns the user as `users.info` and
