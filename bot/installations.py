@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("briefbot.installations")
 
-BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "users:read")
+BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "users:read", "im:write")
 """What an installation asks for: the bot scopes of app-manifest.yml, no user scopes."""
 
 REFRESH_MINUTES_BEFORE_EXPIRY = 120

@@ -64,7 +64,13 @@ def test_every_event_has_a_listener_and_back(manifest: dict) -> None:
 def test_scopes_are_least_privilege(manifest: dict) -> None:
     """The bot asks only for the scopes its features use, and no user scopes."""
     scopes = manifest["oauth_config"]["scopes"]
-    assert set(scopes["bot"]) <= {"commands", "chat:write", "app_mentions:read", "users:read"}
+    assert set(scopes["bot"]) <= {
+        "commands",
+        "chat:write",
+        "app_mentions:read",
+        "users:read",
+        "im:write",
+    }
     assert "user" not in scopes
     # app_mention needs app_mentions:read; slash commands need commands.
     assert {"commands", "chat:write", "app_mentions:read"} <= set(scopes["bot"])
@@ -88,6 +94,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views_publish": None,
     # A modal opened with a trigger from the person's click needs no scope.
     "views_open": None,
+    # The DM a person gets their briefs in (Briefs in your own DMs).
+    "conversations_open": "im:write",
     # Only for finding a post in doubt (a daily post, a share, a related-briefs reply or
     # an explanation); the README says to add the history scopes to use them.
     "conversations_history": "optional",
@@ -123,3 +131,14 @@ def test_every_shortcut_has_a_listener_and_back(manifest: dict) -> None:
     declared = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
     assert set(declared) == set(SHORTCUTS)
     assert declared["explain_terms"] == "message"
+
+
+def test_briefs_in_dms_ask_for_what_they_use_and_no_more(manifest: dict) -> None:
+    """DM briefs need the DM opened (im:write), the person's zone (users:read) and its
+    changes (the user_change event), and never a DM's history (im:history) or people's
+    emails (users:read.email)."""
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"im:write", "users:read"} <= scopes
+    assert not scopes & {"im:history", "im:read", "users:read.email", "users.profile:read"}
+    assert "user_change" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert "conversations_open" in _methods_briefbot_calls()

@@ -24,6 +24,7 @@ from tests.fakeslack.payloads import (
     message_action,
     slash_command,
     tokens_revoked_event,
+    user_change_event,
 )
 from tests.fakeslack.signed_http import post_form, post_interactive, post_json
 from tests.support.browser import Browser, link, start_install
@@ -308,7 +309,7 @@ def test_the_install_page_has_a_state_that_expires(served: Served) -> None:
     href = link(page, "add-to-slack", served.base)
     assert href.startswith(served.slack.base_url + "oauth/v2/authorize?")
     assert "client_id=1111.2222" in href and "state=" in href
-    assert "scope=commands,chat:write,app_mentions:read,users:read&" in href
+    assert "scope=commands,chat:write,app_mentions:read,users:read,im:write&" in href
     cookie = page.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "Max-Age=600" in cookie
     state = href.split("state=")[1].split("&")[0]
@@ -638,3 +639,37 @@ def test_votes_count_only_in_their_own_team(served: Served) -> None:
     assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
     served.slack.wait_for(lambda: len(_rows(served, votes)) == 1, timeout=10)
     assert _rows(served, votes) == [("T0VOTA", "U0ALICE", "up")]
+
+
+def _people(served: Served, team: str) -> list[tuple]:
+    sql = "SELECT user_id, dm_channel, timezone FROM people WHERE team_id = :t ORDER BY 1"
+    return _rows(served, sql, t=team)
+
+
+def test_dm_briefs_are_per_team_and_another_teams_user_is_refused(served: Served) -> None:
+    """Dana is in team B only. `/brief subscribe` typed in a DM with her id, arriving from
+    team A, is refused (team A's users.info does not know her) and stores nothing; from
+    team B it subscribes her DMs in her zone. A user_change about her from team A (her
+    account "deactivated") changes nothing of team B's; one from team B moves her zone."""
+    served.install("T0DMA", "DM A")
+    served.install("T0DMB", "DM B")
+    served.slack.add_user("U0DANA", "dana", tz="Asia/Tokyo", team="T0DMB")
+    _, url = served.command("T0DMA", "subscribe", user_id="U0DANA", channel_id="D0DANA")
+    served.slack.wait_for(lambda: any(r["url"] == url for r in served.slack.responses), 10)
+    refused = [r for r in served.slack.responses if r["url"] == url]
+    assert "can't find you in this workspace" in str(refused)
+    served.command("T0DMB", "subscribe daily 09:00", user_id="U0DANA", channel_id="D0DANA")
+    served.slack.wait_for(lambda: _subscribed(served, "T0DMB") == [("D0DANA", "09:00")], 10)
+    assert _people(served, "T0DMB") == [("U0DANA", "D0DANA", "Asia/Tokyo")]
+    assert _people(served, "T0DMA") == [] and _subscribed(served, "T0DMA") == []
+
+    gone = served.slack.update_user("U0DANA", team="T0DMB", deleted=True)
+    forged = event_callback(user_change_event(gone), team_id="T0DMA")
+    assert post_json(served.events, forged, secret=SIGNING_SECRET).status == 200
+    moved = served.slack.update_user("U0DANA", team="T0DMB", deleted=False, tz="Europe/Paris")
+    event = event_callback(user_change_event(moved), team_id="T0DMB")
+    assert post_json(served.events, event, secret=SIGNING_SECRET).status == 200
+    served.slack.wait_for(
+        lambda: _people(served, "T0DMB") == [("U0DANA", "D0DANA", "Europe/Paris")], 10
+    )
+    assert _subscribed(served, "T0DMB") == [("D0DANA", "09:00")]

@@ -22,6 +22,8 @@ briefbot console — the real bot, with a local stand-in for Slack. You are @ali
   say We use an SAE       write a message in #general (messages show as m1, m2, …)
   explain, explain m3     Explain terms on the latest message, or on m3
   vote up, vote down m3   👍 / 👎 on the latest brief or definition shown, or on m3
+  dm /brief subscribe daily 09:00  your own brief in your DM with briefbot, your time
+  dm /brief snooze 1w     hold your DM briefs a week    dm                your DM so far
   home                    open the App Home tab         quit              leave
   a Suggest button        asks the form's fields one by one (Enter keeps, - empties, cancel)"""
 
@@ -104,6 +106,8 @@ def handle(session: object, line: str) -> list[str]:
         return session.explain(line[len("explain") :])
     if line.lower() == "vote" or line.lower().startswith("vote "):
         return _vote(session, line[len("vote") :].split())
+    if line.lower() == "dm" or line.lower().startswith("dm "):
+        return session.dm(line[2:])
     if line.lower() == "home":
         return session.open_home()
     if line.lower() in {"help", "?"}:

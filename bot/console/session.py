@@ -141,17 +141,19 @@ class ConsoleSession:
 
     # --- what the person does ---------------------------------------------
 
-    def command(self, line: str) -> list[str]:
-        """Run a slash command line like "/brief distillation"; return what appeared."""
+    def command(self, line: str, *, channel: str | None = None) -> list[str]:
+        """Run a slash command line like "/brief distillation" (in the person's channel,
+        or `channel`); return what appeared."""
+        channel = channel or self.channel
         name, _, text = line.strip().partition(" ")
         if name not in COMMANDS:
             # Slack itself answers commands no app in the workspace has; briefbot never sees them.
             known = " and ".join(sorted(COMMANDS))
             return [f"{name} is not a command here. briefbot knows {known}; type help for more."]
         with self._turn():
-            response_url = self.slack.new_response_url(channel=self.channel, user=self.user)
+            response_url = self.slack.new_response_url(channel=channel, user=self.user)
             fields = inbound.slash_command(
-                name, text, user_id=self.user, channel_id=self.channel, response_url=response_url
+                name, text, user_id=self.user, channel_id=channel, response_url=response_url
             )
             body = inbound.form_body(fields)
             response = self._dispatch(body, "application/x-www-form-urlencoded")
@@ -348,6 +350,25 @@ class ConsoleSession:
         if not pressable:
             return ["Nothing to vote on yet: `/brief` or `/define` something first."]
         return self.press(pressable[-1][0])
+
+    def dm(self, line: str = "") -> list[str]:
+        """`dm /brief subscribe daily 09:00`: a command typed in the person's DM with
+        briefbot (their own briefs); `dm` alone: that DM as it stands."""
+        dm = self.slack.open_dm(self.user)
+        if line.strip():
+            return self.command(line, channel=dm)
+        messages = [m for m in self.slack.messages(dm) if m.get("user") != self.user]
+        if not messages:
+            return ["(your DM with briefbot is empty: `dm /brief subscribe` starts your briefs)"]
+        lines: list[str] = []
+        with self._lock:
+            for message in messages:
+                shown = Shown(dm, message.get("ts", ""), False, message)
+                blocks = message.get("blocks") or []
+                lines += self._render(
+                    "direct message from briefbot", blocks, message.get("text", ""), shown
+                )
+        return lines
 
     def open_home(self) -> list[str]:
         with self._turn():

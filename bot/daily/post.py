@@ -27,7 +27,7 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -50,7 +50,7 @@ from bot.slack.web_answers import (
     classify_api_error,
     classify_transport_error,
 )
-from bot.store import DeliveryKey, DeliveryKind, Store, Subscription
+from bot.store import DeliveryKey, DeliveryKind, Person, Store, Subscription
 from bot.store.engine import describe_database_error
 
 log = logging.getLogger("briefbot.daily")
@@ -59,6 +59,8 @@ EVENT_TYPE = "briefbot_daily"
 MAX_RATELIMITS = 10
 """429s for one post in one sweep before giving it back to the next sweep."""
 MAX_HISTORY_PAGES = 10
+PERSON_GONE = frozenset({"user_not_found", "user_disabled"})
+"""Slack's answers meaning the person a DM goes to is no longer in the workspace."""
 
 
 # Slack errors meaning this channel cannot take our posts until someone acts.
@@ -167,6 +169,8 @@ class PostContext:
     team_of: Callable[[Subscription], str] = lambda subscription: ""
     """The team (workspace) of a subscription's channel, which the pacer paces on its
     own; "" for a deployment serving one workspace."""
+    people: Mapping[str, Person] = field(default_factory=dict)
+    """The people whose DMs this sweep posts to, by DM id (see `bot.daily.plan_dm`)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set to stop the whole sweep (shared by every team's context of one sweep)."""
     team: str | None = None
@@ -377,6 +381,15 @@ class PostTask:
             self.reconcile(entry)
             return False
         store.mark_failed(key, outcome.error, worker=worker)
+        person = context.people.get(channel)
+        if person is not None and self.person_left(person, outcome):
+            store.forget_person(person.user_id, f"{outcome.error}: they left the workspace")
+            log.warning("%s left the workspace (%s): unsubscribed", person.user_id, outcome.error)
+            context.report.add(
+                Section.PAUSED,
+                dataclasses.replace(entry, detail=f"{outcome.error}: left, unsubscribed"),
+            )
+            return False
         if outcome.result == Result.CHANNEL:
             store.pause(channel, f"{outcome.error} on {day.isoformat()}")
             log.warning("paused the daily brief of %s: Slack answered %s", channel, outcome.error)
@@ -389,6 +402,21 @@ class PostTask:
             log.error("Slack refused the daily post to %s: %s", channel, outcome.error)
             context.report.add(Section.FAILED, entry)
         return False
+
+    def person_left(self, person: Person, outcome: Outcome) -> bool:
+        """Whether a post to a person's DM failed because they left the workspace: Slack
+        says the user is gone, or the DM is and `users.info` says they were deactivated."""
+        if outcome.error in PERSON_GONE:
+            return True
+        if outcome.result != Result.CHANNEL:
+            return False
+        try:
+            answer = self.context.client.users_info(user=person.user_id)
+        except SlackApiError as error:
+            return str(error.response.get("error") or "") in PERSON_GONE
+        except Exception:
+            return False  # Slack is unreachable: nothing is known, nothing is changed
+        return bool((answer.get("user") or {}).get("deleted"))
 
     def reconcile(self, entry: Entry) -> None:
         """After an uncertain answer, look for the post once; else report it in doubt."""

@@ -19,6 +19,7 @@ What a sweep did is `bot.daily.report`; `Sweeper` here runs the steps.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -33,6 +34,7 @@ from bot.daily.notices import Notices, send_notices
 from bot.daily.pacing import Pacer, dispatch
 from bot.daily.plan import LOOKBACK, Due, Ledger, Published, Wanted, active, recent_briefs
 from bot.daily.plan_daily import plan_daily
+from bot.daily.plan_dm import CAUGHT_UP, as_planned, catch_ups_due, daily_dates, missed_briefs
 from bot.daily.plan_new import HELD, plan_new
 from bot.daily.plan_weekly import WEEK, plan_weekly, week_briefs
 from bot.daily.post import PostContext, PostKind, PostTask
@@ -45,7 +47,7 @@ from bot.model import Brief
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
 from bot.slack import channel_posts
-from bot.store import DeliveryKey, DeliveryKind, Subscription, SyncResult, worker_id
+from bot.store import DeliveryKey, DeliveryKind, Person, Subscription, SyncResult, worker_id
 from bot.store.records import IN_FLIGHT
 
 log = logging.getLogger("briefbot.daily")
@@ -283,7 +285,15 @@ class SweepRun:
         subscriptions = [s for s in every if self.only_channel in (None, s.channel_id)]
         self.report.channels += len(subscriptions)
         self.report.active += sum(not s.paused for s in subscriptions)
-        daily = {s.channel_id: s for s in subscriptions if s.kind == Kind.DAILY.value}
+        # People's DMs are channels to the planners, seen through their snooze and nights.
+        people = {person.dm_channel: person for person in self.store.people()}
+        self.context.people = people
+        catch_ups: Ledger = {}
+        if people:
+            rows = self.store.deliveries(kind=DeliveryKind.CATCHUP, channel_id=self.only_channel)
+            catch_ups = {row.key: row for row in rows}
+        planned = as_planned(subscriptions, people, self.now, catch_ups)
+        daily = {s.channel_id: s for s in planned if s.kind == Kind.DAILY.value}
         tasks: list[PostTask] = []
         if not dry_run:
             recovery = Recovery(
@@ -295,10 +305,11 @@ class SweepRun:
             )
             for due in recovery.adopt_stale(daily):
                 tasks += self.adopted(due, daily[due.channel_id])
-        if self.only_date is None and len(daily) < len(subscriptions):
+        if self.only_date is None and (len(daily) < len(planned) or people):
             published = Published(self.library.briefs, first_seen or self.store.first_seen())
-            tasks += self.new_briefs(active(subscriptions, Kind.NEW), published)
-            tasks += self.weekly_digests(active(subscriptions, Kind.WEEKLY), published)
+            tasks += self.new_briefs(active(planned, Kind.NEW), published)
+            tasks += self.weekly_digests(active(planned, Kind.WEEKLY), published)
+            tasks += self.catch_ups(people, subscriptions, published, catch_ups)
         tasks += self.daily_briefs(daily)
         if dry_run:
             self.upcoming(subscriptions, self.daily_due)
@@ -424,6 +435,43 @@ class SweepRun:
             week_start = due.local_date - dt.timedelta(days=due.local_date.weekday())
             payload = channel_posts.weekly_digest_message(listed, week_start).payload()
             tasks += self.task(due, subscription, ",".join(due.brief_ids[:1]), payload)
+        return tasks
+
+    def catch_ups(
+        self,
+        people: Mapping[str, Person],
+        subscriptions: Iterable[Subscription],
+        published: Published,
+        ledger: Ledger,
+    ) -> list[PostTask]:
+        """The one digest of what each person missed while snoozed, once their snooze ends."""
+        if not people:
+            return []
+        theirs: dict[str, list[Subscription]] = {}
+        for subscription in subscriptions:
+            theirs.setdefault(subscription.channel_id, []).append(subscription)
+        tasks: list[PostTask] = []
+        for due in catch_ups_due(people.values(), ledger, self.now):
+            person = people[due.channel_id]
+            mine = theirs.get(person.dm_channel, [])
+            picks: dict[tuple[dt.date, tuple[str, ...]], str | None] = {}
+            for day, tags in daily_dates(person, mine):
+                brief = self.featured(day, tags)
+                picks[(day, tags)] = brief.id if brief is not None else None
+            ids = missed_briefs(person, mine, published, picks)
+            listed = [self.library.by_id[i] for i in ids if i in self.library.by_id]
+            if not listed or not mine:
+                if not self.report.dry_run and not due.retry:
+                    self.store.hold(
+                        [due.key], due.local_date, self.library.version, self.worker, CAUGHT_UP
+                    )
+                continue
+            assert person.snoozed_from is not None and person.snoozed_until is not None
+            payload = channel_posts.catch_up_message(
+                listed, person.snoozed_from, person.snoozed_until, person.timezone
+            ).payload()
+            due = dataclasses.replace(due, items=len(listed))
+            tasks += self.task(due, mine[0], listed[0].id, payload)
         return tasks
 
     # -- what the steps share --

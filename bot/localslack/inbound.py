@@ -390,6 +390,13 @@ def app_home_opened_event(
     return event
 
 
+def user_change_event(user: dict[str, Any]) -> dict[str, Any]:
+    """A `user_change` event: someone's profile changed (their `tz`, say) or their account
+    was deactivated (`deleted: true`); `user` as `users.info` describes them (the local
+    Slack's `update_user` returns it)."""
+    return {"type": "user_change", "user": user, "cache_ts": int(time.time()), "event_ts": now_ts()}
+
+
 def app_uninstalled_event() -> dict[str, Any]:
     """An `app_uninstalled` event: the workspace (named by the wrapper) removed the app."""
     return {"type": "app_uninstalled", "event_ts": now_ts()}
@@ -454,6 +461,11 @@ def app_mention(text: str, **kwargs: Any) -> dict[str, Any]:
 def app_home_opened(user: str = "U0ALICE", **kwargs: Any) -> dict[str, Any]:
     """An `app_home_opened` event wrapped in its Events API callback."""
     return event_callback(app_home_opened_event(user, **kwargs))
+
+
+def user_change(user: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A `user_change` event wrapped in its Events API callback (`team_id=` for another team)."""
+    return event_callback(user_change_event(user), **kwargs)
 
 
 def url_verification(challenge: str = "localslack-challenge") -> dict[str, Any]:

@@ -29,7 +29,7 @@ from bot.localslack.workspace import APP_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME
 AUTHORIZE_PATH = "/oauth/v2/authorize"
 TOKEN_LIFETIME_S = 12 * 3600
 """Slack's lifetime of a rotating token."""
-SCOPES = ("commands", "chat:write", "app_mentions:read", "users:read")
+SCOPES = ("commands", "chat:write", "app_mentions:read", "users:read", "im:write")
 """What an installation grants: briefbot's bot scopes (app-manifest.yml)."""
 
 

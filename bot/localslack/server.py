@@ -14,6 +14,7 @@ Standard library only: it ships with the product.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import threading
@@ -274,12 +275,29 @@ class LocalSlack:
         real_name: str = "",
         is_admin: bool = False,
         is_bot: bool = False,
+        team: str | None = None,
     ) -> User:
-        """Add (or replace) a person; `tz=None` means Slack knows no time zone for them."""
+        """Add (or replace) a person, in `team`'s workspace (default: the local one);
+        `tz=None` means Slack knows no time zone for them."""
         user = User(id, name or id.lower(), real_name, tz=tz, is_admin=is_admin, is_bot=is_bot)
         with self._lock:
-            self.workspace.users[id] = user
+            self.workspace_of(team).users[id] = user
         return user
+
+    def open_dm(self, user: str, *, team: str | None = None) -> str:
+        """The id of the DM between the bot and `user`, as `conversations.open` gives it."""
+        with self._lock:
+            return self.workspace_of(team).open_im(user).id
+
+    def update_user(self, id: str, *, team: str | None = None, **changes: Any) -> dict[str, Any]:
+        """Change a person as their profile or an admin would (`tz="Asia/Tokyo"`,
+        `deleted=True` for a deactivated account); returns the user as `users.info` and
+        the `user_change` event describe them, for the event a test or the console sends."""
+        with self._lock:
+            workspace = self.workspace_of(team)
+            user = dataclasses.replace(workspace.users[id], **changes)
+            workspace.users[id] = user
+            return user.to_api(self.api.clock(), team or TEAM_ID)
 
     def post_as(
         self,

@@ -255,8 +255,12 @@ class WebApi:
         users = [u for u in (_str(p, "users") or "").split(",") if u]
         if len(users) != 1:
             raise ApiError("not_enough_users" if not users else "too_many_users")
-        if users[0] not in self.workspace.users:
+        user = self.workspace.users.get(users[0])
+        if user is None:
             raise ApiError("user_not_found")
+        if user.deleted:
+            # Slack: "A specified user has been disabled."
+            raise ApiError("user_disabled")
         channel = self.workspace.open_im(users[0])
         return {"ok": True, "channel": {"id": channel.id}}
 
@@ -266,7 +270,8 @@ class WebApi:
         user = self.workspace.users.get(_str(p, "user") or "")
         if user is None:
             raise ApiError("user_not_found")
-        return {"ok": True, "user": user.to_api(self.clock())}
+        team = (self.caller or {}).get("id", TEAM_ID)
+        return {"ok": True, "user": user.to_api(self.clock(), team)}
 
     def views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
         user_id = _str(p, "user_id")
@@ -420,6 +425,13 @@ class WebApi:
 
     def _postable(self, p: dict[str, Any]) -> Channel:
         channel = self._channel(p)
+        if channel.is_im:
+            # A DM whose person left: gone from the workspace, or their account deactivated.
+            person = self.workspace.users.get(channel.user or "")
+            if person is None:
+                raise ApiError("user_not_found")
+            if person.deleted:
+                raise ApiError("channel_not_found")
         if channel.is_archived:
             raise ApiError("is_archived")
         if not channel.bot_is_member:

@@ -89,12 +89,13 @@ class User:
     is_admin: bool = False
     deleted: bool = False
 
-    def to_api(self, now: float) -> dict[str, Any]:
-        """The user as `users.info` describes it, with the offset in force at `now`."""
+    def to_api(self, now: float, team_id: str = TEAM_ID) -> dict[str, Any]:
+        """The user as `users.info` (and the `user_change` event) describes it, with the
+        offset in force at `now`."""
         real_name = self.real_name or self.name
         user: dict[str, Any] = {
             "id": self.id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": self.name,
             "deleted": self.deleted,
             "real_name": real_name,
@@ -108,7 +109,7 @@ class User:
                 "display_name": self.name,
                 "real_name_normalized": real_name,
                 "display_name_normalized": self.name,
-                "team": TEAM_ID,
+                "team": team_id,
             },
         }
         if self.is_bot:

@@ -64,6 +64,10 @@ SHOW_BRIEF = "show_brief"
 DEFINE_TERM = "define_term"
 GLOSSARY_PAGE = "glossary_page"
 READ_STORY = "read_story"
+DM_SUBSCRIBE = "dm_subscribe"
+DM_UNSUBSCRIBE = "dm_unsubscribe"
+DM_SNOOZE = "dm_snooze"
+DM_UNSNOOZE = "dm_unsnooze"
 
 SENTENCE_MAX = 400
 """A first sentence longer than this is cut where a word ends, with “…”."""
@@ -472,6 +476,49 @@ def markdown_notice(mrkdwn_text: str, fallback: str) -> Message:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DmHome:
+    """The Home tab's part about the person's own DMs: what they get (mrkdwn lines we
+    wrote, each with the kind its Stop button ends), the kinds they could add, and their
+    snooze, if any (already in words)."""
+
+    subscriptions: Sequence[tuple[str, str]] = ()
+    missing: Sequence[tuple[str, str]] = (("daily", "Subscribe me"),)
+    """(kind, button label) for each kind the person does not get yet."""
+    snoozed_until: str | None = None
+
+
+def _dm_blocks(dms: DmHome) -> list[Block]:
+    blocks: list[Block] = [DividerBlock(), _section("*Briefs in your DMs*")]
+    for line, kind in dms.subscriptions:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=truncate(line, SECTION_TEXT_MAX), verbatim=True),
+                accessory=_button("Stop", f"{DM_UNSUBSCRIBE}:{kind}", kind),
+            )
+        )
+    if not dms.subscriptions:
+        blocks.append(
+            _section(
+                "Get today's featured brief in our DMs on weekdays at 09:00 your time, or "
+                "type `/brief subscribe new` or `/brief subscribe weekly fri 16:00` here."
+            )
+        )
+    # One action id per button (Slack refuses repeats in a view); the router takes ":kind".
+    buttons = [_button(label, f"{DM_SUBSCRIBE}:{kind}", kind) for kind, label in dms.missing]
+    if dms.subscriptions:
+        if dms.snoozed_until is not None:
+            buttons.append(_button("Unsnooze", DM_UNSNOOZE, "now"))
+        else:
+            buttons.append(_button("Snooze a week", DM_SNOOZE, "1w"))
+    blocks.extend(_actions(buttons))
+    if dms.snoozed_until is not None:
+        blocks.append(_context(f":zzz: Snoozed until {dms.snoozed_until}."))
+    elif dms.subscriptions:
+        blocks.append(_context("Nothing comes outside 08:00-20:00 your time unless you chose it."))
+    return blocks
+
+
 def home_view(
     *,
     featured: Brief | None,
@@ -480,6 +527,7 @@ def home_view(
     brief_count: int,
     usage: str,
     schedules: Sequence[str] = (),
+    dms: DmHome | None = None,
 ) -> View:
     """The App Home tab: today's brief, the latest five, glossary size and how to use it.
 
@@ -509,6 +557,8 @@ def home_view(
             )
         )
     blocks.append(_context(f"{brief_count} briefs · {term_count} glossary terms"))
+    if dms is not None:
+        blocks.extend(_dm_blocks(dms))
     if schedules:
         blocks.append(DividerBlock())
         blocks.append(_section(chunk_lines("*What channels get*", list(schedules))[0]))

@@ -5,6 +5,7 @@ digest. Every one fits Block Kit's limits however many briefs a week brings."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
@@ -110,3 +111,41 @@ def _digest_entry(brief: Brief) -> SectionBlock:
             value=brief.id[:BUTTON_VALUE_MAX],
         ),
     )
+
+
+def catch_up_message(
+    briefs: Sequence[Brief], since: dt.datetime, until: dt.datetime, zone: str
+) -> Message:
+    """The one digest a person gets when their snooze ends: what it held back, newest
+    first, at most `DIGEST_SHOWN_MAX` listed and the rest counted in one line."""
+    tz = zoneinfo.ZoneInfo(zone)
+    start, end = since.astimezone(tz).date(), until.astimezone(tz).date()
+    shown = list(briefs[:DIGEST_SHOWN_MAX])
+    left = len(briefs) - len(shown)
+    heading = "While you were snoozed"
+    span = format_date(start) if start == end else f"{format_date(start)} to {format_date(end)}"
+    count = len(briefs)
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=heading, emoji=True)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f":zzz: {count:,} {'brief' if count == 1 else 'briefs'} you missed, "
+                    f"{span}",
+                    verbatim=True,
+                )
+            ]
+        ),
+    ]
+    blocks.extend(_digest_entry(brief) for brief in shown)
+    if left:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"…and {left:,} more: `{LATEST_COMMAND}`", verbatim=True
+                )
+            )
+        )
+    titles = truncate("; ".join(brief.title for brief in shown), FALLBACK_MAX // 5)
+    tail = f"; and {left:,} more" if left else ""
+    return Message(text=f"{heading} ({span}): {escape(titles)}{tail}", blocks=blocks)

@@ -58,6 +58,9 @@ class DeliveryKind(StrEnum):
     """Slot: the brief id."""
     MORE = "more"
     """The flood guard's one line a day for the rest of the new briefs. Slot: the local date."""
+    CATCHUP = "catchup"
+    """The one digest of what a person missed while their DMs were snoozed. Slot: when the
+    snooze began, "2026-12-07T08:30:00+00:00"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,12 @@ class DeliveryKey:
     def more(cls, channel: str, local_date: dt.date) -> DeliveryKey:
         """The flood guard's "and N more new briefs" line of `local_date`."""
         return cls(channel, DeliveryKind.MORE, local_date.isoformat())
+
+    @classmethod
+    def catch_up(cls, dm_channel: str, snoozed_from: dt.datetime) -> DeliveryKey:
+        """The catch-up digest after the snooze that began at `snoozed_from`."""
+        began = snoozed_from.astimezone(dt.UTC).replace(microsecond=0)
+        return cls(dm_channel, DeliveryKind.CATCHUP, began.isoformat())
 
 
 class MessageKind(StrEnum):
@@ -167,6 +176,29 @@ class Subscription:
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Subscription:
+        return cls(**_fields_of(cls, row))
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who gets briefs in their own DMs with briefbot."""
+
+    user_id: str
+    dm_channel: str
+    """The DM conversation with briefbot (conversations.open); their subscriptions' channel."""
+    timezone: str
+    """Their zone from their Slack profile (`users.info` tz), kept current by `user_change`."""
+    snoozed_from: dt.datetime | None
+    snoozed_until: dt.datetime | None
+    """While from <= now < until nothing is delivered; after it, one catch-up digest."""
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    def snoozed(self, now: dt.datetime) -> bool:
+        return self.snoozed_until is not None and now < self.snoozed_until
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Person:
         return cls(**_fields_of(cls, row))
 
 

@@ -12,6 +12,7 @@ from bot.store.featured import FeaturedPicks
 from bot.store.ledger import DeliveryLedger
 from bot.store.lookups import Lookups
 from bot.store.messages import Claims, PostedMessages
+from bot.store.people import People
 from bot.store.seen import BriefsSeen
 from bot.store.subscriptions import Subscriptions
 from bot.store.suggestions import Suggestions
@@ -20,6 +21,7 @@ from bot.store.tables import (
     deliveries,
     handled_once,
     lookups,
+    people,
     posted_messages,
     subscriptions,
     suggestions,
@@ -35,6 +37,7 @@ TEAM_TABLES = (
     lookups,
     votes,
     suggestions,
+    people,
 )
 """Every table whose rows belong to one team; the rest (briefs seen, featured picks) are
 the one library every team reads."""
@@ -46,6 +49,7 @@ __all__ = ["Store"]
 
 class Store(
     Subscriptions,
+    People,
     FeaturedPicks,
     DeliveryLedger,
     PostedMessages,
@@ -55,8 +59,9 @@ class Store(
     BriefsSeen,
     Suggestions,
 ):
-    """Subscriptions, featured picks, the delivery ledger, posted messages, what is done
-    once, lookups, votes and the briefs seen.
+    """Subscriptions, people who get briefs in their DMs, featured picks, the delivery
+    ledger, posted messages, what is done once, lookups, votes, suggestions and the
+    briefs seen.
 
     Thread-safe: each method uses its own connection from the engine's pool. `clock`
     gives the current time for timestamps (aware, UTC); tests pass their own.

@@ -279,3 +279,20 @@ suggestions = Table(
     Index(None, "team_id", "user_id", "state"),
     Index(None, "team_id", "dedupe_key", "state"),
 )
+
+people = Table(
+    # Someone who gets briefs in their DMs: their subscriptions are rows of `subscriptions`
+    # under their DM conversation's id, so the sweep and the ledger treat them as a channel.
+    "people",
+    metadata,
+    _team(),
+    Column("user_id", String(ID), nullable=False),
+    Column("dm_channel", String(ID), nullable=False),
+    Column("timezone", String(ID), nullable=False),
+    Column("snoozed_from", UTCDateTime, nullable=True),
+    Column("snoozed_until", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("team_id", "user_id"),
+    Index(None, "team_id", "dm_channel", unique=True),
+)

@@ -343,3 +343,35 @@ def test_console_vote_says_how_to_use_it(session: ConsoleSession) -> None:
     assert handle(session, "vote up") == [
         "Nothing to vote on yet: `/brief` or `/define` something first."
     ]
+
+
+def test_console_dm_view_subscribes_snoozes_and_shows_the_dm(content: Path) -> None:
+    """`dm /brief subscribe daily 09:30` types the command in Alice's DM with briefbot: the
+    clock's 09:30 sweep (New York, her Slack zone) posts into that DM, `dm` shows it, and
+    `dm /brief snooze 1w` holds the next day's."""
+    clock = Clock(dt.datetime(2024, 5, 6, 13, 29, tzinfo=dt.UTC))  # Monday 09:29 in New York
+    arrived: list[str] = []
+    console = ConsoleSession(content, now=clock, announce=arrived.extend)
+    try:
+        assert "empty" in "\n".join(console.dm())
+        answer = "\n".join(console.dm("/brief subscribe daily 09:30"))
+        assert "in our DMs" in answer and "America/New_York" in answer
+        daily = job(console, DailyClock)
+        assert isinstance(daily, DailyClock)
+        clock.advance(minutes=1)
+        daily.tick()
+        wait_for(lambda: "direct message from briefbot" in "\n".join(arrived), WAIT)
+        assert "Today's featured brief" in "\n".join(arrived)
+        shown = "\n".join(console.dm())
+        assert "┌ direct message from briefbot" in shown and "Today's featured brief" in shown
+        assert "Snoozed until" in "\n".join(console.dm("/brief snooze 1w"))
+        assert "Snoozed" in "\n".join(console.dm("/brief schedule"))
+        arrived.clear()
+        clock.advance(days=1)
+        daily.tick()
+        assert "Today's featured brief" not in "\n".join(arrived)
+        assert "briefbot in #general" not in "\n".join(arrived)
+        dm = console.slack.open_dm("U0ALICE")
+        assert console.services.store.deliveries(channel_id=dm, since=dt.date(2024, 5, 7)) == []
+    finally:
+        console.close()

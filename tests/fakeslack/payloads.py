@@ -35,6 +35,8 @@ from bot.localslack.inbound import (
     slash_command,
     tokens_revoked_event,
     url_verification,
+    user_change,
+    user_change_event,
 )
 
 __all__ = [
@@ -60,6 +62,8 @@ __all__ = [
     "slash_command",
     "tokens_revoked_event",
     "url_verification",
+    "user_change",
+    "user_change_event",
 ]
 
 

@@ -4,7 +4,7 @@ import re
 
 from slack_bolt import App
 
-from bot.listeners.actions import briefs, glossary, suggestions, votes
+from bot.listeners.actions import briefs, dm, glossary, suggestions, votes
 from bot.slack import blocks, feedback, suggest_blocks
 
 
@@ -26,3 +26,7 @@ def register(app: App) -> None:
     app.action(_action(suggest_blocks.APPROVE))(suggestions.approve_clicked)
     app.action(_action(suggest_blocks.EDIT))(suggestions.edit_clicked)
     app.action(_action(suggest_blocks.DECLINE))(suggestions.decline_clicked)
+    app.action(_action(blocks.DM_SUBSCRIBE))(dm.subscribe_clicked)
+    app.action(_action(blocks.DM_UNSUBSCRIBE))(dm.unsubscribe_clicked)
+    app.action(_action(blocks.DM_SNOOZE))(dm.snooze_clicked)
+    app.action(_action(blocks.DM_UNSNOOZE))(dm.unsnooze_clicked)

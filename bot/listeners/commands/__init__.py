@@ -9,11 +9,12 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from bot.listeners.commands import brief, brief_admin, brief_schedule, define
+from bot.listeners.commands import brief, brief_admin, brief_dm, brief_schedule, define
 
 BRIEF_SUBCOMMANDS = brief.command_table(
     brief.SUBCOMMANDS,
     brief_schedule.SUBCOMMANDS,
+    brief_dm.SUBCOMMANDS,
     brief_admin.SUBCOMMANDS,
 )
 

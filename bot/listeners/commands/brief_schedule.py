@@ -15,6 +15,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.listeners.commands import brief_dm
 from bot.listeners.commands.brief import BriefRequest, Subcommand
 from bot.listeners.errors import user_message_for
 from bot.schedule import (
@@ -77,6 +78,9 @@ def user_timezone(client: WebClient, user_id: str) -> str | None:
 
 
 def subscribe(request: BriefRequest) -> None:
+    if brief_dm.is_dm(request.channel_id):
+        brief_dm.subscribe_in_dm(request)
+        return
     # Two Slack calls follow (users.info, chat.postMessage): ack now, answer through the
     # response URL, and leave the listener thread free for other people's acks.
     request.reply.ack()
@@ -225,6 +229,11 @@ def unsubscribe(request: BriefRequest) -> None:
             )
         )
         return
+    if brief_dm.is_dm(request.channel_id):
+        request.reply(
+            brief_dm.unsubscribe_person(request.services, request.user_id, kind).message()
+        )
+        return
     store = request.services.store
     before = [s for s in store.channel_subscriptions(request.channel_id) if not s.declared]
     ended = [Kind(s.kind) for s in before if kind is None or Kind(s.kind) is kind]
@@ -272,6 +281,9 @@ def _post_unsubscribe_note(request: BriefRequest, names: str) -> None:
 
 def show_schedule(request: BriefRequest) -> None:
     services = request.services
+    if brief_dm.is_dm(request.channel_id):
+        request.reply(brief_dm.person_schedule(services, request.user_id).message())
+        return
     subscriptions = services.store.channel_subscriptions(request.channel_id)
     if not subscriptions:
         request.reply(
@@ -312,7 +324,8 @@ SUBCOMMANDS = (
         "subscribe",
         subscribe,
         "*/brief subscribe* _[daily|new|weekly] [HH:MM] [weekdays|daily|mon,wed,fri] "
-        "[Area/City] [tags:a,b]_ — today's featured brief in this channel, e.g. "
+        "[Area/City] [tags:a,b]_ — today's featured brief in this channel (typed in a DM "
+        "with me: in your DMs, in your own time zone), e.g. "
         "`/brief subscribe 09:30 daily Europe/Helsinki` (defaults: 09:00, weekdays, your time "
         "zone); `/brief subscribe new` for each new brief as it is published; "
         "`/brief subscribe weekly fri 16:00` for a weekly digest; `tags:governance,security` "

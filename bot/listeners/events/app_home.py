@@ -47,6 +47,7 @@ def publish_home(event: dict, context: BoltContext, client: WebClient) -> None:
         brief_count=len(library.briefs),
         usage=usage(),
         schedules=readable_schedules(services, event["user"]),
+        dms=readable_dms(services, event["user"]),
     )
     client.views_publish(user_id=event["user"], view=view)
 
@@ -59,6 +60,50 @@ def readable_schedules(services: Services, user_id: str) -> list[str]:
     except SQLAlchemyError as error:
         log.warning("could not read the subscriptions for the Home tab: %s", error)
         return [SCHEDULES_UNREADABLE]
+
+
+def readable_dms(services: Services, user_id: str) -> blocks.DmHome | None:
+    """The person's own DM subscriptions and snooze; None (the part is left out) while
+    the database cannot be read."""
+    try:
+        return dm_home(services, user_id)
+    except SQLAlchemyError as error:
+        log.warning("could not read the DM subscriptions for the Home tab: %s", error)
+        return None
+
+
+def dm_home(services: Services, user_id: str) -> blocks.DmHome:
+    from bot.listeners.commands.brief_dm import until_text
+    from bot.schedule import Kind
+    from bot.slack.schedule_text import KIND_NAMES, describe, next_text
+
+    store = services.store
+    person = store.person(user_id)
+    mine = store.channel_subscriptions(person.dm_channel) if person is not None else []
+    now = services.now()
+    lines = []
+    for subscription in mine:
+        spec = subscription.spec
+        lines.append(
+            (
+                f"*{KIND_NAMES[spec.kind].capitalize()}:* {escape(describe(spec))} · "
+                f"next {next_text(spec, now)}",
+                spec.kind.value,
+            )
+        )
+    have = {subscription.kind for subscription in mine}
+    labels = {
+        Kind.DAILY: "Subscribe me" if not mine else "Add the daily brief",
+        Kind.NEW: "Add new briefs",
+        Kind.WEEKLY: "Add a weekly digest",
+    }
+    missing = [(kind.value, labels[kind]) for kind in Kind if kind.value not in have]
+    if not mine:
+        missing = missing[:1]
+    snoozed = None
+    if person is not None and mine and person.snoozed(now) and person.snoozed_until:
+        snoozed = until_text(person.snoozed_until, person.timezone)
+    return blocks.DmHome(lines, missing, snoozed)
 
 
 def channel_link(channel_id: str) -> str:
@@ -79,8 +124,9 @@ def home_schedules(services: Services, user_id: str) -> list[str]:
     limit = 30
     now = services.now()
     order = list(Kind)
+    dms = {person.dm_channel for person in services.store.people()}
     subscriptions = sorted(
-        services.store.subscriptions(),
+        (s for s in services.store.subscriptions() if s.channel_id not in dms),
         key=lambda s: (s.created_by != user_id, s.channel_id, order.index(Kind(s.kind))),
     )
     lines: list[str] = []
