@@ -281,12 +281,11 @@ def send_for_review(services: Services, client: WebClient, suggestion: Suggestio
             suggestion.id,
         )
         return
-    for at, target in enumerate(targets):
+    for target in targets:
         posted = client.chat_postMessage(channel=target, **message)
-        if at == 0:
-            services.store.set_review_message(
-                suggestion.id, str(posted.get("channel", target)), str(posted.get("ts", ""))
-            )
+        services.store.add_review_message(
+            suggestion.id, str(posted.get("channel", target)), str(posted.get("ts", ""))
+        )
 
 
 def _admins_of_team(services: Services) -> set[str]:
@@ -454,14 +453,17 @@ def decided_note(suggestion: Suggestion) -> str:
 
 
 def update_review(client: WebClient, channel: str, ts: str, suggestion: Suggestion) -> None:
-    """Show the decision on the admins' message in place of the buttons, best effort."""
-    if not channel or not ts:
-        return
+    """Show the decision, in place of the buttons, on every admins' message about the
+    suggestion and on the one pressed (`channel`, `ts`), best effort."""
     message = review_message(suggestion, decided=decided_note(suggestion)).payload()
-    try:
-        client.chat_update(channel=channel, ts=ts, **message)
-    except Exception:  # the decision stands; the buttons now say it was decided
-        log.warning("could not update the review message of %s", suggestion.id, exc_info=True)
+    places = list(dict.fromkeys([*suggestion.review_messages, (channel, ts)]))
+    for where, when in places:
+        if not where or not when:
+            continue
+        try:
+            client.chat_update(channel=where, ts=when, **message)
+        except Exception:  # the decision stands; an old button says it was decided
+            log.warning("could not update a review message of %s", suggestion.id, exc_info=True)
 
 
 def edit_modal(

@@ -50,8 +50,8 @@ class Suggestion:
     decided_at: dt.datetime | None
     reason: str | None
     outcome: str | None
-    review_channel: str | None
-    review_ts: str | None
+    review_messages: tuple[tuple[str, str], ...]
+    """The admins' messages about it (channel, ts), to show the decision in each."""
 
     @property
     def suggesters(self) -> tuple[str, ...]:
@@ -77,8 +77,9 @@ def _row(row: object) -> Suggestion:
         decided_at=data["decided_at"],
         reason=data["reason"],
         outcome=data["outcome"],
-        review_channel=data["review_channel"],
-        review_ts=data["review_ts"],
+        review_messages=tuple(
+            (str(c), str(t)) for c, t in json.loads(data["review_messages"] or "[]")
+        ),
     )
 
 
@@ -170,14 +171,18 @@ class Suggestions(StoreBase):
         with self._read() as connection:
             return [_row(r) for r in connection.execute(query.order_by(suggestions.c.created_at))]
 
-    def set_review_message(self, suggestion_id: str, channel: str, ts: str) -> None:
-        """Where the admins' message about the suggestion is (to update it once decided)."""
+    def add_review_message(self, suggestion_id: str, channel: str, ts: str) -> None:
+        """Where one of the admins' messages about the suggestion is (updated once decided)."""
         mine = suggestions.c
         with self._write() as connection:
+            found = self._get(connection, suggestion_id)
+            if found is None:
+                return
+            kept = json.dumps([*map(list, found.review_messages), [channel, ts]])
             connection.execute(
                 update(suggestions)
                 .where(mine.team_id == self.team, mine.id == suggestion_id)
-                .values(review_channel=channel, review_ts=ts)
+                .values(review_messages=kept)
             )
 
     def edit_suggestion(

@@ -271,8 +271,8 @@ suggestions = Table(
     Column("decided_at", UTCDateTime, nullable=True),
     Column("reason", Text, nullable=True),
     Column("outcome", Text, nullable=True),
-    Column("review_channel", String(ID), nullable=True),
-    Column("review_ts", String(ID), nullable=True),
+    # The admins' messages about it, [[channel, ts], …] as JSON: all updated once decided.
+    Column("review_messages", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("team_id", "id"),
     CheckConstraint(_one_of("kind", SUGGESTION_KINDS), name="kind"),
     CheckConstraint(_one_of("state", SUGGESTION_STATES), name="state"),

@@ -436,7 +436,8 @@ def test_suggestions_go_to_the_review_channel_when_set(
             suggest_blocks.DECLINE,
         ]
         assert dm(bot, ADMIN) == []
-        assert bot.services.store.suggestions_made()[0].review_channel == "C0REVIEW"
+        row = bot.services.store.suggestions_made()[0]
+        assert row.review_messages == (("C0REVIEW", posted["ts"]),)
     finally:
         bot.close()
 
@@ -456,3 +457,22 @@ def test_review_settings_are_read_and_checked() -> None:
         )
     assert "channel id like C0123ABCD" in str(wrong.value)
     assert "BRIEFBOT_CONTENT_COMMIT must be 1" in str(wrong.value)
+
+
+def test_every_admins_message_shows_the_decision(bot: BotHarness) -> None:
+    """With two admins, each gets the message; once one decides, neither has buttons."""
+    import dataclasses
+
+    settings = bot.services.settings
+    bot.services.settings = dataclasses.replace(settings, admins=frozenset({ADMIN, ALICE}))
+    suggest_new_term(bot)
+    assert buttons(dm(bot, ALICE)[-1]) and buttons(review_message(bot))
+    press(bot, dm(bot, ALICE)[-1], suggest_blocks.DECLINE, user=ALICE)
+    (modal,) = bot.slack.modals(ALICE)
+    bot.submit(modal["id"], {})
+    bot.settle()
+    for admin in (ADMIN, ALICE):
+        shown = [m for m in dm(bot, admin) if "suggests" in json.dumps(m)]
+        assert len(shown) == 1 and not buttons(shown[0])
+        assert "Declined by" in json.dumps(shown[0]["blocks"])
+    assert bot.services.store.suggestions_made()[0].reason is None  # no reason given

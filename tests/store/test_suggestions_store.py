@@ -87,9 +87,9 @@ def test_another_team_sees_and_changes_nothing(store: Store) -> None:
     assert theirs.suggestions_made() == [] and theirs.open_suggestions() == []
     assert not theirs.decide_suggestion(suggestion_id, "approved", "U0EVE")
     assert not theirs.edit_suggestion(suggestion_id, "{}", "k", "U0EVE")
-    theirs.set_review_message(suggestion_id, "C0EVIL", "1.0")
+    theirs.add_review_message(suggestion_id, "C0EVIL", "1.0")
     theirs.reopen_suggestion(suggestion_id, "forged")
     kept = mine.suggestion(suggestion_id)
-    assert kept is not None and kept.state == "open" and kept.review_channel is None
+    assert kept is not None and kept.state == "open" and kept.review_messages == ()
     # The same suggestion in the other team is that team's own, not a merge.
     assert add(theirs, "U0BOB", proposal())[0] is Added.NEW

@@ -33,8 +33,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reason", sa.Text, nullable=True),
         sa.Column("outcome", sa.Text, nullable=True),
-        sa.Column("review_channel", sa.String(64), nullable=True),
-        sa.Column("review_ts", sa.String(64), nullable=True),
+        sa.Column("review_messages", sa.Text, nullable=False, server_default=""),
         sa.PrimaryKeyConstraint("team_id", "id", name="pk_suggestions"),
         sa.CheckConstraint("kind IN ('term', 'fix', 'brief')", name="ck_suggestions_kind"),
         sa.CheckConstraint(
