@@ -144,3 +144,23 @@ def test_the_local_slack_reads_a_timestamp_in_0_to_9_only(oldest: str) -> None:
         client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
         answer = client.conversations_history(channel="C0GENERAL", oldest=oldest)
         assert [m["text"] for m in answer["messages"]] == ["hello"]
+
+
+@pytest.mark.parametrize("span", ["²w", "①d", "٣d", "3.5d", "-1w", "+3d", "0d", "1" * 40 + "h"])
+def test_snooze_with_a_wrong_number_says_what_to_type(bot: BotHarness, span: str) -> None:
+    """/brief snooze ²w (or ٣d, 3.5d, 0d…): "not a number from 1 to …", with what to type;
+    nothing is snoozed."""
+    subscribed = bot.command("/brief", "subscribe", channel="D0ALICE")
+    bot.responses_to(subscribed)
+    sent = bot.command("/brief", f"snooze {span}", channel="D0ALICE")
+    assert sent.response.status == 200
+    assert "is not a number from 1 to" in sent.ack_text
+    assert "/brief snooze 1w" in sent.ack_text
+    assert WRONG not in sent.ack_text
+    person = bot.services.store.person("U0ALICE")
+    assert person is not None and person.snoozed_until is None
+
+
+def test_snooze_with_a_number_snoozes(bot: BotHarness) -> None:
+    bot.responses_to(bot.command("/brief", "subscribe", channel="D0ALICE"))
+    assert "Snoozed until" in bot.command("/brief", "snooze 3d", channel="D0ALICE").ack_text
