@@ -83,6 +83,12 @@ def _user_name(user_id: str) -> str:
     return _NAMES.get(user_id, user_id.lower())
 
 
+def _person(user_id: str, team_id: str) -> dict[str, str]:
+    """The `user` of an interaction payload: who clicked, typed or submitted."""
+    name = _user_name(user_id)
+    return {"id": user_id, "username": name, "name": name, "team_id": team_id}
+
+
 def _channel_name(channel_id: str) -> str:
     return "general" if channel_id == "C0GENERAL" else channel_id.lower()
 
@@ -161,12 +167,7 @@ def block_action(
         clicked.pop("value", None)
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {
-            "id": user_id,
-            "username": _user_name(user_id),
-            "name": _user_name(user_id),
-            "team_id": team_id,
-        },
+        "user": _person(user_id, team_id),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or new_trigger_id(),
@@ -243,12 +244,7 @@ def message_action(
         "token": VERIFICATION_TOKEN,
         "action_ts": now_ts(),
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "user": {
-            "id": user_id,
-            "username": _user_name(user_id),
-            "name": _user_name(user_id),
-            "team_id": team_id,
-        },
+        "user": _person(user_id, team_id),
         "channel": {"id": channel_id, "name": _channel_name(channel_id)},
         "is_enterprise_install": False,
         "enterprise": None,
@@ -294,12 +290,7 @@ def view_submission(
     return {
         "type": "view_submission",
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "user": {
-            "id": user_id,
-            "username": _user_name(user_id),
-            "name": _user_name(user_id),
-            "team_id": team_id,
-        },
+        "user": _person(user_id, team_id),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or new_trigger_id(),
