@@ -23,10 +23,10 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.daily.plan import MAX_ATTEMPTS, Due, Ledger, Published, new_since, retry
+from bot.records import IN_FLIGHT
 from bot.schedule import Kind, ScheduleError, post_times
 from bot.snooze import in_waking_hours
 from bot.store import DeliveryKey, Person, Subscription
-from bot.store.records import IN_FLIGHT
 
 CAUGHT_UP = "nothing was missed while snoozed"
 

@@ -44,11 +44,11 @@ from bot.daily.schedule_sync import ScheduleFileSync, as_synced
 from bot.featured import featured_brief, pick_featured, tagged
 from bot.installations import NotInstalled
 from bot.model import Brief
+from bot.records import IN_FLIGHT
 from bot.schedule import Kind, ScheduleError, next_post_time, post_instant
 from bot.services import Services
 from bot.slack import channel_posts
 from bot.store import DeliveryKey, DeliveryKind, Person, Subscription, SyncResult, worker_id
-from bot.store.records import IN_FLIGHT
 
 log = logging.getLogger("briefbot.daily")
 

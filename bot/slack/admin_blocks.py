@@ -3,9 +3,9 @@
 Like `bot.slack.blocks`, every builder returns a `Message` with a plain-text fallback
 that fits Block Kit's limits, and everything that comes from content, files or people
 is escaped. Error lists go in code blocks so that field names such as `see_also`
-are not read as formatting. Builders take plain data: the content's own records, and
-for the ledger and lookup counts whatever has the fields below (the store's records
-do), so Block Kit building never reaches into the store.
+are not read as formatting. Builders take plain data: the content's own records and
+the frozen records the store hands out (`bot.records`), so Block Kit building never
+reaches into the store.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.content.errors import ContentError
 from bot.content.library import Library
 from bot.content.live import ReloadResult
+from bot.records import Counted, Delivery, LookupReport, Tally, VoteReport
 from bot.schedule import Kind
 from bot.slack.blocks import CONTEXT_MAX, FALLBACK_MAX, Message, chunk_lines, format_date
 from bot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
@@ -30,81 +30,6 @@ MAX_ERRORS_SHOWN = 30
 """More errors than this are summed up in one line; `briefbot validate` lists them all."""
 MAX_ERRORS_PER_FILE = 5
 MAX_DELIVERIES_SHOWN = 10
-
-
-class Delivery(Protocol):
-    """One daily post as the ledger records it (what `/brief status` shows of it)."""
-
-    @property
-    def channel_id(self) -> str: ...
-    @property
-    def local_date(self) -> dt.date: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def brief_id(self) -> str: ...
-    @property
-    def attempts(self) -> int: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def updated_at(self) -> dt.datetime: ...
-
-
-class Counted(Protocol):
-    """A brief id, term or query, and how often it came up."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def count(self) -> int: ...
-
-
-class LookupReport(Protocol):
-    """What the team looked for over a period, and what it did not find."""
-
-    @property
-    def days(self) -> float: ...
-    @property
-    def brief_lookups(self) -> int: ...
-    @property
-    def define_lookups(self) -> int: ...
-    @property
-    def top_briefs(self) -> Sequence[Counted]: ...
-    @property
-    def top_terms(self) -> Sequence[Counted]: ...
-    @property
-    def missed_queries(self) -> Sequence[Counted]: ...
-    @property
-    def missed_terms(self) -> Sequence[Counted]: ...
-    def to_text(self) -> str: ...
-
-
-class Tally(Protocol):
-    """The votes on one brief (by id) or term (by name) over a period."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def up(self) -> int: ...
-    @property
-    def down(self) -> int: ...
-    @property
-    def votes(self) -> int: ...
-    @property
-    def helpful_percent(self) -> str: ...
-
-
-class VoteReport(Protocol):
-    """What the team said was helpful over the report's period, least helpful first."""
-
-    @property
-    def briefs(self) -> Sequence[Tally]: ...
-    @property
-    def terms(self) -> Sequence[Tally]: ...
-    @property
-    def votes(self) -> int: ...
-    def to_text(self) -> str: ...
 
 
 def _section(text: str) -> SectionBlock:

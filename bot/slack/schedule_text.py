@@ -2,15 +2,15 @@
 
 `/brief subscribe`, `/brief schedule`, `/brief unsubscribe` and the App Home all speak of
 subscriptions in these words. Everything here takes plain data: a `SubscriptionSpec`
-and what a subscription row says, never the store itself.
+and the store's frozen `Subscription` record, never the store itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Protocol
 
+from bot.records import Subscription
 from bot.schedule import Kind, Schedule, SubscriptionSpec, next_post
 from bot.slack.mrkdwn import escape
 
@@ -37,21 +37,6 @@ LAST_POST_WORDS = {
     "posting": "being posted",
 }
 """A delivery's state (its stored value) -> how `/brief schedule` says it."""
-
-
-class SubscriptionFacts(Protocol):
-    """What a stored subscription tells about itself (bot.store's Subscription has it)."""
-
-    @property
-    def spec(self) -> SubscriptionSpec: ...
-    @property
-    def paused(self) -> bool: ...
-    @property
-    def paused_reason(self) -> str | None: ...
-    @property
-    def declared(self) -> bool: ...
-    @property
-    def created_by(self) -> str | None: ...
 
 
 def describe(spec: SubscriptionSpec) -> str:
@@ -97,7 +82,7 @@ def last_post_text(local_date: dt.date, state: str) -> str:
 
 
 def schedule_text(
-    subscription: SubscriptionFacts, now: dt.datetime, last_post: str | None = None
+    subscription: Subscription, now: dt.datetime, last_post: str | None = None
 ) -> str:
     """What `/brief schedule` says about one subscription, in mrkdwn we build ourselves."""
     spec = subscription.spec

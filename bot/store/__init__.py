@@ -7,12 +7,7 @@ Open it with `make_engine(url)` (sqlite:///file.db or postgresql+psycopg://…),
 with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
 """
 
-from bot.store import installation_tables as installation_tables
-from bot.store.base import DatabaseFailed
-from bot.store.engine import StoreError, check_connection, make_engine, sqlite_url
-from bot.store.ledger import worker_id
-from bot.store.migrate import current_revision, head_revision, upgrade
-from bot.store.records import (
+from bot.records import (
     Counted,
     DeclaredChannelError,
     Delivery,
@@ -31,6 +26,11 @@ from bot.store.records import (
     VoteOutcome,
     VoteReport,
 )
+from bot.store import installation_tables as installation_tables
+from bot.store.base import DatabaseFailed
+from bot.store.engine import StoreError, check_connection, make_engine, sqlite_url
+from bot.store.ledger import worker_id
+from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.store import Store
 
 __all__ = [

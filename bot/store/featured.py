@@ -12,8 +12,8 @@ from types import MappingProxyType
 from sqlalchemy import select
 
 from bot.featured import ChooseFeatured
+from bot.records import FeaturedPick
 from bot.store.base import StoreBase
-from bot.store.records import FeaturedPick
 from bot.store.tables import featured_picks
 
 

@@ -37,9 +37,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select, update
 
-from bot.store.base import StoreBase, cap
-from bot.store.messages import record_post
-from bot.store.records import (
+from bot.records import (
     IN_FLIGHT,
     Delivery,
     DeliveryKey,
@@ -47,6 +45,8 @@ from bot.store.records import (
     DeliveryState,
     MessageKind,
 )
+from bot.store.base import StoreBase, cap
+from bot.store.messages import record_post
 from bot.store.tables import ID, deliveries
 
 

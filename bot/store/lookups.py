@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 
 from bot.model import normalize_key
+from bot.records import Counted, LookupKind, LookupReport
 from bot.store.base import StoreBase
-from bot.store.records import Counted, LookupKind, LookupReport
 from bot.store.tables import QUERY, lookups
 
 

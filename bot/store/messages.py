@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
 
+from bot.records import MessageKind, OnceClaim, OnceState
 from bot.store.base import StoreBase, changed
-from bot.store.records import MessageKind, OnceClaim, OnceState
 from bot.store.tables import ONCE_KEY, handled_once, posted_messages
 
 ONCE_KEEP = dt.timedelta(days=1)

@@ -11,8 +11,8 @@ import datetime as dt
 
 from sqlalchemy import Connection, delete, select, update
 
+from bot.records import DeliveryKey, DeliveryKind, DeliveryState, Person
 from bot.store.base import StoreBase, cap
-from bot.store.records import DeliveryKey, DeliveryKind, DeliveryState, Person
 from bot.store.tables import deliveries, people, subscriptions
 
 

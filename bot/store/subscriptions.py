@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from bot.records import DeclaredChannelError, Subscription, SyncResult
 from bot.schedule import Kind, Schedule, SubscriptionSpec
 from bot.store.base import StoreBase, cap, changed
-from bot.store.records import DeclaredChannelError, Subscription, SyncResult
 from bot.store.tables import subscriptions
 
 

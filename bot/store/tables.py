@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from bot.model import ItemKind, Vote
-from bot.store.records import DeliveryKind, DeliveryState, LookupKind, MessageKind, OnceState
+from bot.records import DeliveryKind, DeliveryState, LookupKind, MessageKind, OnceState
 
 # Stable constraint names, so later migrations can refer to them on every backend.
 NAMING_CONVENTION = {

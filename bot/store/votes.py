@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 
 from bot.model import ItemKind, Vote
+from bot.records import Tally, VoteOutcome, VoteReport, least_helpful_first
 from bot.store.base import StoreBase
-from bot.store.records import Tally, VoteOutcome, VoteReport, least_helpful_first
 from bot.store.tables import QUERY, votes
 
 DOUBLE_CLICK = Decimal("1.0")

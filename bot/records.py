@@ -1,4 +1,9 @@
-"""Frozen records the store hands out: plain values, detached from any connection."""
+"""Frozen records the store hands out: plain values, detached from any connection.
+
+They live below both `bot.store`, which makes them from its rows, and `bot.slack`, which
+shows them, so that Block Kit building reads the very records the store returns and
+never reaches into the store.
+"""
 
 from __future__ import annotations
 
