@@ -27,11 +27,9 @@ def _token_columns() -> list[sa.Column[object]]:
     ]
 
 
-def upgrade() -> None:
-    op.create_table(
-        "slack_installations",
-        *_token_columns(),
-        sa.Column("enterprise_url", sa.String(200), nullable=True),
+def _bot_columns() -> list[sa.Column[object]]:
+    """The team and its bot token, as both tables keep them, in slack_sdk's order."""
+    return [
         sa.Column("team_id", sa.String(32), nullable=True),
         sa.Column("team_name", sa.String(200), nullable=True),
         sa.Column("bot_token", sa.String(200), nullable=True),
@@ -40,6 +38,15 @@ def upgrade() -> None:
         sa.Column("bot_scopes", sa.String(1000), nullable=True),
         sa.Column("bot_refresh_token", sa.String(200), nullable=True),
         sa.Column("bot_token_expires_at", sa.DateTime(), nullable=True),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "slack_installations",
+        *_token_columns(),
+        sa.Column("enterprise_url", sa.String(200), nullable=True),
+        *_bot_columns(),
         sa.Column("user_id", sa.String(32), nullable=False),
         sa.Column("user_token", sa.String(200), nullable=True),
         sa.Column("user_scopes", sa.String(1000), nullable=True),
@@ -62,14 +69,7 @@ def upgrade() -> None:
     op.create_table(
         "slack_bots",
         *_token_columns(),
-        sa.Column("team_id", sa.String(32), nullable=True),
-        sa.Column("team_name", sa.String(200), nullable=True),
-        sa.Column("bot_token", sa.String(200), nullable=True),
-        sa.Column("bot_id", sa.String(32), nullable=True),
-        sa.Column("bot_user_id", sa.String(32), nullable=True),
-        sa.Column("bot_scopes", sa.String(1000), nullable=True),
-        sa.Column("bot_refresh_token", sa.String(200), nullable=True),
-        sa.Column("bot_token_expires_at", sa.DateTime(), nullable=True),
+        *_bot_columns(),
         sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
         sa.Column("installed_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_slack_bots"),
