@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.content.library import Library
 from bot.listeners.commands.brief import BriefRequest, Subcommand
@@ -64,16 +65,27 @@ def _said(text: str) -> Answer:
     return Answer(text, text)
 
 
+def _unless_gone(call: Callable[[], SlackResponse], gone: str) -> SlackResponse | Answer:
+    """Slack's answer to `call`, or `gone` to tell the person when Slack says they are not
+    in this workspace (GONE_ERRORS); any other error is raised, for the error handler."""
+    try:
+        return call()
+    except SlackApiError as error:
+        if str(error.response.get("error") or "") in GONE_ERRORS:
+            return _said(gone)
+        raise
+
+
 def profile_zone(client: WebClient, user_id: str, default: str) -> str | Answer:
     """The person's zone from their Slack profile (`default` when it names none), or what
     to tell them when Slack does not know them in this workspace (a forged or foreign id,
     or a deactivated account)."""
-    try:
-        answer = client.users_info(user=user_id)
-    except SlackApiError as error:
-        if str(error.response.get("error") or "") in GONE_ERRORS:
-            return _said("I can't find you in this workspace, so I can't send you briefs.")
-        raise
+    answer = _unless_gone(
+        lambda: client.users_info(user=user_id),
+        "I can't find you in this workspace, so I can't send you briefs.",
+    )
+    if isinstance(answer, Answer):
+        return answer
     user = answer.get("user") or {}
     if user.get("deleted"):
         return _said("Your account in this workspace is deactivated; I can't send you briefs.")
@@ -83,12 +95,12 @@ def profile_zone(client: WebClient, user_id: str, default: str) -> str | Answer:
 
 def open_dm(client: WebClient, user_id: str) -> str | Answer:
     """The id of the DM between briefbot and the person (`conversations.open`)."""
-    try:
-        answer = client.conversations_open(users=user_id)
-    except SlackApiError as error:
-        if str(error.response.get("error") or "") in GONE_ERRORS:
-            return _said("I can't open a direct message with you in this workspace.")
-        raise
+    answer = _unless_gone(
+        lambda: client.conversations_open(users=user_id),
+        "I can't open a direct message with you in this workspace.",
+    )
+    if isinstance(answer, Answer):
+        return answer
     return str((answer.get("channel") or {}).get("id") or "")
 
 
