@@ -27,7 +27,7 @@ from bot.schedule import Kind, ScheduleError, canonical_zone, parse_subscription
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
-from bot.slack.schedule_text import KIND_NAMES, describe, next_text
+from bot.slack.schedule_text import KIND_NAMES, describe, next_text, subscription_line
 from bot.snooze import SnoozeError, parse_snooze
 from bot.store import DeclaredChannelError, Person
 from bot.suggest import unknown_tags
@@ -262,13 +262,7 @@ def person_schedule(services: Services, user_id: str) -> Answer:
     if person is None or not mine:
         return _said(NOT_SUBSCRIBED)
     now = services.now()
-    lines = []
-    for subscription in mine:
-        spec = subscription.spec
-        lines.append(
-            f"*{KIND_NAMES[spec.kind].capitalize()} in your DMs:* {escape(describe(spec))} · "
-            f"next {next_text(spec, now)}"
-        )
+    lines = [subscription_line(subscription.spec, now, " in your DMs") for subscription in mine]
     if person.snoozed(now) and person.snoozed_until is not None:
         lines.append(f"*Snoozed* until {until_text(person.snoozed_until, person.timezone)}.")
     lines.append(QUIET_NOTE)
