@@ -102,3 +102,11 @@ def schedule_text(
     if last_post:
         lines.append(last_post)
     return "\n".join(lines)
+
+
+def subscription_line(spec: SubscriptionSpec, now: dt.datetime, where: str = "") -> str:
+    """One subscription in a list of them, in mrkdwn: "*Daily brief in your DMs:* 09:00 on
+    weekdays (Europe/Helsinki) · next Monday, May 6 at 09:00 (Europe/Helsinki)"; `where`
+    (" in your DMs") follows the kind's name, or is left out."""
+    name = KIND_NAMES[spec.kind].capitalize()
+    return f"*{name}{where}:* {escape(describe(spec))} · next {next_text(spec, now)}"

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
-from slack_sdk import WebClient
-
 from bot.content.proposals import Proposal
-from bot.listeners.acked import Acked, acked_then, after_ack
-from bot.listeners.context import deps
+from bot.listeners.acked import Acked, acked_now, acked_then
 from bot.listeners.replies import ephemeral
 from bot.listeners.suggestions import (
     GONE,
@@ -28,26 +24,17 @@ from bot.slack.suggest_button import parse_suggest_value
 GONE_TARGET = "That term or brief is not in the content any more, so there is nothing to fix."
 
 
-def suggest_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-) -> None:
+def _suggest(acked: Acked) -> None:
     """Open the Suggest modal at once: a trigger id works for 3 seconds only."""
-    ack()
-    parsed = parse_suggest_value(str(action.get("value", "")))
-    library = deps(context).library
-    if parsed is None or not open_suggest_modal(
-        client, str(body.get("trigger_id", "")), library, *parsed
-    ):
-        after_ack(
-            context,
-            body,
-            lambda: respond(**ephemeral(notice(GONE_TARGET)), replace_original=False),
-        )
+    parsed = parse_suggest_value(str(acked.payload.get("value", "")))
+    library = acked.deps.library
+    if parsed is None or not open_suggest_modal(acked.client, acked.trigger_id, library, *parsed):
+        _say_later(acked, GONE_TARGET)
+
+
+def _say_later(acked: Acked, text: str) -> None:
+    """Answer the person privately, after the ack: the listener thread only opens modals."""
+    acked.later(lambda: acked.respond(**ephemeral(notice(text)), replace_original=False))
 
 
 def _clicked_on(body: dict[str, Any]) -> tuple[str, str]:
@@ -68,64 +55,41 @@ def _approve(acked: Acked) -> None:
     answer(**ephemeral(said), replace_original=False)
 
 
-def edit_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-) -> None:
+def _edit(acked: Acked) -> None:
     """Open the suggestion, prefilled, for an admin to edit and approve."""
-    ack()
-    _open_for_admin(body, action, context, client, respond, "edit")
+    _open_for_admin(acked, "edit")
 
 
-def decline_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-) -> None:
+def _decline(acked: Acked) -> None:
     """Ask the admin why they decline (optional), in a modal."""
-    ack()
-    _open_for_admin(body, action, context, client, respond, "decline")
+    _open_for_admin(acked, "decline")
 
 
-def _open_for_admin(
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond,
-    what: str,
-) -> None:
-    services = deps(context).services
-    user = str(body["user"]["id"])
-
-    def say(text: str) -> None:
-        after_ack(context, body, lambda: respond(**ephemeral(notice(text)), replace_original=False))
-
+def _open_for_admin(acked: Acked, what: str) -> None:
+    services = acked.deps.services
+    user = str(acked.body["user"]["id"])
     if not services.is_admin(user):
-        say(NOT_ADMIN)
+        _say_later(acked, NOT_ADMIN)
         return
-    found = services.store.suggestion(str(action.get("value", "")))
+    found = services.store.suggestion(str(acked.payload.get("value", "")))
     if found is None:
-        say(GONE)
+        _say_later(acked, GONE)
         return
     if found.state != "open":
-        say(f"That suggestion was already {found.state}.")
+        _say_later(acked, f"That suggestion was already {found.state}.")
         return
-    channel, ts = _clicked_on(body)
+    channel, ts = _clicked_on(acked.body)
     if what == "edit":
         proposal = Proposal.from_json(found.proposal)
         view = edit_modal(found, channel, ts, target_hash(services, proposal))
     else:
         view = suggest_blocks.decline_modal(found.id, Proposal.from_json(found.proposal).title)
         view["private_metadata"] = json.dumps({"id": found.id, "channel": channel, "ts": ts})
-    client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+    acked.client.views_open(trigger_id=acked.trigger_id, view=view)
 
 
+# Opening a modal cannot wait for a follow-up thread; approving has nothing to open.
+suggest_clicked = acked_now(_suggest)
 approve_clicked = acked_then(_approve)
+edit_clicked = acked_now(_edit)
+decline_clicked = acked_now(_decline)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.content.library import Library
 from bot.listeners.commands.brief import BriefRequest, Subcommand
@@ -26,7 +27,7 @@ from bot.schedule import Kind, ScheduleError, canonical_zone, parse_subscription
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
-from bot.slack.schedule_text import KIND_NAMES, describe, next_text
+from bot.slack.schedule_text import KIND_NAMES, describe, next_text, subscription_line
 from bot.snooze import SnoozeError, parse_snooze
 from bot.store import DeclaredChannelError, Person
 from bot.suggest import unknown_tags
@@ -64,16 +65,27 @@ def _said(text: str) -> Answer:
     return Answer(text, text)
 
 
+def _unless_gone(call: Callable[[], SlackResponse], gone: str) -> SlackResponse | Answer:
+    """Slack's answer to `call`, or `gone` to tell the person when Slack says they are not
+    in this workspace (GONE_ERRORS); any other error is raised, for the error handler."""
+    try:
+        return call()
+    except SlackApiError as error:
+        if str(error.response.get("error") or "") in GONE_ERRORS:
+            return _said(gone)
+        raise
+
+
 def profile_zone(client: WebClient, user_id: str, default: str) -> str | Answer:
     """The person's zone from their Slack profile (`default` when it names none), or what
     to tell them when Slack does not know them in this workspace (a forged or foreign id,
     or a deactivated account)."""
-    try:
-        answer = client.users_info(user=user_id)
-    except SlackApiError as error:
-        if str(error.response.get("error") or "") in GONE_ERRORS:
-            return _said("I can't find you in this workspace, so I can't send you briefs.")
-        raise
+    answer = _unless_gone(
+        lambda: client.users_info(user=user_id),
+        "I can't find you in this workspace, so I can't send you briefs.",
+    )
+    if isinstance(answer, Answer):
+        return answer
     user = answer.get("user") or {}
     if user.get("deleted"):
         return _said("Your account in this workspace is deactivated; I can't send you briefs.")
@@ -83,12 +95,12 @@ def profile_zone(client: WebClient, user_id: str, default: str) -> str | Answer:
 
 def open_dm(client: WebClient, user_id: str) -> str | Answer:
     """The id of the DM between briefbot and the person (`conversations.open`)."""
-    try:
-        answer = client.conversations_open(users=user_id)
-    except SlackApiError as error:
-        if str(error.response.get("error") or "") in GONE_ERRORS:
-            return _said("I can't open a direct message with you in this workspace.")
-        raise
+    answer = _unless_gone(
+        lambda: client.conversations_open(users=user_id),
+        "I can't open a direct message with you in this workspace.",
+    )
+    if isinstance(answer, Answer):
+        return answer
     return str((answer.get("channel") or {}).get("id") or "")
 
 
@@ -250,13 +262,7 @@ def person_schedule(services: Services, user_id: str) -> Answer:
     if person is None or not mine:
         return _said(NOT_SUBSCRIBED)
     now = services.now()
-    lines = []
-    for subscription in mine:
-        spec = subscription.spec
-        lines.append(
-            f"*{KIND_NAMES[spec.kind].capitalize()} in your DMs:* {escape(describe(spec))} · "
-            f"next {next_text(spec, now)}"
-        )
+    lines = [subscription_line(subscription.spec, now, " in your DMs") for subscription in mine]
     if person.snoozed(now) and person.snoozed_until is not None:
         lines.append(f"*Snoozed* until {until_text(person.snoozed_until, person.timezone)}.")
     lines.append(QUIET_NOTE)

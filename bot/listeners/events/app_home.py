@@ -75,22 +75,14 @@ def readable_dms(services: Services, user_id: str) -> blocks.DmHome | None:
 def dm_home(services: Services, user_id: str) -> blocks.DmHome:
     from bot.listeners.commands.brief_dm import until_text
     from bot.schedule import Kind
-    from bot.slack.schedule_text import KIND_NAMES, describe, next_text
+    from bot.slack.schedule_text import subscription_line
 
     store = services.store
     person = store.person(user_id)
     mine = store.channel_subscriptions(person.dm_channel) if person is not None else []
     now = services.now()
-    lines = []
-    for subscription in mine:
-        spec = subscription.spec
-        lines.append(
-            (
-                f"*{KIND_NAMES[spec.kind].capitalize()}:* {escape(describe(spec))} · "
-                f"next {next_text(spec, now)}",
-                spec.kind.value,
-            )
-        )
+    # Each line goes with its kind: the Home tab puts that kind's Stop button beside it.
+    lines = [(subscription_line(s.spec, now), s.kind) for s in mine]
     have = {subscription.kind for subscription in mine}
     labels = {
         Kind.DAILY: "Subscribe me" if not mine else "Add the daily brief",

@@ -26,6 +26,7 @@ from bot.listeners.suggestions import (
     tell,
     update_review,
 )
+from bot.services import Services
 from bot.slack import suggest_blocks
 
 
@@ -50,15 +51,24 @@ def _first_input(view: dict[str, Any]) -> str:
     return ""
 
 
+def _admin_or_refused(ack: Ack, body: dict[str, Any], services: Services, field: str) -> str | None:
+    """The id of the admin who submitted the modal; or None, having acked with NOT_ADMIN
+    on `field` (the modal stays open), when they are not an admin (any more)."""
+    user = str(body["user"]["id"])
+    if services.is_admin(user):
+        return user
+    ack(**errors_answer({field: NOT_ADMIN}))
+    return None
+
+
 def edit_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """An admin's edit: checked like a suggestion, then approved as edited."""
     needs = deps(context)
     services = needs.services
-    user = str(body["user"]["id"])
-    if not services.is_admin(user):
-        ack(**errors_answer({_first_input(view): NOT_ADMIN}))
+    user = _admin_or_refused(ack, body, services, _first_input(view))
+    if user is None:
         return
     suggestion_id, proposal, meta = edited_proposal(view)
     _, problems = plan(services, needs.library, proposal)
@@ -82,11 +92,9 @@ def decline_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     """Decline with the admin's reason, and tell whoever suggested it."""
-    needs = deps(context)
-    services = needs.services
-    user = str(body["user"]["id"])
-    if not services.is_admin(user):
-        ack(**errors_answer({"reason": NOT_ADMIN}))
+    services = deps(context).services
+    user = _admin_or_refused(ack, body, services, "reason")
+    if user is None:
         return
     meta = metadata_of(view)
     reason = " ".join(suggest_blocks.submitted_values(view).get("reason", "").split())[:1000]
