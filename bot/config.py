@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +46,7 @@ ENV_HELP = {
 CLOCK_VALUES = {"on": True, "true": True, "yes": True, "1": True}
 CLOCK_VALUES |= {"off": False, "false": False, "no": False, "0": False}
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 WATCH_MODES = ("events", "poll", "off")
 LOG_FORMATS = ("text", "json")
 
@@ -95,6 +96,21 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
+        def one_of(
+            name: str,
+            default: str,
+            words: Collection[str],
+            problem: str,
+            case: Callable[[str], str] = str.lower,
+        ) -> str:
+            """NAME's value (`default` when unset) in the case `words` are written in (lower,
+            unless `case` says otherwise); when it is none of `words`, `problem` joins the
+            problems, the value standing in it for {value!r}."""
+            value = case(get(name) or default)
+            if value not in words:
+                problems.append(problem.format(value=value))
+            return value
+
         bot_token = get("SLACK_BOT_TOKEN")
         if bot_token and not bot_token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
@@ -142,22 +158,28 @@ class Settings:
             else:
                 catch_up = parsed
 
-        log_level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
-        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            problems.append("BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
-        log_format = (get("BRIEFBOT_LOG_FORMAT") or "text").lower()
-        if log_format not in LOG_FORMATS:
-            problems.append(
-                f"BRIEFBOT_LOG_FORMAT must be text (readable lines) or json (one JSON object "
-                f"a line, for log collectors), not {log_format!r}."
-            )
+        log_level = one_of(
+            "BRIEFBOT_LOG_LEVEL",
+            "INFO",
+            LOG_LEVELS,
+            "BRIEFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.",
+            case=str.upper,
+        )
+        log_format = one_of(
+            "BRIEFBOT_LOG_FORMAT",
+            "text",
+            LOG_FORMATS,
+            "BRIEFBOT_LOG_FORMAT must be text (readable lines) or json (one JSON object "
+            "a line, for log collectors), not {value!r}.",
+        )
 
-        watch = (get("BRIEFBOT_WATCH") or "events").lower()
-        if watch not in WATCH_MODES:
-            problems.append(
-                f"BRIEFBOT_WATCH: {watch!r} is not a watch mode; use events (file system "
-                "events), poll (for network file systems and some containers) or off."
-            )
+        watch = one_of(
+            "BRIEFBOT_WATCH",
+            "events",
+            WATCH_MODES,
+            "BRIEFBOT_WATCH: {value!r} is not a watch mode; use events (file system "
+            "events), poll (for network file systems and some containers) or off.",
+        )
 
         database_url = get("DATABASE_URL") or "sqlite:///briefbot.db"
         if database_url.startswith("postgres://"):
@@ -166,12 +188,13 @@ class Settings:
         elif database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
-        raw_clock = (get("BRIEFBOT_CLOCK") or "on").lower()
-        if raw_clock not in CLOCK_VALUES:
-            problems.append(
-                f"BRIEFBOT_CLOCK must be on or off, not {raw_clock!r} (off when a separate "
-                "`briefbot clock` process posts the daily briefs)."
-            )
+        raw_clock = one_of(
+            "BRIEFBOT_CLOCK",
+            "on",
+            CLOCK_VALUES,
+            "BRIEFBOT_CLOCK must be on or off, not {value!r} (off when a separate "
+            "`briefbot clock` process posts the daily briefs).",
+        )
 
         review_channel = get("BRIEFBOT_REVIEW_CHANNEL")
         if review_channel is not None and not re.match(r"^[CG][A-Z0-9]{2,}$", review_channel):
@@ -179,12 +202,12 @@ class Settings:
                 f"BRIEFBOT_REVIEW_CHANNEL must be a channel id like C0123ABCD (channel name → "
                 f"About, at the bottom), not {review_channel!r}."
             )
-        raw_commit = (get("BRIEFBOT_CONTENT_COMMIT") or "0").lower()
-        if raw_commit not in CLOCK_VALUES:
-            problems.append(
-                f"BRIEFBOT_CONTENT_COMMIT must be 1 (commit approved suggestions) or 0, "
-                f"not {raw_commit!r}."
-            )
+        raw_commit = one_of(
+            "BRIEFBOT_CONTENT_COMMIT",
+            "0",
+            CLOCK_VALUES,
+            "BRIEFBOT_CONTENT_COMMIT must be 1 (commit approved suggestions) or 0, not {value!r}.",
+        )
 
         if problems:
             raise ConfigError(problems)

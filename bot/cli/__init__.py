@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import importlib
 import inspect
 import os
@@ -109,6 +110,27 @@ def load_or_say(content: str, model: MeaningModel | None = None) -> Library | No
     except ContentInvalid as invalid:
         print_invalid(invalid)
         return None
+
+
+def with_library(
+    command: Callable[[argparse.Namespace, Library], int], *, meaning: bool = False
+) -> Run:
+    """`command` run on the content folder's library (`--content DIR`, knowing meanings
+    with `meaning`, for the lookups that use them), or exit 1 after printing every
+    content error. `command`'s docstring stays the subcommand's help."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        model = None
+        if meaning:
+            # Imported only here: numpy and the model (0.1-0.8 s) are for the lookups alone.
+            from bot.search.meaning import load_model
+
+            model = load_model()
+        library = load_or_say(args.content, model)
+        return 1 if library is None else command(args, library)
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,8 +30,8 @@ from bot.cli import (
     add_content_option,
     date_argument,
     fail,
-    load_or_say,
     number_argument,
+    with_library,
 )
 from bot.content.errors import ContentInvalid, display_path
 from bot.content.loader import Content
@@ -42,10 +42,12 @@ if TYPE_CHECKING:
 
 BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
 DEFAULT_EXPORT_DIR = "export"
+DAYS = number_argument("a number of days", 1, 3660)
+"""How far back `report` and `export --days` look: up to ten years."""
 
 
 def register(subparsers: Subparsers) -> None:
-    preview = add_command(subparsers, "preview", run_preview)
+    preview = add_command(subparsers, "preview", with_library(run_preview))
     preview.add_argument(
         "id", nargs="?", metavar="ID", help="the brief's id (default: today's pick)"
     )
@@ -54,14 +56,14 @@ def register(subparsers: Subparsers) -> None:
     report = add_command(subparsers, "report", run_report)
     report.add_argument(
         "--days",
-        type=number_argument("a number of days", 1, 3660),
+        type=DAYS,
         default=7,
         metavar="N",
         help="how many days back (default 7)",
     )
     _add_database_options(report)
 
-    export = add_command(subparsers, "export", run_export)
+    export = add_command(subparsers, "export", with_library(run_export))
     export.add_argument("--format", choices=("csv", "json", "md"), required=True)
     export.add_argument(
         "--out",
@@ -71,7 +73,7 @@ def register(subparsers: Subparsers) -> None:
     )
     export.add_argument(
         "--days",
-        type=number_argument("a number of days", 1, 3660),
+        type=DAYS,
         default=None,
         metavar="N",
         help="count only the votes of the last N days (default: every vote)",
@@ -135,7 +137,7 @@ def block_kit_builder_url(blocks: list[dict[str, Any]]) -> str:
     return BLOCK_KIT_BUILDER + quote(payload, safe="")
 
 
-def run_preview(args: argparse.Namespace) -> int:
+def run_preview(args: argparse.Namespace, library: Library) -> int:
     """print the daily post for a brief as Block Kit JSON, with a Block Kit Builder link
 
     Print exactly the message the daily post sends for brief ID (without ID: today's
@@ -147,9 +149,6 @@ def run_preview(args: argparse.Namespace) -> int:
     from bot.slack.blocks import brief_message
     from bot.suggest import did_you_mean
 
-    library = load_or_say(args.content)
-    if library is None:
-        return 1
     if args.id is None:
         day = dt.date.today()
         brief = pick_featured(library, day, {})
@@ -334,7 +333,7 @@ def _export_votes(args: argparse.Namespace, library: Library) -> dict[str, str] 
     return votes_files(_vote_records(report, library), args.format, period)
 
 
-def run_export(args: argparse.Namespace) -> int:
+def run_export(args: argparse.Namespace, library: Library) -> int:
     """write the briefs and the glossary as CSV, JSON or Markdown
 
     Write briefs.<ext> and glossary.<ext> into DIR, and votes.<ext> (per brief and term,
@@ -344,9 +343,6 @@ def run_export(args: argparse.Namespace) -> int:
     """
     from bot.content.export import export_files
 
-    library = load_or_say(args.content)
-    if library is None:
-        return 1
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return fail(f"{out} is a file; --out needs a folder")

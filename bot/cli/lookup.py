@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import textwrap
-from collections.abc import Callable
 
 from bot.cli import (
-    Run,
     Subparsers,
     add_command,
     add_content_option,
     date_argument,
     fail,
-    load_or_say,
     number_argument,
+    with_library,
 )
 from bot.content.library import Library
 from bot.featured import pick_featured, waiting_for_their_day
@@ -38,21 +35,21 @@ COUNT = number_argument("a count", 1, 1000)
 
 
 def register(subparsers: Subparsers) -> None:
-    search = add_command(subparsers, "search", _with_library(run_search))
+    search = add_command(subparsers, "search", with_library(run_search, meaning=True))
     search.add_argument("query", nargs="+", metavar="QUERY", help="words to search for")
     _add_limit_option(search)
     add_content_option(search)
 
-    define_parser = add_command(subparsers, "define", _with_library(run_define))
+    define_parser = add_command(subparsers, "define", with_library(run_define, meaning=True))
     define_parser.add_argument("term", nargs="+", metavar="TERM", help="the term to define")
     add_content_option(define_parser)
 
-    related = add_command(subparsers, "related", _with_library(run_related))
+    related = add_command(subparsers, "related", with_library(run_related, meaning=True))
     related.add_argument("id", metavar="ID", help="the brief's id")
     _add_limit_option(related)
     add_content_option(related)
 
-    featured = add_command(subparsers, "featured", _with_library(run_featured, meaning=False))
+    featured = add_command(subparsers, "featured", with_library(run_featured))
     featured.add_argument(
         "date", nargs="?", type=date_argument, metavar="DATE", help="YYYY-MM-DD (default: today)"
     )
@@ -61,22 +58,6 @@ def register(subparsers: Subparsers) -> None:
 
 def _add_limit_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=COUNT, default=5, help="most briefs to list (default 5)")
-
-
-def _with_library(
-    command: Callable[[argparse.Namespace, Library], int], *, meaning: bool = True
-) -> Run:
-    """Load the content first (with the model of meaning, for the lookups that use it);
-    on errors print them all and exit 1. The command's docstring is its help."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        from bot.search.meaning import load_model
-
-        library = load_or_say(args.content, load_model() if meaning else None)
-        return 1 if library is None else command(args, library)
-
-    return run
 
 
 def _wrap(text: str, indent: str = "  ") -> str:

@@ -20,11 +20,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from bot.daily.plan import MAX_ATTEMPTS, Due, Ledger, Published, new_since, retry
 from bot.records import IN_FLIGHT
-from bot.schedule import Kind, ScheduleError, post_times
+from bot.schedule import Kind, ScheduleError, SubscriptionSpec, post_times
 from bot.snooze import in_waking_hours
 from bot.store import DeliveryKey, Person, Subscription
 
@@ -99,17 +99,8 @@ def missed_briefs(
     their new-brief or weekly subscriptions carry, and the daily picks they missed.
 
     `featured` names the daily pick of each (local date, tags) of `daily_dates`."""
-    began, ended = person.snoozed_from, person.snoozed_until
-    assert began is not None and ended is not None
     found: dict[str, dt.datetime] = {}
-    for subscription in subscriptions:
-        if subscription.paused:
-            continue
-        try:
-            spec = subscription.spec
-        except (ScheduleError, ValueError):
-            continue
-        since = max(began, subscription.created_at)
+    for spec, since, ended in _held_back(person, subscriptions):
         if spec.kind is Kind.DAILY:
             for day, at in post_times(spec.schedule, since, ended):
                 brief_id = featured.get((day, spec.tags))
@@ -133,16 +124,29 @@ def daily_dates(
     person: Person, subscriptions: Sequence[Subscription]
 ) -> list[tuple[dt.date, tuple[str, ...]]]:
     """The (local date, tags) of each daily brief a person's snooze held back."""
+    dates = []
+    for spec, since, ended in _held_back(person, subscriptions):
+        if spec.kind is Kind.DAILY:
+            dates += [(day, spec.tags) for day, _ in post_times(spec.schedule, since, ended)]
+    return list(dict.fromkeys(dates))
+
+
+def _held_back(
+    person: Person, subscriptions: Sequence[Subscription]
+) -> Iterator[tuple[SubscriptionSpec, dt.datetime, dt.datetime]]:
+    """What the person's ended snooze held back, subscription by subscription: its spec
+    and the span (since, until) it was held, from the snooze's start (or the
+    subscription's creation, if later) to the snooze's end.
+
+    A paused subscription held nothing back, and one whose schedule no longer reads is
+    passed over."""
     began, ended = person.snoozed_from, person.snoozed_until
     assert began is not None and ended is not None
-    dates = []
     for subscription in subscriptions:
-        if subscription.paused or subscription.kind != Kind.DAILY.value:
+        if subscription.paused:
             continue
         try:
             spec = subscription.spec
         except (ScheduleError, ValueError):
             continue
-        since = max(began, subscription.created_at)
-        dates += [(day, spec.tags) for day, _ in post_times(spec.schedule, since, ended)]
-    return list(dict.fromkeys(dates))
+        yield spec, max(began, subscription.created_at), ended

@@ -69,17 +69,18 @@ def weekly_digest_message(briefs: Sequence[Brief], week_start: dt.date, more: in
     left = len(briefs) - len(shown) + max(more, 0)
     heading = f"Weekly digest: the week of {format_date(week_start)}"
     count = len(briefs) + max(more, 0)
+    summary = f":calendar: {count:,} new {'brief' if count == 1 else 'briefs'} this week"
+    blocks = _digest_blocks(heading, summary, shown, left)
+    blocks.append(feedback_row(ItemKind.BRIEF, *(brief.id for brief in shown)))
+    return Message(text=f"{escape(heading)}: {_fallback_titles(shown, left)}", blocks=blocks)
+
+
+def _digest_blocks(heading: str, summary: str, shown: Sequence[Brief], left: int) -> list[Block]:
+    """A digest's blocks: its heading, the `summary` line under it (mrkdwn), an entry for
+    each brief `shown`, and one line counting the `left` briefs not listed (if any)."""
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=truncate(heading, HEADER_TEXT_MAX), emoji=True)),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f":calendar: {count:,} new {'brief' if count == 1 else 'briefs'} "
-                    "this week",
-                    verbatim=True,
-                )
-            ]
-        ),
+        ContextBlock(elements=[MarkdownTextObject(text=summary, verbatim=True)]),
     ]
     blocks.extend(_digest_entry(brief) for brief in shown)
     if left:
@@ -90,11 +91,15 @@ def weekly_digest_message(briefs: Sequence[Brief], week_start: dt.date, more: in
                 )
             )
         )
-    blocks.append(feedback_row(ItemKind.BRIEF, *(brief.id for brief in shown)))
+    return blocks
+
+
+def _fallback_titles(shown: Sequence[Brief], left: int) -> str:
+    """The titles listed, escaped, and how many more there are: a digest's notification text."""
     # Escaping can make titles five times longer (&amp;), so they get a fifth of the budget.
     titles = truncate("; ".join(brief.title for brief in shown), FALLBACK_MAX // 5)
     tail = f"; and {left:,} more" if left else ""
-    return Message(text=f"{escape(heading)}: {escape(titles)}{tail}", blocks=blocks)
+    return escape(titles) + tail
 
 
 def _digest_entry(brief: Brief) -> SectionBlock:
@@ -125,27 +130,6 @@ def catch_up_message(
     heading = "While you were snoozed"
     span = format_date(start) if start == end else f"{format_date(start)} to {format_date(end)}"
     count = len(briefs)
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=heading, emoji=True)),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f":zzz: {count:,} {'brief' if count == 1 else 'briefs'} you missed, "
-                    f"{span}",
-                    verbatim=True,
-                )
-            ]
-        ),
-    ]
-    blocks.extend(_digest_entry(brief) for brief in shown)
-    if left:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"…and {left:,} more: `{LATEST_COMMAND}`", verbatim=True
-                )
-            )
-        )
-    titles = truncate("; ".join(brief.title for brief in shown), FALLBACK_MAX // 5)
-    tail = f"; and {left:,} more" if left else ""
-    return Message(text=f"{heading} ({span}): {escape(titles)}{tail}", blocks=blocks)
+    summary = f":zzz: {count:,} {'brief' if count == 1 else 'briefs'} you missed, {span}"
+    blocks = _digest_blocks(heading, summary, shown, left)
+    return Message(text=f"{heading} ({span}): {_fallback_titles(shown, left)}", blocks=blocks)

@@ -81,11 +81,7 @@ class People(StoreBase):
                 )
                 .values(timezone=timezone, updated_at=now)
             )
-            connection.execute(
-                update(people)
-                .where(people.c.team_id == self.team, people.c.user_id == user_id)
-                .values(timezone=timezone, updated_at=now)
-            )
+            self._set_person(connection, user_id, timezone=timezone, updated_at=now)
             return True
 
     def snooze(self, user_id: str, until: dt.datetime) -> Person | None:
@@ -99,10 +95,8 @@ class People(StoreBase):
             began = now
             if person.snoozed_from is not None and self._digest_pending(connection, person, now):
                 began = person.snoozed_from
-            connection.execute(
-                update(people)
-                .where(people.c.team_id == self.team, people.c.user_id == user_id)
-                .values(snoozed_from=began, snoozed_until=until, updated_at=now)
+            self._set_person(
+                connection, user_id, snoozed_from=began, snoozed_until=until, updated_at=now
             )
             return self._person(connection, user_id)
 
@@ -113,11 +107,7 @@ class People(StoreBase):
             person = self._person(connection, user_id)
             if person is None or not person.snoozed(now):
                 return None
-            connection.execute(
-                update(people)
-                .where(people.c.team_id == self.team, people.c.user_id == user_id)
-                .values(snoozed_until=now, updated_at=now)
-            )
+            self._set_person(connection, user_id, snoozed_until=now, updated_at=now)
             return self._person(connection, user_id)
 
     def forget_person(self, user_id: str, reason: str) -> bool:
@@ -163,6 +153,14 @@ class People(StoreBase):
             )
         ).first()
         return row is None
+
+    def _set_person(self, connection: Connection, user_id: str, **values: object) -> None:
+        """Write `values` into this team's row of the person `user_id`."""
+        connection.execute(
+            update(people)
+            .where(people.c.team_id == self.team, people.c.user_id == user_id)
+            .values(**values)
+        )
 
     def _person(self, connection: Connection, user_id: str) -> Person | None:
         row = (

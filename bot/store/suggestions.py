@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, func, select, update
 
 from bot.store.base import StoreBase, cap
 from bot.store.tables import QUERY, suggestions
@@ -57,30 +59,14 @@ class Suggestion:
     def suggesters(self) -> tuple[str, ...]:
         return (self.user_id, *self.also_by)
 
-
-def _row(row: object) -> Suggestion:
-    data = row._mapping  # type: ignore[attr-defined]
-    also = tuple(json.loads(data["also_by"])) if data["also_by"] else ()
-    return Suggestion(
-        id=data["id"],
-        team_id=data["team_id"],
-        user_id=data["user_id"],
-        created_at=data["created_at"],
-        kind=data["kind"],
-        target=data["target"],
-        base_hash=data["base_hash"],
-        proposal=data["proposal"],
-        also_by=also,
-        state=data["state"],
-        edited_by=data["edited_by"],
-        decided_by=data["decided_by"],
-        decided_at=data["decided_at"],
-        reason=data["reason"],
-        outcome=data["outcome"],
-        review_messages=tuple(
-            (str(c), str(t)) for c, t in json.loads(data["review_messages"] or "[]")
-        ),
-    )
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Suggestion:
+        """The suggestion a `suggestions` row holds; its two lists are stored as JSON."""
+        values = {field.name: row[field.name] for field in fields(cls)}
+        values["also_by"] = tuple(json.loads(row["also_by"])) if row["also_by"] else ()
+        stored = json.loads(row["review_messages"] or "[]")
+        values["review_messages"] = tuple((str(c), str(t)) for c, t in stored)
+        return cls(**values)
 
 
 class Suggestions(StoreBase):
@@ -99,25 +85,19 @@ class Suggestions(StoreBase):
         or refuse it when the person has `limit` open suggestions already."""
         mine = suggestions.c
         with self._write() as connection:
-            same = connection.execute(
-                select(suggestions)
-                .where(
-                    mine.team_id == self.team,
-                    mine.dedupe_key == dedupe_key,
-                    mine.state == "open",
+            same = (
+                connection.execute(
+                    self._ours(mine.dedupe_key == dedupe_key, mine.state == "open")
+                    .order_by(mine.created_at)
+                    .limit(1)
                 )
-                .order_by(mine.created_at)
-                .limit(1)
-            ).first()
+                .mappings()
+                .first()
+            )
             if same is not None:
-                found = _row(same)
+                found = Suggestion.from_row(same)
                 if user_id not in found.suggesters:
-                    also = json.dumps([*found.also_by, user_id])
-                    connection.execute(
-                        update(suggestions)
-                        .where(mine.team_id == self.team, mine.id == found.id)
-                        .values(also_by=also)
-                    )
+                    self._set(connection, found.id, also_by=json.dumps([*found.also_by, user_id]))
                 return Added.MERGED, self._get(connection, found.id)
             count = connection.execute(
                 select(func.count())
@@ -144,12 +124,31 @@ class Suggestions(StoreBase):
             )
             return Added.NEW, self._get(connection, new_id)
 
-    def _get(self, connection: object, suggestion_id: str) -> Suggestion | None:
+    def _ours(self, *conditions: ColumnElement[bool]) -> Select[Any]:
+        """The query for this team's suggestions that meet `conditions`: every read names
+        the team, so an id from another workspace finds nothing."""
+        return select(suggestions).where(suggestions.c.team_id == self.team, *conditions)
+
+    def _get(self, connection: Connection, suggestion_id: str) -> Suggestion | None:
+        query = self._ours(suggestions.c.id == suggestion_id)
+        row = connection.execute(query).mappings().first()
+        return Suggestion.from_row(row) if row is not None else None
+
+    def _set(
+        self,
+        connection: Connection,
+        suggestion_id: str,
+        *,
+        while_state: str | None = None,
+        **values: object,
+    ) -> bool:
+        """Write `values` into this team's suggestion `suggestion_id` (only while it is in
+        `while_state`, when given: the compare-and-set of a decision); whether it was."""
         mine = suggestions.c
-        row = connection.execute(  # type: ignore[attr-defined]
-            select(suggestions).where(mine.team_id == self.team, mine.id == suggestion_id)
-        ).first()
-        return _row(row) if row is not None else None
+        change = update(suggestions).where(mine.team_id == self.team, mine.id == suggestion_id)
+        if while_state is not None:
+            change = change.where(mine.state == while_state)
+        return bool(connection.execute(change.values(**values)).rowcount)
 
     def suggestion(self, suggestion_id: str) -> Suggestion | None:
         """This team's suggestion `suggestion_id`, or None (another team's is None too)."""
@@ -158,45 +157,42 @@ class Suggestions(StoreBase):
 
     def open_suggestions(self, user_id: str | None = None) -> list[Suggestion]:
         """This team's open suggestions (of `user_id`, if given), oldest first."""
-        mine = suggestions.c
-        query = select(suggestions).where(mine.team_id == self.team, mine.state == "open")
+        query = self._ours(suggestions.c.state == "open")
         if user_id is not None:
-            query = query.where(mine.user_id == user_id)
-        with self._read() as connection:
-            return [_row(r) for r in connection.execute(query.order_by(mine.created_at))]
+            query = query.where(suggestions.c.user_id == user_id)
+        return self._oldest_first(query)
 
     def suggestions_made(self) -> list[Suggestion]:
         """Every suggestion of this team, open and decided, oldest first."""
-        query = select(suggestions).where(suggestions.c.team_id == self.team)
+        return self._oldest_first(self._ours())
+
+    def _oldest_first(self, query: Select[Any]) -> list[Suggestion]:
         with self._read() as connection:
-            return [_row(r) for r in connection.execute(query.order_by(suggestions.c.created_at))]
+            rows = connection.execute(query.order_by(suggestions.c.created_at)).mappings()
+            return [Suggestion.from_row(row) for row in rows]
 
     def add_review_message(self, suggestion_id: str, channel: str, ts: str) -> None:
         """Where one of the admins' messages about the suggestion is (updated once decided)."""
-        mine = suggestions.c
         with self._write() as connection:
             found = self._get(connection, suggestion_id)
             if found is None:
                 return
             kept = json.dumps([*map(list, found.review_messages), [channel, ts]])
-            connection.execute(
-                update(suggestions)
-                .where(mine.team_id == self.team, mine.id == suggestion_id)
-                .values(review_messages=kept)
-            )
+            self._set(connection, suggestion_id, review_messages=kept)
 
     def edit_suggestion(
         self, suggestion_id: str, proposal: str, dedupe_key: str, edited_by: str
     ) -> bool:
         """An admin's edit of an open suggestion; False when it is no longer open."""
-        mine = suggestions.c
         with self._write() as connection:
-            done = connection.execute(
-                update(suggestions)
-                .where(mine.team_id == self.team, mine.id == suggestion_id, mine.state == "open")
-                .values(proposal=proposal, dedupe_key=dedupe_key, edited_by=edited_by)
+            return self._set(
+                connection,
+                suggestion_id,
+                while_state="open",
+                proposal=proposal,
+                dedupe_key=dedupe_key,
+                edited_by=edited_by,
             )
-            return bool(done.rowcount)
 
     def decide_suggestion(
         self,
@@ -211,41 +207,32 @@ class Suggestions(StoreBase):
         that closed it (a second click, or another admin, gets False)."""
         if state not in ("approved", "declined"):
             raise ValueError(f"a suggestion is approved or declined, not {state!r}")
-        mine = suggestions.c
         with self._write() as connection:
-            done = connection.execute(
-                update(suggestions)
-                .where(mine.team_id == self.team, mine.id == suggestion_id, mine.state == "open")
-                .values(
-                    state=state,
-                    decided_by=decided_by,
-                    decided_at=self.now(),
-                    reason=cap(reason) if reason else None,
-                    outcome=cap(outcome) if outcome else None,
-                )
+            return self._set(
+                connection,
+                suggestion_id,
+                while_state="open",
+                state=state,
+                decided_by=decided_by,
+                decided_at=self.now(),
+                reason=cap(reason) if reason else None,
+                outcome=cap(outcome) if outcome else None,
             )
-            return bool(done.rowcount)
 
     def note_outcome(self, suggestion_id: str, outcome: str) -> None:
         """What happened when an open suggestion could not be applied (kept open)."""
-        mine = suggestions.c
         with self._write() as connection:
-            connection.execute(
-                update(suggestions)
-                .where(mine.team_id == self.team, mine.id == suggestion_id)
-                .values(outcome=cap(outcome))
-            )
+            self._set(connection, suggestion_id, outcome=cap(outcome))
 
     def reopen_suggestion(self, suggestion_id: str, outcome: str) -> None:
         """Open an approved suggestion again when its change could not be written."""
-        mine = suggestions.c
         with self._write() as connection:
-            connection.execute(
-                update(suggestions)
-                .where(
-                    mine.team_id == self.team,
-                    mine.id == suggestion_id,
-                    mine.state == "approved",
-                )
-                .values(state="open", decided_by=None, decided_at=None, outcome=cap(outcome))
+            self._set(
+                connection,
+                suggestion_id,
+                while_state="approved",
+                state="open",
+                decided_by=None,
+                decided_at=None,
+                outcome=cap(outcome),
             )
