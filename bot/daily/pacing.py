@@ -135,10 +135,16 @@ def dispatch(
     before the tasks not started yet, so one unlucky channel does not wait for the whole
     fan-out. When `stop` is set, tasks not yet running are abandoned (told why) and the
     ones running are waited for.
+
+    `tasks` is drawn from only when a thread is free, so a lazy iterable (a sweep that
+    plans one team after another) has its first tasks running while the rest is still
+    being planned.
     """
     clock = pacer.clock
     order = itertools.count()
-    fresh: deque[Task] = deque(tasks)
+    fresh: deque[Task] = deque()
+    planned = iter(tasks)
+    drawn = False
     again: deque[Task] = deque()
     waiting: list[tuple[float, int, Task]] = []
     running: dict[Future[bool], Task] = {}
@@ -147,8 +153,24 @@ def dispatch(
     def wait_for_channel(task: Task) -> None:
         heapq.heappush(waiting, (pacer.ready_at(task.channel, team_of(task)), next(order), task))
 
+    failure: Exception | None = None
+
+    def draw() -> bool:
+        nonlocal drawn, failure
+        try:
+            task = next(planned, None)
+        except Exception as error:
+            # Planning failed part way: what is running or waiting still finishes (a
+            # post in flight is never dropped), then the failure is raised.
+            failure, task = error, None
+        if task is None:
+            drawn = True
+            return False
+        fresh.append(task)
+        return True
+
     def next_task(now: float) -> Task | None:
-        while again or fresh:
+        while again or fresh or (not drawn and draw()):
             task = again.popleft() if again else fresh.popleft()
             if pacer.ready_at(task.channel, team_of(task)) > now or task.channel in busy:
                 wait_for_channel(task)
@@ -157,8 +179,11 @@ def dispatch(
         return None
 
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="briefbot-daily") as pool:
-        while fresh or again or waiting or running:
+        while fresh or again or waiting or running or not drawn:
             if stop.is_set():
+                # The rest of what was planned is abandoned too (the planner stops planning).
+                while not drawn:
+                    draw()
                 for task in [*again, *fresh, *(t for _, _, t in waiting)]:
                     task.abandon(stop_reason())
                 again.clear()
@@ -187,6 +212,9 @@ def dispatch(
                         wait_for_channel(task)
             elif waiting:
                 stop.wait(timeout if timeout is not None else 0.0)
+
+    if failure is not None:
+        raise failure
 
 
 def team_of(task: Task) -> str:

@@ -23,7 +23,7 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -240,36 +240,44 @@ class SweepRun:
         if services.installations is None:
             self.send(self.plan_team(), [self.context])
             return
-        # Each team's posts go out with that team's own token, to its own channels. Every
-        # team is planned first and all their posts are sent together, each team paced
-        # on its own: a team waiting out a Retry-After (or a slow one) holds back no other.
-        every_team = self.store
-        tasks: list[PostTask] = []
+        # Each team's posts go out with that team's own token, to its own channels, all
+        # teams in one fan-out, each paced on its own: a team waiting out a Retry-After
+        # (or a slow one) holds back no other. Teams are planned as the fan-out draws on
+        # them, biggest first, so its posts go out while the others are being planned.
         contexts: list[PostContext] = []
-        for team, enterprise in every_team.teams():
-            if self.stop.is_set():
-                break
-            store = every_team.for_team(team, enterprise)
-            try:
-                client = services.installations.client_for_team(
-                    None if team == enterprise else team, enterprise
-                )
-            except NotInstalled as gone:
-                # Uninstalled meanwhile (or never): nothing is sent there; its work closes.
-                log.info("not posting to %s: %s", team, gone)
-                if not self.report.dry_run:
-                    store.close_pending(str(gone))
-                continue
-            client = sweep_client(client, self.sweeper.timeout)
-            self.store = store
-            installed = services.installations.find(team, enterprise)
-            installer = installed.user_id if installed is not None else None
-            admins = services.settings.admins | ({installer} if installer else set())
-            self.context = self._context(client, _bot_id_of(client), frozenset(admins), team)
-            contexts.append(self.context)
-            tasks += self.plan_team()
-        self.store = every_team
-        self.send(tasks, contexts)
+        self.send(self.every_team(contexts), contexts)
+
+    def every_team(self, contexts: list[PostContext]) -> Iterator[PostTask]:
+        """Each installed team's due posts, one team after another; each team's context
+        is added to `contexts` as it is planned."""
+        services = self.sweeper.services
+        assert services.installations is not None
+        every_team = self.store
+        try:
+            for team, enterprise in every_team.teams():
+                if self.stop.is_set():
+                    return
+                store = every_team.for_team(team, enterprise)
+                try:
+                    client = services.installations.client_for_team(
+                        None if team == enterprise else team, enterprise
+                    )
+                except NotInstalled as gone:
+                    # Uninstalled meanwhile (or never): nothing is sent there; its work closes.
+                    log.info("not posting to %s: %s", team, gone)
+                    if not self.report.dry_run:
+                        store.close_pending(str(gone))
+                    continue
+                client = sweep_client(client, self.sweeper.timeout)
+                self.store = store
+                installed = services.installations.find(team, enterprise)
+                installer = installed.user_id if installed is not None else None
+                admins = services.settings.admins | ({installer} if installer else set())
+                self.context = self._context(client, _bot_id_of(client), frozenset(admins), team)
+                contexts.append(self.context)
+                yield from self.plan_team()
+        finally:
+            self.store = every_team
 
     def plan_team(self) -> list[PostTask]:
         """The posts due in one team's subscriptions (the store's team), to send with the
@@ -315,9 +323,9 @@ class SweepRun:
             self.upcoming(subscriptions, self.daily_due)
         return tasks
 
-    def send(self, tasks: list[PostTask], contexts: Iterable[PostContext]) -> None:
+    def send(self, tasks: Iterable[PostTask], contexts: Iterable[PostContext]) -> None:
         """Send every task, then each team's notices with its own token, and log the sweep."""
-        if tasks:
+        if tasks:  # an empty list sends nothing; a lazy iterable is drawn on by dispatch
             dispatch(
                 tasks,
                 self.sweeper.pacer,

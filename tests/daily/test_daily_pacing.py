@@ -4,6 +4,9 @@ retried channels before fresh ones, and a stop that abandons what has not starte
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 from bot.daily.pacing import Pacer, dispatch
 
@@ -122,3 +125,34 @@ def test_stop_abandons_what_has_not_started() -> None:
     ran = set(world.order())
     assert ran == {"t0", "t1", "t2"}
     assert all(t.abandoned == "stopped: x" for t in tasks if t.name not in ran)
+
+
+def test_a_plan_drawn_on_lazily_has_its_first_task_running_before_the_rest_is_planned() -> None:
+    """A sweep plans team after team as the pool draws on it: the first team's posts go
+    out while later teams are still being planned, not after all of them are."""
+    world = World()
+    seen_running: list[bool] = []
+
+    def plan() -> Iterator[Probe]:
+        yield Probe("first", "C0FIRST", world)
+        with world.lock:  # the next team is planned only once the first post went out
+            seen_running.append(world.lock.wait_for(lambda: "first" in world.order(), HANG_GUARD_S))
+        yield from [Probe(f"later{n}", f"C{n:02d}", world) for n in range(3)]
+
+    dispatch(plan(), world.pacer, workers=1, stop=world.stop)
+    assert seen_running == [True]
+    assert world.order() == ["first", "later0", "later1", "later2"]
+
+
+def test_a_plan_that_fails_part_way_finishes_what_is_in_flight_then_raises() -> None:
+    """Planning a later team fails (the database went away): the posts already drawn,
+    a retry after its Retry-After included, still finish; then the failure is raised."""
+    world = World(hold=0.0, workers=2)
+
+    def plan() -> Iterator[Probe]:
+        yield Probe("held", "C0HELD", world, pauses=1)
+        raise RuntimeError("the database went away")  # drawn while "held" is in flight
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        dispatch(plan(), world.pacer, workers=2, stop=world.stop)
+    assert world.order() == ["held", "held"]
