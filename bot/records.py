@@ -8,6 +8,7 @@ never reaches into the store.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -394,3 +395,48 @@ class VoteReport:
             if not tallies:
                 lines.append("  (none)")
         return "\n".join(lines)
+
+
+class Added(StrEnum):
+    NEW = "new"
+    MERGED = "merged"
+    """A duplicate of an open suggestion: the person is added to it."""
+    FLOOD = "flood"
+    """The person already has `bot.store.suggestions.OPEN_LIMIT` open suggestions: nothing
+    was recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: str
+    team_id: str
+    user_id: str
+    created_at: dt.datetime
+    kind: str
+    target: str
+    base_hash: str
+    proposal: str
+    """The proposal as JSON (`bot.content.proposals.Proposal.to_json`)."""
+    also_by: tuple[str, ...]
+    """People whose duplicate suggestions were merged into this one."""
+    state: str
+    edited_by: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    reason: str | None
+    outcome: str | None
+    review_messages: tuple[tuple[str, str], ...]
+    """The admins' messages about it (channel, ts), to show the decision in each."""
+
+    @property
+    def suggesters(self) -> tuple[str, ...]:
+        return (self.user_id, *self.also_by)
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Suggestion:
+        """The suggestion a `suggestions` row holds; its two lists are stored as JSON."""
+        values = _fields_of(cls, row)
+        values["also_by"] = tuple(json.loads(row["also_by"])) if row["also_by"] else ()
+        stored = json.loads(row["review_messages"] or "[]")
+        values["review_messages"] = tuple((str(c), str(t)) for c, t in stored)
+        return cls(**values)

@@ -41,7 +41,8 @@ from bot.services import Services
 from bot.slack import suggest_blocks
 from bot.slack.blocks import Message, markdown_notice, notice
 from bot.slack.mrkdwn import escape_within
-from bot.store.suggestions import OPEN_LIMIT, Added, Suggestion
+from bot.store import Added, Suggestion
+from bot.store.suggestions import OPEN_LIMIT
 
 log = logging.getLogger("briefbot.suggestions")
 

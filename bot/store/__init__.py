@@ -8,6 +8,7 @@ with `upgrade(engine)` on every start, then wrap the engine in a `Store`.
 """
 
 from bot.records import (
+    Added,
     Counted,
     DeclaredChannelError,
     Delivery,
@@ -21,6 +22,7 @@ from bot.records import (
     OnceState,
     Person,
     Subscription,
+    Suggestion,
     SyncResult,
     Tally,
     VoteOutcome,
@@ -34,6 +36,7 @@ from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.store import Store
 
 __all__ = [
+    "Added",
     "Counted",
     "DatabaseFailed",
     "DeclaredChannelError",
@@ -50,6 +53,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Subscription",
+    "Suggestion",
     "SyncResult",
     "Tally",
     "VoteOutcome",

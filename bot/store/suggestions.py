@@ -8,65 +8,18 @@ decide a suggestion once.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, func, select, update
 
+from bot.records import Added, Suggestion
 from bot.store.base import StoreBase, cap
 from bot.store.tables import QUERY, suggestions
 
 OPEN_LIMIT = 10
 """Open suggestions one person may have at a time."""
-
-
-class Added(StrEnum):
-    NEW = "new"
-    MERGED = "merged"
-    """A duplicate of an open suggestion: the person is added to it."""
-    FLOOD = "flood"
-    """The person already has `OPEN_LIMIT` open suggestions: nothing was recorded."""
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    id: str
-    team_id: str
-    user_id: str
-    created_at: dt.datetime
-    kind: str
-    target: str
-    base_hash: str
-    proposal: str
-    """The proposal as JSON (`bot.content.proposals.Proposal.to_json`)."""
-    also_by: tuple[str, ...]
-    """People whose duplicate suggestions were merged into this one."""
-    state: str
-    edited_by: str | None
-    decided_by: str | None
-    decided_at: dt.datetime | None
-    reason: str | None
-    outcome: str | None
-    review_messages: tuple[tuple[str, str], ...]
-    """The admins' messages about it (channel, ts), to show the decision in each."""
-
-    @property
-    def suggesters(self) -> tuple[str, ...]:
-        return (self.user_id, *self.also_by)
-
-    @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> Suggestion:
-        """The suggestion a `suggestions` row holds; its two lists are stored as JSON."""
-        values = {field.name: row[field.name] for field in fields(cls)}
-        values["also_by"] = tuple(json.loads(row["also_by"])) if row["also_by"] else ()
-        stored = json.loads(row["review_messages"] or "[]")
-        values["review_messages"] = tuple((str(c), str(t)) for c, t in stored)
-        return cls(**values)
 
 
 class Suggestions(StoreBase):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 
 from bot.content.proposals import Proposal
-from bot.store import Store
+from bot.store import Added, Store, Suggestion
 from bot.store.store import TEAM_TABLES
-from bot.store.suggestions import OPEN_LIMIT, Added, Suggestion
+from bot.store.suggestions import OPEN_LIMIT
 from bot.store.tables import suggestions
 
 pytest_plugins = ("tests.support.databases",)
