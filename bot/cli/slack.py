@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -58,6 +59,12 @@ class StopSignals:
         self.event = threading.Event()
         self.code = 0
         self._previous: dict[int, Any] = {}
+        self._wake: Callable[[], None] | None = None
+
+    def wake_with(self, wake: Callable[[], None]) -> None:
+        """Also call `wake` on a signal: for a loop blocked in select(), which Python
+        resumes after the handler runs rather than returning early."""
+        self._wake = wake
 
     def __enter__(self) -> StopSignals:
         for number in (signal.SIGTERM, signal.SIGINT):
@@ -73,6 +80,8 @@ class StopSignals:
             log.info("%s received: finishing work in flight, then stopping", _name(number))
         self.code = 130 if number == signal.SIGINT else 0
         self.event.set()
+        if self._wake is not None:
+            self._wake()
 
     def wait(self) -> None:
         # Short waits keep the main thread ready to run the signal handler.
@@ -134,7 +143,7 @@ def serve_http(args: argparse.Namespace) -> int:
                 f"PORT {error}; set it to the port to listen on, or pass --port.", file=sys.stderr
             )
             return 2
-    from waitress import wasyncore
+    from waitress import trigger, wasyncore
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer, create_server
 
@@ -150,7 +159,7 @@ def serve_http(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     readiness = Readiness()
     gate = Gate(readiness)
-    sockets: dict[int, Any] = {}
+    sockets: dict[Any, Any] = {}  # waitress's socket map: fd -> dispatcher
     with StopSignals() as stop:
         try:
             server = create_server(
@@ -179,6 +188,8 @@ def serve_http(args: argparse.Namespace) -> int:
         starting = Starting(settings, readiness, gate, stop.event)
         starting.thread.start()
         use_poll = server.adj.asyncore_use_poll
+        # Without a thunk, pulling only writes a byte to a pipe: safe in a signal handler.
+        stop.wake_with(trigger.trigger(sockets).pull_trigger)
         while not stop.event.is_set():
             wasyncore.loop(timeout=0.5, map=sockets, use_poll=use_poll, count=1)
         # No new connections; requests already received are answered and sent. The map

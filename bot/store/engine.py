@@ -21,6 +21,8 @@ from sqlalchemy.pool import StaticPool
 
 DEFAULT_SQLITE_PATH = Path("briefbot.db")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for another process's write lock, unless DATABASE_URL
+sets its own in seconds (`sqlite:///briefbot.db?timeout=60`, as Python's sqlite3 takes it)."""
 PG_CONNECT_TIMEOUT_S = 10
 """Seconds to wait for a PostgreSQL server to let us in (libpq's `connect_timeout`)."""
 PG_STATEMENT_TIMEOUT_MS = 30_000
@@ -60,6 +62,8 @@ def make_engine(url: str | URL, *, check: bool = True) -> Engine:
             "DATABASE_URL must name a SQLite file (sqlite:///briefbot.db): an in-memory "
             "database would forget every schedule and delivery on restart."
         )
+    if backend == "sqlite":
+        sqlite_busy_timeout_ms(parsed)  # a wrong ?timeout= is said now, not at first use
     options: dict[str, Any] = {}
     if backend == "postgresql":
         # A replica may outlive a server restart; test pooled connections before use.
@@ -73,7 +77,7 @@ def make_engine(url: str | URL, *, check: bool = True) -> Engine:
             "postgresql+psycopg://… and install it with: pip install 'briefbot[postgres]'."
         ) from error
     if backend == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, sqlite_busy_timeout_ms(parsed))
     if check:
         check_connection(engine)
     return engine
@@ -105,6 +109,24 @@ def pg_timeouts(url: URL) -> tuple[str, str]:
     return connect_text, statement_text
 
 
+def sqlite_busy_timeout_ms(url: URL) -> int:
+    """The busy timeout in force for a SQLite `url`, in milliseconds."""
+    raw = url.query.get("timeout")
+    if raw is None:
+        return SQLITE_BUSY_TIMEOUT_MS
+    text = " ".join(raw) if isinstance(raw, tuple) else raw
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise StoreError(
+            f"DATABASE_URL sets timeout={text!r}; write the SQLite busy timeout in seconds, "
+            "from 0.001 to 3600 (e.g. sqlite:///briefbot.db?timeout=30), or leave it out."
+        )
+    return max(1, round(seconds * 1000))
+
+
 def describe_database_error(error: BaseException, url: URL) -> str:
     """One line for people: what went wrong with the database, naming a timeout that ran out.
 
@@ -125,7 +147,11 @@ def describe_database_error(error: BaseException, url: URL) -> str:
             "or something holds a lock"
         )
     if url.get_backend_name() == "sqlite" and "database is locked" in text:
-        return f"the database stayed locked beyond the busy timeout ({SQLITE_BUSY_TIMEOUT_MS} ms)"
+        busy = sqlite_busy_timeout_ms(url)
+        return (
+            f"the database stayed locked beyond the busy timeout ({busy} ms; "
+            "timeout in DATABASE_URL)"
+        )
     return text
 
 
@@ -167,7 +193,7 @@ def _parse(url: str | URL) -> URL:
         ) from error
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the sqlite3 module (which would BEGIN lazily,
@@ -175,8 +201,8 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            _use_wal(cursor)
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            _use_wal(cursor, busy_ms)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -188,7 +214,7 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def _use_wal(cursor: Any) -> None:
+def _use_wal(cursor: Any, busy_ms: int) -> None:
     """Switch the file to WAL, waiting out other processes doing the same.
 
     WAL is stored in the file, so only the first connection to a new database switches
@@ -196,7 +222,7 @@ def _use_wal(cursor: Any) -> None:
     at once, without its busy timeout, while another process opens or switches the same
     new file: several replicas starting together must retry rather than fail.
     """
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + busy_ms / 1000
     delay = 0.01
     while True:
         try:

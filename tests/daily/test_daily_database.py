@@ -110,11 +110,11 @@ def test_a_server_that_never_answers_runs_out_of_the_connect_timeout(
     world: DailyWorld, tmp_path: Path
 ) -> None:
     """DATABASE_URL points at a server that accepts the connection and says nothing:
-    `briefbot post-daily` gives up after the connect timeout (10 s by default), says so,
-    and exits 2 instead of hanging."""
+    `briefbot post-daily` gives up after the connect timeout (10 s by default, 2 s here
+    from DATABASE_URL), says so, and exits 2 instead of hanging."""
     world.subscribe_due_now("C0HUNG")
     with SilentServer() as silent:
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{silent.port}/briefbot"
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{silent.port}/briefbot?connect_timeout=2"
         process = post_daily(world, tmp_path, DATABASE_URL=url)
         try:
             out, err = process.communicate(timeout=90)
@@ -122,7 +122,7 @@ def test_a_server_that_never_answers_runs_out_of_the_connect_timeout(
             if process.poll() is None:
                 process.kill()
     assert process.returncode == 2, out + err
-    assert "within the connect timeout (10 s; connect_timeout in DATABASE_URL)" in err
+    assert "within the connect timeout (2 s; connect_timeout in DATABASE_URL)" in err
     assert world.daily_posts() == []
 
 
@@ -203,12 +203,13 @@ def test_sqlite_locked_mid_fan_out_reports_every_channel_not_posted(
     tmp_path: Path, sqlite_db_url: str
 ) -> None:
     """The SQLite counterpart: another process takes the file's write lock while 12
-    channels are being posted and keeps it past the busy timeout (30 s). `briefbot
-    post-daily` lists every channel it did not post, says the busy timeout ran out, and
-    exits 3; once the lock is gone, a later sweep posts the rest, once each."""
+    channels are being posted and keeps it past the busy timeout (2 s here, from
+    DATABASE_URL's `timeout`). `briefbot post-daily` lists every channel it did not post,
+    says the busy timeout ran out, and exits 3; once the lock is gone, a later sweep posts
+    the rest, once each."""
     from tests.support.daily import make_world  # a plugin of this module: imported late
 
-    worlds = make_world(tmp_path, sqlite_db_url)
+    worlds = make_world(tmp_path, f"{sqlite_db_url}?timeout=2")
     world = next(worlds)
     try:
         channels = CHANNELS[:12]
@@ -231,7 +232,7 @@ def test_sqlite_locked_mid_fan_out_reports_every_channel_not_posted(
         not_posted = {channel for kind, channel in lines if kind in ("failed", "in doubt")}
         assert posted.isdisjoint(not_posted) and posted | not_posted == set(channels), out
         assert not_posted
-        assert "the database stayed locked beyond the busy timeout (30000 ms)" in out
+        assert "the database stayed locked beyond the busy timeout (2000 ms; timeout in" in out
 
         world.slack.clear_faults()
         world.sweep(world.clock.now + dt.timedelta(minutes=11), world.sweeper())

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select
 
 from bot.schedule import Schedule
 from bot.store import (
@@ -21,6 +21,7 @@ from bot.store import (
     make_engine,
     sqlite_url,
 )
+from bot.store.engine import pg_timeouts
 from bot.store.tables import lookups
 from tests.support.clock import Clock
 
@@ -53,6 +54,10 @@ def timed(engine: Engine, clock: Clock) -> Store:
         ("sqlite://", "must name a SQLite file"),
         ("sqlite:///:memory:", "must name a SQLite file"),
         ("postgresql+nosuchdriver://u@127.0.0.1/db", "No database driver"),
+        ("sqlite:///briefbot.db?timeout=soon", "busy timeout in seconds"),
+        ("sqlite:///briefbot.db?timeout=0", "busy timeout in seconds"),
+        ("sqlite:///briefbot.db?timeout=nan", "busy timeout in seconds"),
+        ("sqlite:///briefbot.db?timeout=1e9", "busy timeout in seconds"),
     ],
 )
 def test_bad_database_urls_are_explained(url: str, expected: str) -> None:
@@ -88,6 +93,25 @@ def test_sqlite_is_tuned_for_several_processes(sqlite_db_url: str) -> None:
             assert pragma("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_sqlite_busy_timeout_can_be_set_in_the_url(sqlite_db_url: str) -> None:
+    """`?timeout=` in DATABASE_URL sets the busy timeout, in seconds as sqlite3 takes it."""
+    engine = make_engine(f"{sqlite_db_url}?timeout=2.5")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2500
+    finally:
+        engine.dispose()
+
+
+def test_postgres_timeouts_default_to_10_s_connecting_and_30_s_a_statement() -> None:
+    """Without its own in DATABASE_URL, a PostgreSQL URL gets both timeouts, and errors
+    name them as in force; the URL's own take their place."""
+    default = make_url("postgresql+psycopg://u@127.0.0.1/db")
+    assert pg_timeouts(default) == ("10 s", "30000 ms")
+    own = make_url("postgresql+psycopg://u@127.0.0.1/db?connect_timeout=2")
+    assert pg_timeouts(own) == ("2 s", "30000 ms")
 
 
 def test_sqlite_url_is_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
