@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import moment
+
 revision, down_revision = "0002", "0001"
 
 
@@ -14,7 +16,7 @@ def upgrade() -> None:
     op.create_table(
         "handled_once",
         sa.Column("key", sa.String(255), nullable=False),
-        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        moment("claimed_at"),
         sa.PrimaryKeyConstraint("key", name="pk_handled_once"),
     )
     op.create_index("ix_handled_once_claimed_at", "handled_once", ["claimed_at"])

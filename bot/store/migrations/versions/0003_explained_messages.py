@@ -5,16 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import ident, moment
+
 revision, down_revision = "0003", "0002"
 
 
 def upgrade() -> None:
     op.create_table(
         "explained_messages",
-        sa.Column("channel_id", sa.String(64), nullable=False),
-        sa.Column("message_ts", sa.String(64), nullable=False),
-        sa.Column("reply_ts", sa.String(64), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ident("channel_id"),
+        ident("message_ts"),
+        ident("reply_ts", nullable=True),
+        moment("created_at"),
         sa.PrimaryKeyConstraint("channel_id", "message_ts", name="pk_explained_messages"),
     )
 

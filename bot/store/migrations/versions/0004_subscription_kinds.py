@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import ident, moment
+
 revision, down_revision = "0004", "0003"
 
 
@@ -34,7 +36,7 @@ def upgrade() -> None:
     op.add_column(
         "deliveries", sa.Column("kind", sa.String(16), nullable=False, server_default="daily")
     )
-    op.add_column("deliveries", sa.Column("slot", sa.String(64), nullable=True))
+    op.add_column("deliveries", ident("slot", nullable=True))
     op.add_column("deliveries", sa.Column("items", sa.Integer, nullable=True))
     # The slot of a daily row is its local date as YYYY-MM-DD: SQLite keeps dates as
     # that text already; PostgreSQL formats it.
@@ -48,9 +50,9 @@ def upgrade() -> None:
 
     op.create_table(
         "briefs_seen",
-        sa.Column("brief_id", sa.String(64), nullable=False),
-        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("content_version", sa.String(64), nullable=False),
+        ident("brief_id"),
+        moment("first_seen_at"),
+        ident("content_version"),
         sa.PrimaryKeyConstraint("brief_id", name="pk_briefs_seen"),
     )
     op.create_index("ix_briefs_seen_first_seen_at", "briefs_seen", ["first_seen_at"])

@@ -17,6 +17,8 @@ from typing import Literal
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import ident, moment
+
 revision, down_revision = "0005", "0004"
 
 KEPT = dt.timedelta(days=1)
@@ -33,8 +35,8 @@ def upgrade() -> None:
         table.add_column(
             sa.Column("state", sa.String(16), nullable=False, server_default="claimed")
         )
-        table.add_column(sa.Column("reply_ts", sa.String(64), nullable=True))
-        table.add_column(sa.Column("forget_after", sa.DateTime(timezone=True), nullable=True))
+        table.add_column(ident("reply_ts", nullable=True))
+        table.add_column(moment("forget_after", nullable=True))
         table.drop_index("ix_handled_once_claimed_at")
         table.create_index("ix_handled_once_forget_after", ["forget_after"])
         table.create_check_constraint("state", "state IN ('claimed', 'in_doubt', 'done')")

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-import sqlalchemy as sa
 from alembic import op
+
+from bot.store.migrations.columns import ident, team
 
 revision, down_revision = "0007", "0006"
 
@@ -27,23 +28,19 @@ KEYS = {
 }
 
 
-def _team() -> sa.Column[str]:
-    return sa.Column("team_id", sa.String(64), nullable=False, server_default="")
-
-
 def upgrade() -> None:
     rebuild: Literal["always", "auto"] = (
         "always" if op.get_bind().dialect.name == "sqlite" else "auto"
     )
     for name, key in KEYS.items():
         with op.batch_alter_table(name, recreate=rebuild) as table:
-            table.add_column(_team())
+            table.add_column(team())
             if name == "subscriptions":
-                table.add_column(sa.Column("enterprise_id", sa.String(64), nullable=True))
+                table.add_column(ident("enterprise_id", nullable=True))
             table.drop_constraint(f"pk_{name}", type_="primary")
             table.create_primary_key(f"pk_{name}", key)
     with op.batch_alter_table("lookups", recreate=rebuild) as table:
-        table.add_column(_team())
+        table.add_column(team())
         table.create_index("ix_lookups_team_id_at", ["team_id", "at"])
 
 

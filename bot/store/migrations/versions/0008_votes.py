@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import ident, moment, team
+
 revision, down_revision = "0008", "0007"
 
 VOTES = "'up', 'down'"
@@ -19,14 +21,14 @@ VOTES = "'up', 'down'"
 def upgrade() -> None:
     op.create_table(
         "votes",
-        sa.Column("team_id", sa.String(64), nullable=False, server_default=""),
-        sa.Column("user_id", sa.String(64), nullable=False),
+        team(),
+        ident("user_id"),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("item_id", sa.String(200), nullable=False),
         sa.Column("vote", sa.String(8), nullable=True),
         sa.Column("pressed", sa.String(8), nullable=False),
-        sa.Column("press_ts", sa.String(64), nullable=False),
-        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
+        ident("press_ts"),
+        moment("voted_at"),
         sa.PrimaryKeyConstraint("team_id", "user_id", "kind", "item_id", name="pk_votes"),
         sa.CheckConstraint("kind IN ('brief', 'term')", name="ck_votes_kind"),
         sa.CheckConstraint(f"vote IN ({VOTES})", name="ck_votes_vote"),

@@ -11,26 +11,28 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import ident, moment, team
+
 revision, down_revision = "0009", "0008"
 
 
 def upgrade() -> None:
     op.create_table(
         "suggestions",
-        sa.Column("team_id", sa.String(64), nullable=False, server_default=""),
-        sa.Column("id", sa.String(64), nullable=False),
-        sa.Column("user_id", sa.String(64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        team(),
+        ident("id"),
+        ident("user_id"),
+        moment("created_at"),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("target", sa.String(200), nullable=False, server_default=""),
         sa.Column("base_hash", sa.String(64), nullable=False, server_default=""),
         sa.Column("proposal", sa.Text, nullable=False),
-        sa.Column("dedupe_key", sa.String(64), nullable=False),
+        ident("dedupe_key"),
         sa.Column("also_by", sa.Text, nullable=False, server_default=""),
         sa.Column("state", sa.String(16), nullable=False, server_default="open"),
-        sa.Column("edited_by", sa.String(64), nullable=True),
-        sa.Column("decided_by", sa.String(64), nullable=True),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        ident("edited_by", nullable=True),
+        ident("decided_by", nullable=True),
+        moment("decided_at", nullable=True),
         sa.Column("reason", sa.Text, nullable=True),
         sa.Column("outcome", sa.Text, nullable=True),
         sa.Column("review_messages", sa.Text, nullable=False, server_default=""),

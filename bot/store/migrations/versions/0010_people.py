@@ -16,6 +16,8 @@ from typing import Literal
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import ident, moment, team
+
 revision, down_revision = "0010", "0009"
 
 
@@ -25,14 +27,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "people",
-        sa.Column("team_id", sa.String(64), nullable=False, server_default=""),
-        sa.Column("user_id", sa.String(64), nullable=False),
-        sa.Column("dm_channel", sa.String(64), nullable=False),
-        sa.Column("timezone", sa.String(64), nullable=False),
-        sa.Column("snoozed_from", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        team(),
+        ident("user_id"),
+        ident("dm_channel"),
+        ident("timezone"),
+        moment("snoozed_from", nullable=True),
+        moment("snoozed_until", nullable=True),
+        moment("created_at"),
+        moment("updated_at"),
         sa.PrimaryKeyConstraint("team_id", "user_id", name="pk_people"),
     )
     op.create_index(
