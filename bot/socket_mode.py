@@ -51,6 +51,13 @@ class StampingSocketModeHandler(SocketModeHandler):
                     self._arrivals.clear()
                 self._arrivals.setdefault(envelope_id, arrived)
 
+    def close(self) -> None:
+        """Close as Bolt does, without the second slack_sdk's message thread would spend
+        waiting on its empty queue before it saw the client closed."""
+        self.client.closed = True
+        self.client.message_queue.put(None)  # a message it skips: it looks again at once
+        super().close()
+
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         with self._lock:
             # A worker may take the envelope before the stamp is written: it is "now" then.

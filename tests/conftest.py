@@ -8,6 +8,7 @@ Slack of a test, `clock` its time where the code under test takes a clock, and
 
 from __future__ import annotations
 
+import compileall
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,22 @@ from tests.support.processes import ServedBot, serving
 # `cli` (briefbot's entry point run in this process) is for every CLI test; loaded here so
 # its module is assertion-rewritten before test modules import its helpers.
 pytest_plugins = ("tests.support.cli",)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Write the bytecode of bot/ and tests/ once, before any test starts a process.
+
+    Tests start hundreds of briefbot processes (and spawned test processes). Where
+    PYTHONDONTWRITEBYTECODE is set, as on CI's machine, none of them would write it, so
+    each would compile every module again at start-up, as an installed briefbot never
+    does. Only the first process of a run (not each xdist worker) writes it.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("bot", "tests"):
+        compileall.compile_dir(root / folder, quiet=1)
+
 
 # The local Slack's own tokens: a ScriptedSlack made anywhere accepts them.
 BOT_TOKEN = DEFAULT_BOT_TOKEN
