@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import compileall
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.localslack import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
+from bot.store import make_engine, sqlite_url, upgrade
 from tests.fakeslack import FakeSlack, ScriptedSlack
 from tests.support.clock import START, Clock
 from tests.support.processes import ServedBot, serving
@@ -98,3 +100,23 @@ def served_bot(tmp_path: Path) -> Iterator[ServedBot]:
     """
     with serving(tmp_path) as served:
         yield served
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file the migrations brought to the newest schema, once a session (and
+    xdist worker). Tests that need a migrated database start from a copy of it
+    (`migrated_copy`); the migrations' own tests start from empty files instead."""
+    path = tmp_path_factory.mktemp("migrated") / "briefbot.db"
+    engine = make_engine(sqlite_url(path))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # the last connection gone, the file holds everything (no -wal)
+    return path
+
+
+def migrated_copy(template: Path, target: Path) -> str:
+    """Copy the migrated template to `target`; its SQLite URL."""
+    shutil.copyfile(template, target)
+    return sqlite_url(target)

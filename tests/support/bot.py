@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.listeners.followups import FollowUps
 from bot.localslack import DEFAULT_BOT_TOKEN
 from bot.services import Services
-from bot.store import sqlite_url
+from tests.conftest import migrated_copy
 from tests.fakeslack import ScriptedSlack, payloads
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,7 +212,11 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, content_dir: Path, local_slack: ScriptedSlack) -> Iterator[BotHarness]:
-    harness = make_harness(local_slack, content_dir, sqlite_url(tmp_path / "bot.db"))
+def bot(
+    tmp_path: Path, content_dir: Path, local_slack: ScriptedSlack, migrated_sqlite: Path
+) -> Iterator[BotHarness]:
+    """The real app on the local Slack and a copy of the migrated SQLite database."""
+    database = migrated_copy(migrated_sqlite, tmp_path / "bot.db")
+    harness = make_harness(local_slack, content_dir, database)
     yield harness
     harness.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url
@@ -107,8 +108,14 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on an empty database, migrated to the newest schema."""
+def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on a database migrated to the newest schema: on SQLite a copy of the
+    session's migrated file (`migrated_sqlite`), on PostgreSQL a fresh schema migrated."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        from tests.conftest import migrated_copy
+
+        migrated_copy(request.getfixturevalue("migrated_sqlite"), Path(url.database or ""))
     engine = make_engine(database_url)
     upgrade(engine)
     try:
