@@ -8,7 +8,9 @@ WebSocket delivers the envelope, lets the listeners count from there
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -52,10 +54,18 @@ class StampingSocketModeHandler(SocketModeHandler):
                 self._arrivals.setdefault(envelope_id, arrived)
 
     def close(self) -> None:
-        """Close as Bolt does, without the second slack_sdk's message thread would spend
-        waiting on its empty queue before it saw the client closed."""
-        self.client.closed = True
-        self.client.message_queue.put(None)  # a message it skips: it looks again at once
+        """Close as Bolt does, but at once. slack_sdk's client would first wait out its
+        reading thread (up to 3 s, its receive timeout, holding the lock that closing
+        takes) and its message thread (up to 1 s on an empty queue)."""
+        client = self.client
+        client.closed = True
+        client.auto_reconnect_enabled = False
+        client.current_session_state.terminated = True  # no reconnecting after the cut
+        client.message_queue.put(None)  # a message it skips: it looks again at once
+        sock = getattr(client.current_session, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # the reading thread's recv returns now
         super().close()
 
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
