@@ -25,7 +25,7 @@ from bot.listeners.followups import FollowUps
 from bot.listeners.replies import Deadlines, answer_by_deadline
 from bot.log_format import ContextThreadPool, log_context
 from bot.oauth_flow import INSTALL_PATH, oauth_flow
-from bot.search.meaning import load_model
+from bot.search.meaning import MeaningModel, load_model
 from bot.services import Services, utc_now
 from bot.slack.message_text import decode_message
 from bot.slack.mrkdwn import unescape
@@ -38,11 +38,18 @@ def make_client(settings: Settings) -> WebClient:
     return slack_client(settings, None if settings.many_workspaces else settings.bot_token)
 
 
-def build_services(settings: Settings, *, now: Callable[[], dt.datetime] = utc_now) -> Services:
+def build_services(
+    settings: Settings,
+    *,
+    now: Callable[[], dt.datetime] = utc_now,
+    model: MeaningModel | None = None,
+) -> Services:
     """Load content (failing loudly if it is invalid) and open and migrate the store.
 
-    `now` is the one clock of the services and the store (tests choose the time)."""
-    content = LiveContent(settings.content_dir, load_model())
+    `now` is the one clock of the services and the store (tests choose the time).
+    `model` is the meaning model, loaded here unless given: it never changes, so a
+    process that builds services many times (the test suite) may load it once."""
+    content = LiveContent(settings.content_dir, model or load_model())
     engine = make_engine(settings.database_url)
     upgrade(engine)
     installations = Installations.open(settings, engine) if settings.many_workspaces else None

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.localslack import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
+from bot.search.meaning import MeaningModel, load_model
 from bot.store import make_engine, sqlite_url, upgrade
 from tests.fakeslack import FakeSlack, ScriptedSlack
 from tests.support.clock import START, Clock
@@ -120,3 +121,9 @@ def migrated_copy(template: Path, target: Path) -> str:
     """Copy the migrated template to `target`; its SQLite URL."""
     shutil.copyfile(template, target)
     return sqlite_url(target)
+
+
+@pytest.fixture(scope="session")
+def meaning_model() -> MeaningModel:
+    """The packaged meaning model, loaded once a session: it is only ever read."""
+    return load_model()

@@ -26,6 +26,7 @@ from bot.app import LISTENER_THREADS, build_app, build_services
 from bot.config import Settings
 from bot.listeners.followups import FollowUps
 from bot.localslack import DEFAULT_BOT_TOKEN
+from bot.search.meaning import MeaningModel
 from bot.services import Services
 from tests.conftest import migrated_copy
 from tests.fakeslack import ScriptedSlack, payloads
@@ -188,8 +189,16 @@ class BotHarness:
 
 
 def make_harness(
-    slack: ScriptedSlack, content: Path, database_url: str, **settings: Any
+    slack: ScriptedSlack,
+    content: Path,
+    database_url: str,
+    *,
+    model: MeaningModel | None = None,
+    **settings: Any,
 ) -> BotHarness:
+    """The real app on `slack`, the content in `content` and the database at
+    `database_url`, with `settings` on top of the tests' own (`model`: see
+    `build_services`)."""
     secret = secrets.token_hex(16)
     config = Settings(
         bot_token=DEFAULT_BOT_TOKEN,
@@ -200,7 +209,7 @@ def make_harness(
         database_url=database_url,
         **settings,
     )
-    return BotHarness.build(slack, build_services(config), secret)
+    return BotHarness.build(slack, build_services(config, model=model), secret)
 
 
 @pytest.fixture
@@ -213,10 +222,14 @@ def content_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def bot(
-    tmp_path: Path, content_dir: Path, local_slack: ScriptedSlack, migrated_sqlite: Path
+    tmp_path: Path,
+    content_dir: Path,
+    local_slack: ScriptedSlack,
+    migrated_sqlite: Path,
+    meaning_model: MeaningModel,
 ) -> Iterator[BotHarness]:
     """The real app on the local Slack and a copy of the migrated SQLite database."""
     database = migrated_copy(migrated_sqlite, tmp_path / "bot.db")
-    harness = make_harness(local_slack, content_dir, database)
+    harness = make_harness(local_slack, content_dir, database, model=meaning_model)
     yield harness
     harness.close()
