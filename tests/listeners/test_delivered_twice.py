@@ -14,6 +14,7 @@ import pytest
 from slack_bolt.request import BoltRequest
 
 from bot.localslack import inbound
+from bot.search.meaning import MeaningModel
 from bot.slack import blocks
 from tests.conftest import SIGNING_SECRET
 from tests.fakeslack import ScriptedSlack
@@ -42,11 +43,13 @@ def share_click(slack: ScriptedSlack, user: str = "U0ALICE") -> dict[str, Any]:
 
 
 @pytest.fixture
-def harness(tmp_path: Path, content_dir: Path, database_url: str) -> Iterator[BotHarness]:
+def harness(
+    tmp_path: Path, content_dir: Path, migrated_url: str, meaning_model: MeaningModel
+) -> Iterator[BotHarness]:
     from tests.support.bot import make_harness
 
     with ScriptedSlack() as slack:
-        bot = make_harness(slack, content_dir, database_url)
+        bot = make_harness(slack, content_dir, migrated_url, model=meaning_model)
         yield bot
         bot.services.store.engine.dispose()
 

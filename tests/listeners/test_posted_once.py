@@ -22,6 +22,7 @@ import pytest
 
 from bot.listeners.followups import FollowUps
 from bot.localslack import BOT_USER_ID, inbound
+from bot.search.meaning import MeaningModel
 from bot.slack import blocks
 from bot.slack.explain_blocks import EXPLAIN_IN_THREAD, EXPLAIN_TERMS
 from bot.store import Store
@@ -76,11 +77,11 @@ class World:
 
 
 @pytest.fixture
-def world(content_dir: Path, database_url: str) -> Iterator[World]:
+def world(content_dir: Path, migrated_url: str, meaning_model: MeaningModel) -> Iterator[World]:
     from tests.support.bot import make_harness
 
     with ScriptedSlack() as slack:
-        bot = make_harness(slack, content_dir, database_url)
+        bot = make_harness(slack, content_dir, migrated_url, model=meaning_model)
         yield World(bot, bot.follow_ups)
         bot.close()
 

@@ -18,6 +18,7 @@ import pytest
 
 from bot.localslack import inbound
 from bot.model import ItemKind, Vote
+from bot.search.meaning import MeaningModel
 from bot.slack import blocks
 from bot.slack.explain_blocks import EXPLAIN_TERMS
 from bot.slack.feedback import FEEDBACK_BLOCK, VOTE_DOWN, VOTE_UP
@@ -36,11 +37,13 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
-def harness(content_dir: Path, database_url: str) -> Iterator[BotHarness]:
+def harness(
+    content_dir: Path, migrated_url: str, meaning_model: MeaningModel
+) -> Iterator[BotHarness]:
     from tests.support.bot import make_harness
 
     with ScriptedSlack() as slack:
-        bot = make_harness(slack, content_dir, database_url)
+        bot = make_harness(slack, content_dir, migrated_url, model=meaning_model)
         try:
             yield bot
         finally:

@@ -8,8 +8,8 @@ with no server answering, PostgreSQL tests skip with the reason; with
 BRIEFBOT_REQUIRE_POSTGRES=1 (as in CI) they fail instead.
 
 Use from a test module with `pytest_plugins = ("tests.support.databases",)`; the
-fixtures are `database_url` (every backend), `sqlite_db_url`, `postgres_url`,
-`engine` (migrated) and `store`.
+fixtures are `database_url` (every backend, empty), `migrated_url` (every backend, at
+the newest schema), `sqlite_db_url`, `postgres_url`, `engine` (migrated) and `store`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.store import Store, make_engine, sqlite_url, upgrade
+from tests.conftest import migrated_copy
 
 POSTGRES_ENV = "BRIEFBOT_TEST_POSTGRES_URL"
 REQUIRE_ENV = "BRIEFBOT_REQUIRE_POSTGRES"
@@ -108,16 +109,24 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine on a database migrated to the newest schema: on SQLite a copy of the
-    session's migrated file (`migrated_sqlite`), on PostgreSQL a fresh schema migrated."""
+def migrated_url(database_url: str, migrated_sqlite: Path) -> str:
+    """`database_url` at the newest schema: on SQLite a copy of the session's migrated
+    file (`migrated_sqlite`), on PostgreSQL its fresh schema, migrated now."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        from tests.conftest import migrated_copy
-
-        migrated_copy(request.getfixturevalue("migrated_sqlite"), Path(url.database or ""))
+        return migrated_copy(migrated_sqlite, Path(url.database or ""))
     engine = make_engine(database_url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def engine(migrated_url: str) -> Iterator[Engine]:
+    """An engine on a database at the newest schema, on each backend (`migrated_url`)."""
+    engine = make_engine(migrated_url)
     try:
         yield engine
     finally:
