@@ -62,8 +62,8 @@ def make_engine(url: str | URL, *, check: bool = True) -> Engine:
             "DATABASE_URL must name a SQLite file (sqlite:///briefbot.db): an in-memory "
             "database would forget every schedule and delivery on restart."
         )
-    if backend == "sqlite":
-        sqlite_busy_timeout_ms(parsed)  # a wrong ?timeout= is said now, not at first use
+    # Read now, so a wrong ?timeout= is said at start rather than at the first connection.
+    busy_ms = sqlite_busy_timeout_ms(parsed) if backend == "sqlite" else 0
     options: dict[str, Any] = {}
     if backend == "postgresql":
         # A replica may outlive a server restart; test pooled connections before use.
@@ -77,7 +77,7 @@ def make_engine(url: str | URL, *, check: bool = True) -> Engine:
             "postgresql+psycopg://… and install it with: pip install 'briefbot[postgres]'."
         ) from error
     if backend == "sqlite":
-        _tune_sqlite(engine, sqlite_busy_timeout_ms(parsed))
+        _tune_sqlite(engine, busy_ms)
     if check:
         check_connection(engine)
     return engine

@@ -168,22 +168,19 @@ def make_world(tmp_path: Path, database_url: str, **settings: Any) -> Iterator[D
 
 
 @pytest.fixture
-def daily(tmp_path: Path, sqlite_db_url: str, migrated_sqlite: Path) -> Iterator[DailyWorld]:
+def daily(tmp_path: Path, migrated_sqlite_url: str) -> Iterator[DailyWorld]:
     """A daily world on SQLite (a copy of the session's migrated file), catch-up window
     3 hours."""
-    yield from make_world(tmp_path, _migrated(sqlite_db_url, migrated_sqlite))
+    yield from make_world(tmp_path, migrated_sqlite_url)
 
 
 @pytest.fixture
-def make_daily(
-    tmp_path: Path, sqlite_db_url: str, migrated_sqlite: Path
-) -> Iterator[Callable[..., DailyWorld]]:
+def make_daily(tmp_path: Path, migrated_sqlite_url: str) -> Iterator[Callable[..., DailyWorld]]:
     """Build a daily world on SQLite with other settings, e.g. `make_daily(catch_up=…)`."""
-    sqlite_db_url = _migrated(sqlite_db_url, migrated_sqlite)
     with ExitStack() as stack:
 
         def build(**settings: Any) -> DailyWorld:
-            worlds = make_world(tmp_path, sqlite_db_url, **settings)
+            worlds = make_world(tmp_path, migrated_sqlite_url, **settings)
             stack.callback(worlds.close)
             return next(worlds)
 
@@ -194,15 +191,6 @@ def make_daily(
 def daily_on(tmp_path: Path, migrated_url: str) -> Iterator[DailyWorld]:
     """A daily world on each backend in turn (SQLite, then PostgreSQL)."""
     yield from make_world(tmp_path, migrated_url)
-
-
-def _migrated(sqlite_db_url: str, template: Path) -> str:
-    """The file of `sqlite_db_url`, a copy of the migrated template."""
-    from sqlalchemy import make_url
-
-    from tests.conftest import migrated_copy
-
-    return migrated_copy(template, Path(make_url(sqlite_db_url).database or ""))
 
 
 def sweep_as_replica(

@@ -9,7 +9,8 @@ BRIEFBOT_REQUIRE_POSTGRES=1 (as in CI) they fail instead.
 
 Use from a test module with `pytest_plugins = ("tests.support.databases",)`; the
 fixtures are `database_url` (every backend, empty), `migrated_url` (every backend, at
-the newest schema), `sqlite_db_url`, `postgres_url`, `engine` (migrated) and `store`.
+the newest schema), `sqlite_db_url` (empty), `migrated_sqlite_url`, `postgres_url`,
+`engine` (migrated) and `store`.
 """
 
 from __future__ import annotations
@@ -109,12 +110,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def migrated_url(database_url: str, migrated_sqlite: Path) -> str:
-    """`database_url` at the newest schema: on SQLite a copy of the session's migrated
-    file (`migrated_sqlite`), on PostgreSQL its fresh schema, migrated now."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        return migrated_copy(migrated_sqlite, Path(url.database or ""))
+def migrated_sqlite_url(sqlite_db_url: str, migrated_sqlite: Path) -> str:
+    """`sqlite_db_url`, its file a copy of the session's migrated one (`migrated_sqlite`)."""
+    return migrated_copy(migrated_sqlite, Path(make_url(sqlite_db_url).database or ""))
+
+
+@pytest.fixture
+def migrated_url(database_url: str, request: pytest.FixtureRequest) -> str:
+    """`database_url` at the newest schema: on SQLite `migrated_sqlite_url`, on
+    PostgreSQL its fresh schema, migrated now."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        url: str = request.getfixturevalue("migrated_sqlite_url")
+        return url
     engine = make_engine(database_url)
     try:
         upgrade(engine)
