@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,23 +31,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def export(rev: str, into: Path) -> None:
     """Write the tree of `rev` into `into` (no worktree, so nothing of git's state changes)."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True)
+    if archive.returncode != 0:
+        reason = archive.stderr.decode(errors="replace").strip()
+        sys.exit(f"cannot read commit {rev!r}: {reason} (give a commit of this repository)")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
 
 
 def collected(tree: Path) -> list[str]:
-    """The node ids pytest collects in `tree`."""
-    out = subprocess.run(
+    """The node ids pytest collects in `tree`; exits saying why when it collects none."""
+    proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist"],
         cwd=tree,
         env=_env(tree),
         capture_output=True,
         text=True,
         check=False,
-    ).stdout
-    return [line.strip() for line in out.splitlines() if "::" in line]
+    )
+    nodes = [line.strip() for line in proc.stdout.splitlines() if "::" in line]
+    if not nodes:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        sys.exit(f"pytest collected no tests in {tree}; its last lines:\n{tail}")
+    return nodes
 
 
 def key(node_id: str) -> str:
@@ -56,8 +62,10 @@ def key(node_id: str) -> str:
 
 
 def matching(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
-    """Today's node ids of the old tests, and the old tests not found today."""
-    by_key = {key(node): node for node in new}
+    """Today's node ids of the old tests, and the old tests not found today. A name that
+    two of today's files share is not found: which one is the old test's cannot be told."""
+    names = Counter(key(node) for node in new)
+    by_key = {key(node): node for node in new if names[key(node)] == 1}
     found = [by_key[key(node)] for node in old if key(node) in by_key]
     missing = [node for node in old if key(node) not in by_key]
     return found, missing
@@ -88,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2, help="runs of each (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="pytest -n (default 2)")
     args = parser.parse_args(argv)
+    if args.runs < 1 or args.workers < 1:
+        parser.error("--runs and --workers take a whole number from 1 up")
     with tempfile.TemporaryDirectory(prefix="briefbot-base-") as folder:
         base = Path(folder)
         export(args.base, base)
